@@ -1,0 +1,2 @@
+//! `haproxy.cfg`: sections, quoting, conditional blocks, syntax tree, model and
+//! checks.

@@ -1,0 +1,1 @@
+//! `keepalived.conf`: lexer, macro layer, syntax tree, model and checks.
