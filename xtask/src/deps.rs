@@ -126,3 +126,38 @@ fn lists_stale() -> bool {
             .is_ok_and(|age| age > Duration::from_secs(24 * 3600))
     })
 }
+
+/// mdBook, pinned, built without its server and watcher.
+pub(crate) const MDBOOK: CargoTool = CargoTool {
+    binary: "mdbook",
+    krate: "mdbook",
+    version: "0.5.4",
+    features: &["search"],
+};
+
+/// A tool installed with `cargo install` (into `~/.cargo/bin`, so it is built
+/// once per machine).
+pub(crate) struct CargoTool {
+    pub(crate) binary: &'static str,
+    pub(crate) krate: &'static str,
+    pub(crate) version: &'static str,
+    pub(crate) features: &'static [&'static str],
+}
+
+/// Installs `tool` unless its binary is on `PATH`.
+pub(crate) fn ensure_cargo_tool(tool: &CargoTool) -> Result {
+    if cmd::have(tool.binary) {
+        return Ok(());
+    }
+    let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+    let mut c = Command::new(cargo);
+    c.args(["install", "--locked", "--version", tool.version, tool.krate]);
+    if !tool.features.is_empty() {
+        c.args([
+            "--no-default-features",
+            "--features",
+            &tool.features.join(","),
+        ]);
+    }
+    cmd::run(&mut c)
+}

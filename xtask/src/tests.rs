@@ -71,7 +71,23 @@ pub(crate) fn lint() -> Result {
                 "--locked",
             ])
             .env("RUSTDOCFLAGS", "-D warnings"),
+    )?;
+    deps::ensure_cargo_tool(&deps::MDBOOK)?;
+    cmd::run(
+        Command::new("mdbook")
+            .args(["build", "book"])
+            .current_dir(workspace_root()?),
     )
+}
+
+/// The workspace root, from `cargo locate-project`.
+fn workspace_root() -> Result<PathBuf> {
+    let out =
+        cmd::output(cargo().args(["locate-project", "--workspace", "--message-format", "plain"]))?;
+    Path::new(out.trim())
+        .parent()
+        .map(Path::to_path_buf)
+        .ok_or_else(|| fail!("cargo locate-project printed {out:?}"))
 }
 
 /// Builds every crate's `kernel` test binary and runs them all in one boot of

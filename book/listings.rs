@@ -1,0 +1,6 @@
+//! The book's chapters as documentation, so that `cargo test` compiles (and,
+//! unless marked otherwise, runs) every Rust listing in them. Each chapter with
+//! Rust code is included below.
+
+#[doc = include_str!("src/testing.md")]
+pub mod testing {}
