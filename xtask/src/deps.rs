@@ -135,6 +135,14 @@ pub(crate) const MDBOOK: CargoTool = CargoTool {
     features: &["search"],
 };
 
+/// cargo-fuzz, pinned.
+pub(crate) const CARGO_FUZZ: CargoTool = CargoTool {
+    binary: "cargo-fuzz",
+    krate: "cargo-fuzz",
+    version: "0.13.2",
+    features: &[],
+};
+
 /// A tool installed with `cargo install` (into `~/.cargo/bin`, so it is built
 /// once per machine).
 pub(crate) struct CargoTool {

@@ -3,6 +3,7 @@
 mod cmd;
 mod demo;
 mod deps;
+mod fuzz;
 mod tests;
 mod vm;
 
@@ -20,6 +21,7 @@ tasks:
   test                 every test tier, the lints and the docs (what CI runs)
   lint                 cargo fmt --check, clippy -D warnings, rustdoc -D warnings
   deps                 install what the tests need (Debian packages), when missing
+  fuzz                 run every fuzz target briefly (LBKIT_FUZZ_SECONDS each, default 10)
   vm-test [ARGS..]     build the kernel-tier tests and run them in one boot of
                        the test VM; ARGS go to each test binary
   vm [OPTIONS] -- CMD  run a shell command as root in the test VM
@@ -55,6 +57,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "test" => tests::all().map(|()| ExitCode::SUCCESS),
         "lint" => tests::lint().map(|()| ExitCode::SUCCESS),
         "deps" => tests::deps().map(|()| ExitCode::SUCCESS),
+        "fuzz" => tests::fuzz().map(|()| ExitCode::SUCCESS),
         "vm-test" => tests::vm_tier(rest, true).map(|()| ExitCode::SUCCESS),
         "vm" => vm_command(rest),
         "help" | "-h" | "--help" => {

@@ -6,7 +6,7 @@ use std::process::Command;
 use serde_json::Value;
 
 use crate::cmd::{self, Result, fail};
-use crate::{deps, vm};
+use crate::{deps, fuzz, vm};
 
 /// The name of the integration-test target that holds a crate's kernel tier.
 const KERNEL_TEST: &str = "kernel";
@@ -25,10 +25,17 @@ pub(crate) fn all() -> Result {
     lint()?;
     eprintln!("xtask: == unit and namespace tiers ==");
     cmd::run(cargo().args(["test", "--workspace", "--locked"]))?;
+    eprintln!("xtask: == fuzz targets, briefly ==");
+    fuzz()?;
     eprintln!("xtask: == kernel tier (test VM) ==");
     vm_tier(&[], required() || cmd::is_root())?;
     eprintln!("xtask: every tier passed");
     Ok(())
+}
+
+/// Runs every fuzz target briefly.
+pub(crate) fn fuzz() -> Result {
+    fuzz::run(&workspace_root()?)
 }
 
 /// Installs the Debian packages the privileged tiers need.
