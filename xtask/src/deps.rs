@@ -13,6 +13,10 @@ use crate::cmd::{self, Result, fail};
 /// Debian packages for the namespace tier.
 pub(crate) const NETNS: &[&str] = &["iproute2", "iputils-ping"];
 
+/// The real tools lbkit's tests judge it against: keepalived (`-t`, and as a
+/// VRRP peer) and HAProxy (`-c`, and as a health-check reference).
+pub(crate) const PEERS: &[&str] = &["keepalived", "haproxy"];
+
 /// Debian packages for the IPVS test VM (besides `qemu-system-x86`, see [`ensure_qemu`]).
 pub(crate) const VM: &[&str] = &[
     "busybox-static",

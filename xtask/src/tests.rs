@@ -50,6 +50,7 @@ pub(crate) fn deps() -> Result {
         return Ok(());
     }
     deps::ensure(deps::NETNS)?;
+    deps::ensure(deps::PEERS)?;
     deps::ensure(deps::VM)?;
     deps::ensure_qemu(&crate::cache_dir())
 }
