@@ -1,5 +1,6 @@
 //! lbkit's task runner. Run `cargo xtask help`.
 
+mod bench;
 mod cmd;
 mod demo;
 mod deps;
@@ -21,6 +22,10 @@ tasks:
   test                 every test tier, the lints and the docs (what CI runs)
   lint                 cargo fmt --check, clippy -D warnings, rustdoc -D warnings
   deps                 install what the tests need (Debian packages), when missing
+  bench-lbconf [--services N] [--servers N] [--runs N] [--generate DIR]
+                       lbconf check vs keepalived -t and haproxy -c on generated
+                       files (default 10000 x 10, 3 runs); --generate only
+                       writes DIR/keepalived.conf and DIR/haproxy.cfg
   fuzz                 run every fuzz target briefly (LBKIT_FUZZ_SECONDS each, default 10)
   vm-test [ARGS..]     build the kernel-tier tests and run them in one boot of
                        the test VM; ARGS go to each test binary
@@ -60,6 +65,7 @@ fn run(args: &[String]) -> Result<ExitCode> {
         "fuzz" => tests::fuzz().map(|()| ExitCode::SUCCESS),
         "vm-test" => tests::vm_tier(rest, true).map(|()| ExitCode::SUCCESS),
         "vm" => vm_command(rest),
+        "bench-lbconf" => bench_lbconf(rest).map(|()| ExitCode::SUCCESS),
         "help" | "-h" | "--help" => {
             print!("{USAGE}");
             Ok(ExitCode::SUCCESS)
@@ -103,4 +109,37 @@ fn vm_command(args: &[String]) -> Result<ExitCode> {
     let vm = vm::Vm::prepare(&cache_dir())?;
     let code = vm.run(&script, &opts)?;
     Ok(ExitCode::from(u8::try_from(code).unwrap_or(1)))
+}
+
+fn bench_lbconf(args: &[String]) -> Result {
+    let mut size = bench::Size {
+        services: 10_000,
+        servers: 10,
+        runs: 3,
+    };
+    let mut generate = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--generate" {
+            generate = Some(PathBuf::from(
+                it.next()
+                    .ok_or_else(|| fail!("--generate needs a directory"))?,
+            ));
+            continue;
+        }
+        let value = it
+            .next()
+            .and_then(|v| v.parse::<usize>().ok())
+            .ok_or_else(|| fail!("{a} needs a number"))?;
+        match a.as_str() {
+            "--services" => size.services = value,
+            "--servers" => size.servers = value,
+            "--runs" => size.runs = value,
+            other => return Err(fail!("bench-lbconf: unknown option {other:?}")),
+        }
+    }
+    match generate {
+        Some(dir) => bench::generate(&dir, size),
+        None => bench::run(&tests::workspace_root()?, size),
+    }
 }

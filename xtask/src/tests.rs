@@ -89,7 +89,7 @@ pub(crate) fn lint() -> Result {
 }
 
 /// The workspace root, from `cargo locate-project`.
-fn workspace_root() -> Result<PathBuf> {
+pub(crate) fn workspace_root() -> Result<PathBuf> {
     let out =
         cmd::output(cargo().args(["locate-project", "--workspace", "--message-format", "plain"]))?;
     Path::new(out.trim())
