@@ -14,12 +14,12 @@
 //! - [`reply`]: pure parsers and matchers of server replies, shared by the
 //!   probes and fuzzed.
 //! - `probe` and `runner` (feature `tokio`): the async probes and a
-//!   `Runner` that drives the scheduler with them.
+//!   [`Runner`](runner::Runner) that drives the scheduler with them.
 //!
 //! # The driver loop
 //!
 //! The scheduler is driven the same way whatever the IO layer; this is what
-//! `Runner` does on tokio:
+//! [`Runner`](runner::Runner) does on tokio:
 //!
 //! ```no_run
 //! use std::time::{Duration, Instant};
@@ -61,3 +61,8 @@ pub use sched::{
     SubId, Subscription,
 };
 pub use spec::{CheckSpec, InitialState, Probe, Timing};
+
+#[cfg(feature = "tokio")]
+pub mod probe;
+#[cfg(feature = "tokio")]
+pub mod runner;

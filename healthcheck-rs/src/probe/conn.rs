@@ -1,0 +1,46 @@
+//! Opening TCP connections the way keepalived's checkers do: optional
+//! source address and port, optional `SO_MARK`.
+
+use std::net::SocketAddr;
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::{TcpSocket, TcpStream};
+
+use super::io_failure;
+use crate::outcome::Outcome;
+use crate::spec::Connect;
+
+/// Connects to `c.to`, or else `target`, with `c`'s source and mark.
+pub async fn connect(target: SocketAddr, c: &Connect) -> Result<TcpStream, Outcome> {
+    let to = c.to.unwrap_or(target);
+    let setup = |what: &str, e: std::io::Error| io_failure(&format!("{what} for {to}"), &e);
+    let sock = Socket::new(Domain::for_address(to), Type::STREAM, Some(Protocol::TCP))
+        .map_err(|e| setup("cannot create a socket", e))?;
+    sock.set_nonblocking(true)
+        .map_err(|e| setup("cannot make the socket non-blocking", e))?;
+    if let Some(mark) = c.fwmark {
+        sock.set_mark(mark).map_err(|e| {
+            setup(
+                &format!("cannot set SO_MARK {mark} (needs CAP_NET_ADMIN)"),
+                e,
+            )
+        })?;
+    }
+    if c.bind_ip.is_some() || c.bind_port.is_some() {
+        let ip = c.bind_ip.unwrap_or(match to {
+            SocketAddr::V4(_) => [0, 0, 0, 0].into(),
+            SocketAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),
+        });
+        let local = SocketAddr::new(ip, c.bind_port.unwrap_or(0));
+        if c.bind_port.is_some() {
+            sock.set_reuse_address(true)
+                .map_err(|e| setup("cannot set SO_REUSEADDR", e))?;
+        }
+        sock.bind(&local.into())
+            .map_err(|e| setup(&format!("cannot bind to {local}"), e))?;
+    }
+    let sock = TcpSocket::from_std_stream(sock.into());
+    sock.connect(to)
+        .await
+        .map_err(|e| io_failure(&format!("connect to {to}"), &e))
+}

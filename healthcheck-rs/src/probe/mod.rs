@@ -1,0 +1,101 @@
+//! Async probes (feature `tokio`): the IO edge of the crate.
+//!
+//! [`Prober::probe`] runs one [`CheckSpec`] against its server and returns an
+//! [`Outcome`], never later than the deadline it is given: the whole probe
+//! runs under `tokio::time::timeout_at`, so at the deadline its sockets are
+//! dropped (closed) and its child processes killed. Judging replies is left
+//! to the pure functions of [`crate::reply`].
+
+use std::collections::HashMap;
+use std::io;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use crate::outcome::{FailKind, Outcome};
+use crate::spec::{CheckSpec, Probe, Tls};
+
+mod conn;
+mod datagram;
+mod exec;
+mod http;
+mod stream;
+mod tls;
+
+pub use conn::connect;
+
+/// Runs probes; keeps the TLS client configurations it builds, one per
+/// distinct [`Tls`] setting, so that thousands of HTTPS checks share them.
+#[derive(Debug, Default)]
+pub struct Prober {
+    tls: Mutex<HashMap<Tls, Arc<rustls::ClientConfig>>>,
+}
+
+impl Prober {
+    /// A prober with empty caches.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Runs `spec`'s probe, giving up at `deadline`.
+    pub async fn probe(&self, spec: &CheckSpec, deadline: Instant) -> Outcome {
+        let at = tokio::time::Instant::from_std(deadline);
+        match tokio::time::timeout_at(at, self.run(spec, deadline)).await {
+            Ok(outcome) => outcome,
+            Err(_) => Outcome::fail(
+                FailKind::Timeout,
+                format!(
+                    "no answer from {} within {:?}",
+                    spec.target, spec.timing.timeout
+                ),
+            ),
+        }
+    }
+
+    async fn run(&self, spec: &CheckSpec, deadline: Instant) -> Outcome {
+        let target = spec.target;
+        let result = match &spec.probe {
+            Probe::Tcp(c) => connect(target, c).await.map(|_| Outcome::pass()),
+            Probe::Http(h) => http::run(self, target, h).await,
+            Probe::Misc(m) => exec::misc(m, deadline).await,
+            Probe::Smtp(s) => stream::smtp(target, s).await,
+            Probe::Dns(d) => datagram::dns(target, d, deadline).await,
+            Probe::Udp(u) => datagram::udp(target, u, deadline).await,
+            Probe::Ping => datagram::ping(target.ip()).await,
+            Probe::File(f) => exec::file(f).await,
+            Probe::TcpSeq(t) => stream::tcp_seq(self, target, t).await,
+            Probe::Agent(a) => stream::agent(target, a).await,
+            Probe::Redis(c) => stream::redis(target, c).await,
+            Probe::Pgsql { connect, user } => stream::pgsql(target, connect, user).await,
+            Probe::Mysql { connect, user } => stream::mysql(target, connect, user.as_deref()).await,
+            Probe::SslHello(c) => stream::ssl_hello(target, c).await,
+        };
+        result.unwrap_or_else(|failed| failed)
+    }
+
+    pub(crate) fn tls_config(&self, tls: &Tls) -> Result<Arc<rustls::ClientConfig>, Outcome> {
+        let mut cache = self
+            .tls
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(c) = cache.get(tls) {
+            return Ok(Arc::clone(c));
+        }
+        let config = tls::client_config(tls)?;
+        cache.insert(tls.clone(), Arc::clone(&config));
+        Ok(config)
+    }
+}
+
+/// A failed outcome from an IO error, by its kind.
+pub(crate) fn io_failure(what: &str, e: &io::Error) -> Outcome {
+    let kind = match e.kind() {
+        io::ErrorKind::ConnectionRefused
+        | io::ErrorKind::HostUnreachable
+        | io::ErrorKind::NetworkUnreachable
+        | io::ErrorKind::AddrNotAvailable => FailKind::Connect,
+        io::ErrorKind::TimedOut => FailKind::Timeout,
+        io::ErrorKind::PermissionDenied => FailKind::Setup,
+        _ => FailKind::Io,
+    };
+    Outcome::fail(kind, format!("{what}: {e}"))
+}
