@@ -11,7 +11,7 @@ use crate::cmd::{self, Result, fail};
 use crate::deps;
 
 /// Seconds each target runs unless `LBKIT_FUZZ_SECONDS` says otherwise.
-const DEFAULT_SECONDS: u32 = 10;
+const DEFAULT_SECONDS: u32 = 5;
 
 /// Runs every target of every fuzz crate under `root` for a few seconds each.
 pub(crate) fn run(root: &Path) -> Result {
@@ -27,13 +27,13 @@ pub(crate) fn run(root: &Path) -> Result {
         .unwrap_or(DEFAULT_SECONDS);
     for dir in crates {
         let krate = dir.parent().unwrap_or(&dir);
-        let list = cmd::output(fuzz_command(krate).arg("list"))?;
+        let list = cmd::output(fuzz_command(root, krate).arg("list"))?;
         for target in list.lines().map(str::trim).filter(|t| !t.is_empty()) {
             eprintln!(
                 "xtask: fuzzing {} {target} for {seconds} s",
                 krate.display()
             );
-            cmd::run(fuzz_command(krate).args([
+            cmd::run(fuzz_command(root, krate).args([
                 "run",
                 target,
                 "--",
@@ -53,10 +53,15 @@ pub(crate) fn run(root: &Path) -> Result {
     Ok(())
 }
 
-fn fuzz_command(krate: &Path) -> Command {
+/// `cargo fuzz` in `krate`, building into one target directory shared by all
+/// fuzz crates, so that their common dependencies are built once.
+fn fuzz_command(root: &Path, krate: &Path) -> Command {
     let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
     let mut c = Command::new(cargo);
-    c.arg("fuzz").current_dir(krate).env("RUSTC_BOOTSTRAP", "1");
+    c.arg("fuzz")
+        .current_dir(krate)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("CARGO_TARGET_DIR", root.join("target/fuzz"));
     c
 }
 

@@ -26,7 +26,7 @@ tasks:
                        lbconf check vs keepalived -t and haproxy -c on generated
                        files (default 10000 x 10, 3 runs); --generate only
                        writes DIR/keepalived.conf and DIR/haproxy.cfg
-  fuzz                 run every fuzz target briefly (LBKIT_FUZZ_SECONDS each, default 10)
+  fuzz                 run every fuzz target briefly (LBKIT_FUZZ_SECONDS each, default 5)
   vm-test [ARGS..]     build the kernel-tier tests and run them in one boot of
                        the test VM; ARGS go to each test binary
   vm [OPTIONS] -- CMD  run a shell command as root in the test VM
