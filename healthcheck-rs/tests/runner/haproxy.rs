@@ -1,0 +1,150 @@
+//! One check against a real HAProxy (Debian's `haproxy` package, which
+//! `cargo xtask deps` installs): HAProxy serves HTTP on loopback and our
+//! probes judge it.
+
+use std::net::SocketAddr;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use healthcheck::reply::http::md5_hex;
+use healthcheck::runner::Runner;
+use healthcheck::spec::{Connect, HttpCheck, HttpExpect, HttpRequest, HttpRule, HttpVersion};
+use healthcheck::{CheckSpec, Event, Health, InitialState, Probe, SchedulerConfig, Timing};
+
+fn haproxy_binary() -> Option<&'static str> {
+    ["/usr/sbin/haproxy", "/usr/bin/haproxy"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+}
+
+#[tokio::test]
+async fn http_checks_against_real_haproxy() {
+    let Some(bin) = haproxy_binary() else {
+        let msg = "haproxy is not installed (apt-get install haproxy, or `cargo xtask deps`)";
+        if lbkit_testsupport::tier::required() {
+            panic!("http_checks_against_real_haproxy must run: {msg}");
+        }
+        eprintln!("skipping http_checks_against_real_haproxy: {msg}");
+        return;
+    };
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("haproxy.cfg");
+    std::fs::write(
+        &cfg,
+        format!(
+            "global\n    maxconn 200\n\
+             defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
+             frontend web\n    bind 127.0.0.1:{port}\n\
+             \x20   http-request return status 200 content-type text/plain string \"haproxy ok\" if {{ path /health }}\n\
+             \x20   http-request return status 503 content-type text/plain string \"draining\" if {{ path /drain }}\n\
+             \x20   http-request deny deny_status 404\n"
+        ),
+    )
+    .unwrap();
+    let mut child = tokio::process::Command::new(bin)
+        .arg("-db")
+        .arg("-f")
+        .arg(&cfg)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let addr = SocketAddr::from(([127, 0, 0, 1], port));
+    // Wait (bounded) for HAProxy to listen.
+    let end = Instant::now() + Duration::from_secs(10);
+    while tokio::net::TcpStream::connect(addr).await.is_err() {
+        assert!(
+            Instant::now() < end,
+            "haproxy did not start listening on {addr}"
+        );
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!(
+                "haproxy exited at start ({status}); config:\n{}",
+                std::fs::read_to_string(&cfg).unwrap()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    let timing = Timing {
+        interval: Duration::from_millis(200),
+        timeout: Duration::from_secs(1),
+        rise: 2,
+        fall: 1,
+        initial: InitialState::FullyDown,
+        ..Timing::default()
+    };
+    let healthy = HttpCheck {
+        version: HttpVersion::Http11,
+        host: Some("app.example.test".into()),
+        requests: vec![HttpRequest {
+            expect: vec![
+                HttpExpect::is(HttpRule::Status(vec![(200, 200)])),
+                HttpExpect::is(HttpRule::BodyMd5(md5_hex(b"haproxy ok"))),
+                HttpExpect::is(HttpRule::Header {
+                    name: "content-type".into(),
+                    value: Some("text/plain".into()),
+                }),
+            ],
+            ..HttpRequest::get("/health")
+        }],
+        ..HttpCheck::default()
+    };
+    let draining = HttpCheck {
+        requests: vec![HttpRequest::get("/drain")],
+        ..HttpCheck::default()
+    };
+    let mut r = Runner::new(SchedulerConfig::default()).unwrap();
+    let up = r
+        .subscribe(CheckSpec::new(addr, Probe::Http(healthy)).with_timing(timing.clone()))
+        .unwrap();
+    let tcp = r
+        .subscribe(CheckSpec::new(addr, Probe::Tcp(Connect::default())).with_timing(timing.clone()))
+        .unwrap();
+    let down = r
+        .subscribe(
+            CheckSpec::new(addr, Probe::Http(draining)).with_timing(Timing {
+                initial: InitialState::FullyUp,
+                ..timing
+            }),
+        )
+        .unwrap();
+    let mut changes = Vec::new();
+    let end = Instant::now() + Duration::from_secs(15);
+    while changes.len() < 3 && Instant::now() < end {
+        let Ok(e) = tokio::time::timeout(Duration::from_secs(5), r.next_event()).await else {
+            continue;
+        };
+        if let Event::Transition {
+            sub, to, outcome, ..
+        } = e
+        {
+            changes.push((sub, to, outcome.to_string()));
+        }
+    }
+    changes.sort_by_key(|c| c.0);
+    assert_eq!(changes.len(), 3, "{changes:?}");
+    assert_eq!((changes[0].0, changes[0].1), (up.sub, Health::Up));
+    assert_eq!((changes[1].0, changes[1].1), (tcp.sub, Health::Up));
+    assert_eq!((changes[2].0, changes[2].1), (down.sub, Health::Down));
+    assert!(changes[2].2.contains("503"), "{}", changes[2].2);
+
+    // Stop HAProxy: the healthy checks go down with a connect failure.
+    child.kill().await.unwrap();
+    let mut downs = 0;
+    let end = Instant::now() + Duration::from_secs(15);
+    while downs < 2 && Instant::now() < end {
+        if let Ok(Event::Transition {
+            to: Health::Down, ..
+        }) = tokio::time::timeout(Duration::from_secs(5), r.next_event()).await
+        {
+            downs += 1;
+        }
+    }
+    assert_eq!(downs, 2);
+}
