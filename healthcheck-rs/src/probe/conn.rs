@@ -3,6 +3,7 @@
 
 use std::net::SocketAddr;
 
+use nix::sys::socket::sockopt::IpBindAddressNoPort;
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::{TcpSocket, TcpStream};
 
@@ -26,7 +27,17 @@ pub async fn connect(target: SocketAddr, c: &Connect) -> Result<TcpStream, Outco
             )
         })?;
     }
+    // Close with a reset, as HAProxy's checks do: thousands of checks a
+    // second would otherwise fill the director with TIME_WAIT sockets and
+    // exhaust its ephemeral ports.
+    sock.set_linger(Some(std::time::Duration::ZERO))
+        .map_err(|e| setup("cannot set SO_LINGER", e))?;
     if c.bind_ip.is_some() || c.bind_port.is_some() {
+        if c.bind_port.is_none() {
+            // Let connect() pick the source port by the full 4-tuple, so a
+            // fixed source address does not limit checks to one port each.
+            let _ = nix::sys::socket::setsockopt(&sock, IpBindAddressNoPort, &true);
+        }
         let ip = c.bind_ip.unwrap_or(match to {
             SocketAddr::V4(_) => [0, 0, 0, 0].into(),
             SocketAddr::V6(_) => std::net::Ipv6Addr::UNSPECIFIED.into(),

@@ -1,0 +1,333 @@
+//! Benchmark (not a test): CPU time of lbkit's runner against HAProxy's
+//! health checks, on the same loopback listeners, in the same window of the
+//! same run.
+//!
+//! `cargo bench -p healthcheck --bench vs_haproxy` starts `HC_BENCH_N`
+//! (default 10,000) listeners on 127.0.0.1, then, at the same time:
+//! - this binary again as a child process running a [`Runner`] with one
+//!   check per listener every second (bound to source 127.0.0.2);
+//! - HAProxy (Debian's) with the same servers, `check inter 1s` (source
+//!   127.0.0.3).
+//!
+//! After a warm-up of 3 s it reads both processes' CPU time (user + system,
+//! from `/proc/PID/stat`) over a window of `HC_BENCH_SECS` (default 20) s,
+//! counts the checks each made (connections accepted per source address),
+//! and prints the ratios. It does this for TCP checks, then HTTP checks
+//! (`GET /` expecting 200, HAProxy's `option httpchk` +
+//! `http-check expect status 200`).
+// The benchmark is an IO edge: it reads the clock.
+#![allow(clippy::disallowed_methods)]
+
+use std::collections::HashMap;
+use std::io::Write as _;
+use std::net::{IpAddr, SocketAddr};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use healthcheck::runner::Runner;
+use healthcheck::spec::{Connect, HttpCheck, HttpExpect, HttpRequest, HttpRule};
+use healthcheck::{CheckSpec, Probe, SchedulerConfig, Timing};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+const CHILD_VAR: &str = "HC_BENCH_CHILD";
+const NETNS_VAR: &str = "HC_BENCH_IN_NETNS";
+const OURS: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 2));
+const THEIRS: IpAddr = IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, 3));
+const WARMUP: Duration = Duration::from_secs(3);
+
+fn env_num(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn main() {
+    if let Ok(spec) = std::env::var(CHILD_VAR) {
+        child(&spec);
+        return;
+    }
+    if std::env::var_os(NETNS_VAR).is_none() {
+        // Run in a network namespace of our own, so that the kernel's TCP
+        // counters count only the two checkers (HAProxy's TCP checks reset
+        // the connection before the handshake completes, so no accept()
+        // sees them).
+        let exe = std::env::current_exe().expect("this binary");
+        let status = Command::new("unshare")
+            .arg("--net")
+            .arg("--")
+            .arg(exe)
+            .args(std::env::args_os().skip(1))
+            .env(NETNS_VAR, "1")
+            .status();
+        match status {
+            Ok(s) if s.success() => return,
+            Ok(s) => {
+                eprintln!("vs_haproxy: the run in a network namespace failed ({s})");
+                std::process::exit(1);
+            }
+            Err(e) => eprintln!(
+                "vs_haproxy: cannot run `unshare --net` ({e}); running here, where other \
+                 traffic may skew HAProxy's check count"
+            ),
+        }
+    } else {
+        let up = Command::new("ip")
+            .args(["link", "set", "lo", "up"])
+            .status();
+        if !up.is_ok_and(|s| s.success()) {
+            eprintln!("vs_haproxy: cannot bring up lo in the namespace");
+            std::process::exit(1);
+        }
+    }
+    let n = usize::try_from(env_num("HC_BENCH_N", 10_000)).unwrap_or(10_000);
+    let secs = env_num("HC_BENCH_SECS", 20);
+    let Some(haproxy) = ["/usr/sbin/haproxy", "/usr/bin/haproxy"]
+        .into_iter()
+        .find(|p| std::path::Path::new(p).exists())
+    else {
+        eprintln!(
+            "vs_haproxy: haproxy is not installed (apt-get install haproxy): nothing to compare"
+        );
+        return;
+    };
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let mut rows = Vec::new();
+    for kind in ["tcp", "http"] {
+        rows.push(rt.block_on(compare(haproxy, kind, n, Duration::from_secs(secs))));
+    }
+    println!(
+        "\n| check | servers | window | lbkit CPU | HAProxy CPU | ratio | lbkit checks/s | HAProxy checks/s | lbkit lag events |"
+    );
+    println!("|---|---|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!("{r}");
+    }
+}
+
+/// One comparison: listeners, both checkers, the window, the figures.
+async fn compare(haproxy: &str, kind: &str, n: usize, window: Duration) -> String {
+    let counts: Arc<HashMap<IpAddr, AtomicU64>> = Arc::new(
+        [OURS, THEIRS]
+            .into_iter()
+            .map(|ip| (ip, AtomicU64::new(0)))
+            .collect(),
+    );
+    let mut addrs = Vec::with_capacity(n);
+    for _ in 0..n {
+        let l = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a loopback listener");
+        addrs.push(l.local_addr().expect("its address"));
+        let counts = Arc::clone(&counts);
+        let http = kind == "http";
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut s, peer)) = l.accept().await else {
+                    return;
+                };
+                if let Some(c) = counts.get(&peer.ip()) {
+                    c.fetch_add(1, Ordering::Relaxed);
+                }
+                if http {
+                    tokio::spawn(async move {
+                        let mut buf = [0u8; 1024];
+                        let _ = s.read(&mut buf).await;
+                        let _ = s
+                            .write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                            .await;
+                    });
+                }
+            }
+        });
+    }
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let list = dir.path().join("servers");
+    let text: String = addrs.iter().map(|a| format!("{a}\n")).collect();
+    std::fs::write(&list, text).expect("the server list");
+    let cfg = dir.path().join("haproxy.cfg");
+    std::fs::write(&cfg, haproxy_cfg(kind, &addrs)).expect("the haproxy config");
+
+    let mut ours = Command::new(std::env::current_exe().expect("this binary"))
+        .env(CHILD_VAR, format!("{kind}:{}", list.display()))
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("the runner child");
+    let mut theirs = Command::new(haproxy)
+        .args(["-db", "-q", "-f"])
+        .arg(&cfg)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("haproxy");
+    tokio::time::sleep(WARMUP).await;
+    for (name, c) in [("haproxy", &mut theirs), ("the runner child", &mut ours)] {
+        if let Ok(Some(status)) = c.try_wait() {
+            panic!("{name} exited during the warm-up ({status}); see its messages above");
+        }
+    }
+    let (o0, t0) = (cpu(&ours), cpu(&theirs));
+    let (c0o, a0) = (count(&counts, OURS), active_opens());
+    let start = Instant::now();
+    tokio::time::sleep(window).await;
+    let elapsed = start.elapsed().as_secs_f64();
+    let (o1, t1) = (cpu(&ours), cpu(&theirs));
+    let (c1o, a1) = (count(&counts, OURS), active_opens());
+    // Connections opened by HAProxy: all active opens but ours.
+    let (c0t, c1t) = (0, (a1 - a0).saturating_sub(c1o - c0o));
+    let _ = theirs.kill();
+    let _ = theirs.wait();
+    let _ = ours.kill();
+    let out = ours
+        .wait_with_output()
+        .map(|o| o.stdout)
+        .unwrap_or_default();
+    let lag = String::from_utf8_lossy(&out)
+        .lines()
+        .last()
+        .unwrap_or("?")
+        .to_owned();
+    let (o, t) = (o1 - o0, t1 - t0);
+    let rate = |a: u64, b: u64| (b - a) as f64 / elapsed;
+    let ratio = if t > 0.0 { o / t } else { f64::NAN };
+    eprintln!(
+        "vs_haproxy {kind}: lbkit {o:.2} s CPU, HAProxy {t:.2} s CPU over {elapsed:.1} s: ratio {ratio:.2}"
+    );
+    format!(
+        "| {kind} | {n} | {elapsed:.0} s | {o:.2} s | {t:.2} s | {ratio:.2} | {:.0} | {:.0} | {lag} |",
+        rate(c0o, c1o),
+        rate(c0t, c1t)
+    )
+}
+
+/// TCP active opens (connect() calls that sent a SYN) in this network
+/// namespace, from `/proc/net/snmp`.
+fn active_opens() -> u64 {
+    let snmp = std::fs::read_to_string("/proc/net/snmp").unwrap_or_default();
+    let mut tcp = snmp.lines().filter(|l| l.starts_with("Tcp:"));
+    let (Some(names), Some(values)) = (tcp.next(), tcp.next()) else {
+        return 0;
+    };
+    names
+        .split_whitespace()
+        .zip(values.split_whitespace())
+        .find(|(n, _)| *n == "ActiveOpens")
+        .and_then(|(_, v)| v.parse().ok())
+        .unwrap_or(0)
+}
+
+fn count(counts: &HashMap<IpAddr, AtomicU64>, ip: IpAddr) -> u64 {
+    counts.get(&ip).map_or(0, |c| c.load(Ordering::Relaxed))
+}
+
+/// User + system CPU seconds of a process (all its threads).
+fn cpu(child: &Child) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start at ')'.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<u64> = rest
+        .split_whitespace()
+        .map(|f| f.parse().unwrap_or(0))
+        .collect();
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 here.
+    let ticks = fields.get(11).copied().unwrap_or(0) + fields.get(12).copied().unwrap_or(0);
+    let hz = nix::unistd::sysconf(nix::unistd::SysconfVar::CLK_TCK)
+        .ok()
+        .flatten()
+        .unwrap_or(100);
+    ticks as f64 / hz as f64
+}
+
+/// A port nothing listens on now (HAProxy needs a listener to start).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map_or(0, |a| a.port())
+}
+
+fn haproxy_cfg(kind: &str, addrs: &[SocketAddr]) -> String {
+    let mut s = format!(
+        "global\n    maxconn 4000\n\
+         defaults\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n    timeout check 2s\n\
+         listen bench\n    bind 127.0.0.1:{}\n    mode {}\n    source {THEIRS}\n",
+        free_port(),
+        if kind == "http" { "http" } else { "tcp" }
+    );
+    if kind == "http" {
+        s.push_str("    option httpchk GET /\n    http-check expect status 200\n");
+    }
+    for (i, a) in addrs.iter().enumerate() {
+        s.push_str(&format!("    server s{i} {a} check inter 1s\n"));
+    }
+    s
+}
+
+/// The runner child: one check per listed server every second, until
+/// killed; prints its lag figures every second (the parent keeps the last).
+fn child(spec: &str) {
+    let (kind, list) = spec.split_once(':').unwrap_or(("tcp", spec));
+    let addrs: Vec<SocketAddr> = std::fs::read_to_string(list)
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.parse().ok())
+        .collect();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    rt.block_on(async {
+        let mut runner = Runner::new(SchedulerConfig::default()).expect("a runner");
+        let timing = Timing {
+            interval: Duration::from_secs(1),
+            timeout: Duration::from_secs(2),
+            // Spread the first checks over the interval, as HAProxy does.
+            warmup: Some(Duration::from_secs(1)),
+            ..Timing::default()
+        };
+        let connect = Connect {
+            bind_ip: Some(OURS),
+            ..Connect::default()
+        };
+        for a in addrs {
+            let probe = if kind == "http" {
+                Probe::Http(HttpCheck {
+                    connect: connect.clone(),
+                    requests: vec![HttpRequest {
+                        expect: vec![HttpExpect::is(HttpRule::Status(vec![(200, 200)]))],
+                        ..HttpRequest::get("/")
+                    }],
+                    ..HttpCheck::default()
+                })
+            } else {
+                Probe::Tcp(connect.clone())
+            };
+            runner
+                .subscribe(CheckSpec::new(a, probe).with_timing(timing.clone()))
+                .expect("a valid spec");
+        }
+        let mut failures = 0u64;
+        loop {
+            runner
+                .run_until(Instant::now() + Duration::from_secs(1), |_, e| {
+                    if matches!(e, healthcheck::Event::Transition { .. }) {
+                        failures += 1;
+                    }
+                })
+                .await;
+            let st = runner.scheduler().stats();
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(
+                out,
+                "{} (max lag {:?}, {failures} transitions)",
+                st.lag_events, st.max_lag
+            );
+            let _ = out.flush();
+        }
+    });
+}
