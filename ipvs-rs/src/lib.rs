@@ -7,21 +7,41 @@
 //! kernel's `IPVS` generic netlink family, with one typed API and no panics on
 //! whatever the kernel answers.
 //!
-//! # Intended public API
+//! - [`Client`]: a connection to the `IPVS` family (optionally in another
+//!   network namespace), with a receive timeout on every request.
+//! - The model: [`ServiceKey`] apart from [`ServiceSettings`] and [`Stats`];
+//!   open newtypes ([`Scheduler`], [`Forwarding`], [`TunnelType`]) so names the
+//!   kernel adds later survive a round trip; [`ServiceFlags`] and
+//!   [`TunnelFlags`] keep unknown bits.
+//! - [`plan()`]: a pure, minimal difference between two tables, and
+//!   [`Client::apply`], which sends a plan in batches and reports every failed
+//!   operation with its errno kind.
 //!
-//! - `Client`: a connection to the `IPVS` family (optionally in another network
-//!   namespace), with a receive timeout on every request. Operations: kernel
-//!   info; services add, edit, delete, get, dump; destinations add, edit, delete,
-//!   dump; flush; zero counters; timeouts get/set; sync daemon start, stop, get.
-//! - The model: `ServiceKey` (protocol + address + port, or firewall mark +
-//!   family) kept apart from the `Service` settings and its `Stats`; open newtypes
-//!   for schedulers, forwarding methods and tunnel types, so names the kernel adds
-//!   later survive a round trip; `bitflags` service and tunnel flags that keep
-//!   unknown kernel bits.
-//! - `plan(desired, actual) -> Vec<Op>`: a pure, minimal difference between two
-//!   tables, and `apply`, which sends a plan in pipelined batches and reports
-//!   every failed operation with its errno kind.
+//! ```no_run
+//! use ipvs::{Client, Destination, Forwarding, Service, ServiceKey};
 //!
-//! The implementation lands with the `ipvs` issue; this crate currently holds
-//! only its documentation, so that the workspace layout is settled first.
+//! let mut ipvs = Client::connect()?;
+//! let key = ServiceKey::tcp("198.18.0.10".parse().unwrap(), 80);
+//! ipvs.add_service(&Service::new(key, "rr"))?;
+//! ipvs.add_dest(&key, &Destination::new("198.18.0.20".parse().unwrap(), 8080, Forwarding::MASQ, 1))?;
+//! for svc in ipvs.services()? {
+//!     println!("{:?}: {:?}", svc.key, ipvs.destinations(&svc.key)?);
+//! }
+//! # Ok::<(), ipvs::Error>(())
+//! ```
 #![forbid(unsafe_code)]
+
+mod client;
+mod error;
+mod model;
+mod plan;
+pub mod wire;
+
+pub use client::{ApplyReport, Client, ConnectOptions, OpError};
+pub use error::{DecodeError, Error, ErrorKind};
+pub use model::{
+    AddressFamily, DaemonState, DestKey, DestSettings, Destination, Forwarding, Info, Protocol,
+    Scheduler, Service, ServiceFlags, ServiceKey, ServiceSettings, Stats, SyncDaemon, Timeouts,
+    TunnelFlags, TunnelType,
+};
+pub use plan::{DesiredService, Op, PlanOptions, Table, plan};

@@ -1,0 +1,779 @@
+//! The netlink connection: family resolution, requests with timeouts, dumps,
+//! and batched application of plans.
+
+use std::fs::File;
+use std::os::fd::{AsFd, AsRawFd, OwnedFd};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use nix::errno::Errno;
+use nix::sys::socket::{
+    self, AddressFamily as SockFamily, MsgFlags, NetlinkAddr, SockFlag, SockProtocol, SockType,
+    sockopt,
+};
+use nix::sys::time::TimeVal;
+
+use crate::error::{Error, ErrorKind};
+use crate::model::{
+    DaemonState, DestKey, Destination, Info, Service, ServiceKey, SyncDaemon, Timeouts,
+};
+use crate::plan::{Op, Table};
+use crate::wire::{self, Reply, Request};
+
+/// Bytes of requests packed into one `sendmsg` by [`Client::apply`].
+const SEND_CHUNK: usize = 4096;
+/// Requests in flight before [`Client::apply`] waits for a barrier.
+const WINDOW_BYTES: usize = 128 * 1024;
+/// Socket buffer size asked for (the kernel's defaults overflow under batching).
+const SOCK_BUF: usize = 8 * 1024 * 1024;
+/// Receive buffer: larger than any netlink dump datagram.
+const RECV_BUF: usize = 64 * 1024;
+
+enum NetnsSpec {
+    Path(PathBuf),
+    Fd(OwnedFd),
+}
+
+/// How to connect: namespace and timeout.
+pub struct ConnectOptions {
+    netns: Option<NetnsSpec>,
+    timeout: Duration,
+}
+
+impl std::fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ns = match &self.netns {
+            None => "current".to_string(),
+            Some(NetnsSpec::Path(p)) => p.display().to_string(),
+            Some(NetnsSpec::Fd(fd)) => format!("fd {}", fd.as_raw_fd()),
+        };
+        f.debug_struct("ConnectOptions")
+            .field("netns", &ns)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
+}
+
+impl Default for ConnectOptions {
+    fn default() -> ConnectOptions {
+        ConnectOptions {
+            netns: None,
+            timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl ConnectOptions {
+    /// The current network namespace and a 5 s receive timeout.
+    pub fn new() -> ConnectOptions {
+        ConnectOptions::default()
+    }
+    /// Operate in the network namespace bound at `path` (e.g. `/run/netns/NAME`).
+    pub fn netns_path(mut self, path: impl Into<PathBuf>) -> ConnectOptions {
+        self.netns = Some(NetnsSpec::Path(path.into()));
+        self
+    }
+    /// Operate in the network namespace this descriptor refers to.
+    pub fn netns_fd(mut self, fd: OwnedFd) -> ConnectOptions {
+        self.netns = Some(NetnsSpec::Fd(fd));
+        self
+    }
+    /// How long to wait for each reply datagram.
+    pub fn timeout(mut self, timeout: Duration) -> ConnectOptions {
+        self.timeout = timeout;
+        self
+    }
+    /// Connects.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::IpvsUnavailable`] when the kernel has no IPVS; [`Error::Io`]
+    /// when the namespace cannot be entered or the socket not opened.
+    pub fn connect(self) -> Result<Client, Error> {
+        let timeout = self.timeout;
+        let fd = match self.netns {
+            None => open_socket()?,
+            Some(spec) => {
+                let ns: OwnedFd = match spec {
+                    NetnsSpec::Fd(fd) => fd,
+                    NetnsSpec::Path(p) => File::open(&p)
+                        .map_err(|e| io_err(format!("open network namespace {}", p.display()), e))?
+                        .into(),
+                };
+                // A socket belongs to the namespace it was created in: create it
+                // on a thread that entered the namespace, leaving ours alone.
+                std::thread::scope(|s| {
+                    s.spawn(|| {
+                        nix::sched::setns(ns.as_fd(), nix::sched::CloneFlags::CLONE_NEWNET)
+                            .map_err(|e| {
+                                io_err("enter network namespace (setns)".into(), e.into())
+                            })?;
+                        open_socket()
+                    })
+                    .join()
+                    .unwrap_or_else(|_| Err(Error::Invalid("namespace thread panicked".into())))
+                })?
+            }
+        };
+        let tv = TimeVal::new(
+            i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
+            i64::from(timeout.subsec_micros()),
+        );
+        socket::setsockopt(&fd, sockopt::ReceiveTimeout, &tv)
+            .map_err(|e| io_err("set the receive timeout".into(), e.into()))?;
+        let mut client = Client {
+            fd,
+            family: 0,
+            seq: 1,
+            timeout,
+            buf: vec![0; RECV_BUF],
+        };
+        client.family = client.resolve_family()?;
+        Ok(client)
+    }
+}
+
+fn io_err(op: String, source: std::io::Error) -> Error {
+    Error::Io { op, source }
+}
+
+fn open_socket() -> Result<OwnedFd, Error> {
+    let fd = socket::socket(
+        SockFamily::Netlink,
+        SockType::Raw,
+        SockFlag::SOCK_CLOEXEC,
+        SockProtocol::NetlinkGeneric,
+    )
+    .map_err(|e| io_err("open a generic netlink socket".into(), e.into()))?;
+    socket::bind(fd.as_raw_fd(), &NetlinkAddr::new(0, 0))
+        .map_err(|e| io_err("bind the netlink socket".into(), e.into()))?;
+    // Forcing needs CAP_NET_ADMIN; without it, take what the limits allow.
+    if socket::setsockopt(&fd, sockopt::RcvBufForce, &SOCK_BUF).is_err() {
+        let _ = socket::setsockopt(&fd, sockopt::RcvBuf, &SOCK_BUF);
+    }
+    if socket::setsockopt(&fd, sockopt::SndBufForce, &SOCK_BUF).is_err() {
+        let _ = socket::setsockopt(&fd, sockopt::SndBuf, &SOCK_BUF);
+    }
+    Ok(fd)
+}
+
+/// A connection to the kernel's IPVS.
+#[derive(Debug)]
+pub struct Client {
+    fd: OwnedFd,
+    family: u16,
+    seq: u32,
+    timeout: Duration,
+    buf: Vec<u8>,
+}
+
+/// One failed operation of [`Client::apply`].
+#[derive(Debug)]
+pub struct OpError {
+    /// Its index in the operations given.
+    pub index: usize,
+    /// The operation.
+    pub op: Op,
+    /// What the kernel said.
+    pub error: Error,
+}
+
+/// The outcome of [`Client::apply`].
+#[derive(Debug, Default)]
+pub struct ApplyReport {
+    /// Operations sent.
+    pub sent: usize,
+    /// The ones that failed, in order.
+    pub errors: Vec<OpError>,
+}
+
+impl ApplyReport {
+    /// Whether every operation succeeded.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+}
+
+fn kernel_err(op: String, errno: i32) -> Error {
+    Error::Kernel {
+        op,
+        errno,
+        kind: ErrorKind::from_errno(errno),
+    }
+}
+
+/// Describes an operation for error messages.
+pub(crate) fn describe_key(k: &ServiceKey) -> String {
+    match *k {
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => {
+            let p = protocol
+                .name()
+                .map_or_else(|| format!("proto {}", protocol.0), str::to_string);
+            match addr {
+                std::net::IpAddr::V4(a) => format!("{p} {a}:{port}"),
+                std::net::IpAddr::V6(a) => format!("{p} [{a}]:{port}"),
+            }
+        }
+        ServiceKey::Fwmark { mark, family } => format!("FWM {mark} ({family:?})"),
+    }
+}
+
+fn describe_dest(k: &DestKey) -> String {
+    match k.addr {
+        std::net::IpAddr::V4(a) => format!("{a}:{}", k.port),
+        std::net::IpAddr::V6(a) => format!("[{a}]:{}", k.port),
+    }
+}
+
+fn describe_op(op: &Op) -> String {
+    match op {
+        Op::AddService(s) => format!("add service {}", describe_key(&s.key)),
+        Op::EditService(s) => format!("edit service {}", describe_key(&s.key)),
+        Op::DelService(k) => format!("delete service {}", describe_key(k)),
+        Op::AddDest(k, d) => format!(
+            "add destination {} to {}",
+            describe_dest(&d.key),
+            describe_key(k)
+        ),
+        Op::EditDest(k, d) => format!(
+            "edit destination {} of {}",
+            describe_dest(&d.key),
+            describe_key(k)
+        ),
+        Op::DelDest(k, d) => format!(
+            "delete destination {} of {}",
+            describe_dest(d),
+            describe_key(k)
+        ),
+    }
+}
+
+fn op_request(op: &Op) -> Request {
+    match op {
+        Op::AddService(s) => wire::new_service(s),
+        Op::EditService(s) => wire::set_service(s),
+        Op::DelService(k) => wire::del_service(k),
+        Op::AddDest(k, d) => wire::new_dest(k, d),
+        Op::EditDest(k, d) => wire::set_dest(k, d),
+        Op::DelDest(k, d) => wire::del_dest(k, d),
+    }
+}
+
+/// Maps the kernel's answer to a service add or edit: `ENOENT` there means
+/// the scheduler (or persistence engine) module is missing.
+fn service_err(s: &Service, e: Error) -> Error {
+    match e {
+        Error::Kernel {
+            errno: libc::ENOENT,
+            ..
+        } if s.settings.pe_name.is_none() => {
+            Error::SchedulerUnavailable(s.settings.scheduler.0.clone())
+        }
+        e => e,
+    }
+}
+
+impl Client {
+    /// Connects in the current network namespace with the default timeout.
+    ///
+    /// # Errors
+    ///
+    /// See [`ConnectOptions::connect`].
+    pub fn connect() -> Result<Client, Error> {
+        ConnectOptions::new().connect()
+    }
+
+    /// The `IPVS` generic netlink family id.
+    pub fn family_id(&self) -> u16 {
+        self.family
+    }
+
+    fn next_seq(&mut self) -> u32 {
+        self.seq = self.seq.wrapping_add(1).max(1);
+        self.seq
+    }
+
+    fn send(&self, bytes: &[u8], op: &dyn Fn() -> String) -> Result<(), Error> {
+        loop {
+            match socket::send(self.fd.as_raw_fd(), bytes, MsgFlags::empty()) {
+                Ok(_) => return Ok(()),
+                Err(Errno::EINTR) => {}
+                Err(e) => return Err(io_err(format!("send {}", op()), e.into())),
+            }
+        }
+    }
+
+    /// Receives one datagram and decodes it.
+    fn recv(&mut self, op: &dyn Fn() -> String) -> Result<Vec<Reply>, Error> {
+        let n = loop {
+            match socket::recv(self.fd.as_raw_fd(), &mut self.buf, MsgFlags::MSG_TRUNC) {
+                Ok(n) => break n,
+                Err(Errno::EINTR) => {}
+                Err(Errno::EAGAIN) => {
+                    return Err(Error::Timeout {
+                        op: op(),
+                        timeout_ms: u64::try_from(self.timeout.as_millis()).unwrap_or(u64::MAX),
+                    });
+                }
+                Err(e) => return Err(io_err(format!("receive the reply to {}", op()), e.into())),
+            }
+        };
+        if n > self.buf.len() {
+            return Err(Error::Decode {
+                op: op(),
+                source: crate::DecodeError::Truncated {
+                    what: "datagram",
+                    len: self.buf.len(),
+                    need: n,
+                },
+            });
+        }
+        wire::decode(&self.buf[..n]).map_err(|source| Error::Decode { op: op(), source })
+    }
+
+    fn resolve_family(&mut self) -> Result<u16, Error> {
+        let seq = self.next_seq();
+        let op = || "resolve the IPVS generic netlink family".to_string();
+        let msg = wire::get_family("IPVS", seq).map_err(Error::Invalid)?;
+        self.send(&msg, &op)?;
+        let deadline = Instant::now() + self.timeout;
+        loop {
+            for r in self.recv(&op)? {
+                match r {
+                    Reply::Family { seq: s, id } if s == seq => return Ok(id),
+                    Reply::Error { seq: s, errno } if s == seq => {
+                        return Err(if errno == libc::ENOENT {
+                            Error::IpvsUnavailable
+                        } else {
+                            kernel_err(op(), errno)
+                        });
+                    }
+                    _ => {}
+                }
+            }
+            if Instant::now() > deadline {
+                return Err(Error::Timeout {
+                    op: op(),
+                    timeout_ms: self.timeout.as_millis() as u64,
+                });
+            }
+        }
+    }
+
+    /// Sends one request and collects its data replies until its ack or dump end.
+    fn call(&mut self, req: &Request, op: &dyn Fn() -> String) -> Result<Vec<Reply>, Error> {
+        let seq = self.next_seq();
+        let bytes = req.emit(self.family, seq, true).map_err(Error::Invalid)?;
+        self.send(&bytes, op)?;
+        let mut out = Vec::new();
+        loop {
+            for r in self.recv(op)? {
+                if r.seq() != seq {
+                    continue; // a late answer to an earlier, timed-out request
+                }
+                match r {
+                    Reply::Error { errno, .. } => return Err(kernel_err(op(), errno)),
+                    Reply::Ack { .. } | Reply::Done { .. } => return Ok(out),
+                    Reply::Other { .. } => {}
+                    data => out.push(data),
+                }
+            }
+        }
+    }
+
+    /// The IPVS version and connection table size.
+    ///
+    /// # Errors
+    ///
+    /// A kernel, timeout or decoding error.
+    pub fn info(&mut self) -> Result<Info, Error> {
+        let op = || "get IPVS info".to_string();
+        self.call(&wire::get_info(), &op)?
+            .into_iter()
+            .find_map(|r| {
+                if let Reply::Info { info, .. } = r {
+                    Some(info)
+                } else {
+                    None
+                }
+            })
+            .ok_or_else(|| missing(&op))
+    }
+
+    /// Every service, with counters.
+    ///
+    /// # Errors
+    ///
+    /// A kernel, timeout or decoding error.
+    pub fn services(&mut self) -> Result<Vec<Service>, Error> {
+        let op = || "list services".to_string();
+        Ok(self
+            .call(&wire::get_services(), &op)?
+            .into_iter()
+            .filter_map(|r| {
+                if let Reply::Service { service, .. } = r {
+                    Some(*service)
+                } else {
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// One service.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] when there is no such service.
+    pub fn service(&mut self, key: &ServiceKey) -> Result<Service, Error> {
+        let op = || format!("get service {}", describe_key(key));
+        self.call(&wire::get_service(key), &op)?
+            .into_iter()
+            .find_map(|r| {
+                if let Reply::Service { service, .. } = r {
+                    Some(*service)
+                } else {
+                    None
+                }
+            })
+            .ok_or_else(|| missing(&op))
+    }
+
+    /// Adds a service.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::AlreadyExists`]; [`Error::SchedulerUnavailable`] for a
+    /// scheduler this kernel lacks.
+    pub fn add_service(&mut self, s: &Service) -> Result<(), Error> {
+        let op = || format!("add service {}", describe_key(&s.key));
+        self.call(&wire::new_service(s), &op)
+            .map(drop)
+            .map_err(|e| service_err(s, e))
+    }
+
+    /// Changes a service's settings.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`]; [`Error::SchedulerUnavailable`].
+    pub fn edit_service(&mut self, s: &Service) -> Result<(), Error> {
+        let op = || format!("edit service {}", describe_key(&s.key));
+        self.call(&wire::set_service(s), &op)
+            .map(drop)
+            .map_err(|e| service_err(s, e))
+    }
+
+    /// Deletes a service and its destinations.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`].
+    pub fn del_service(&mut self, key: &ServiceKey) -> Result<(), Error> {
+        let op = || format!("delete service {}", describe_key(key));
+        self.call(&wire::del_service(key), &op).map(drop)
+    }
+
+    /// A service's destinations, with counters.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] when there is no such service.
+    pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>, Error> {
+        let op = || format!("list destinations of {}", describe_key(key));
+        Ok(self
+            .call(&wire::get_dests(key), &op)?
+            .into_iter()
+            .filter_map(|r| {
+                if let Reply::Destination { dest, .. } = r {
+                    Some(*dest)
+                } else {
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// Adds a destination.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::AlreadyExists`], [`ErrorKind::NotFound`] (no such service).
+    pub fn add_dest(&mut self, svc: &ServiceKey, d: &Destination) -> Result<(), Error> {
+        let op = || {
+            format!(
+                "add destination {} to {}",
+                describe_dest(&d.key),
+                describe_key(svc)
+            )
+        };
+        self.call(&wire::new_dest(svc, d), &op).map(drop)
+    }
+
+    /// Changes a destination.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`].
+    pub fn edit_dest(&mut self, svc: &ServiceKey, d: &Destination) -> Result<(), Error> {
+        let op = || {
+            format!(
+                "edit destination {} of {}",
+                describe_dest(&d.key),
+                describe_key(svc)
+            )
+        };
+        self.call(&wire::set_dest(svc, d), &op).map(drop)
+    }
+
+    /// Deletes a destination.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`].
+    pub fn del_dest(&mut self, svc: &ServiceKey, d: &DestKey) -> Result<(), Error> {
+        let op = || {
+            format!(
+                "delete destination {} of {}",
+                describe_dest(d),
+                describe_key(svc)
+            )
+        };
+        self.call(&wire::del_dest(svc, d), &op).map(drop)
+    }
+
+    /// Deletes every service.
+    ///
+    /// # Errors
+    ///
+    /// A kernel or timeout error.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.call(&wire::flush(), &|| "flush the IPVS table".to_string())
+            .map(drop)
+    }
+
+    /// Zeroes the counters of one service, or of every service with `None`.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::NotFound`] for a missing service.
+    pub fn zero(&mut self, svc: Option<&ServiceKey>) -> Result<(), Error> {
+        let op = || match svc {
+            Some(k) => format!("zero the counters of {}", describe_key(k)),
+            None => "zero all counters".to_string(),
+        };
+        self.call(&wire::zero(svc), &op).map(drop)
+    }
+
+    /// The connection timeouts.
+    ///
+    /// # Errors
+    ///
+    /// A kernel, timeout or decoding error.
+    pub fn timeouts(&mut self) -> Result<Timeouts, Error> {
+        let op = || "get timeouts".to_string();
+        self.call(&wire::get_config(), &op)?
+            .into_iter()
+            .find_map(|r| {
+                if let Reply::Timeouts { timeouts, .. } = r {
+                    Some(timeouts)
+                } else {
+                    None
+                }
+            })
+            .ok_or_else(|| missing(&op))
+    }
+
+    /// Sets the connection timeouts; a 0 leaves that one unchanged.
+    ///
+    /// # Errors
+    ///
+    /// A kernel or timeout error.
+    pub fn set_timeouts(&mut self, t: &Timeouts) -> Result<(), Error> {
+        self.call(&wire::set_config(t), &|| "set timeouts".to_string())
+            .map(drop)
+    }
+
+    /// Starts a sync daemon.
+    ///
+    /// # Errors
+    ///
+    /// [`ErrorKind::Busy`] when one of that role runs already; `ENODEV` for a
+    /// missing interface.
+    pub fn start_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error> {
+        let op = || format!("start the {:?} sync daemon on {}", d.state, d.mcast_ifname);
+        self.call(&wire::new_daemon(d), &op).map(drop)
+    }
+
+    /// Stops the sync daemon of a role.
+    ///
+    /// # Errors
+    ///
+    /// A kernel or timeout error.
+    pub fn stop_daemon(&mut self, state: DaemonState) -> Result<(), Error> {
+        let op = || format!("stop the {state:?} sync daemon");
+        self.call(&wire::del_daemon(state), &op).map(drop)
+    }
+
+    /// The running sync daemons.
+    ///
+    /// # Errors
+    ///
+    /// A kernel, timeout or decoding error.
+    pub fn daemons(&mut self) -> Result<Vec<SyncDaemon>, Error> {
+        let op = || "list sync daemons".to_string();
+        Ok(self
+            .call(&wire::get_daemons(), &op)?
+            .into_iter()
+            .filter_map(|r| {
+                if let Reply::Daemon { daemon, .. } = r {
+                    Some(daemon)
+                } else {
+                    None
+                }
+            })
+            .collect())
+    }
+
+    /// The whole table (services and destinations, without counters).
+    ///
+    /// # Errors
+    ///
+    /// A kernel, timeout or decoding error.
+    pub fn table(&mut self) -> Result<Table, Error> {
+        let services = self.services()?;
+        let mut parts = Vec::with_capacity(services.len());
+        for s in services {
+            let d = self.destinations(&s.key)?;
+            parts.push((s, d));
+        }
+        Ok(Table::from_parts(parts))
+    }
+
+    /// Sends operations in batches: many requests per `sendmsg`, no ack
+    /// asked per request (the kernel reports every failure anyway, matched by
+    /// sequence number), and an acked no-op barrier closing each window. The
+    /// kernel carries on after a failure, so operations that depend on a failed
+    /// one fail too and are reported as well.
+    ///
+    /// # Errors
+    ///
+    /// Only for socket failures and timeouts; kernel refusals are in the report.
+    pub fn apply(&mut self, ops: &[Op]) -> Result<ApplyReport, Error> {
+        let mut report = ApplyReport::default();
+        let mut i = 0;
+        while i < ops.len() {
+            let first_seq = self.seq.wrapping_add(1);
+            let start = i;
+            let mut window = 0;
+            let mut chunk = Vec::with_capacity(SEND_CHUNK * 2);
+            while i < ops.len() && window < WINDOW_BYTES {
+                let seq = self.next_seq();
+                let bytes = op_request(&ops[i])
+                    .emit(self.family, seq, false)
+                    .map_err(Error::Invalid)?;
+                window += bytes.len();
+                chunk.extend_from_slice(&bytes);
+                i += 1;
+                if chunk.len() >= SEND_CHUNK {
+                    self.send(&chunk, &|| "a batch of IPVS requests".to_string())?;
+                    chunk.clear();
+                }
+            }
+            let barrier = self.next_seq();
+            chunk.extend_from_slice(&wire::barrier(barrier));
+            self.send(&chunk, &|| "a batch of IPVS requests".to_string())?;
+            let op = || format!("apply operations {start}..{i}");
+            'wait: loop {
+                for r in self.recv(&op)? {
+                    match r {
+                        Reply::Ack { seq } | Reply::Error { seq, .. } if seq == barrier => {
+                            break 'wait;
+                        }
+                        Reply::Error { seq, errno } => {
+                            let idx = start + seq.wrapping_sub(first_seq) as usize;
+                            if let Some(o) = ops.get(idx).filter(|_| idx < i) {
+                                let mut error = kernel_err(describe_op(o), errno);
+                                if let Op::AddService(s) | Op::EditService(s) = o {
+                                    error = service_err(s, error);
+                                }
+                                report.errors.push(OpError {
+                                    index: idx,
+                                    op: o.clone(),
+                                    error,
+                                });
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            report.sent = i;
+        }
+        Ok(report)
+    }
+
+    /// Drains a destination (weight 0), waits until it has no active
+    /// connection or `deadline` passes (checking every `poll`), then deletes it.
+    /// Returns whether it drained before the deadline.
+    ///
+    /// # Errors
+    ///
+    /// A kernel or timeout error from any step.
+    pub fn drain_dest(
+        &mut self,
+        svc: &ServiceKey,
+        key: &DestKey,
+        deadline: Duration,
+        poll: Duration,
+    ) -> Result<bool, Error> {
+        let cur = self
+            .destinations(svc)?
+            .into_iter()
+            .find(|d| d.key == *key)
+            .ok_or_else(|| {
+                kernel_err(
+                    format!("drain destination {}", describe_dest(key)),
+                    libc::ENOENT,
+                )
+            })?;
+        let mut zero = cur.clone();
+        zero.settings.weight = 0;
+        self.edit_dest(svc, &zero)?;
+        let end = Instant::now() + deadline;
+        let mut drained = false;
+        // Bounded: one check per `poll` until the deadline.
+        let polls = (deadline.as_millis() / poll.as_millis().max(1)).saturating_add(1);
+        for _ in 0..polls {
+            let active = self
+                .destinations(svc)?
+                .into_iter()
+                .find(|d| d.key == *key)
+                .map_or(0, |d| d.active_conns);
+            if active == 0 {
+                drained = true;
+                break;
+            }
+            if Instant::now() >= end {
+                break;
+            }
+            std::thread::sleep(poll.min(end.saturating_duration_since(Instant::now())));
+        }
+        self.del_dest(svc, key)?;
+        Ok(drained)
+    }
+}
+
+fn missing(op: &dyn Fn() -> String) -> Error {
+    Error::Decode {
+        op: op(),
+        source: crate::DecodeError::Missing {
+            what: "reply",
+            attr: "data message",
+        },
+    }
+}
