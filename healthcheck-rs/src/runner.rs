@@ -18,6 +18,9 @@ use crate::probe::Prober;
 use crate::sched::{AttemptId, Event, Scheduler, SchedulerConfig, SubId, Subscription};
 use crate::spec::CheckSpec;
 
+/// Default wake-up granularity, see [`Runner::with_tick`].
+pub const DEFAULT_TICK: Duration = Duration::from_millis(5);
+
 /// Runs checks on tokio. See the [module docs](self).
 #[derive(Debug)]
 pub struct Runner {
@@ -26,6 +29,8 @@ pub struct Runner {
     tx: mpsc::UnboundedSender<(AttemptId, Outcome)>,
     rx: mpsc::UnboundedReceiver<(AttemptId, Outcome)>,
     tasks: JoinSet<()>,
+    epoch: Instant,
+    tick: Duration,
 }
 
 impl Runner {
@@ -38,7 +43,19 @@ impl Runner {
             tx,
             rx,
             tasks: JoinSet::new(),
+            epoch: Instant::now(),
+            tick: DEFAULT_TICK,
         })
+    }
+
+    /// Wakes up for due checks only on multiples of `tick` (default 5 ms),
+    /// so that checks due close together start in one batch: far fewer
+    /// wake-ups at thousands of checks a second, for at most `tick` of
+    /// delay. `Duration::ZERO` wakes exactly on each due time.
+    #[must_use]
+    pub fn with_tick(mut self, tick: Duration) -> Self {
+        self.tick = tick;
+        self
     }
 
     /// Starts (or joins) a check; see [`Scheduler::subscribe`].
@@ -67,7 +84,7 @@ impl Runner {
             if let Some(e) = self.sched.poll_event() {
                 return e;
             }
-            self.wait().await;
+            self.wait(None).await;
         }
     }
 
@@ -82,11 +99,7 @@ impl Runner {
             if Instant::now() >= until {
                 return;
             }
-            let wake = tokio::time::Instant::from_std(until);
-            tokio::select! {
-                () = self.wait() => {}
-                () = tokio::time::sleep_until(wake) => {}
-            }
+            self.wait(Some(until)).await;
         }
     }
 
@@ -105,12 +118,15 @@ impl Runner {
         while self.tasks.try_join_next().is_some() {}
     }
 
-    /// Waits for a probe result or the scheduler's next deadline.
-    async fn wait(&mut self) {
+    /// Waits for a probe result, the scheduler's next deadline (rounded up
+    /// to the tick) or `limit`.
+    async fn wait(&mut self, limit: Option<Instant>) {
         let next = self
             .sched
             .poll_timeout()
+            .map(|t| self.coarse(t))
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+        let next = limit.map_or(next, |l| l.min(next));
         let next = tokio::time::Instant::from_std(next);
         tokio::select! {
             r = self.rx.recv() => {
@@ -124,5 +140,16 @@ impl Runner {
             }
             () = tokio::time::sleep_until(next) => {}
         }
+    }
+
+    /// `t` rounded up to the next multiple of the tick since the epoch.
+    fn coarse(&self, t: Instant) -> Instant {
+        let tick = self.tick.as_nanos();
+        if tick == 0 {
+            return t;
+        }
+        let since = t.saturating_duration_since(self.epoch).as_nanos();
+        let rounded = since.div_ceil(tick).saturating_mul(tick);
+        self.epoch + Duration::from_nanos(u64::try_from(rounded).unwrap_or(u64::MAX))
     }
 }

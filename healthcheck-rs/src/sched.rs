@@ -236,8 +236,7 @@ pub struct Stats {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Timer {
     Due = 0,
-    Deadline = 1,
-    Slowstart = 2,
+    Slowstart = 1,
 }
 
 #[derive(Debug)]
@@ -250,7 +249,7 @@ struct InFlight {
 struct Check {
     spec: Arc<CheckSpec>,
     subs: Vec<SubId>,
-    timers: [Option<Instant>; 3],
+    timers: [Option<Instant>; 2],
     /// Waiting in the ready queue since this due time.
     queued: Option<Instant>,
     in_flight: Option<InFlight>,
@@ -268,7 +267,10 @@ struct Check {
 pub struct Scheduler {
     config: SchedulerConfig,
     rng: fastrand::Rng,
-    checks: HashMap<CheckId, Check>,
+    checks: Slab<Check>,
+    /// In-flight deadlines in time order (entries for finished attempts
+    /// are dropped when reached).
+    deadlines: VecDeque<(Instant, CheckId, u64)>,
     by_spec: HashMap<Arc<CheckSpec>, CheckId>,
     subs: HashMap<SubId, CheckId>,
     heap: BinaryHeap<Reverse<(Instant, CheckId, Timer)>>,
@@ -276,7 +278,6 @@ pub struct Scheduler {
     in_flight: usize,
     events: VecDeque<Event>,
     stats: Stats,
-    next_check: u64,
     next_sub: u64,
     next_seq: u64,
 }
@@ -298,7 +299,8 @@ impl Scheduler {
         Ok(Self {
             rng: fastrand::Rng::with_seed(config.seed),
             config,
-            checks: HashMap::new(),
+            checks: Slab::new(),
+            deadlines: VecDeque::new(),
             by_spec: HashMap::new(),
             subs: HashMap::new(),
             heap: BinaryHeap::new(),
@@ -306,7 +308,6 @@ impl Scheduler {
             in_flight: 0,
             events: VecDeque::new(),
             stats: Stats::default(),
-            next_check: 0,
             next_sub: 0,
             next_seq: 0,
         })
@@ -319,7 +320,7 @@ impl Scheduler {
         let sub = SubId(self.next_sub);
         self.next_sub += 1;
         if let Some(&id) = self.by_spec.get(&spec) {
-            if let Some(check) = self.checks.get_mut(&id) {
+            if let Some(check) = self.checks.get_mut(id) {
                 check.subs.push(sub);
                 self.subs.insert(sub, id);
                 return Ok(Subscription {
@@ -329,8 +330,6 @@ impl Scheduler {
                 });
             }
         }
-        let id = CheckId(self.next_check);
-        self.next_check += 1;
         let t = &spec.timing;
         let (health, pending) = match t.initial {
             InitialState::FullyUp => (Health::Up, 0),
@@ -344,7 +343,7 @@ impl Scheduler {
             retries_left: spec.timing.retry,
             spec: Arc::clone(&spec),
             subs: vec![sub],
-            timers: [None; 3],
+            timers: [None; 2],
             queued: None,
             in_flight: None,
             round_due: first,
@@ -364,7 +363,7 @@ impl Scheduler {
                 probes: 0,
             },
         };
-        self.checks.insert(id, check);
+        let id = self.checks.insert(check);
         self.by_spec.insert(spec, id);
         self.subs.insert(sub, id);
         self.set_timer(id, Timer::Due, Some(first));
@@ -382,12 +381,12 @@ impl Scheduler {
             .subs
             .remove(&sub)
             .ok_or(Error::UnknownSubscription(sub))?;
-        let Some(check) = self.checks.get_mut(&id) else {
+        let Some(check) = self.checks.get_mut(id) else {
             return Ok(());
         };
         check.subs.retain(|s| *s != sub);
         if check.subs.is_empty() {
-            if let Some(check) = self.checks.remove(&id) {
+            if let Some(check) = self.checks.remove(id) {
                 if check.in_flight.is_some() {
                     self.in_flight -= 1;
                 }
@@ -409,7 +408,7 @@ impl Scheduler {
                 break;
             }
             self.heap.pop();
-            let Some(check) = self.checks.get_mut(&id) else {
+            let Some(check) = self.checks.get_mut(id) else {
                 continue;
             };
             if check.timers[timer as usize] != Some(at) {
@@ -421,18 +420,28 @@ impl Scheduler {
                     check.queued = Some(at);
                     self.ready.push_back(id);
                 }
-                Timer::Deadline => {
-                    if let Some(f) = check.in_flight.take() {
-                        self.stats.lost_results += 1;
-                        let detail = format!(
-                            "no result within the timeout of {:?} (+{:?} grace)",
-                            check.spec.timing.timeout, self.config.result_grace
-                        );
-                        self.in_flight -= 1;
-                        self.finish(now, id, f.started, Outcome::fail(FailKind::Timeout, detail));
-                    }
-                }
                 Timer::Slowstart => self.step_slowstart(now, id),
+            }
+        }
+        while let Some(&(at, id, seq)) = self.deadlines.front() {
+            if at > now {
+                break;
+            }
+            self.deadlines.pop_front();
+            let Some(check) = self.checks.get_mut(id) else {
+                continue;
+            };
+            if check.in_flight.as_ref().is_none_or(|f| f.seq != seq) {
+                continue;
+            }
+            if let Some(f) = check.in_flight.take() {
+                self.stats.lost_results += 1;
+                let detail = format!(
+                    "no result within the timeout of {:?} (+{:?} grace)",
+                    check.spec.timing.timeout, self.config.result_grace
+                );
+                self.in_flight -= 1;
+                self.finish(now, id, f.started, Outcome::fail(FailKind::Timeout, detail));
             }
         }
         self.report_queue_lag(now);
@@ -443,7 +452,7 @@ impl Scheduler {
     pub fn poll_probe(&mut self, now: Instant) -> Option<ProbeRequest> {
         while self.in_flight < self.config.max_in_flight {
             let id = self.ready.pop_front()?;
-            let Some(check) = self.checks.get_mut(&id) else {
+            let Some(check) = self.checks.get_mut(id) else {
                 continue;
             };
             let Some(due) = check.queued.take() else {
@@ -464,7 +473,7 @@ impl Scheduler {
             self.in_flight += 1;
             self.stats.probes_started += 1;
             self.lag_check(now, id, due);
-            self.set_timer(id, Timer::Deadline, Some(deadline + grace));
+            self.push_deadline(deadline + grace, id, seq);
             return Some(req);
         }
         None
@@ -475,7 +484,7 @@ impl Scheduler {
     pub fn handle_result(&mut self, now: Instant, attempt: AttemptId, outcome: Outcome) {
         let current = self
             .checks
-            .get(&attempt.check)
+            .get(attempt.check)
             .and_then(|c| c.in_flight.as_ref())
             .is_some_and(|f| f.seq == attempt.seq);
         if !current {
@@ -483,13 +492,12 @@ impl Scheduler {
             self.events.push_back(Event::Stale { attempt });
             return;
         }
-        let Some(check) = self.checks.get_mut(&attempt.check) else {
+        let Some(check) = self.checks.get_mut(attempt.check) else {
             return;
         };
         let Some(f) = check.in_flight.take() else {
             return;
         };
-        check.timers[Timer::Deadline as usize] = None;
         self.in_flight -= 1;
         self.stats.results += 1;
         self.finish(now, attempt.check, f.started, outcome);
@@ -506,24 +514,34 @@ impl Scheduler {
         while let Some(&Reverse((at, id, timer))) = self.heap.peek() {
             let live = self
                 .checks
-                .get(&id)
+                .get(id)
                 .is_some_and(|c| c.timers[timer as usize] == Some(at));
             if live {
                 break;
             }
             self.heap.pop();
         }
-        let heap = self.heap.peek().map(|Reverse((at, _, _))| *at);
-        let lag = self.next_queue_lag_report();
-        match (heap, lag) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
+        // Drop deadlines of attempts that already finished.
+        while let Some(&(_, id, seq)) = self.deadlines.front() {
+            let live = self
+                .checks
+                .get(id)
+                .and_then(|c| c.in_flight.as_ref())
+                .is_some_and(|f| f.seq == seq);
+            if live {
+                break;
+            }
+            self.deadlines.pop_front();
         }
+        let heap = self.heap.peek().map(|Reverse((at, _, _))| *at);
+        let deadline = self.deadlines.front().map(|d| d.0);
+        let lag = self.next_queue_lag_report();
+        [heap, deadline, lag].into_iter().flatten().min()
     }
 
     /// The state of a check.
     pub fn status(&self, check: CheckId) -> Option<&Status> {
-        self.checks.get(&check).map(|c| &c.status)
+        self.checks.get(check).map(|c| &c.status)
     }
 
     /// The check a subscription uses.
@@ -533,18 +551,18 @@ impl Scheduler {
 
     /// The spec of a check.
     pub fn spec(&self, check: CheckId) -> Option<&Arc<CheckSpec>> {
-        self.checks.get(&check).map(|c| &c.spec)
+        self.checks.get(check).map(|c| &c.spec)
     }
 
     /// The subscribers of a check.
     pub fn subscribers(&self, check: CheckId) -> &[SubId] {
-        self.checks.get(&check).map_or(&[], |c| &c.subs)
+        self.checks.get(check).map_or(&[], |c| &c.subs)
     }
 
     /// When a check's next probe is due (`None` while it waits or runs).
     pub fn next_due(&self, check: CheckId) -> Option<Instant> {
         self.checks
-            .get(&check)
+            .get(check)
             .and_then(|c| c.timers[Timer::Due as usize])
     }
 
@@ -573,8 +591,20 @@ impl Scheduler {
         &self.config
     }
 
+    /// Queues an in-flight deadline, keeping the queue in time order. With
+    /// one timeout for all checks this is a push at the back; otherwise the
+    /// entry moves back past the few later ones.
+    fn push_deadline(&mut self, at: Instant, id: CheckId, seq: u64) {
+        let pos = self
+            .deadlines
+            .iter()
+            .rposition(|e| e.0 <= at)
+            .map_or(0, |p| p + 1);
+        self.deadlines.insert(pos, (at, id, seq));
+    }
+
     fn set_timer(&mut self, id: CheckId, timer: Timer, at: Option<Instant>) {
-        if let Some(check) = self.checks.get_mut(&id) {
+        if let Some(check) = self.checks.get_mut(id) {
             check.timers[timer as usize] = at;
             if let Some(at) = at {
                 self.heap.push(Reverse((at, id, timer)));
@@ -593,7 +623,7 @@ impl Scheduler {
         if behind < self.config.lag_threshold {
             return;
         }
-        let Some(check) = self.checks.get_mut(&id) else {
+        let Some(check) = self.checks.get_mut(id) else {
             return;
         };
         if check.lag_reported == Some(due) {
@@ -613,7 +643,7 @@ impl Scheduler {
     fn report_queue_lag(&mut self, now: Instant) {
         let mut late = Vec::new();
         for id in &self.ready {
-            let Some(check) = self.checks.get(id) else {
+            let Some(check) = self.checks.get(*id) else {
                 continue;
             };
             let Some(due) = check.queued else { continue };
@@ -631,14 +661,14 @@ impl Scheduler {
 
     fn next_queue_lag_report(&self) -> Option<Instant> {
         self.ready.iter().find_map(|id| {
-            let check = self.checks.get(id)?;
+            let check = self.checks.get(*id)?;
             let due = check.queued?;
             (check.lag_reported != Some(due)).then(|| due + self.config.lag_threshold)
         })
     }
 
     fn finish(&mut self, now: Instant, id: CheckId, started: Instant, outcome: Outcome) {
-        let Some(check) = self.checks.get_mut(&id) else {
+        let Some(check) = self.checks.get_mut(id) else {
             return;
         };
         let timing = check.spec.timing.clone();
@@ -714,7 +744,7 @@ impl Scheduler {
                 });
             }
         }
-        let Some(check) = self.checks.get_mut(&id) else {
+        let Some(check) = self.checks.get_mut(id) else {
             return;
         };
         check.status.last = Some(outcome);
@@ -741,7 +771,7 @@ impl Scheduler {
     }
 
     fn schedule_next(&mut self, now: Instant, id: CheckId) {
-        let Some(check) = self.checks.get(&id) else {
+        let Some(check) = self.checks.get(id) else {
             return;
         };
         let t = &check.spec.timing;
@@ -765,14 +795,14 @@ impl Scheduler {
         // Fixed rate from the round's due time; a probe that ran past the
         // next due time starts the next round at once.
         let next = (round_due + interval).max(now);
-        if let Some(check) = self.checks.get_mut(&id) {
+        if let Some(check) = self.checks.get_mut(id) {
             check.round_due = next;
         }
         self.set_timer(id, Timer::Due, Some(next));
     }
 
     fn step_slowstart(&mut self, now: Instant, id: CheckId) {
-        let Some(check) = self.checks.get_mut(&id) else {
+        let Some(check) = self.checks.get_mut(id) else {
             return;
         };
         let (Some(since), Some(ramp)) = (check.slowstart_since, check.spec.timing.slowstart) else {
@@ -797,7 +827,7 @@ impl Scheduler {
     }
 
     fn push_weight_events(&mut self, id: CheckId) {
-        let Some(check) = self.checks.get(&id) else {
+        let Some(check) = self.checks.get(id) else {
             return;
         };
         for &sub in &check.subs {
@@ -843,5 +873,8 @@ fn validate(spec: &CheckSpec) -> Result<(), Error> {
     Ok(())
 }
 
+mod slab;
 #[cfg(test)]
 mod tests;
+
+use slab::Slab;

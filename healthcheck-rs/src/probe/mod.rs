@@ -53,21 +53,26 @@ impl Prober {
 
     async fn run(&self, spec: &CheckSpec, deadline: Instant) -> Outcome {
         let target = spec.target;
+        // The plain TCP check runs inline; the others are boxed so that the
+        // common case's future (spawned thousands of times a second) stays
+        // small.
         let result = match &spec.probe {
-            Probe::Tcp(c) => connect(target, c).await.map(|_| Outcome::pass()),
-            Probe::Http(h) => http::run(self, target, h).await,
-            Probe::Misc(m) => exec::misc(m, deadline).await,
-            Probe::Smtp(s) => stream::smtp(target, s).await,
-            Probe::Dns(d) => datagram::dns(target, d, deadline).await,
-            Probe::Udp(u) => datagram::udp(target, u, deadline).await,
-            Probe::Ping => datagram::ping(target.ip()).await,
-            Probe::File(f) => exec::file(f).await,
-            Probe::TcpSeq(t) => stream::tcp_seq(self, target, t).await,
-            Probe::Agent(a) => stream::agent(target, a).await,
-            Probe::Redis(c) => stream::redis(target, c).await,
-            Probe::Pgsql { connect, user } => stream::pgsql(target, connect, user).await,
-            Probe::Mysql { connect, user } => stream::mysql(target, connect, user.as_deref()).await,
-            Probe::SslHello(c) => stream::ssl_hello(target, c).await,
+            Probe::Tcp(c) => conn::half_open(target, c).await.map(|()| Outcome::pass()),
+            Probe::Http(h) => Box::pin(http::run(self, target, h)).await,
+            Probe::Misc(m) => Box::pin(exec::misc(m, deadline)).await,
+            Probe::Smtp(s) => Box::pin(stream::smtp(target, s)).await,
+            Probe::Dns(d) => Box::pin(datagram::dns(target, d, deadline)).await,
+            Probe::Udp(u) => Box::pin(datagram::udp(target, u, deadline)).await,
+            Probe::Ping => Box::pin(datagram::ping(target.ip())).await,
+            Probe::File(f) => Box::pin(exec::file(f)).await,
+            Probe::TcpSeq(t) => Box::pin(stream::tcp_seq(self, target, t)).await,
+            Probe::Agent(a) => Box::pin(stream::agent(target, a)).await,
+            Probe::Redis(c) => Box::pin(stream::redis(target, c)).await,
+            Probe::Pgsql { connect, user } => Box::pin(stream::pgsql(target, connect, user)).await,
+            Probe::Mysql { connect, user } => {
+                Box::pin(stream::mysql(target, connect, user.as_deref())).await
+            }
+            Probe::SslHello(c) => Box::pin(stream::ssl_hello(target, c)).await,
         };
         result.unwrap_or_else(|failed| failed)
     }

@@ -30,14 +30,16 @@ pub(crate) async fn read_some(
             format!("reply from {peer} is longer than {max} bytes"),
         ));
     }
-    let mut chunk = [0u8; 8192];
-    let room = (max - buf.len()).min(chunk.len());
-    let n = s
-        .read(&mut chunk[..room])
+    // Read straight into the buffer: no chunk on the stack keeps every
+    // probe's future small.
+    let room = (max - buf.len()).min(16 * 1024);
+    buf.reserve(room);
+    let limit = u64::try_from(room).unwrap_or(u64::MAX);
+    (&mut *s)
+        .take(limit)
+        .read_buf(buf)
         .await
-        .map_err(|e| io_failure(&format!("read from {peer}"), &e))?;
-    buf.extend_from_slice(&chunk[..n]);
-    Ok(n)
+        .map_err(|e| io_failure(&format!("read from {peer}"), &e))
 }
 
 /// Reads until `parse` finds a complete reply.

@@ -29,6 +29,25 @@ async fn tcp_connect_passes_and_refused_fails() {
 }
 
 #[tokio::test]
+async fn tcp_check_is_half_open_like_haproxy() {
+    // SYN, SYN-ACK, RST: the server's application never sees the check.
+    let l = servers::listen().await;
+    let addr = l.local_addr().unwrap();
+    for _ in 0..5 {
+        assert_pass(&run(addr, tcp()).await);
+    }
+    let accepted = tokio::time::timeout(Duration::from_millis(200), l.accept()).await;
+    assert!(accepted.is_err(), "the check's connection reached accept()");
+    // Full connections (agent, HTTP, ...) are accepted as usual.
+    let server = async {
+        let (mut s, _) = l.accept().await.unwrap();
+        s.write_all(b"up\n").await.unwrap();
+    };
+    let (o, ()) = tokio::join!(run(addr, Probe::Agent(AgentCheck::default())), server);
+    assert_pass(&o);
+}
+
+#[tokio::test]
 async fn tcp_connect_ipv6_loopback() {
     let Ok(l) = tokio::net::TcpListener::bind("[::1]:0").await else {
         eprintln!("skipping: no IPv6 loopback here");
@@ -45,10 +64,11 @@ async fn tcp_connect_to_bindto_and_bind_port() {
     let p2 = peers.clone();
     tokio::spawn(async move {
         for _ in 0..3 {
-            let Ok((_, peer)) = l.accept().await else {
+            let Ok((mut s, peer)) = l.accept().await else {
                 return;
             };
             p2.push(peer.to_string().into_bytes());
+            let _ = s.write_all(b"up\n").await;
         }
     });
     // The check's target is dead; connect_ip/port points elsewhere.
@@ -60,8 +80,14 @@ async fn tcp_connect_to_bindto_and_bind_port() {
         bind_port: Some(free_port),
         fwmark: None,
     };
-    assert_pass(&run(dead, Probe::Tcp(c)).await);
-    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_pass(&run(dead, Probe::Tcp(c.clone())).await);
+    // The plain check is half-open (never accepted): see the source with a
+    // full connection.
+    let agent = AgentCheck {
+        connect: c,
+        send: None,
+    };
+    assert_pass(&run(dead, Probe::Agent(agent)).await);
     assert_eq!(peers.text(), vec![format!("127.0.0.2:{free_port}")]);
 }
 

@@ -54,7 +54,8 @@ async fn counting_listener(l: TcpListener) -> Arc<AtomicUsize> {
         for _ in 0..100_000 {
             let Ok((s, _)) = l.accept().await else { return };
             n2.fetch_add(1, Ordering::SeqCst);
-            drop(s);
+            let mut s = s;
+            let _ = s.write_all(b"up\n").await;
         }
     });
     n
@@ -107,7 +108,9 @@ async fn a_shared_check_is_probed_once_for_all_subscribers() {
     let addr = l.local_addr().unwrap();
     let accepted = counting_listener(l).await;
     let mut r = Runner::new(SchedulerConfig::default()).unwrap();
-    let spec = CheckSpec::new(addr, Probe::Tcp(Connect::default()))
+    // An agent check: a full connection the server accepts and counts (the
+    // plain TCP check never reaches accept()).
+    let spec = CheckSpec::new(addr, Probe::Agent(AgentCheck::default()))
         .with_timing(fast(InitialState::FullyDown));
     let a = r.subscribe(spec.clone()).unwrap();
     let b = r.subscribe(spec).unwrap();
