@@ -112,13 +112,14 @@ fn main() {
 /// One comparison: listeners, both checkers, the window, the figures.
 async fn compare(haproxy: &str, kind: &str, n: usize, window: Duration) -> String {
     let mut addrs = Vec::with_capacity(n);
+    let mut servers = tokio::task::JoinSet::new();
     for _ in 0..n {
         let l = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("a loopback listener");
         addrs.push(l.local_addr().expect("its address"));
         let http = kind == "http";
-        tokio::spawn(async move {
+        servers.spawn(async move {
             loop {
                 let Ok((mut s, _)) = l.accept().await else {
                     return;
@@ -170,6 +171,8 @@ async fn compare(haproxy: &str, kind: &str, n: usize, window: Duration) -> Strin
     let _ = theirs.wait();
     let _ = ours.kill();
     let _ = ours.wait();
+    // Close the listeners before the next comparison opens its own.
+    servers.shutdown().await;
     // Probes started by us; HAProxy's checks are all other active opens.
     let (c0o, c1o) = (s0[0], s1[0]);
     let (c0t, c1t) = (0, (a1 - a0).saturating_sub(c1o - c0o));
