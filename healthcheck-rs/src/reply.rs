@@ -4,6 +4,8 @@
 //! [`Mismatch`], never panics, and is fuzzed (`fuzz/fuzz_targets/`). The
 //! async probes only move bytes; all judging happens here.
 
+use std::collections::HashMap;
+
 use crate::outcome::{FailKind, Outcome};
 
 pub mod agent;
@@ -45,6 +47,40 @@ impl From<Mismatch> for Outcome {
     fn from(m: Mismatch) -> Self {
         Outcome::fail(m.kind, m.detail)
     }
+}
+
+/// Compiled regexes by pattern, so that checks running every second do not
+/// compile theirs every time. Bounded: cleared when full.
+static REGEXES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, regex::Regex>>> =
+    std::sync::OnceLock::new();
+const MAX_CACHED_REGEXES: usize = 1024;
+
+/// The compiled `pattern` (at most 1 MiB of compiled program), from the
+/// cache when possible. A bad pattern is a [`FailKind::Setup`] mismatch.
+pub fn regex(pattern: &str) -> Result<regex::Regex, Mismatch> {
+    let cache = REGEXES.get_or_init(Default::default);
+    if let Some(re) = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .get(pattern)
+    {
+        return Ok(re.clone());
+    }
+    let re = regex::RegexBuilder::new(pattern)
+        .size_limit(1 << 20)
+        .build()
+        .map_err(|e| Mismatch {
+            kind: FailKind::Setup,
+            detail: format!("invalid regex {pattern:?} in the check: {e}"),
+        })?;
+    let mut cache = cache
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if cache.len() >= MAX_CACHED_REGEXES {
+        cache.clear();
+    }
+    cache.insert(pattern.to_owned(), re.clone());
+    Ok(re)
 }
 
 /// At most this many bytes of a reply are shown in a message.

@@ -42,6 +42,45 @@ impl CheckSpec {
     }
 }
 
+impl Probe {
+    /// What in this probe can never work, said for people: a bad regex, DNS
+    /// type or name, an empty command, verification without a CA.
+    pub fn problem(&self) -> Option<String> {
+        let regex = |re: &str| crate::reply::regex(re).err().map(|m| m.detail);
+        let tls = |t: &Tls| {
+            (t.verify && t.ca_file.is_none())
+                .then(|| "TLS verification is on but no CA file is given (set ca_file)".to_owned())
+        };
+        match self {
+            Self::Http(h) => h.tls.as_ref().and_then(tls).or_else(|| {
+                h.requests
+                    .iter()
+                    .flat_map(|r| &r.expect)
+                    .find_map(|e| match &e.rule {
+                        HttpRule::StatusRegex(re) | HttpRule::BodyRegex(re) => regex(re),
+                        _ => None,
+                    })
+            }),
+            Self::TcpSeq(t) => t.rules.iter().find_map(|r| match r {
+                TcpRule::Expect {
+                    pattern: TcpPattern::Regex(re),
+                    ..
+                } => regex(re),
+                TcpRule::Connect { tls: Some(t), .. } => tls(t),
+                _ => None,
+            }),
+            Self::Dns(d) => crate::reply::dns::build_query(0, &d.name, &d.qtype)
+                .err()
+                .map(|m| m.detail),
+            Self::Misc(m) => m
+                .argv
+                .is_empty()
+                .then(|| "MISC_CHECK has an empty command".to_owned()),
+            _ => None,
+        }
+    }
+}
+
 /// The state a check starts in (keepalived `alpha`, HAProxy `init-state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum InitialState {

@@ -3,8 +3,7 @@
 
 use md5::{Digest, Md5};
 
-use super::{Mismatch, show};
-use crate::outcome::FailKind;
+use super::{Mismatch, regex, show};
 use crate::spec::{HttpExpect, HttpRule};
 
 /// Longest response head accepted.
@@ -253,16 +252,6 @@ pub fn md5_hex(data: &[u8]) -> String {
         .collect()
 }
 
-fn regex(re: &str) -> Result<regex::Regex, Mismatch> {
-    regex::RegexBuilder::new(re)
-        .size_limit(1 << 20)
-        .build()
-        .map_err(|e| Mismatch {
-            kind: FailKind::Setup,
-            detail: format!("invalid regex {re:?} in the check: {e}"),
-        })
-}
-
 /// First position of `needle` in `hay`.
 pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     if needle.is_empty() {
@@ -274,6 +263,7 @@ pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::outcome::FailKind;
 
     fn head(raw: &str) -> Head {
         parse_head(raw.as_bytes()).unwrap().unwrap()

@@ -208,14 +208,7 @@ pub fn tcp_expect(received: &[u8], pattern: &TcpPattern) -> Result<bool, Mismatc
     Ok(match pattern {
         TcpPattern::String(s) => find(received, s.as_bytes()).is_some(),
         TcpPattern::Binary(b) => find(received, b).is_some(),
-        TcpPattern::Regex(re) => regex::RegexBuilder::new(re)
-            .size_limit(1 << 20)
-            .build()
-            .map_err(|e| Mismatch {
-                kind: FailKind::Setup,
-                detail: format!("invalid tcp-check regex {re:?}: {e}"),
-            })?
-            .is_match(&String::from_utf8_lossy(received)),
+        TcpPattern::Regex(re) => super::regex(re)?.is_match(&String::from_utf8_lossy(received)),
     })
 }
 

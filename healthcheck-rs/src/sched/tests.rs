@@ -690,6 +690,51 @@ fn misuse_is_a_typed_error() {
         let e = sched.subscribe(now, tcp(1, t)).unwrap_err();
         assert!(e.to_string().contains("127.0.0.1:1"), "{e}");
     }
+    use crate::spec::{
+        DnsCheck, HttpCheck, HttpExpect, HttpRequest, HttpRule, MiscCheck, TcpPattern, TcpRule,
+        TcpSeq, Tls,
+    };
+    let bad_probes = [
+        Probe::Http(HttpCheck {
+            requests: vec![HttpRequest {
+                expect: vec![HttpExpect::is(HttpRule::BodyRegex("(".into()))],
+                ..HttpRequest::get("/")
+            }],
+            ..HttpCheck::default()
+        }),
+        Probe::Http(HttpCheck {
+            tls: Some(Tls {
+                verify: true,
+                ..Tls::default()
+            }),
+            ..HttpCheck::default()
+        }),
+        Probe::TcpSeq(TcpSeq {
+            connect: Connect::default(),
+            rules: vec![TcpRule::Expect {
+                negate: false,
+                pattern: TcpPattern::Regex("[".into()),
+            }],
+        }),
+        Probe::Dns(DnsCheck {
+            qtype: "NOPE".into(),
+            name: ".".into(),
+            to: None,
+        }),
+        Probe::Misc(MiscCheck {
+            argv: vec![],
+            user: None,
+            dynamic: false,
+        }),
+    ];
+    for probe in bad_probes {
+        let spec = CheckSpec::new(target(1), probe.clone());
+        let e = sched.subscribe(now, spec).unwrap_err();
+        assert!(
+            matches!(e, crate::Error::InvalidSpec { .. }),
+            "{probe:?}: {e}"
+        );
+    }
     assert!(sched.poll_timeout().is_none());
     assert!(sched.poll_probe(now).is_none());
 }
