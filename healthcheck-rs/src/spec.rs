@@ -159,15 +159,22 @@ impl Default for Timing {
 }
 
 impl Timing {
-    /// keepalived's defaults for a checker: `delay_loop 60`, `connect_timeout
-    /// 5`, rise and fall 1, no retry (`retry` defaults to 1 only for
-    /// `HTTP_GET`/`SSL_GET`/`MISC_CHECK`, set it where you convert those).
+    /// keepalived's defaults for a checker (keepalived.conf(5)):
+    /// `delay_loop 60`, `connect_timeout 5`, `retry 1`, `delay_before_retry
+    /// 1`, `warmup` up to `delay_loop`, and a single result decides (rise and
+    /// fall of one). Some checkers differ, adjust when converting: `HTTP_GET`
+    /// and `SSL_GET` wait 3 s before a retry, `DNS_CHECK` retries 3 times
+    /// after `delay_loop`, `MISC_CHECK` does not retry.
     pub fn keepalived() -> Self {
+        let delay_loop = Duration::from_secs(60);
         Self {
-            interval: Duration::from_secs(60),
+            interval: delay_loop,
             timeout: Duration::from_secs(5),
             rise: 1,
             fall: 1,
+            retry: 1,
+            delay_before_retry: Duration::from_secs(1),
+            warmup: Some(delay_loop),
             ..Self::default()
         }
     }
@@ -290,8 +297,9 @@ pub struct HttpRequest {
     pub headers: Vec<(String, String)>,
     /// Request body (HAProxy `body`).
     pub body: Vec<u8>,
-    /// What the response must satisfy; empty means a 2xx or 3xx status, as
-    /// both keepalived and HAProxy default to.
+    /// What the response must satisfy; empty means a 2xx or 3xx status
+    /// (HAProxy's default; keepalived's is `status_code 200-299`, which a
+    /// conversion states explicitly).
     pub expect: Vec<HttpExpect>,
 }
 
@@ -358,8 +366,11 @@ pub struct MiscCheck {
     /// Program and arguments, run without a shell (`misc_path`, split as
     /// keepalived does).
     pub argv: Vec<String>,
-    /// Run as this user (`user`); needs root.
+    /// Run as this user (`user USERNAME`); needs root.
     pub user: Option<String>,
+    /// And this group (`user USERNAME GROUPNAME`); the user's own group
+    /// when `None`.
+    pub group: Option<String>,
     /// `misc_dynamic`: exit codes 2 to 255 mean up with weight `code - 2`.
     pub dynamic: bool,
 }
@@ -388,26 +399,47 @@ pub struct SmtpCheck {
 /// keepalived `DNS_CHECK`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DnsCheck {
-    /// Query type as its name (`A`, `AAAA`, `NS`, `MX`, `SOA`, `TXT`, ...).
+    /// Query type as its name (`A`, `AAAA`, `NS`, `CNAME`, `MX`, `SOA`,
+    /// `TXT`; keepalived's default is `SOA`).
     pub qtype: String,
-    /// Queried name (`.` by default in keepalived).
+    /// Queried name (keepalived's default is `.`).
     pub name: String,
     /// Server to ask instead of the target.
     pub to: Option<SocketAddr>,
 }
 
 /// keepalived `UDP_CHECK`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct UdpCheck {
     /// Server to probe instead of the target.
     pub to: Option<SocketAddr>,
-    /// Datagram sent (`payload`); empty sends an empty datagram.
-    pub payload: Vec<u8>,
+    /// Datagram sent (`payload`); `None` sends 16 random bytes, as
+    /// keepalived does.
+    pub payload: Option<Vec<u8>>,
     /// A reply is needed to pass (`require_reply`); without, only an ICMP
-    /// port-unreachable fails.
+    /// error fails.
     pub require_reply: bool,
-    /// When set, the reply must start with these bytes.
-    pub expect: Option<Vec<u8>>,
+    /// `require_reply HEX_STR`: (value, mask) per byte, see
+    /// [`crate::reply::proto::keepalived_hex`]; the reply must match it over
+    /// the shorter of the two lengths.
+    pub expect: Option<Vec<(u8, u8)>>,
+    /// `min_reply_length` (default 0).
+    pub min_reply_len: usize,
+    /// `max_reply_length` (default 255).
+    pub max_reply_len: usize,
+}
+
+impl Default for UdpCheck {
+    fn default() -> Self {
+        Self {
+            to: None,
+            payload: None,
+            require_reply: false,
+            expect: None,
+            min_reply_len: 0,
+            max_reply_len: 255,
+        }
+    }
 }
 
 /// keepalived `FILE_CHECK`.

@@ -9,7 +9,7 @@ use tokio::net::UdpSocket;
 
 use super::io_failure;
 use crate::outcome::{FailKind, Outcome};
-use crate::reply::{dns as dns_reply, show};
+use crate::reply::{dns as dns_reply, proto};
 use crate::spec::{DnsCheck, UdpCheck};
 
 async fn udp_socket(to: SocketAddr) -> Result<UdpSocket, Outcome> {
@@ -59,9 +59,9 @@ pub(crate) async fn dns(
     ))
 }
 
-/// `UDP_CHECK`: send the payload; with `require_reply` a reply (starting
-/// with `expect` when set) must come. Without, only an ICMP error fails, and
-/// the probe waits for one at most half the time left, up to 500 ms.
+/// `UDP_CHECK`: send the payload; with `require_reply` a reply must come and
+/// pass [`proto::udp_reply`]. Without, only an ICMP error fails, and the
+/// probe waits for one at most half the time left, up to 500 ms.
 pub(crate) async fn udp(
     target: SocketAddr,
     check: &UdpCheck,
@@ -69,7 +69,15 @@ pub(crate) async fn udp(
 ) -> Result<Outcome, Outcome> {
     let to = check.to.unwrap_or(target);
     let s = udp_socket(to).await?;
-    s.send(&check.payload)
+    let random: Vec<u8>;
+    let payload = match &check.payload {
+        Some(p) => p.as_slice(),
+        None => {
+            random = (0..16).map(|_| fastrand::u8(..)).collect();
+            &random
+        }
+    };
+    s.send(payload)
         .await
         .map_err(|e| io_failure(&format!("send to {to}"), &e))?;
     let mut buf = vec![0u8; 65_536];
@@ -86,17 +94,8 @@ pub(crate) async fn udp(
         .recv(&mut buf)
         .await
         .map_err(|e| io_failure(&format!("UDP reply from {to}"), &e))?;
-    match &check.expect {
-        Some(want) if !buf[..n].starts_with(want) => Err(Outcome::fail(
-            FailKind::Reply,
-            format!(
-                "UDP reply from {to} is {:?}, expected it to start with {:?}",
-                show(&buf[..n]),
-                show(want)
-            ),
-        )),
-        _ => Ok(Outcome::pass()),
-    }
+    proto::udp_reply(&buf[..n], check)?;
+    Ok(Outcome::pass())
 }
 
 /// The Internet checksum (RFC 1071).

@@ -44,7 +44,20 @@ pub(crate) async fn misc(check: &MiscCheck, deadline: Instant) -> Result<Outcome
             .ok_or_else(|| {
                 Outcome::fail(FailKind::Setup, format!("no user {name:?} on this system"))
             })?;
-        cmd.uid(user.uid.as_raw()).gid(user.gid.as_raw());
+        let gid = match &check.group {
+            Some(g) => {
+                nix::unistd::Group::from_name(g)
+                    .map_err(|e| {
+                        Outcome::fail(FailKind::Setup, format!("cannot look up group {g:?}: {e}"))
+                    })?
+                    .ok_or_else(|| {
+                        Outcome::fail(FailKind::Setup, format!("no group {g:?} on this system"))
+                    })?
+                    .gid
+            }
+            None => user.gid,
+        };
+        cmd.uid(user.uid.as_raw()).gid(gid.as_raw());
     }
     let mut child = cmd
         .spawn()

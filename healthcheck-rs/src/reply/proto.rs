@@ -5,7 +5,7 @@
 use super::http::find;
 use super::{Mismatch, show};
 use crate::outcome::{FailKind, Outcome, WeightChange};
-use crate::spec::TcpPattern;
+use crate::spec::{TcpPattern, UdpCheck};
 
 /// What `redis-check` sends.
 pub const REDIS_PING: &[u8] = b"PING\r\n";
@@ -230,6 +230,65 @@ pub fn decode_hex(hex: &str) -> Result<Vec<u8>, Mismatch> {
         .collect()
 }
 
+/// Parses keepalived's free-form `HEX_STR` (`payload`, `require_reply`)
+/// into (value, mask) bytes: groups separated by spaces are read two digits
+/// at a time, a lone last digit is the low half of a byte (`"Ab12f 3"` is
+/// `AB 12 0F 03`), and `X` is a digit that matches anything (mask 0).
+pub fn keepalived_hex(text: &str) -> Result<Vec<(u8, u8)>, Mismatch> {
+    let nibble = |c: char| -> Result<(u8, u8), Mismatch> {
+        match c {
+            'x' | 'X' => Ok((0, 0)),
+            _ => c
+                .to_digit(16)
+                .and_then(|d| u8::try_from(d).ok())
+                .map(|d| (d, 0xf))
+                .ok_or_else(|| Mismatch::malformed(format!("bad hex digit {c:?} in {text:?}"))),
+        }
+    };
+    let mut out = Vec::new();
+    for group in text.split_whitespace() {
+        let digits: Vec<char> = group.chars().collect();
+        for pair in digits.chunks(2) {
+            let (hi, lo) = match pair {
+                [hi, lo] => (nibble(*hi)?, nibble(*lo)?),
+                [lo] => ((0, 0xf), nibble(*lo)?),
+                _ => continue,
+            };
+            out.push(((hi.0 << 4) | lo.0, (hi.1 << 4) | lo.1));
+        }
+    }
+    if out.is_empty() {
+        return Err(Mismatch::malformed(format!("no hex digits in {text:?}")));
+    }
+    Ok(out)
+}
+
+/// Judges a `UDP_CHECK` reply: its length within the check's limits, and
+/// matching `expect` over the shorter of the two lengths.
+pub fn udp_reply(reply: &[u8], check: &UdpCheck) -> Result<(), Mismatch> {
+    if reply.len() < check.min_reply_len || reply.len() > check.max_reply_len {
+        return Err(Mismatch::reply(format!(
+            "UDP reply of {} bytes, outside {}..={}",
+            reply.len(),
+            check.min_reply_len,
+            check.max_reply_len
+        )));
+    }
+    if let Some(expect) = &check.expect {
+        let bad = reply
+            .iter()
+            .zip(expect)
+            .position(|(got, (want, mask))| got & mask != want & mask);
+        if let Some(i) = bad {
+            return Err(Mismatch::reply(format!(
+                "UDP reply differs from the expected bytes at offset {i}: {}",
+                show(reply)
+            )));
+        }
+    }
+    Ok(())
+}
+
 /// keepalived's reading of a `MISC_CHECK` program's end: exit 0 passes;
 /// with `misc_dynamic`, 2 to 255 pass with weight `code - 2`; anything
 /// else, or death by a signal, fails.
@@ -359,6 +418,43 @@ mod tests {
         assert!(decode_hex("5").is_err());
         assert!(decode_hex("zz").is_err());
         assert!(decode_hex("é1").is_err());
+    }
+
+    #[test]
+    fn keepalived_hex_strings() {
+        // The example of keepalived.conf(5).
+        let v = keepalived_hex("Ab12f 3 456 546443123").unwrap();
+        let bytes: Vec<u8> = v.iter().map(|b| b.0).collect();
+        assert_eq!(
+            bytes,
+            [
+                0xab, 0x12, 0x0f, 0x03, 0x45, 0x06, 0x54, 0x64, 0x43, 0x12, 0x03
+            ]
+        );
+        assert!(v.iter().all(|b| b.1 == 0xff));
+        assert_eq!(
+            keepalived_hex("1x X2").unwrap(),
+            vec![(0x10, 0xf0), (0x02, 0x0f)]
+        );
+        assert!(keepalived_hex("zz").is_err());
+        assert!(keepalived_hex("  ").is_err());
+    }
+
+    #[test]
+    fn udp_replies() {
+        let check = UdpCheck {
+            require_reply: true,
+            expect: Some(keepalived_hex("c0 fX").unwrap()),
+            min_reply_len: 2,
+            max_reply_len: 8,
+            ..UdpCheck::default()
+        };
+        assert!(udp_reply(&[0xc0, 0xf7, 1, 2], &check).is_ok());
+        // Compared over the shorter length.
+        assert!(udp_reply(&[0xc0, 0xf0], &check).is_ok());
+        assert!(udp_reply(&[0xc1, 0xf0], &check).is_err());
+        assert!(udp_reply(&[0xc0], &check).is_err());
+        assert!(udp_reply(&[0xc0; 9], &check).is_err());
     }
 
     #[test]

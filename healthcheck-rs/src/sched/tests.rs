@@ -245,6 +245,7 @@ fn keepalived_retry_and_delay_before_retry() {
     let timing = Timing {
         retry: 2,
         delay_before_retry: 3 * S,
+        warmup: None,
         ..Timing::keepalived()
     };
     let mut sim = Sim::new(SchedulerConfig::default());
@@ -269,6 +270,7 @@ fn retry_success_resets_the_round() {
     let timing = Timing {
         retry: 1,
         delay_before_retry: S,
+        warmup: None,
         ..Timing::keepalived()
     };
     let mut sim = Sim::new(SchedulerConfig::default());
@@ -724,6 +726,7 @@ fn misuse_is_a_typed_error() {
         Probe::Misc(MiscCheck {
             argv: vec![],
             user: None,
+            group: None,
             dynamic: false,
         }),
     ];

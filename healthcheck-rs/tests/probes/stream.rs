@@ -428,21 +428,38 @@ async fn dns_check() {
 
 #[tokio::test]
 async fn udp_check() {
+    use healthcheck::reply::proto::keepalived_hex;
     let echo = servers::udp_echo().await;
-    let check = |payload: &[u8], require_reply, expect: Option<&[u8]>| {
+    let check = |payload: &[u8], require_reply, expect: Option<&str>| {
         Probe::Udp(UdpCheck {
-            to: None,
-            payload: payload.to_vec(),
+            payload: Some(payload.to_vec()),
             require_reply,
-            expect: expect.map(<[u8]>::to_vec),
+            expect: expect.map(|h| keepalived_hex(h).unwrap()),
+            ..UdpCheck::default()
         })
     };
-    assert_pass(&run(echo, check(b"ping", true, Some(b"pi"))).await);
+    // "pi" is 70 69; X matches any digit.
+    assert_pass(&run(echo, check(b"ping", true, Some("70 6X"))).await);
     assert_fail(
-        &run(echo, check(b"ping", true, Some(b"pong"))).await,
+        &run(echo, check(b"ping", true, Some("71"))).await,
         FailKind::Reply,
     );
     assert_pass(&run(echo, check(b"ping", false, None)).await);
+    // Length limits.
+    let long = Probe::Udp(UdpCheck {
+        payload: Some(vec![7; 300]),
+        require_reply: true,
+        ..UdpCheck::default()
+    });
+    assert_fail(&run(echo, long).await, FailKind::Reply);
+    // Without a payload, random bytes go out and come back.
+    let random = Probe::Udp(UdpCheck {
+        require_reply: true,
+        min_reply_len: 16,
+        max_reply_len: 16,
+        ..UdpCheck::default()
+    });
+    assert_pass(&run(echo, random).await);
     // Nothing listens: the kernel's ICMP port unreachable fails the check.
     let closed = {
         let s = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
@@ -482,6 +499,7 @@ fn misc(argv: Vec<String>, dynamic: bool, user: Option<&str>) -> Probe {
     Probe::Misc(MiscCheck {
         argv,
         user: user.map(Into::into),
+        group: None,
         dynamic,
     })
 }
@@ -574,6 +592,25 @@ async fn misc_check_runs_as_user() {
         FailKind::Setup,
     );
     assert!(d.contains("no-such-user-lbkit"), "{d}");
+    // `user USERNAME GROUPNAME`.
+    let group = script(
+        dir.path(),
+        "gid.sh",
+        "[ \"$(id -g)\" = 0 ] && [ \"$(id -u)\" = 65534 ]",
+    );
+    let with_group = |g: &str| {
+        Probe::Misc(MiscCheck {
+            argv: vec![group.clone()],
+            user: Some("nobody".into()),
+            group: Some(g.into()),
+            dynamic: false,
+        })
+    };
+    assert_pass(&run(any, with_group("root")).await);
+    assert_fail(
+        &run(any, with_group("no-such-group-lbkit")).await,
+        FailKind::Setup,
+    );
 }
 
 #[tokio::test]
