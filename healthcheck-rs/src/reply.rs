@@ -53,7 +53,7 @@ impl From<Mismatch> for Outcome {
 /// compile theirs every time. Bounded: cleared when full.
 static REGEXES: std::sync::OnceLock<std::sync::Mutex<HashMap<String, regex::Regex>>> =
     std::sync::OnceLock::new();
-const MAX_CACHED_REGEXES: usize = 1024;
+const MAX_CACHED_REGEXES: usize = 256;
 
 /// The compiled `pattern` (at most 1 MiB of compiled program), from the
 /// cache when possible. A bad pattern is a [`FailKind::Setup`] mismatch.

@@ -284,6 +284,12 @@ pub struct HttpCheck {
     pub host: Option<String>,
     /// keepalived's `url` blocks or HAProxy's `http-check send` + `expect`.
     pub requests: Vec<HttpRequest>,
+    /// Keep the connection open between checks (HTTP/1.1 keep-alive, as
+    /// Envoy's `reuse_connection`); off by default, since keepalived and
+    /// HAProxy open a connection per check. Cheaper for both sides, but
+    /// the server's accept path is then only tested when a connection is
+    /// (re)opened. Forces HTTP/1.1 without `Connection: close`.
+    pub reuse_connection: bool,
 }
 
 /// One request of an [`HttpCheck`].

@@ -1,4 +1,5 @@
-//! `HTTP_GET`, `SSL_GET` and `option httpchk`: one connection per request.
+//! `HTTP_GET`, `SSL_GET` and `option httpchk`: one connection per request,
+//! or one kept between checks with [`HttpCheck::reuse_connection`].
 
 use std::net::SocketAddr;
 
@@ -38,6 +39,7 @@ pub(crate) async fn run(
 /// The request bytes.
 pub(crate) fn request(target: SocketAddr, check: &HttpCheck, req: &HttpRequest) -> Vec<u8> {
     let (version, close) = match check.version {
+        _ if check.reuse_connection => ("1.1", false),
         HttpVersion::Http10 => ("1.0", false),
         HttpVersion::Http10Close => ("1.0", true),
         HttpVersion::Http11 => ("1.1", true),
@@ -69,6 +71,30 @@ pub(crate) fn request(target: SocketAddr, check: &HttpCheck, req: &HttpRequest) 
     bytes
 }
 
+/// An idle kept-alive connection is taken from the pool by this key.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct PoolKey {
+    peer: SocketAddr,
+    connect: crate::spec::Connect,
+    tls: Option<crate::spec::Tls>,
+}
+
+/// How an exchange failed: before any byte of a reply (a kept-alive
+/// connection the server closed meanwhile: worth one retry on a new one),
+/// or after.
+enum Failed {
+    BeforeReply(Outcome),
+    After(Outcome),
+}
+
+impl Failed {
+    fn outcome(self) -> Outcome {
+        match self {
+            Self::BeforeReply(o) | Self::After(o) => o,
+        }
+    }
+}
+
 async fn one(
     prober: &Prober,
     target: SocketAddr,
@@ -76,30 +102,93 @@ async fn one(
     req: &HttpRequest,
 ) -> Result<Outcome, Outcome> {
     let peer = check.connect.to.unwrap_or(target);
+    let bytes = request(target, check, req);
+    let key = check.reuse_connection.then(|| PoolKey {
+        peer,
+        connect: check.connect.clone(),
+        tls: check.tls.clone(),
+    });
+    if let Some(mut s) = key.as_ref().and_then(|k| prober.take_idle(k)) {
+        match exchange(s.as_mut(), peer, &bytes, req).await {
+            Ok((head, body, reusable)) => {
+                if let (true, Some(k)) = (reusable, key) {
+                    prober.put_idle(k, s);
+                }
+                http::check(&head, &body, &req.expect)?;
+                return Ok(Outcome::pass());
+            }
+            // The server closed the idle connection: try a new one.
+            Err(Failed::BeforeReply(_)) => {}
+            Err(Failed::After(o)) => return Err(o),
+        }
+    }
     let tcp = connect(target, &check.connect).await?;
     let mut s: Box<dyn Io> = match &check.tls {
         Some(t) => Box::new(tls::wrap(prober, tcp, t, peer.ip()).await?),
         None => Box::new(tcp),
     };
-    s.write_all(&request(target, check, req))
+    let (head, body, reusable) = exchange(s.as_mut(), peer, &bytes, req)
         .await
-        .map_err(|e| io_failure(&format!("send the request to {peer}"), &e))?;
+        .map_err(Failed::outcome)?;
+    if let (true, Some(k)) = (reusable, key) {
+        prober.put_idle(k, s);
+    }
+    http::check(&head, &body, &req.expect)?;
+    Ok(Outcome::pass())
+}
+
+/// Sends the request and reads the whole response. Also says whether the
+/// connection can carry another request.
+async fn exchange(
+    s: &mut dyn Io,
+    peer: SocketAddr,
+    bytes: &[u8],
+    req: &HttpRequest,
+) -> Result<(http::Head, Vec<u8>, bool), Failed> {
+    s.write_all(bytes)
+        .await
+        .map_err(|e| Failed::BeforeReply(io_failure(&format!("send the request to {peer}"), &e)))?;
     let mut buf = Vec::new();
-    let head = read_parsed(s.as_mut(), &mut buf, peer, http::parse_head).await?;
+    let head = read_parsed(s, &mut buf, peer, http::parse_head)
+        .await
+        .map_err(|o| {
+            if buf.is_empty() {
+                Failed::BeforeReply(o)
+            } else {
+                Failed::After(o)
+            }
+        })?;
     let mut body = buf.split_off(head.body_start);
     // A HEAD request has no body whatever the headers say.
     let framing = if req.method.eq_ignore_ascii_case("HEAD") {
         Framing::Length(0)
     } else {
-        head.framing()?
+        head.framing().map_err(|m| Failed::After(m.into()))?
     };
-    let body = match framing {
+    let body = read_body(s, peer, framing, &mut body)
+        .await
+        .map_err(Failed::After)?;
+    let reusable = head.minor == 1
+        && framing != Framing::UntilClose
+        && !head
+            .header("connection")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("close"));
+    Ok((head, body, reusable))
+}
+
+async fn read_body(
+    s: &mut dyn Io,
+    peer: SocketAddr,
+    framing: Framing,
+    body: &mut Vec<u8>,
+) -> Result<Vec<u8>, Outcome> {
+    Ok(match framing {
         Framing::Length(n) => {
             if n > MAX_BODY {
                 return Err(too_big(peer));
             }
             while body.len() < n {
-                if read_some(s.as_mut(), &mut body, n, peer).await? == 0 {
+                if read_some(s, body, n, peer).await? == 0 {
                     return Err(Outcome::fail(
                         FailKind::Reply,
                         format!(
@@ -110,13 +199,13 @@ async fn one(
                 }
             }
             body.truncate(n);
-            body
+            std::mem::take(body)
         }
         Framing::Chunked => loop {
-            if let Some(b) = http::decode_chunked(&body, MAX_BODY)? {
+            if let Some(b) = http::decode_chunked(body, MAX_BODY)? {
                 break b;
             }
-            if read_some(s.as_mut(), &mut body, MAX_BODY + 64 * 1024, peer).await? == 0 {
+            if read_some(s, body, MAX_BODY + 64 * 1024, peer).await? == 0 {
                 return Err(Outcome::fail(
                     FailKind::Reply,
                     format!("{peer} closed the connection inside a chunked body"),
@@ -124,15 +213,13 @@ async fn one(
             }
         },
         Framing::UntilClose => {
-            while read_some(s.as_mut(), &mut body, MAX_BODY + 1, peer).await? > 0 {}
+            while read_some(s, body, MAX_BODY + 1, peer).await? > 0 {}
             if body.len() > MAX_BODY {
                 return Err(too_big(peer));
             }
-            body
+            std::mem::take(body)
         }
-    };
-    http::check(&head, &body, &req.expect)?;
-    Ok(Outcome::pass())
+    })
 }
 
 fn too_big(peer: SocketAddr) -> Outcome {

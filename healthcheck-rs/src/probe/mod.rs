@@ -24,10 +24,32 @@ mod tls;
 pub use conn::connect;
 
 /// Runs probes; keeps the TLS client configurations it builds, one per
-/// distinct [`Tls`] setting, so that thousands of HTTPS checks share them.
-#[derive(Debug, Default)]
+/// distinct [`Tls`] setting, so that thousands of HTTPS checks share them,
+/// and the idle connections of HTTP checks with
+/// [`reuse_connection`](crate::spec::HttpCheck::reuse_connection).
+#[derive(Default)]
 pub struct Prober {
     tls: Mutex<HashMap<Tls, Arc<rustls::ClientConfig>>>,
+    idle: Mutex<IdlePool>,
+}
+
+#[derive(Default)]
+struct IdlePool {
+    conns: HashMap<http::PoolKey, (Instant, Box<dyn stream::Io>)>,
+    puts: u64,
+}
+
+/// An idle connection older than this is not reused (servers close idle
+/// keep-alive connections after 5 s to a few minutes).
+const IDLE_MAX: std::time::Duration = std::time::Duration::from_secs(30);
+
+impl std::fmt::Debug for Prober {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let idle = self.idle.lock().map_or(0, |p| p.conns.len());
+        f.debug_struct("Prober")
+            .field("idle_connections", &idle)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Prober {
@@ -75,6 +97,41 @@ impl Prober {
             Probe::SslHello(c) => Box::pin(stream::ssl_hello(target, c)).await,
         };
         result.unwrap_or_else(|failed| failed)
+    }
+
+    /// Idle kept-alive connections held now.
+    pub fn idle_connections(&self) -> usize {
+        self.idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .conns
+            .len()
+    }
+
+    #[allow(clippy::disallowed_methods)] // the IO edge reads the clock
+    pub(crate) fn take_idle(&self, key: &http::PoolKey) -> Option<Box<dyn stream::Io>> {
+        let mut pool = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let (since, conn) = pool.conns.remove(key)?;
+        (since.elapsed() < IDLE_MAX).then_some(conn)
+    }
+
+    #[allow(clippy::disallowed_methods)] // the IO edge reads the clock
+    pub(crate) fn put_idle(&self, key: http::PoolKey, conn: Box<dyn stream::Io>) {
+        let now = Instant::now();
+        let mut pool = self
+            .idle
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        pool.puts += 1;
+        // Now and then, close connections of checks that stopped.
+        if pool.puts % 4096 == 0 {
+            pool.conns
+                .retain(|_, (since, _)| now.duration_since(*since) < IDLE_MAX);
+        }
+        pool.conns.insert(key, (now, conn));
     }
 
     pub(crate) fn tls_config(&self, tls: &Tls) -> Result<Arc<rustls::ClientConfig>, Outcome> {

@@ -346,3 +346,154 @@ async fn ssl_get_with_sni_and_verification() {
     let (plain, _) = servers::canned(b"HTTP/1.1 400 Bad Request\r\n\r\n", true).await;
     assert_fail(&run(plain, ssl(Tls::default())).await, FailKind::Tls);
 }
+
+/// An HTTP/1.1 server that keeps connections open: answers up to
+/// `per_conn` requests on each, then closes it. Counts connections and
+/// requests.
+async fn keep_alive_server(
+    per_conn: usize,
+) -> (
+    std::net::SocketAddr,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    std::sync::Arc<std::sync::atomic::AtomicUsize>,
+) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let conns = Arc::new(AtomicUsize::new(0));
+    let reqs = Arc::new(AtomicUsize::new(0));
+    let (c2, r2) = (Arc::clone(&conns), Arc::clone(&reqs));
+    let addr = servers::serve(move |mut s| {
+        let (conns, reqs) = (Arc::clone(&c2), Arc::clone(&r2));
+        async move {
+            conns.fetch_add(1, Ordering::SeqCst);
+            let mut buf = Vec::new();
+            let mut chunk = [0u8; 1024];
+            let mut served = 0;
+            while served < per_conn {
+                let Some(end) = buf.windows(4).position(|w| w == b"\r\n\r\n") else {
+                    match s.read(&mut chunk).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    }
+                    continue;
+                };
+                buf.drain(..end + 4);
+                served += 1;
+                reqs.fetch_add(1, Ordering::SeqCst);
+                let close = if served == per_conn {
+                    "Connection: close\r\n"
+                } else {
+                    ""
+                };
+                let resp = format!("HTTP/1.1 200 OK\r\n{close}Content-Length: 5\r\n\r\nalive");
+                if s.write_all(resp.as_bytes()).await.is_err() {
+                    return;
+                }
+            }
+        }
+    })
+    .await;
+    (addr, conns, reqs)
+}
+
+#[tokio::test]
+async fn reuse_connection_keeps_one_connection_until_the_server_closes_it() {
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+
+    use healthcheck::CheckSpec;
+    use healthcheck::probe::Prober;
+
+    let (addr, conns, reqs) = keep_alive_server(3).await;
+    let check = HttpCheck {
+        reuse_connection: true,
+        requests: vec![get(
+            "/",
+            vec![HttpExpect::is(HttpRule::BodyContains("alive".into()))],
+        )],
+        ..HttpCheck::default()
+    };
+    let spec = CheckSpec::new(addr, Probe::Http(check));
+    let prober = Prober::new();
+    for _ in 0..7 {
+        let o = prober
+            .probe(&spec, Instant::now() + Duration::from_secs(2))
+            .await;
+        assert_pass(&o);
+    }
+    // 7 requests over connections of 3: the third answer of each says
+    // `Connection: close`, so 3 connections.
+    assert_eq!(reqs.load(Ordering::SeqCst), 7);
+    assert_eq!(conns.load(Ordering::SeqCst), 3);
+    assert_eq!(prober.idle_connections(), 1);
+
+    // Another check on the same prober keeps its own connection, and checks
+    // without reuse still open one connection each.
+    let (addr, conns, _) = keep_alive_server(1_000).await;
+    let check = HttpCheck {
+        reuse_connection: true,
+        ..HttpCheck::default()
+    };
+    let spec = CheckSpec::new(addr, Probe::Http(check));
+    let prober = Prober::new();
+    assert_pass(
+        &prober
+            .probe(&spec, Instant::now() + Duration::from_secs(2))
+            .await,
+    );
+    assert_eq!(prober.idle_connections(), 1);
+    // Without reuse, each check has its own connection.
+    let (plain_addr, plain_conns, _) = keep_alive_server(1_000).await;
+    let plain = CheckSpec::new(plain_addr, Probe::Http(HttpCheck::default()));
+    for _ in 0..3 {
+        assert_pass(
+            &prober
+                .probe(&plain, Instant::now() + Duration::from_secs(2))
+                .await,
+        );
+    }
+    assert_eq!(plain_conns.load(Ordering::SeqCst), 3);
+    assert_eq!(conns.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn reuse_connection_retries_once_on_a_closed_idle_connection() {
+    use std::sync::atomic::Ordering;
+    use std::time::Instant;
+
+    use healthcheck::CheckSpec;
+    use healthcheck::probe::Prober;
+    use tokio::io::AsyncWriteExt;
+
+    // Answers one request per connection but without `Connection: close`,
+    // then closes: the kept connection is dead when reused.
+    let conns = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let c2 = std::sync::Arc::clone(&conns);
+    let addr = servers::serve(move |mut s| {
+        let conns = std::sync::Arc::clone(&c2);
+        async move {
+            conns.fetch_add(1, Ordering::SeqCst);
+            let _ = servers::read_request(&mut s).await;
+            let _ = s
+                .write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+    })
+    .await;
+    let check = HttpCheck {
+        reuse_connection: true,
+        ..HttpCheck::default()
+    };
+    let spec = CheckSpec::new(addr, Probe::Http(check));
+    let prober = Prober::new();
+    for _ in 0..4 {
+        assert_pass(
+            &prober
+                .probe(&spec, Instant::now() + Duration::from_secs(2))
+                .await,
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(conns.load(Ordering::SeqCst), 4);
+}
