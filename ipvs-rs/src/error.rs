@@ -153,5 +153,10 @@ impl Error {
 
 /// `strerror` for the errnos IPVS returns, without unsafe code.
 pub(crate) fn errno_text(errno: i32) -> impl fmt::Display {
-    std::io::Error::from_raw_os_error(errno)
+    strerror(errno)
+}
+
+/// The C library's description of an errno ("No such process" for `ESRCH`).
+pub fn strerror(errno: i32) -> &'static str {
+    nix::errno::Errno::from_raw(errno).desc()
 }

@@ -38,7 +38,7 @@ mod plan;
 pub mod wire;
 
 pub use client::{ApplyReport, Client, ConnectOptions, OpError};
-pub use error::{DecodeError, Error, ErrorKind};
+pub use error::{DecodeError, Error, ErrorKind, strerror};
 pub use model::{
     AddressFamily, DaemonState, DestKey, DestSettings, Destination, Forwarding, Info, Protocol,
     Scheduler, Service, ServiceFlags, ServiceKey, ServiceSettings, Stats, SyncDaemon, Timeouts,

@@ -1,0 +1,488 @@
+//! ipvsadm 1.31's listings, byte for byte: `-L` (with `--stats`, `--rate`,
+//! `--exact`, `--thresholds`, `--persistent-conn`, `--tun-info`), `-S`,
+//! `--timeout` and `--daemon`.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::net::IpAddr;
+
+use ipvs::{
+    AddressFamily, DaemonState, Destination, Forwarding, Info, Protocol, Service, ServiceFlags,
+    ServiceKey, SyncDaemon, Timeouts, TunnelType,
+};
+
+use crate::cli::fmt;
+
+/// Port names from `/etc/services`, for listings without `-n`.
+#[derive(Default)]
+pub(crate) struct Names {
+    ports: HashMap<(u16, &'static str), String>,
+}
+
+impl Names {
+    /// Reads `/etc/services` when names are wanted (missing file: numbers).
+    pub(crate) fn load(format: u32) -> Names {
+        let mut n = Names::default();
+        if format & fmt::NUMERIC != 0 {
+            return n;
+        }
+        let Ok(text) = std::fs::read_to_string("/etc/services") else {
+            return n;
+        };
+        for line in text.lines() {
+            let line = line.split('#').next().unwrap_or("");
+            let mut f = line.split_whitespace();
+            let (Some(name), Some(pp)) = (f.next(), f.next()) else {
+                continue;
+            };
+            let Some((port, proto)) = pp.split_once('/') else {
+                continue;
+            };
+            let Ok(port) = port.parse::<u16>() else {
+                continue;
+            };
+            let proto = match proto {
+                "tcp" => "tcp",
+                "udp" => "udp",
+                "sctp" => "sctp",
+                _ => continue,
+            };
+            n.ports
+                .entry((port, proto))
+                .or_insert_with(|| name.to_string());
+        }
+        n
+    }
+
+    fn port(&self, port: u16, proto: Protocol) -> String {
+        let p = match proto {
+            Protocol::TCP => "tcp",
+            Protocol::UDP => "udp",
+            Protocol::SCTP => "sctp",
+            _ => return port.to_string(),
+        };
+        self.ports
+            .get(&(port, p))
+            .cloned()
+            .unwrap_or_else(|| port.to_string())
+    }
+
+    /// `addrport_to_anyname`.
+    fn addrport(&self, addr: IpAddr, port: u16, proto: Protocol) -> String {
+        let p = self.port(port, proto);
+        match addr {
+            IpAddr::V4(a) => format!("{a}:{p}"),
+            IpAddr::V6(a) => format!("[{a}]:{p}"),
+        }
+    }
+}
+
+/// `print_largenum`.
+fn largenum(out: &mut String, i: u64, format: u32) {
+    if format & fmt::EXACT != 0 {
+        let len = i.to_string().len();
+        let w = if len <= 8 { 9 } else { len + 1 };
+        let _ = write!(out, "{i:>w$}");
+        return;
+    }
+    let _ = if i < 100_000_000 {
+        write!(out, "{i:>9}")
+    } else if i < 1_000_000_000 {
+        write!(out, "{:>8}K", i / 1000)
+    } else if i < 100_000_000_000 {
+        write!(out, "{:>8}M", i / 1_000_000)
+    } else if i < 100_000_000_000_000 {
+        write!(out, "{:>8}G", i / 1_000_000_000)
+    } else {
+        write!(out, "{:>8}T", i / 1_000_000_000_000)
+    };
+}
+
+/// `print_title`.
+pub(crate) fn title(out: &mut String, format: u32) {
+    let head = "Prot LocalAddress:Port";
+    if format & fmt::STATS != 0 {
+        let _ = writeln!(
+            out,
+            "{head:<33} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "Conns", "InPkts", "OutPkts", "InBytes", "OutBytes"
+        );
+        out.push_str("  -> RemoteAddress:Port\n");
+    } else if format & fmt::RATE != 0 {
+        let _ = writeln!(
+            out,
+            "{head:<33} {:>8} {:>8} {:>8} {:>8} {:>8}",
+            "CPS", "InPPS", "OutPPS", "InBPS", "OutBPS"
+        );
+        out.push_str("  -> RemoteAddress:Port\n");
+    } else if format & fmt::THRESHOLDS != 0 {
+        let _ = writeln!(
+            out,
+            "{head:<33} {:<10} {:<10} {:<10} {:<10}",
+            "Uthreshold", "Lthreshold", "ActiveConn", "InActConn"
+        );
+        out.push_str("  -> RemoteAddress:Port\n");
+    } else if format & fmt::PERSISTENTCONN != 0 {
+        let _ = writeln!(
+            out,
+            "{head:<33} {:<9} {:<11} {:<10} {:<10}",
+            "Weight", "PersistConn", "ActiveConn", "InActConn"
+        );
+        out.push_str("  -> RemoteAddress:Port\n");
+    } else if format & fmt::TUN_INFO != 0 {
+        out.push_str("Prot LocalAddress:Port Scheduler Flags\n");
+        out.push_str(
+            "  -> RemoteAddress:Port           Forward TunnelInfo    Weight ActiveConn InActConn\n",
+        );
+    } else if format & fmt::RULE == 0 {
+        out.push_str("Prot LocalAddress:Port Scheduler Flags\n");
+        out.push_str("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+    }
+}
+
+/// The version line of `-L`.
+pub(crate) fn header(out: &mut String, info: &Info) {
+    let (a, b, c) = info.version_triple();
+    let _ = writeln!(
+        out,
+        "IP Virtual Server version {a}.{b}.{c} (size={})",
+        info.conn_tab_size
+    );
+}
+
+fn sched_flags(s: &Service) -> String {
+    let f = s.settings.flags;
+    let mut v = Vec::new();
+    match s.settings.scheduler.as_str() {
+        "sh" | "mh" => {
+            let n = s.settings.scheduler.as_str();
+            if f.contains(ServiceFlags::SCHED1) {
+                v.push(format!("{n}-fallback"));
+            }
+            if f.contains(ServiceFlags::SCHED2) {
+                v.push(format!("{n}-port"));
+            }
+        }
+        _ => {
+            for (bit, name) in [
+                (ServiceFlags::SCHED1, "flag-1"),
+                (ServiceFlags::SCHED2, "flag-2"),
+                (ServiceFlags::SCHED3, "flag-3"),
+            ] {
+                if f.contains(bit) {
+                    v.push(name.to_string());
+                }
+            }
+        }
+    }
+    v.join(",")
+}
+
+fn mask_text(s: &Service) -> Option<String> {
+    let p = s.settings.netmask_prefix;
+    if s.key.family() == AddressFamily::INET6 {
+        (p != 128).then(|| p.to_string())
+    } else if p >= 32 {
+        None
+    } else {
+        let m = if p == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(p))
+        };
+        Some(std::net::Ipv4Addr::from(m).to_string())
+    }
+}
+
+fn fwd_name(f: Forwarding) -> &'static str {
+    match f {
+        Forwarding::MASQ => "Masq",
+        Forwarding::LOCAL => "Local",
+        Forwarding::TUNNEL => "Tunnel",
+        Forwarding::ROUTE => "Route",
+        _ => "(null)",
+    }
+}
+
+fn fwd_switch(f: Forwarding) -> &'static str {
+    match f {
+        Forwarding::MASQ => "-m",
+        Forwarding::TUNNEL => "-i",
+        Forwarding::LOCAL | Forwarding::ROUTE => "-g",
+        _ => "(null)",
+    }
+}
+
+const TUN_FLAG_OPTS: [&str; 3] = ["--tun-nocsum", "--tun-csum", "--tun-remcsum"];
+const TUN_FLAGS: [&str; 3] = ["-c", "+c", "r+c"];
+
+fn tun_flag(list: &[&'static str; 3], bits: u16) -> &'static str {
+    list.get(usize::from(bits)).copied().unwrap_or("(null)")
+}
+
+/// `fwd_tun_info`.
+fn tun_info(d: &Destination) -> String {
+    let s = &d.settings;
+    if s.forwarding != Forwarding::TUNNEL {
+        return "n/a".into();
+    }
+    match s.tun_type {
+        TunnelType::IPIP => "ipip".into(),
+        TunnelType::GUE => format!(
+            "gue:{}:{}",
+            s.tun_port,
+            tun_flag(&TUN_FLAGS, s.tun_flags.bits())
+        ),
+        TunnelType::GRE => format!("gre:{}", tun_flag(&TUN_FLAGS, s.tun_flags.bits())),
+        _ => "n/a".into(),
+    }
+}
+
+/// ipvsadm's service order: fwmark, family, protocol, address, port.
+pub(crate) fn sort_services(v: &mut [Service]) {
+    v.sort_by_key(|s| match s.key {
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => (0, AddressFamily::of(addr).0, protocol.0, Some(addr), port),
+        ServiceKey::Fwmark { mark, family } => (mark, family.0, 0, None, 0),
+    });
+}
+
+/// `print_service_entry`.
+pub(crate) fn service(
+    out: &mut String,
+    s: &Service,
+    dests: &mut [Destination],
+    format: u32,
+    names: &Names,
+) {
+    let rule = format & fmt::RULE != 0;
+    let (proto, svc_name) = match s.key {
+        ServiceKey::Fwmark { mark, family } => {
+            let v6 = family == AddressFamily::INET6;
+            let name = match (rule, v6) {
+                (true, true) => format!("-f {mark} -6"),
+                (true, false) => format!("-f {mark}"),
+                (false, true) => format!("FWM  {mark} IPv6"),
+                (false, false) => format!("FWM  {mark}"),
+            };
+            (Protocol(0), name)
+        }
+        ServiceKey::Addr {
+            protocol,
+            addr,
+            port,
+        } => {
+            let vname = names.addrport(addr, port, protocol);
+            let name = if rule {
+                let opt = match protocol {
+                    Protocol::TCP => "-t",
+                    Protocol::UDP => "-u",
+                    Protocol::SCTP => "--sctp-service",
+                    _ => "--xxx-service",
+                };
+                format!("{opt} {vname}")
+            } else {
+                let mut n = format!("{:<4} {vname}", protocol.name().unwrap_or("?"));
+                if addr.is_ipv4() {
+                    n.truncate(33);
+                }
+                n
+            };
+            (protocol, name)
+        }
+    };
+    let st = &s.stats;
+    let sched = s.settings.scheduler.as_str();
+    let flags = s.settings.flags;
+    let sched_bits =
+        flags.intersects(ServiceFlags::SCHED1 | ServiceFlags::SCHED2 | ServiceFlags::SCHED3);
+    if rule {
+        let _ = write!(out, "-A {svc_name} -s {sched}");
+        if flags.contains(ServiceFlags::PERSISTENT) {
+            let _ = write!(out, " -p {}", s.settings.timeout);
+            if let Some(m) = mask_text(s) {
+                let _ = write!(out, " -M {m}");
+            }
+        }
+        if let Some(pe) = &s.settings.pe_name {
+            let _ = write!(out, " --pe {pe}");
+        }
+        if flags.contains(ServiceFlags::ONE_PACKET) {
+            out.push_str(" -o");
+        }
+        if sched_bits {
+            let _ = write!(out, " -b {}", sched_flags(s));
+        }
+    } else if format & fmt::STATS != 0 {
+        let _ = write!(out, "{svc_name:<33}");
+        for v in [
+            st.conns,
+            st.in_packets,
+            st.out_packets,
+            st.in_bytes,
+            st.out_bytes,
+        ] {
+            largenum(out, v, format);
+        }
+    } else if format & fmt::RATE != 0 {
+        let _ = write!(out, "{svc_name:<33}");
+        for v in [st.cps, st.in_pps, st.out_pps, st.in_bps, st.out_bps] {
+            largenum(out, v, format);
+        }
+    } else {
+        let _ = write!(out, "{svc_name} {sched}");
+        if sched_bits {
+            let _ = write!(out, " ({})", sched_flags(s));
+        }
+        if flags.contains(ServiceFlags::PERSISTENT) {
+            let _ = write!(out, " persistent {}", s.settings.timeout);
+            if let Some(m) = mask_text(s) {
+                let _ = write!(out, " mask {m}");
+            }
+            if let Some(pe) = &s.settings.pe_name {
+                let _ = write!(out, " pe {pe}");
+            }
+        }
+        if flags.contains(ServiceFlags::ONE_PACKET) {
+            out.push_str(" ops");
+        }
+    }
+    out.push('\n');
+
+    if format & fmt::NOSORT == 0 {
+        dests.sort_by_key(|d| d.key);
+    }
+    for d in dests.iter() {
+        let mut dname = names.addrport(d.key.addr, d.key.port, proto);
+        if !rule && d.key.addr.is_ipv4() {
+            dname.truncate(28);
+        }
+        let ds = &d.settings;
+        let dst = &d.stats;
+        if rule {
+            let _ = write!(
+                out,
+                "-a {svc_name} -r {dname} {} -w {}",
+                fwd_switch(ds.forwarding),
+                ds.weight
+            );
+            if ds.forwarding == Forwarding::TUNNEL {
+                match ds.tun_type {
+                    TunnelType::GUE => {
+                        let _ = write!(
+                            out,
+                            " --tun-type gue --tun-port {} {}",
+                            ds.tun_port,
+                            tun_flag(&TUN_FLAG_OPTS, ds.tun_flags.bits())
+                        );
+                    }
+                    TunnelType::GRE => {
+                        let _ = write!(
+                            out,
+                            " --tun-type gre {}",
+                            tun_flag(&TUN_FLAG_OPTS, ds.tun_flags.bits())
+                        );
+                    }
+                    TunnelType::IPIP => out.push_str(" --tun-type ipip"),
+                    _ => {}
+                }
+            }
+            out.push('\n');
+        } else if format & fmt::STATS != 0 {
+            let _ = write!(out, "  -> {dname:<28}");
+            for v in [
+                dst.conns,
+                dst.in_packets,
+                dst.out_packets,
+                dst.in_bytes,
+                dst.out_bytes,
+            ] {
+                largenum(out, v, format);
+            }
+            out.push('\n');
+        } else if format & fmt::RATE != 0 {
+            let _ = write!(
+                out,
+                "  -> {dname:<28} {:>8} {:>8} {:>8}",
+                dst.cps, dst.in_pps, dst.out_pps
+            );
+            largenum(out, dst.in_bps, format);
+            largenum(out, dst.out_bps, format);
+            out.push('\n');
+        } else if format & fmt::THRESHOLDS != 0 {
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<10} {:<10} {:<10} {:<10}",
+                ds.upper_threshold, ds.lower_threshold, d.active_conns, d.inactive_conns
+            );
+        } else if format & fmt::PERSISTENTCONN != 0 {
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<9} {:<11} {:<10} {:<10}",
+                ds.weight, d.persist_conns, d.active_conns, d.inactive_conns
+            );
+        } else if format & fmt::TUN_INFO != 0 {
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<7} {:<13} {:<6} {:<10} {:<10}",
+                fwd_name(ds.forwarding),
+                tun_info(d),
+                ds.weight,
+                d.active_conns,
+                d.inactive_conns
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "  -> {dname:<28} {:<7} {:<6} {:<10} {:<10}",
+                fwd_name(ds.forwarding),
+                ds.weight,
+                d.active_conns,
+                d.inactive_conns
+            );
+        }
+    }
+}
+
+/// `list_timeout`.
+pub(crate) fn timeouts(out: &mut String, t: &Timeouts) {
+    let _ = writeln!(
+        out,
+        "Timeout (tcp tcpfin udp): {} {} {}",
+        t.tcp, t.tcp_fin, t.udp
+    );
+}
+
+/// `list_daemon`.
+pub(crate) fn daemons(out: &mut String, list: &[SyncDaemon]) {
+    for d in list.iter().take(2) {
+        let kind = if d.state.0 & DaemonState::MASTER.0 != 0 {
+            "master"
+        } else if d.state.0 & DaemonState::BACKUP.0 != 0 {
+            "backup"
+        } else {
+            continue;
+        };
+        let _ = write!(
+            out,
+            "{kind} sync daemon (mcast={}, syncid={}",
+            d.mcast_ifname, d.sync_id
+        );
+        if d.sync_maxlen != 0 {
+            let _ = write!(out, ", maxlen={}", d.sync_maxlen);
+        }
+        if let Some(g) = d.mcast_group {
+            let _ = write!(out, ", group={g}");
+        }
+        if d.mcast_port != 0 {
+            let _ = write!(out, ", port={}", d.mcast_port);
+        }
+        if d.mcast_ttl != 0 {
+            let _ = write!(out, ", ttl={}", d.mcast_ttl);
+        }
+        out.push_str(")\n");
+    }
+}

@@ -1,0 +1,404 @@
+//! `lbadm` against the real `ipvsadm` 1.31 on the same tables, byte for byte.
+//!
+//! `lbadm` is another package's binary: build it first
+//! (`cargo build -p lbkit-examples --bin lbadm`, same target directory).
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::{Output, Stdio};
+
+use lbkit_testsupport::netns::Netns;
+use lbkit_testsupport::tier;
+
+fn lbadm() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let p = exe.parent().and_then(|d| d.parent()).unwrap().join("lbadm");
+    assert!(
+        p.exists(),
+        "{} is missing: build it with `cargo build -p lbkit-examples --bin lbadm`",
+        p.display()
+    );
+    p
+}
+
+fn exec(ns: &Netns, prog: &str, args: &[&str], stdin: Option<&str>) -> Output {
+    let mut c = ns.command(prog);
+    c.args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        pipe.write_all(text.as_bytes()).unwrap();
+    }
+    drop(pipe);
+    child.wait_with_output().unwrap()
+}
+
+/// Runs both tools; stdout, stderr (program name normalised) and status must match.
+fn same(ns: &Netns, args: &[&str]) -> String {
+    let lb = lbadm();
+    let lb = lb.to_str().unwrap();
+    let a = exec(ns, "ipvsadm", args, None);
+    let b = exec(ns, lb, args, None);
+    let norm = |o: &Output, p: &str| String::from_utf8_lossy(&o.stderr).replace(p, "PROG");
+    let (ea, eb) = (norm(&a, "ipvsadm"), norm(&b, lb));
+    let (oa, ob) = (
+        String::from_utf8_lossy(&a.stdout),
+        String::from_utf8_lossy(&b.stdout),
+    );
+    assert_eq!(ob, oa, "stdout of {args:?}");
+    assert_eq!(eb, ea, "stderr of {args:?}");
+    assert_eq!(b.status.code(), a.status.code(), "status of {args:?}: {ea}");
+    oa.into_owned()
+}
+
+fn ipvsadm(ns: &Netns, line: &str) {
+    let args: Vec<&str> = line.split_whitespace().collect();
+    let o = exec(ns, "ipvsadm", &args, None);
+    assert!(
+        o.status.success(),
+        "ipvsadm {line}: {}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+}
+
+const LISTINGS: &[&[&str]] = &[
+    &["-Ln"],
+    &["-L", "-n", "--stats"],
+    &["-Ln", "--rate"],
+    &["-Ln", "--stats", "--exact"],
+    &["-Ln", "--thresholds"],
+    &["-Ln", "--persistent-conn"],
+    &["-Ln", "--tun-info"],
+    &["-Ln", "--nosort"],
+    &["-S", "-n"],
+    &["-Sn"],
+    &["-L", "-n", "--timeout"],
+    &["-L", "--daemon"],
+    &["-Ln", "-t", "198.18.0.10:80"],
+    &["-Ln", "-f", "21"],
+    &["-Ln", "-u", "[fd00::10]:53"],
+];
+
+#[test]
+fn parity_hand_picked_table() {
+    if !tier::kernel("parity_hand_picked_table") {
+        return;
+    }
+    let ns = Netns::new("parity").unwrap();
+    // No mixed-family destinations here: the kernel refuses them while a
+    // sync daemon runs (and refuses to start one once a table has them).
+    for line in [
+        "--start-daemon master --mcast-interface lo --syncid 3",
+        "--start-daemon backup --mcast-interface lo --syncid 4 --mcast-group 239.1.2.3 --mcast-port 8900 --mcast-ttl 2 --sync-maxlen 1300",
+        "-A -t 198.18.0.10:80 -s rr",
+        "-a -t 198.18.0.10:80 -r 198.18.0.21:8080 -m -w 3",
+        "-a -t 198.18.0.10:80 -r 198.18.0.20:8080 -m -w 0 -x 100 -y 10",
+        "-a -t 198.18.0.10:80 -r 198.18.0.22 -g",
+        "-a -t 198.18.0.10:80 -r 198.18.0.23 -i",
+        "-a -t 198.18.0.10:80 -r 198.18.0.24 -i --tun-type gue --tun-port 6080 --tun-remcsum",
+        "-a -t 198.18.0.10:80 -r 198.18.0.25 -i --tun-type gue --tun-port 6081 --tun-csum",
+        "-a -t 198.18.0.10:80 -r 198.18.0.26 -i --tun-type gre --tun-csum",
+        "-a -t 198.18.0.10:80 -r 198.18.0.27 -i --tun-type gre",
+        "-A -t 198.18.0.9:443 -s wlc -p 600 -M 255.255.255.0",
+        "-A -u [fd00::10]:53 -s sh -b sh-fallback,sh-port -p 300 -M 64",
+        "-a -u [fd00::10]:53 -r [fd00::20]:5353 -m -w 2",
+        "-a -u [fd00::10]:53 -r [fd00::3]:5353 -m -w 2",
+        "-A -u 198.18.0.11:5060 -s rr -o -p --pe sip",
+        "-A -f 21 -s mh -b mh-port",
+        "-a -f 21 -r 198.18.0.30 -g -w 5",
+        "-A -f 22 -6 -s lc",
+        "-a -f 22 -6 -r fd00::31 -i -w 1",
+        "-A --sctp-service 198.18.0.12:3868 -s nq",
+        "-A -t 198.18.0.13:0 -s sed -p",
+        "-A -t 198.18.0.15:0 -s rr -p 20 -M 255.255.0.0",
+        "-A -t 198.18.0.14:8000 -s lblcr -b flag-1,flag-3",
+        "--set 1000 110 45",
+    ] {
+        ipvsadm(&ns, line);
+    }
+    for args in LISTINGS {
+        same(&ns, args);
+    }
+    // Error messages and statuses, on bad command lines and kernel refusals.
+    for args in [
+        &["-A", "-t", "198.18.0.10:80", "-s", "rr"][..],
+        &["-A", "-t", "198.18.0.1"],
+        &["-A", "-t", "198.18.0.1:80", "-s", "twos"],
+        &["-a", "-t", "198.18.0.1:80"],
+        &["-a", "-t", "198.18.0.10:80", "-r", "198.18.0.21:8080", "-m"],
+        &["-a", "-t", "198.18.9.9:80", "-r", "198.18.0.21:8080", "-m"],
+        &["-e", "-t", "198.18.0.10:80", "-r", "198.18.0.99:1", "-m"],
+        &["-d", "-t", "198.18.0.10:80", "-r", "198.18.0.99:1"],
+        &["-D", "-t", "198.18.9.9:1"],
+        &["-E", "-t", "198.18.9.9:1"],
+        &["-Z", "-t", "198.18.9.9:1"],
+        &["-L", "-n", "-t", "198.18.9.9:1"],
+        &["-a", "-t", "198.18.0.10:80", "-r", "fd00::1", "-m"],
+        &[
+            "-a",
+            "-t",
+            "198.18.0.10:80",
+            "-r",
+            "198.18.0.40",
+            "-m",
+            "--tun-type",
+            "gue",
+        ],
+        &[
+            "-a",
+            "-t",
+            "198.18.0.10:80",
+            "-r",
+            "198.18.0.40",
+            "-i",
+            "--tun-type",
+            "gue",
+        ],
+        &["-A", "-t", "198.18.0.1:80", "-s", "sh", "-b", "mh-port"],
+        &["-A", "-t", "198.18.0.1:80", "-o"],
+        &["-A", "-t", "198.18.0.1:80", "-w", "2"],
+        &["-L", "-c", "--timeout"],
+        &["--set", "1", "2"],
+        &["-C", "extra"],
+        &["-t", "198.18.0.1:80"],
+        &["-A", "-t", "198.18.0.1:80", "-s", "rr", "-s", "wlc"],
+        &["-A", "-t", "nonsense:80"],
+        &["--start-daemon", "master", "--mcast-interface", "lo"],
+        &["--stop-daemon", "sideways"],
+        &["-f", "0", "-A"],
+        &["-A", "-f", "0"],
+        &["-A", "-6", "-f", "3"],
+        &[
+            "-a",
+            "-t",
+            "198.18.0.10:80",
+            "-r",
+            "198.18.0.41",
+            "-i",
+            "--tun-type",
+            "gre",
+            "--tun-port",
+            "1",
+        ],
+        &[
+            "-a",
+            "-t",
+            "198.18.0.10:80",
+            "-r",
+            "198.18.0.41",
+            "-i",
+            "--tun-type",
+            "ipip",
+            "--tun-csum",
+        ],
+        &[
+            "-a",
+            "-t",
+            "198.18.0.10:80",
+            "-r",
+            "198.18.0.41",
+            "-i",
+            "--tun-type",
+            "vxlan",
+        ],
+        &["--bogus"],
+        &["-v"],
+        &["-A", "-t", "198.18.0.15:0", "-p"],
+    ] {
+        same(&ns, args);
+    }
+    // Both tools change the table the same way.
+    for args in [
+        &[
+            "-e",
+            "-t",
+            "198.18.0.10:80",
+            "-r",
+            "198.18.0.21:8080",
+            "-m",
+            "-w",
+            "9",
+        ][..],
+        &["-E", "-t", "198.18.0.9:443", "-s", "wrr"],
+        &["-d", "-t", "198.18.0.10:80", "-r", "198.18.0.22"],
+        &["-D", "-u", "198.18.0.11:5060"],
+        &["-Z"],
+        &["--stop-daemon", "master"],
+    ] {
+        let lb = lbadm();
+        let o = exec(&ns, lb.to_str().unwrap(), args, None);
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let after = same(&ns, &["-Sn"]);
+    assert!(
+        after.contains("-a -t 198.18.0.10:80 -r 198.18.0.21:8080 -m -w 9"),
+        "{after}"
+    );
+    // An edit sends every setting, as ipvsadm's does: no -p, no persistence.
+    assert!(after.contains("-A -t 198.18.0.9:443 -s wrr\n"), "{after}");
+    assert!(!after.contains("198.18.0.11:5060"), "{after}");
+    same(&ns, &["-L", "--daemon"]);
+}
+
+/// A small xorshift generator: reproducible tables without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+    fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
+        v[self.next(v.len() as u64) as usize]
+    }
+}
+
+fn random_table(seed: u64, services: usize) -> String {
+    let mut r = Rng(seed | 1);
+    let mut out = String::new();
+    let scheds = [
+        "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh",
+    ];
+    for i in 0..services {
+        let kind = r.next(5);
+        let (svc, v6) = match kind {
+            0 => (
+                format!(
+                    "-t 198.18.{}.{}:{}",
+                    1 + i / 200,
+                    1 + i % 200,
+                    1 + r.next(65000)
+                ),
+                false,
+            ),
+            1 => (
+                format!(
+                    "-u 198.18.{}.{}:{}",
+                    1 + i / 200,
+                    1 + i % 200,
+                    1 + r.next(65000)
+                ),
+                false,
+            ),
+            2 => (
+                format!("-t [fd00::{:x}]:{}", 0x100 + i, 1 + r.next(65000)),
+                true,
+            ),
+            3 => (
+                format!(
+                    "--sctp-service 198.18.{}.{}:{}",
+                    1 + i / 200,
+                    1 + i % 200,
+                    1 + r.next(65000)
+                ),
+                false,
+            ),
+            _ => (format!("-f {}", 1 + i), false),
+        };
+        let sched = r.pick(&scheds);
+        let mut line = format!("-A {svc} -s {sched}");
+        if r.next(3) == 0 {
+            line.push_str(&format!(" -p {}", 1 + r.next(3600)));
+        }
+        out.push_str(&line);
+        out.push('\n');
+        for d in 0..r.next(6) {
+            let addr = if v6 {
+                format!("[fd00::1:{:x}]", d + 1)
+            } else {
+                format!("198.19.{}.{}", i % 250, d + 1)
+            };
+            let fwd = if kind == 4 {
+                r.pick(&["-g", "-i"])
+            } else {
+                r.pick(&["-m", "-g", "-i"])
+            };
+            let mut dl = format!("-a {svc} -r {addr}:{} {fwd} -w {}", 1000 + d, r.next(100));
+            if r.next(4) == 0 {
+                dl.push_str(&format!(" -x {} -y {}", 100 + r.next(100), r.next(50)));
+            }
+            out.push_str(&dl);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+#[test]
+fn parity_random_tables_and_restore() {
+    if !tier::kernel("parity_random_tables_and_restore") {
+        return;
+    }
+    let lb = lbadm();
+    let lb = lb.to_str().unwrap();
+    for seed in [1u64, 7, 42] {
+        let table = random_table(seed, 40);
+        let a = Netns::new("rnd-a").unwrap();
+        let b = Netns::new("rnd-b").unwrap();
+        let oa = exec(&a, "ipvsadm", &["-R"], Some(&table));
+        let ob = exec(&b, lb, &["-R"], Some(&table));
+        assert_eq!(
+            oa.status.code(),
+            ob.status.code(),
+            "{}",
+            String::from_utf8_lossy(&oa.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&ob.stderr),
+            String::from_utf8_lossy(&oa.stderr)
+        );
+        // Restored by ipvsadm or by lbadm, the tables print the same.
+        let sa = exec(&a, "ipvsadm", &["-S", "-n"], None).stdout;
+        let sb = exec(&b, "ipvsadm", &["-S", "-n"], None).stdout;
+        assert_eq!(
+            String::from_utf8_lossy(&sb),
+            String::from_utf8_lossy(&sa),
+            "seed {seed}"
+        );
+        for args in LISTINGS.iter().take(9) {
+            same(&b, args);
+        }
+        // What lbadm saves, ipvsadm restores to the same table.
+        let saved = exec(&b, lb, &["-S", "-n"], None).stdout;
+        let c = Netns::new("rnd-c").unwrap();
+        let oc = exec(
+            &c,
+            "ipvsadm",
+            &["-R"],
+            Some(&String::from_utf8_lossy(&saved)),
+        );
+        assert!(
+            oc.status.success(),
+            "{}",
+            String::from_utf8_lossy(&oc.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&exec(&c, "ipvsadm", &["-Sn"], None).stdout),
+            String::from_utf8_lossy(&sa)
+        );
+    }
+    // A restore with failing lines reports each failure like ipvsadm.
+    let bad = "-A -t 198.18.0.1:80 -s rr\n-A -t 198.18.0.1:80 -s rr\n-a -t 198.18.0.2:80 -r 198.19.0.1\n-A -t 198.18.0.3:80 -s twos\n-A -t 198.18.0.4:80\n";
+    let a = Netns::new("bad-a").unwrap();
+    let b = Netns::new("bad-b").unwrap();
+    let oa = exec(&a, "ipvsadm", &["-R"], Some(bad));
+    let ob = exec(&b, lb, &["-R"], Some(bad));
+    assert_eq!(
+        String::from_utf8_lossy(&ob.stderr),
+        String::from_utf8_lossy(&oa.stderr)
+    );
+    assert_eq!(ob.status.code(), oa.status.code());
+    assert_eq!(
+        exec(&a, "ipvsadm", &["-Sn"], None).stdout,
+        exec(&b, "ipvsadm", &["-Sn"], None).stdout
+    );
+}
