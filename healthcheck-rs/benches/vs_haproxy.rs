@@ -13,9 +13,11 @@
 //! from `/proc/PID/stat`) over a window of `HC_BENCH_SECS` (default 20) s,
 //! counts the checks each made (ours from the runner's own counters, HAProxy's
 //! as the kernel's TCP active opens in the benchmark's private network
-//! namespace minus ours), and prints the ratios. It does this for TCP checks, then HTTP checks
-//! (`GET /` expecting 200, HAProxy's `option httpchk` +
-//! `http-check expect status 200`).
+//! namespace minus ours), and prints the ratios. It does this for TCP checks,
+//! then HTTP checks (`GET /` expecting 200, HAProxy's `option httpchk` +
+//! `http-check expect status 200`), then HTTP checks again with lbkit's
+//! `reuse_connection` (HAProxy has no such mode and runs as before: that row
+//! compares different work, and says so).
 // The benchmark is an IO edge: it reads the clock.
 #![allow(clippy::disallowed_methods)]
 
@@ -97,7 +99,8 @@ fn main() {
         .build()
         .expect("a tokio runtime");
     let mut rows = Vec::new();
-    for kind in ["tcp", "http"] {
+    raise_fd_limit();
+    for kind in ["tcp", "http", "http-reuse"] {
         rows.push(rt.block_on(compare(haproxy, kind, n, Duration::from_secs(secs))));
     }
     println!(
@@ -106,6 +109,18 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!("{r}");
+    }
+}
+
+/// 10,000 listeners plus as many kept-alive connections need more than the
+/// usual limit of open files; root may raise it.
+fn raise_fd_limit() {
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    let want = 100_000;
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < want && setrlimit(Resource::RLIMIT_NOFILE, want, want.max(hard)).is_err() {
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, hard, hard);
+        }
     }
 }
 
@@ -118,20 +133,14 @@ async fn compare(haproxy: &str, kind: &str, n: usize, window: Duration) -> Strin
             .await
             .expect("a loopback listener");
         addrs.push(l.local_addr().expect("its address"));
-        let http = kind == "http";
+        let http = kind.starts_with("http");
         servers.spawn(async move {
             loop {
                 let Ok((mut s, _)) = l.accept().await else {
                     return;
                 };
                 if http {
-                    tokio::spawn(async move {
-                        let mut buf = [0u8; 1024];
-                        let _ = s.read(&mut buf).await;
-                        let _ = s
-                            .write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
-                            .await;
-                    });
+                    tokio::spawn(async move { serve_http(&mut s).await });
                 }
             }
         });
@@ -174,8 +183,11 @@ async fn compare(haproxy: &str, kind: &str, n: usize, window: Duration) -> Strin
     // Close the listeners before the next comparison opens its own.
     servers.shutdown().await;
     // Probes started by us; HAProxy's checks are all other active opens.
+    // With connection reuse ours open no connection once warm (an idle one
+    // is kept up to 30 s, longer than warm-up and window together).
     let (c0o, c1o) = (s0[0], s1[0]);
-    let (c0t, c1t) = (0, (a1 - a0).saturating_sub(c1o - c0o));
+    let ours_opened = if kind == "http-reuse" { 0 } else { c1o - c0o };
+    let (c0t, c1t) = (0, (a1 - a0).saturating_sub(ours_opened));
     let lag = format!("{} (max {:.1} ms)", s1[1] - s0[1], s1[2] as f64 / 1000.0);
     let (o, t) = (o1 - o0, t1 - t0);
     let rate = |a: u64, b: u64| b.saturating_sub(a) as f64 / elapsed;
@@ -204,6 +216,37 @@ fn active_opens() -> u64 {
         .find(|(n, _)| *n == "ActiveOpens")
         .and_then(|(_, v)| v.parse().ok())
         .unwrap_or(0)
+}
+
+/// Answers `200 ok` to each request on the connection; closes after an
+/// HTTP/1.0 request or `Connection: close` (HAProxy's checks), keeps the
+/// connection for HTTP/1.1 keep-alive (lbkit's `reuse_connection`).
+async fn serve_http(s: &mut tokio::net::TcpStream) {
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 1024];
+    loop {
+        let end = loop {
+            if let Some(e) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                break e;
+            }
+            match s.read(&mut chunk).await {
+                Ok(0) | Err(_) => return,
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        };
+        let head = String::from_utf8_lossy(&buf[..end]).to_ascii_lowercase();
+        let keep = head.lines().next().is_some_and(|l| l.ends_with("http/1.1"))
+            && !head.contains("connection: close");
+        buf.drain(..end + 4);
+        let reply: &[u8] = if keep {
+            b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+        } else {
+            b"HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"
+        };
+        if s.write_all(reply).await.is_err() || !keep {
+            return;
+        }
+    }
 }
 
 /// The runner child's counters: probes started, lag events, max lag (µs).
@@ -244,9 +287,13 @@ fn haproxy_cfg(kind: &str, addrs: &[SocketAddr]) -> String {
          defaults\n    timeout connect 2s\n    timeout client 5s\n    timeout server 5s\n    timeout check 2s\n\
          listen bench\n    bind 127.0.0.1:{}\n    mode {}\n    source {THEIRS}\n",
         free_port(),
-        if kind == "http" { "http" } else { "tcp" }
+        if kind.starts_with("http") {
+            "http"
+        } else {
+            "tcp"
+        }
     );
-    if kind == "http" {
+    if kind.starts_with("http") {
         s.push_str("    option httpchk GET /\n    http-check expect status 200\n");
     }
     for (i, a) in addrs.iter().enumerate() {
@@ -282,9 +329,10 @@ fn child(spec: &str) {
             ..Connect::default()
         };
         for a in addrs {
-            let probe = if kind == "http" {
+            let probe = if kind.starts_with("http") {
                 Probe::Http(HttpCheck {
                     connect: connect.clone(),
+                    reuse_connection: kind == "http-reuse",
                     requests: vec![HttpRequest {
                         expect: vec![HttpExpect::is(HttpRule::Status(vec![(200, 200)]))],
                         ..HttpRequest::get("/")
