@@ -28,11 +28,7 @@ async fn udp_socket(to: SocketAddr) -> Result<UdpSocket, Outcome> {
 
 /// `DNS_CHECK`: a query answered NOERROR with the question echoed. Replies
 /// with another id (late answers to earlier queries) are skipped.
-pub(crate) async fn dns(
-    target: SocketAddr,
-    check: &DnsCheck,
-    _deadline: Instant,
-) -> Result<Outcome, Outcome> {
+pub(crate) async fn dns(target: SocketAddr, check: &DnsCheck) -> Result<Outcome, Outcome> {
     let to = check.to.unwrap_or(target);
     let query = dns_reply::build_query(fastrand::u16(..), &check.name, &check.qtype)?;
     let s = udp_socket(to).await?;

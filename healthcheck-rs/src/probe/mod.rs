@@ -83,7 +83,7 @@ impl Prober {
             Probe::Http(h) => Box::pin(http::run(self, target, h)).await,
             Probe::Misc(m) => Box::pin(exec::misc(m, deadline)).await,
             Probe::Smtp(s) => Box::pin(stream::smtp(target, s)).await,
-            Probe::Dns(d) => Box::pin(datagram::dns(target, d, deadline)).await,
+            Probe::Dns(d) => Box::pin(datagram::dns(target, d)).await,
             Probe::Udp(u) => Box::pin(datagram::udp(target, u, deadline)).await,
             Probe::Ping => Box::pin(datagram::ping(target.ip())).await,
             Probe::File(f) => Box::pin(exec::file(f)).await,

@@ -635,3 +635,43 @@ async fn file_check() {
     std::fs::write(&path, "garbage").unwrap();
     assert_fail(&run(any, check(10, false)).await, FailKind::Malformed);
 }
+
+#[test]
+fn fwmark_is_applied_to_the_probe_socket() {
+    use lbkit_testsupport::{netns::Netns, tier};
+    if !tier::namespace("fwmark_is_applied_to_the_probe_socket") {
+        return;
+    }
+    // In a namespace of our own, traffic marked 7 meets an `unreachable`
+    // policy rule placed before the local table: a marked probe fails at
+    // once, an unmarked one (or another mark) reaches the loopback listener.
+    let ns = Netns::new("hcmark").unwrap();
+    ns.ip(&["rule", "add", "pref", "10", "fwmark", "7", "unreachable"])
+        .unwrap();
+    ns.ip(&["rule", "add", "pref", "100", "lookup", "local"])
+        .unwrap();
+    ns.ip(&["rule", "del", "pref", "0"]).unwrap();
+    let outcomes = ns
+        .enter(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let up = servers::silent().await;
+                let mut out = Vec::new();
+                for mark in [None, Some(7), Some(8)] {
+                    let c = Connect {
+                        fwmark: mark,
+                        ..Connect::default()
+                    };
+                    out.push(run(up, Probe::Tcp(c)).await);
+                }
+                out
+            })
+        })
+        .unwrap();
+    assert_pass(&outcomes[0]);
+    assert_fail(&outcomes[1], FailKind::Connect);
+    assert_pass(&outcomes[2]);
+}
