@@ -675,3 +675,46 @@ fn fwmark_is_applied_to_the_probe_socket() {
     assert_fail(&outcomes[1], FailKind::Connect);
     assert_pass(&outcomes[2]);
 }
+
+#[test]
+fn ping_and_tcp_across_a_veth_link() {
+    use lbkit_testsupport::netns::{Netns, veth};
+    use lbkit_testsupport::tier;
+    if !tier::namespace("ping_and_tcp_across_a_veth_link") {
+        return;
+    }
+    let director = Netns::new("hcdir").unwrap();
+    let server = Netns::new("hcrs").unwrap();
+    veth(&director, "eth0", &server, "eth0").unwrap();
+    director.add_addr("eth0", "198.18.0.1/24").unwrap();
+    server.add_addr("eth0", "198.18.0.2/24").unwrap();
+    let listener = server
+        .enter(|| std::net::TcpListener::bind("198.18.0.2:0"))
+        .unwrap()
+        .unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let outcomes = director
+        .enter(|| {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                let at = |ip: &str, port: u16| SocketAddr::new(ip.parse().unwrap(), port);
+                vec![
+                    run(at("198.18.0.2", 0), Probe::Ping).await,
+                    run(at("198.18.0.2", port), tcp()).await,
+                    // Nobody has .3: no ARP answer, no echo reply.
+                    run_within(at("198.18.0.3", 0), Probe::Ping, Duration::from_millis(500)).await,
+                    // No route at all.
+                    run(at("198.19.0.1", 0), Probe::Ping).await,
+                ]
+            })
+        })
+        .unwrap();
+    assert_pass(&outcomes[0]);
+    assert_pass(&outcomes[1]);
+    assert!(!outcomes[2].passed(), "{}", outcomes[2]);
+    assert_fail(&outcomes[3], FailKind::Connect);
+    drop(listener);
+}
