@@ -527,7 +527,12 @@ impl Scheduler {
         if outcome.maxconn.is_some() {
             st.maxconn = outcome.maxconn;
         }
-        let subs = check.subs.clone();
+        // Cloned only when someone is told something (no allocation per result).
+        let subs = if before != after || admin_changed.is_some() {
+            check.subs.clone()
+        } else {
+            Vec::new()
+        };
         if before != after {
             st.last_change = Some(now);
             match (after, timing.slowstart) {

@@ -8,6 +8,42 @@
 //! options (`inter`, `fastinter`, `downinter`, `rise`, `fall`, `slowstart`,
 //! `agent-check`, `tcp-check`, `option httpchk`, ...), so that converting a
 //! parsed configuration is a field-by-field mapping.
+//!
+//! # keepalived
+//!
+//! | keepalived.conf | spec |
+//! |---|---|
+//! | `real_server IP PORT` | [`CheckSpec::target`] |
+//! | `delay_loop`, `connect_timeout`, `retry`, `delay_before_retry`, `warmup` | [`Timing::interval`], [`Timing::timeout`], [`Timing::retry`], [`Timing::delay_before_retry`], [`Timing::warmup`] (start from [`Timing::keepalived`]) |
+//! | `alpha` | [`InitialState::Down`] |
+//! | `connect_ip`, `connect_port`, `bindto`, `bind_port`, `fwmark` | [`Connect`] |
+//! | `TCP_CHECK` | [`Probe::Tcp`] |
+//! | `HTTP_GET`, `SSL_GET` (+ `ssl` globals) | [`Probe::Http`] with [`HttpCheck::tls`] for `SSL_GET` |
+//! | `http_protocol 1.0`/`1.0C`/`1.1` | [`HttpVersion`] |
+//! | `url { path digest status_code regex regex_no_match virtualhost }` | one [`HttpRequest`] each: `GET path`, [`HttpRule::BodyMd5`], [`HttpRule::Status`] (keepalived's default is 200-299), [`HttpRule::BodyRegex`] (negated for `regex_no_match`); `virtualhost` is [`HttpCheck::host`] |
+//! | `MISC_CHECK { misc_path misc_timeout misc_dynamic user }` | [`Probe::Misc`] (argv split from `misc_path`, `misc_timeout` as [`Timing::timeout`]) |
+//! | `SMTP_CHECK { helo_name }` | [`Probe::Smtp`] with [`SmtpHello::Helo`] |
+//! | `DNS_CHECK { type name }` | [`Probe::Dns`] (defaults `SOA` and `.`) |
+//! | `UDP_CHECK { payload require_reply min/max_reply_length }` | [`Probe::Udp`], hex through [`crate::reply::proto::keepalived_hex`] |
+//! | `PING_CHECK` | [`Probe::Ping`] |
+//! | `FILE_CHECK { track_file weight [reverse] }` | [`Probe::File`] with the `track_file` block's `file` |
+//!
+//! # HAProxy
+//!
+//! | haproxy.cfg | spec |
+//! |---|---|
+//! | `server NAME IP:PORT check` | [`CheckSpec::target`], [`Probe::Tcp`] unless an option below says otherwise |
+//! | `inter`, `fastinter`, `downinter`, `rise`, `fall`, `slowstart`, `init-state` | [`Timing`] fields of the same names ([`Timing::default`] holds HAProxy's defaults) |
+//! | `timeout check` | [`Timing::timeout`] |
+//! | global `spread-checks N` | [`Timing::spread_percent`] |
+//! | `addr`, `port`, `source` | [`Connect::to`], [`Connect::bind_ip`] |
+//! | `check-ssl`, `check-sni`, `verify`, `ca-file` | [`Tls`] |
+//! | `option httpchk [METH URI [VER]]`, `http-check send meth uri ver hdr body` | [`Probe::Http`], one [`HttpRequest`] |
+//! | `http-check expect [!] status\|rstatus\|string\|rstring\|hdr` | [`HttpExpect`] / [`HttpRule`] |
+//! | `option tcp-check` + `tcp-check connect\|send\|send-binary\|expect` | [`Probe::TcpSeq`] (hex through [`crate::reply::proto::decode_hex`]) |
+//! | `agent-check`, `agent-port`, `agent-addr`, `agent-send`, `agent-inter` | a second spec with [`Probe::Agent`] and its own interval |
+//! | `option smtpchk [HELO\|EHLO domain]` | [`Probe::Smtp`] |
+//! | `option redis-check`, `pgsql-check user U`, `mysql-check [user U]`, `ssl-hello-chk` | [`Probe::Redis`], [`Probe::Pgsql`], [`Probe::Mysql`], [`Probe::SslHello`] |
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
