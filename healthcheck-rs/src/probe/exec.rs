@@ -83,8 +83,16 @@ pub(crate) async fn misc(check: &MiscCheck, deadline: Instant) -> Result<Outcome
 
 /// `FILE_CHECK`: reads the file and judges its value.
 pub(crate) async fn file(check: &FileCheck) -> Result<Outcome, Outcome> {
-    let content = tokio::fs::read(&check.path)
+    use tokio::io::AsyncReadExt;
+    // The value is a number at the start of the file: read at most 4 KiB,
+    // so that a huge file (or /dev/zero) cannot hold the probe or memory.
+    let cannot =
+        |e: std::io::Error| io_failure(&format!("cannot read {}", check.path.display()), &e);
+    let file = tokio::fs::File::open(&check.path).await.map_err(cannot)?;
+    let mut content = Vec::with_capacity(64);
+    file.take(4096)
+        .read_to_end(&mut content)
         .await
-        .map_err(|e| io_failure(&format!("cannot read {}", check.path.display()), &e))?;
+        .map_err(cannot)?;
     Ok(proto::file_outcome(&content, check.weight, check.reverse))
 }

@@ -634,6 +634,13 @@ async fn file_check() {
     assert_eq!(o.weight, Some(WeightChange::Delta(-30)));
     std::fs::write(&path, "garbage").unwrap();
     assert_fail(&run(any, check(10, false)).await, FailKind::Malformed);
+    // An endless file is read only as far as a number can go.
+    let endless = Probe::File(FileCheck {
+        path: "/dev/zero".into(),
+        weight: 0,
+        reverse: false,
+    });
+    assert_fail(&run(any, endless).await, FailKind::Malformed);
 }
 
 #[test]
