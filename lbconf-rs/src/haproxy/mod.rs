@@ -1,2 +1,222 @@
 //! `haproxy.cfg`: sections, quoting, conditional blocks, syntax tree, model and
 //! checks.
+//!
+//! Target: HAProxy 2.6's `configuration.txt`, checked against Debian's
+//! `haproxy -c` (2.6.12). Reading goes in three steps:
+//!
+//! 1. [`syntax_tree`]: every line is split into words as HAProxy's
+//!    `parse_line()` does (quotes, escapes, `"${VAR}"`) and `.if` blocks are
+//!    nested; printing the tree gives back the input byte for byte.
+//! 2. The conditions are evaluated against [`Options`] (environment, version,
+//!    features) and the active statements are grouped into sections, giving
+//!    the typed [`Config`].
+//! 3. The checks `haproxy -c` makes after parsing (references, duplicates,
+//!    ACLs, servers, SSL, listeners).
+//!
+//! ```
+//! use lbconf::haproxy::{self, Options};
+//!
+//! let text = "frontend web\n    bind 127.0.0.1:8080\n    default_backend app\n\
+//!             backend app\n    server a1 198.18.0.10:80 check\n";
+//! let parsed = haproxy::parse_str("haproxy.cfg", text, &Options::default());
+//! assert!(haproxy::accepted(&parsed));
+//! let (_, app) = parsed.value.proxies().nth(1).unwrap();
+//! assert_eq!(app.servers[0].name.value, "a1");
+//! ```
+//!
+//! Diagnostic codes: `H01xx` tokenizer, `H02xx` conditional blocks and
+//! message directives, `H03xx` sections and keywords, `H04xx` values,
+//! `H05xx` checks across statements.
+
+mod build;
+mod checks;
+mod cond;
+mod dump;
+mod keywords;
+mod lexer;
+pub mod model;
+mod proxy;
+mod server;
+pub mod syntax;
+pub mod values;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use crate::diagnostic::{Diagnostic, Parsed, Severity};
+use crate::source::{FileId, SourceMap, Span};
+
+pub use dump::dump;
+pub use lexer::Word;
+pub use model::*;
+pub use syntax::{Branch, Conditional, Directive, Item, Line, SyntaxTree};
+
+/// The feature list of Debian's HAProxy 2.6 (`haproxy -vv`, the `+` ones).
+pub const DEBIAN_FEATURES: &[&str] = &[
+    "ACCEPT4",
+    "BACKTRACE",
+    "CPU_AFFINITY",
+    "CRYPT_H",
+    "DL",
+    "EPOLL",
+    "GETADDRINFO",
+    "LIBCRYPT",
+    "LINUX_SPLICE",
+    "LINUX_TPROXY",
+    "LUA",
+    "NETFILTER",
+    "NS",
+    "OPENSSL",
+    "OT",
+    "PCRE2",
+    "PCRE2_JIT",
+    "POLL",
+    "PRCTL",
+    "PROMEX",
+    "RT",
+    "SLZ",
+    "SYSTEMD",
+    "TFO",
+    "THREAD",
+    "THREAD_DUMP",
+    "TPROXY",
+];
+
+/// What a configuration is read against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Variables for `"${VAR}"` and `defined(VAR)`. Default: the process
+    /// environment at the time `Options::default()` is called.
+    pub env: BTreeMap<String, String>,
+    /// The HAProxy version `version_atleast`/`version_before` compare with.
+    /// Default: `2.6.12`.
+    pub version: String,
+    /// The features `feature(NAME)` finds. Default: [`DEBIAN_FEATURES`].
+    pub features: Vec<String>,
+}
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            env: std::env::vars_os()
+                .filter_map(|(k, v)| Some((k.into_string().ok()?, v.into_string().ok()?)))
+                .collect(),
+            version: "2.6.12".to_owned(),
+            features: DEBIAN_FEATURES.iter().map(|f| (*f).to_owned()).collect(),
+        }
+    }
+}
+
+/// Builds the lossless syntax tree of `text` (named `name` in messages).
+/// The diagnostics are tokenizer-independent nesting errors only.
+pub fn syntax_tree(name: &str, text: &str, opts: &Options) -> Parsed<SyntaxTree> {
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    let mut diagnostics = Vec::new();
+    let lookup = |v: &str| opts.env.get(v).cloned();
+    let tree = syntax::build(file, name, text, &lookup, &mut diagnostics);
+    Parsed {
+        value: tree,
+        diagnostics,
+        sources,
+    }
+}
+
+/// Parses `text` (named `name` in messages) into the typed model, with every
+/// diagnostic `haproxy -c` would give (and a few more warnings).
+pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed<Config> {
+    let mut parsed = syntax_tree(name, text, opts);
+    let mut diags = std::mem::take(&mut parsed.diagnostics);
+    let config = model_of(&parsed.value, opts, &mut diags);
+    sort(&mut diags);
+    Parsed {
+        value: config,
+        diagnostics: diags,
+        sources: parsed.sources,
+    }
+}
+
+/// Builds the model from a syntax tree (conditions resolved against `opts`).
+pub fn model_of(tree: &SyntaxTree, opts: &Options, diags: &mut Vec<Diagnostic>) -> Config {
+    let defined = |v: &str| opts.env.contains_key(v);
+    let env = build::Env {
+        defined: &defined,
+        features: &opts.features,
+        version: &opts.version,
+    };
+    let lines = build::active_lines(tree, &env, diags);
+    let config = build::sections(&lines, diags);
+    checks::check(&config, diags);
+    config
+}
+
+fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by_key(|d| {
+        d.span()
+            .map_or((u32::MAX, u32::MAX), |s| (s.file.0, s.start))
+    });
+}
+
+/// Reads and parses the file at `path`. A file that cannot be read, or is not
+/// UTF-8, gives an empty configuration and one error.
+pub fn parse_file(path: &Path, opts: &Options) -> Parsed<Config> {
+    let name = path.display().to_string();
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return unreadable(&name, format!("cannot read {name}: {e}")),
+    };
+    match String::from_utf8(bytes) {
+        Ok(text) => parse_str(&name, &text, opts),
+        Err(e) => unreadable(
+            &name,
+            format!(
+                "{name} is not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            ),
+        ),
+    }
+}
+
+fn unreadable(name: &str, message: String) -> Parsed<Config> {
+    let mut sources = SourceMap::new();
+    let file: FileId = sources.add(name, "");
+    Parsed {
+        value: Config::default(),
+        diagnostics: vec![
+            Diagnostic::error("H0001", message)
+                .with_label(Span::new(file, 0, 0), "")
+                .with_help("check the path and permissions; lbconf reads UTF-8 text only"),
+        ],
+        sources,
+    }
+}
+
+/// Whether `haproxy -c -f FILE` (2.6) would exit 0: no diagnostic is an
+/// error. Warnings and notes do not count, as with HAProxy.
+pub fn accepted(parsed: &Parsed<Config>) -> bool {
+    !parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == Severity::Error)
+}
+
+/// Whether `text` looks like a `haproxy.cfg` rather than a
+/// `keepalived.conf`: a line starts with a proxy or global section keyword
+/// and no line opens a `{` block.
+pub fn looks_like(text: &str) -> bool {
+    let mut sections = 0;
+    for line in text.lines() {
+        let code = line.split('#').next().unwrap_or("").trim();
+        if code.ends_with('{') {
+            return false;
+        }
+        let first = code.split_whitespace().next().unwrap_or("");
+        if matches!(
+            first,
+            "global" | "defaults" | "frontend" | "backend" | "listen"
+        ) {
+            sections += 1;
+        }
+    }
+    sections > 0
+}

@@ -1,0 +1,438 @@
+//! Checks across statements and sections, as `haproxy -c` makes them after
+//! parsing: references between proxies, duplicate names, ACLs, servers that
+//! cannot work, SSL settings, listeners.
+
+use std::path::Path;
+
+use super::model::{Config, Proxy, Section, SectionKind, Spanned};
+use super::values::Host;
+use crate::diagnostic::Diagnostic;
+
+/// ACLs HAProxy predefines (configuration.txt 7.4).
+const PREDEFINED_ACLS: &[&str] = &[
+    "FALSE",
+    "HTTP",
+    "HTTP_1.0",
+    "HTTP_1.1",
+    "HTTP_2.0",
+    "HTTP_3.0",
+    "HTTP_CONTENT",
+    "HTTP_URL_ABS",
+    "HTTP_URL_SLASH",
+    "HTTP_URL_STAR",
+    "LOCALHOST",
+    "METH_CONNECT",
+    "METH_DELETE",
+    "METH_GET",
+    "METH_HEAD",
+    "METH_OPTIONS",
+    "METH_POST",
+    "METH_PUT",
+    "METH_TRACE",
+    "RDP_COOKIE",
+    "REQ_CONTENT",
+    "TRUE",
+    "WAIT_END",
+];
+
+/// Runs every check and appends what it finds to `diags`.
+pub(crate) fn check(config: &Config, diags: &mut Vec<Diagnostic>) {
+    duplicates(config, diags);
+    let defaults = inherited_defaults(config, diags);
+    let global_verify_none = config.sections.iter().any(|s| {
+        s.kind == SectionKind::Global
+            && s.statements.iter().any(|st| {
+                st.words.len() > 1
+                    && st.words[0].value == "ssl-server-verify"
+                    && st.words[1].value == "none"
+            })
+    });
+    for (i, s) in config.sections.iter().enumerate() {
+        let Some(p) = &s.proxy else { continue };
+        if s.kind == SectionKind::Defaults {
+            continue;
+        }
+        let inherited = defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
+        references(config, s, p, inherited, diags);
+        acls(s, p, diags);
+        servers(s, p, inherited, global_verify_none, diags);
+        binds(p, diags);
+        timeouts(s, p, inherited, diags);
+    }
+    listeners(config, diags);
+    for s in &config.sections {
+        if s.kind == SectionKind::Program
+            && !config.sections.iter().any(|g| {
+                g.kind == SectionKind::Global
+                    && g.statements
+                        .iter()
+                        .any(|st| st.words[0].value == "master-worker")
+            })
+        {
+            diags.push(
+                Diagnostic::error(
+                    "H0510",
+                    "can't use a 'program' section without master worker mode",
+                )
+                .with_label(s.keyword, "this program section")
+                .with_help("add 'master-worker' to the global section (or run haproxy with -W)"),
+            );
+        }
+    }
+}
+
+fn name_of(s: &Section) -> &str {
+    s.name.as_ref().map_or("", |n| n.value.as_str())
+}
+
+fn duplicates(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let proxies: Vec<&Section> = config
+        .sections
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.kind,
+                SectionKind::Frontend | SectionKind::Backend | SectionKind::Listen
+            ) && s.name.is_some()
+        })
+        .collect();
+    for (i, s) in proxies.iter().enumerate() {
+        let clash = proxies[..i].iter().find(|o| {
+            name_of(o) == name_of(s)
+                && (o.kind == s.kind
+                    || o.kind == SectionKind::Listen
+                    || s.kind == SectionKind::Listen)
+        });
+        if let (Some(o), Some(n)) = (clash, &s.name) {
+            diags.push(
+                Diagnostic::error(
+                    "H0501",
+                    format!(
+                        "{} '{}' has the same name as {} '{}'",
+                        s.kind.keyword(),
+                        n.value,
+                        o.kind.keyword(),
+                        name_of(o)
+                    ),
+                )
+                .with_label(n.span, "second definition")
+                .with_label(o.name.as_ref().map_or(o.keyword, |x| x.span), "first one")
+                .with_help("give every proxy a distinct name"),
+            );
+        }
+    }
+}
+
+/// For each section, the defaults section it inherits from (the last one
+/// before it, or the one named by `from`).
+fn inherited_defaults(config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
+    let mut last = None;
+    let mut out = Vec::with_capacity(config.sections.len());
+    for (i, s) in config.sections.iter().enumerate() {
+        let mut this = last;
+        if let Some(from) = &s.from {
+            this = config.sections[..i].iter().rposition(|d| {
+                d.kind == SectionKind::Defaults
+                    && d.name.as_ref().is_some_and(|n| n.value == from.value)
+            });
+            if this.is_none() {
+                diags.push(
+                    Diagnostic::error(
+                        "H0502",
+                        format!(
+                            "defaults section '{}' not found for {} '{}'",
+                            from.value,
+                            s.kind.keyword(),
+                            name_of(s)
+                        ),
+                    )
+                    .with_label(from.span, "no such defaults section before this point")
+                    .with_help("declare 'defaults NAME' before the sections that use it"),
+                );
+            }
+        }
+        out.push(this);
+        if s.kind == SectionKind::Defaults {
+            last = Some(i);
+        }
+    }
+    out
+}
+
+fn has_backend_named(config: &Config, name: &str) -> bool {
+    config.sections.iter().any(|s| {
+        matches!(s.kind, SectionKind::Backend | SectionKind::Listen)
+            && s.name.as_ref().is_some_and(|n| n.value == name)
+    })
+}
+
+fn references(
+    config: &Config,
+    s: &Section,
+    p: &Proxy,
+    inherited: Option<&Proxy>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if s.kind == SectionKind::Backend {
+        return;
+    }
+    let default = p
+        .default_backend
+        .as_ref()
+        .or_else(|| inherited.and_then(|d| d.default_backend.as_ref()));
+    if let Some(b) = default {
+        if !b.value.contains('%') && !has_backend_named(config, &b.value) {
+            diags.push(missing_backend(s, b, "default_backend"));
+        }
+    }
+    for u in &p.use_backends {
+        if !u.dynamic && !has_backend_named(config, &u.backend.value) {
+            diags.push(missing_backend(s, &u.backend, "use_backend"));
+        }
+    }
+}
+
+fn missing_backend(s: &Section, b: &Spanned<String>, what: &str) -> Diagnostic {
+    Diagnostic::error(
+        "H0503",
+        format!(
+            "proxy '{}': unable to find required {what}: '{}'",
+            name_of(s),
+            b.value
+        ),
+    )
+    .with_label(b.span, "no backend or listen section has this name")
+    .with_help("declare the backend, or fix the name")
+}
+
+fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
+    for u in &p.use_backends {
+        let Some(c) = &u.condition else { continue };
+        for a in &c.acls {
+            let declared = p
+                .acls
+                .iter()
+                .any(|d| d.name.value == a.value && d.span.start < u.span.start);
+            if !declared && !PREDEFINED_ACLS.contains(&a.value.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0504",
+                        format!(
+                            "error detected while parsing switching rule : no such ACL : '{}'",
+                            a.value
+                        ),
+                    )
+                    .with_label(
+                        a.span,
+                        format!("not declared in '{}' before this rule", name_of(s)),
+                    )
+                    .with_help("declare it with 'acl NAME CRITERION VALUE' above the rule"),
+                );
+            }
+        }
+    }
+}
+
+fn servers(
+    s: &Section,
+    p: &Proxy,
+    inherited: Option<&Proxy>,
+    global_verify_none: bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let defaults: Vec<_> = inherited
+        .into_iter()
+        .flat_map(|d| d.default_servers.iter())
+        .chain(p.default_servers.iter())
+        .map(|d| &d.value)
+        .collect();
+    let from_defaults =
+        |f: &dyn Fn(&super::model::ServerSettings) -> bool| defaults.iter().any(|d| f(d));
+    for (i, srv) in p.servers.iter().enumerate() {
+        if let Some(prev) = p.servers[..i]
+            .iter()
+            .find(|o| o.name.value == srv.name.value)
+        {
+            diags.push(
+                Diagnostic::error(
+                    "H0505",
+                    format!(
+                        "{} '{}', another server named '{}' was already defined",
+                        s.kind.keyword(),
+                        name_of(s),
+                        srv.name.value
+                    ),
+                )
+                .with_label(srv.name.span, "second server with this name")
+                .with_label(prev.name.span, "first one")
+                .with_help("please use distinct names"),
+            );
+        }
+        let st = &srv.settings;
+        let Some(addr) = &srv.address else { continue };
+        if let Host::Name(n) = &addr.value.host {
+            let init = st
+                .init_addr
+                .clone()
+                .or_else(|| defaults.iter().rev().find_map(|d| d.init_addr.clone()));
+            let tolerant = init.is_some_and(|i| i.split(',').any(|m| m == "none"));
+            if n != "localhost" && !tolerant {
+                diags.push(
+                    Diagnostic::error(
+                        "H0506",
+                        format!(
+                            "'server {}/{}' : could not resolve address '{n}'",
+                            name_of(s),
+                            srv.name.value
+                        ),
+                    )
+                    .with_label(addr.span, "names are resolved when the configuration loads")
+                    .with_help("use an IP address, or add 'init-addr last,libc,none'"),
+                );
+            }
+        }
+        let check = st
+            .check
+            .or_else(|| defaults.iter().rev().find_map(|d| d.check))
+            .unwrap_or(false);
+        let port = st
+            .port
+            .or_else(|| defaults.iter().rev().find_map(|d| d.port));
+        let has_port = addr.value.port.is_some() || addr.value.port_offset.is_some();
+        let is_ip = matches!(addr.value.host, Host::Ip(_) | Host::Name(_) | Host::Any);
+        if check && is_ip && !has_port && port.is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "H0507",
+                    format!(
+                        "proxy '{}': server '{}' has neither service port nor check port",
+                        name_of(s),
+                        srv.name.value
+                    ),
+                )
+                .with_label(addr.span, "no port")
+                .with_help("add the port to the address, or 'port N' for the checks"),
+            );
+        }
+        let ssl = st
+            .ssl
+            .or_else(|| defaults.iter().rev().find_map(|d| d.ssl))
+            .unwrap_or(false);
+        let verify = st
+            .verify
+            .clone()
+            .or_else(|| defaults.iter().rev().find_map(|d| d.verify.clone()));
+        let ca = st.ca_file.is_some() || from_defaults(&|d| d.ca_file.is_some());
+        let verify_none = match verify.as_deref() {
+            Some(v) => v == "none",
+            None => global_verify_none,
+        };
+        if ssl && !verify_none && !ca {
+            diags.push(
+                Diagnostic::error(
+                    "H0508",
+                    format!(
+                        "'server {}/{}' : verify is enabled by default but no CA file specified",
+                        name_of(s),
+                        srv.name.value
+                    ),
+                )
+                .with_label(srv.name.span, "ssl without a CA to verify against")
+                .with_help(
+                    "add 'ca-file FILE', or an explicit 'verify none' when you trust the \
+                     network (or 'ssl-server-verify none' in global)",
+                ),
+            );
+        }
+    }
+}
+
+fn binds(p: &Proxy, diags: &mut Vec<Diagnostic>) {
+    for b in &p.binds {
+        if b.ssl && b.crts.is_empty() && b.crt_lists.is_empty() {
+            diags.push(
+                Diagnostic::error("H0509", "no SSL certificate specified for this ssl bind")
+                    .with_label(b.span, "'ssl' without 'crt'")
+                    .with_help("add 'crt /path/to/cert.pem' (certificate and key in PEM)"),
+            );
+        }
+        for c in b.crts.iter().chain(&b.crt_lists) {
+            if !Path::new(&c.value).exists() {
+                diags.push(
+                    Diagnostic::error(
+                        "H0511",
+                        format!("unable to stat SSL certificate from file '{}'", c.value),
+                    )
+                    .with_label(c.span, "no such file")
+                    .with_help(
+                        "relative paths are relative to haproxy's working directory (or crt-base)",
+                    ),
+                );
+            }
+        }
+    }
+}
+
+fn timeouts(s: &Section, p: &Proxy, inherited: Option<&Proxy>, diags: &mut Vec<Diagnostic>) {
+    let has = |n: &str| {
+        p.timeouts
+            .iter()
+            .chain(inherited.into_iter().flat_map(|d| d.timeouts.iter()))
+            .any(|t| t.name.value == n && t.millis.is_some_and(|m| m > 0))
+    };
+    let mut missing = Vec::new();
+    if matches!(s.kind, SectionKind::Frontend | SectionKind::Listen) && !has("client") {
+        missing.push("client");
+    }
+    if matches!(s.kind, SectionKind::Backend | SectionKind::Listen) {
+        for t in ["connect", "server"] {
+            if !has(t) {
+                missing.push(t);
+            }
+        }
+    }
+    if !missing.is_empty() && !p.disabled {
+        diags.push(
+            Diagnostic::warning(
+                "H0512",
+                format!("missing timeouts for {} '{}'", s.kind.keyword(), name_of(s)),
+            )
+            .with_label(
+                s.name.as_ref().map_or(s.keyword, |n| n.span),
+                "in this proxy",
+            )
+            .with_help(format!(
+                "set timeout {} to a non-zero value (here or in defaults)",
+                missing.join(", ")
+            )),
+        );
+    }
+}
+
+fn listeners(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let proxy_listens = config
+        .proxies()
+        .any(|(s, p)| s.kind != SectionKind::Backend && !p.disabled && !p.binds.is_empty());
+    let other = config.sections.iter().any(|s| match s.kind {
+        SectionKind::Global => s.statements.iter().any(|st| {
+            st.words[0].value == "stats" && st.words.get(1).is_some_and(|w| w.value == "socket")
+        }),
+        SectionKind::LogForward => s
+            .statements
+            .iter()
+            .any(|st| matches!(st.words[0].value.as_str(), "bind" | "dgram-bind")),
+        _ => false,
+    });
+    if !proxy_listens && !other {
+        let at = config.sections.first().map(|s| s.keyword);
+        let mut d = Diagnostic::error(
+            "H0513",
+            "configuration has no error but will not start (no listener)",
+        )
+        .with_help("add a frontend or listen section with a 'bind' line");
+        if let Some(at) = at {
+            d = d.with_label(at, "no section here listens anywhere");
+        }
+        diags.push(d);
+    }
+}

@@ -1,0 +1,562 @@
+//! Statements of proxy sections (`defaults`, `frontend`, `backend`,
+//! `listen`): keyword lookup with each proxy type's capabilities, and the
+//! typed view of the keywords lbconf models.
+
+use super::build::{bad_value, missing_arg, suggest, unknown_keyword};
+use super::keywords::{self, B, D, F, L};
+use super::model::{
+    Acl, Bind, CheckRule, Condition, HttpChk, Log, Mode, OptionPrefix, Proxy, ProxyOption, Section,
+    SectionKind, Spanned, Statement, Timeout, UseBackend,
+};
+use super::server;
+use super::values::{AddressError, parse_address, parse_time};
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+
+/// Keywords allowed only in named `defaults` sections.
+const NAMED_DEFAULTS_ONLY: &[&str] = &[
+    "acl",
+    "http-after-response",
+    "http-request",
+    "http-response",
+    "tcp-request",
+    "tcp-response",
+];
+
+const TIMEOUTS: &[&str] = &[
+    "client",
+    "server",
+    "connect",
+    "check",
+    "queue",
+    "http-keep-alive",
+    "http-request",
+    "tunnel",
+    "tarpit",
+    "client-fin",
+    "server-fin",
+];
+
+/// Handles one statement of a proxy section.
+pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
+    let w = &st.words;
+    let (prefix, k) = match w[0].value.as_str() {
+        "no" if w.len() > 1 => (OptionPrefix::No, 1),
+        "default" if w.len() > 1 => (OptionPrefix::Default, 1),
+        _ => (OptionPrefix::Set, 0),
+    };
+    let kw = &w[k];
+    let second = w.get(k + 1).map(|s| s.value.as_str());
+    let single = keywords::PROXY
+        .iter()
+        .find(|(name, _)| *name == kw.value.as_str());
+    let double = second.and_then(|s| {
+        keywords::PROXY.iter().find(|(name, _)| {
+            let mut parts = name.split(' ');
+            parts.next() == Some(kw.value.as_str()) && parts.next() == Some(s)
+        })
+    });
+    let Some(&(name, caps)) = single.or(double) else {
+        if kw.value == "log" && prefix == OptionPrefix::No {
+            return;
+        }
+        let family: Vec<&str> = keywords::PROXY
+            .iter()
+            .filter_map(|(n, _)| n.strip_prefix(kw.value.as_str())?.strip_prefix(' '))
+            .collect();
+        diags.push(if family.is_empty() {
+            let firsts: Vec<&str> = keywords::PROXY
+                .iter()
+                .map(|(n, _)| n.split(' ').next().unwrap_or(n))
+                .collect();
+            unknown_keyword(kw, section.kind.keyword(), &firsts)
+        } else {
+            unknown_sub(
+                kw,
+                second,
+                &family,
+                w.get(k + 1).map_or(kw.span, |s| s.span),
+            )
+        });
+        return;
+    };
+    if !capable(section, name, caps, kw, diags) {
+        return;
+    }
+    let Some(p) = section.proxy.as_mut() else {
+        return;
+    };
+    let args = &w[k + 1..];
+    match name {
+        "mode" => mode(p, kw, args, diags),
+        "bind" => bind(p, st, diags),
+        "log" => {
+            if let Some(l) = log(st, diags) {
+                p.logs.push(l);
+            }
+        }
+        "acl" => acl(p, st, diags),
+        "use_backend" => use_backend(p, st, diags),
+        "default_backend" => match args.first() {
+            Some(b) => p.default_backend = Some(b.clone()),
+            None => diags.push(missing_arg(kw)),
+        },
+        "balance" => {
+            if let Some(b) = server::balance(kw, args, diags) {
+                p.balance = Some(b);
+            }
+        }
+        "server" => {
+            if let Some(s) = server::server(st, diags) {
+                p.servers.push(s);
+            }
+        }
+        "default-server" => {
+            let settings = server::settings(&w[1..], diags);
+            p.default_servers.push(Spanned::new(settings, st.span));
+        }
+        "maxconn" => p.maxconn = int_arg(kw, args, diags),
+        "retries" => {
+            // HAProxy reads it with atol(): garbage is zero, not an error.
+            p.retries = args.first().map(|a| {
+                let digits: String = a.value.chars().take_while(char::is_ascii_digit).collect();
+                Spanned::new(digits.parse().unwrap_or(0), a.span)
+            });
+        }
+        "disabled" => p.disabled = true,
+        "enabled" => p.disabled = false,
+        n if n.starts_with("timeout ") => timeout(p, st, &w[k + 1], args.get(1), diags),
+        n if n.starts_with("option ") => option(p, st, prefix, &w[k + 1], &args[1..]),
+        n if n.starts_with("http-check ") || n.starts_with("tcp-check ") => {
+            let rule = CheckRule {
+                action: w[k + 1].clone(),
+                args: args[1..].to_vec(),
+                span: st.span,
+            };
+            if n.starts_with("http-check") {
+                p.http_checks.push(rule);
+            } else {
+                p.tcp_checks.push(rule);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn unknown_sub(
+    kw: &Spanned<String>,
+    second: Option<&str>,
+    family: &[&str],
+    at: Span,
+) -> Diagnostic {
+    let got = second.unwrap_or("");
+    let d = match kw.value.as_str() {
+        "option" => Diagnostic::error("H0307", format!("unknown option '{got}'")),
+        "timeout" => Diagnostic::error(
+            "H0308",
+            format!("'timeout' supports {} (got '{got}')", TIMEOUTS.join(", ")),
+        ),
+        other => Diagnostic::error("H0309", format!("unknown '{other}' action '{got}'")),
+    }
+    .with_label(at, "not known here");
+    match suggest(got, family.iter().copied()) {
+        Some(s) => d.with_help(format!("did you mean '{} {s}'?", kw.value)),
+        None => d.with_help(format!(
+            "'{}' takes one of: {}",
+            kw.value,
+            family.join(", ")
+        )),
+    }
+}
+
+/// Whether a keyword may be used in this proxy; reports when not. Keywords
+/// a frontend or backend cannot use are ignored with a warning, as HAProxy
+/// does, except servers.
+fn capable(
+    section: &Section,
+    name: &str,
+    caps: u8,
+    kw: &Spanned<String>,
+    diags: &mut Vec<Diagnostic>,
+) -> bool {
+    let need = match section.kind {
+        SectionKind::Defaults => D,
+        SectionKind::Frontend => F,
+        SectionKind::Backend => B,
+        _ => L,
+    };
+    let first = name.split(' ').next().unwrap_or(name);
+    if section.kind == SectionKind::Defaults {
+        if caps & D == 0 {
+            diags.push(
+                Diagnostic::error(
+                    "H0310",
+                    format!("'{first}' not allowed in 'defaults' section"),
+                )
+                .with_label(kw.span, "only in proxies")
+                .with_help("move it to the frontend, backend or listen sections"),
+            );
+            return false;
+        }
+        if section.name.is_none() && NAMED_DEFAULTS_ONLY.contains(&first) {
+            diags.push(
+                Diagnostic::error(
+                    "H0311",
+                    format!("'{first}' not allowed in anonymous 'defaults' section"),
+                )
+                .with_label(kw.span, "this defaults section has no name")
+                .with_help("name the defaults section ('defaults NAME') to use it there"),
+            );
+            return false;
+        }
+        return true;
+    }
+    if caps & need != 0 {
+        return true;
+    }
+    let (what, cap) = if section.kind == SectionKind::Frontend {
+        ("frontend", "backend")
+    } else {
+        ("backend", "frontend")
+    };
+    let pname = section.name.as_ref().map_or("", |n| n.value.as_str());
+    if matches!(first, "server" | "server-template" | "default-server") {
+        diags.push(
+            Diagnostic::error(
+                "H0312",
+                format!("'{first}' not allowed because {what} '{pname}' has no {cap} capability"),
+            )
+            .with_label(kw.span, format!("a {what} cannot have servers"))
+            .with_help("put servers in a backend or listen section"),
+        );
+    } else {
+        diags.push(
+            Diagnostic::warning(
+                "H0313",
+                format!("'{first}' ignored because {what} '{pname}' has no {cap} capability"),
+            )
+            .with_label(kw.span, "ignored")
+            .with_help("move it to a section that can use it (see the manual's keyword matrix)"),
+        );
+    }
+    false
+}
+
+fn int_arg(
+    kw: &Spanned<String>,
+    args: &[Spanned<String>],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Spanned<u64>> {
+    let Some(a) = args.first() else {
+        diags.push(missing_arg(kw));
+        return None;
+    };
+    match super::values::parse_int(&a.value) {
+        Ok(v) => Some(Spanned::new(v, a.span)),
+        Err(e) => {
+            diags.push(bad_value(a.span, &kw.value, &e));
+            None
+        }
+    }
+}
+
+fn mode(
+    p: &mut Proxy,
+    kw: &Spanned<String>,
+    args: &[Spanned<String>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(a) = args.first() else {
+        diags.push(missing_arg(kw));
+        return;
+    };
+    let m = match a.value.as_str() {
+        "http" => Mode::Http,
+        "tcp" => Mode::Tcp,
+        other => {
+            diags.push(
+                Diagnostic::error("H0403", format!("unknown proxy mode '{other}'"))
+                    .with_label(a.span, "not a mode")
+                    .with_help("use 'mode http' or 'mode tcp'"),
+            );
+            return;
+        }
+    };
+    p.mode = Some(Spanned::new(m, a.span));
+}
+
+fn timeout(
+    p: &mut Proxy,
+    st: &Statement,
+    name: &Spanned<String>,
+    value: Option<&Spanned<String>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let Some(v) = value else {
+        diags.push(
+            Diagnostic::error(
+                "H0404",
+                format!(
+                    "'timeout {}' expects an integer value (in milliseconds)",
+                    name.value
+                ),
+            )
+            .with_label(name.span, "value missing")
+            .with_help("e.g. 'timeout client 30s'"),
+        );
+        return;
+    };
+    let millis = match parse_time(&v.value, 1) {
+        Ok(ms) => Some(ms),
+        Err(e) => {
+            diags.push(
+                Diagnostic::error("H0405", format!("{e} in 'timeout {}'", name.value))
+                    .with_label(v.span, "not a time")
+                    .with_help("times are an integer with an optional unit: us, ms, s, m, h, d"),
+            );
+            None
+        }
+    };
+    p.timeouts.push(Timeout {
+        name: name.clone(),
+        millis,
+        span: st.span,
+    });
+}
+
+fn option(
+    p: &mut Proxy,
+    st: &Statement,
+    prefix: OptionPrefix,
+    name: &Spanned<String>,
+    args: &[Spanned<String>],
+) {
+    if name.value == "httpchk" && prefix == OptionPrefix::Set {
+        let mut it = args.iter().map(|a| a.value.clone());
+        let (method, uri, version) = match args.len() {
+            0 => (None, None, None),
+            1 => (None, it.next(), None),
+            _ => (it.next(), it.next(), {
+                let rest: Vec<String> = it.collect();
+                (!rest.is_empty()).then(|| rest.join(" "))
+            }),
+        };
+        p.httpchk = Some(HttpChk {
+            method,
+            uri,
+            version,
+            span: st.span,
+        });
+    }
+    p.options.push(ProxyOption {
+        prefix,
+        name: name.clone(),
+        args: args.to_vec(),
+        span: st.span,
+    });
+}
+
+fn bind(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
+    let w = &st.words;
+    let Some(addr) = w.get(1) else {
+        diags.push(missing_arg(&w[0]));
+        return;
+    };
+    let mut bind = Bind {
+        addresses: Vec::new(),
+        ssl: false,
+        crts: Vec::new(),
+        crt_lists: Vec::new(),
+        verify: None,
+        ca_file: None,
+        options: Vec::new(),
+        span: st.span,
+    };
+    for part in addr.value.split(',') {
+        match parse_address(part, true) {
+            Ok(a) => bind.addresses.push(Spanned::new(a, addr.span)),
+            Err(e) => {
+                diags.push(address_error(&e, part, addr.span, "bind"));
+                return;
+            }
+        }
+    }
+    let mut i = 2;
+    while i < w.len() {
+        let o = &w[i];
+        let Some(&(_, arity)) = keywords::BIND_OPTIONS.iter().find(|(n, _)| *n == o.value) else {
+            let names = keywords::BIND_OPTIONS.iter().map(|(n, _)| *n);
+            let d = Diagnostic::error(
+                "H0406",
+                format!("'bind {}' unknown keyword '{}'", addr.value, o.value),
+            )
+            .with_label(o.span, "not a bind option");
+            diags.push(match suggest(&o.value, names) {
+                Some(s) => d.with_help(format!("did you mean '{s}'?")),
+                None => d.with_help("see section 5.1 of the manual for bind options"),
+            });
+            return;
+        };
+        let arg = if arity > 0 {
+            let Some(a) = w.get(i + 1) else {
+                diags.push(
+                    Diagnostic::error(
+                        "H0407",
+                        format!("'{}' : missing value for '{}'", w[0].value, o.value),
+                    )
+                    .with_label(o.span, "value missing")
+                    .with_help(format!("write '{} <value>'", o.value)),
+                );
+                return;
+            };
+            Some(a.clone())
+        } else {
+            None
+        };
+        match (o.value.as_str(), &arg) {
+            ("ssl", _) => bind.ssl = true,
+            ("crt", Some(a)) => bind.crts.push(a.clone()),
+            ("crt-list", Some(a)) => bind.crt_lists.push(a.clone()),
+            ("verify", Some(a)) => bind.verify = Some(a.clone()),
+            ("ca-file", Some(a)) => bind.ca_file = Some(a.clone()),
+            _ => {}
+        }
+        bind.options.push((o.clone(), arg));
+        i += 1 + usize::from(arity);
+    }
+    p.binds.push(bind);
+}
+
+/// Turns an address error into a diagnostic about keyword `what`.
+pub(crate) fn address_error(e: &AddressError, text: &str, at: Span, what: &str) -> Diagnostic {
+    match e {
+        AddressError::MissingPort => Diagnostic::error(
+            "H0408",
+            format!("'{what}' : missing port specification in '{text}'"),
+        )
+        .with_label(at, "no port")
+        .with_help("write ADDRESS:PORT, e.g. 127.0.0.1:8080 or :8080"),
+        AddressError::InvalidPort(p) => {
+            Diagnostic::error("H0409", format!("'{what}' : invalid port '{p}'"))
+                .with_label(at, "ports go from 1 to 65535")
+                .with_help("write a port or a LOW-HIGH range")
+        }
+        AddressError::InvalidAddress(a) => Diagnostic::error(
+            "H0410",
+            format!("'{what}' : invalid address: '{a}' in '{text}'"),
+        )
+        .with_label(at, "not an IP address")
+        .with_help("IPv6 addresses with a port are written [ADDR]:PORT or ADDR:PORT"),
+    }
+}
+
+/// Parses a `log` statement (proxy or global).
+pub(crate) fn log(st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<Log> {
+    let w = &st.words;
+    match w.get(1).map(|s| s.value.as_str()) {
+        Some("global") => Some(Log::Global(st.span)),
+        None => {
+            diags.push(missing_arg(&w[0]));
+            None
+        }
+        Some(_) if w.len() < 3 => {
+            diags.push(
+                Diagnostic::error(
+                    "H0411",
+                    "'log' expects <address> and <facility> as arguments",
+                )
+                .with_label(st.span, "facility missing")
+                .with_help("e.g. 'log 127.0.0.1:514 local0'"),
+            );
+            None
+        }
+        Some(_) => Some(Log::Target {
+            target: w[1].clone(),
+            args: w[2..].to_vec(),
+            span: st.span,
+        }),
+    }
+}
+
+fn acl(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
+    let w = &st.words;
+    if w.len() < 3 {
+        diags.push(
+            Diagnostic::error("H0412", "'acl' expects a name and a criterion")
+                .with_label(st.span, "incomplete")
+                .with_help("e.g. 'acl is_api path_beg /api'"),
+        );
+        return;
+    }
+    p.acls.push(Acl {
+        name: w[1].clone(),
+        criterion: w[2].clone(),
+        args: w[3..].to_vec(),
+        span: st.span,
+    });
+}
+
+/// Parses `if|unless <condition>` from `words` (which start at the keyword).
+pub(crate) fn condition(words: &[Spanned<String>]) -> Option<Condition> {
+    let first = words.first()?;
+    let negated = match first.value.as_str() {
+        "if" => false,
+        "unless" => true,
+        _ => return None,
+    };
+    let rest = &words[1..];
+    let text = rest
+        .iter()
+        .map(|w| w.value.as_str())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut acls = Vec::new();
+    let mut depth = 0usize;
+    for w in rest {
+        match w.value.as_str() {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            "||" | "or" | "!" => {}
+            v if depth == 0 => {
+                let name = v.trim_start_matches('!');
+                if !name.is_empty() {
+                    acls.push(Spanned::new(name.to_owned(), w.span));
+                }
+            }
+            _ => {}
+        }
+    }
+    let end = words.last().map_or(first.span, |l| l.span);
+    Some(Condition {
+        negated,
+        text,
+        acls,
+        span: first.span.to(end),
+    })
+}
+
+fn use_backend(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
+    let w = &st.words;
+    let Some(b) = w.get(1) else {
+        diags.push(missing_arg(&w[0]));
+        return;
+    };
+    let cond = w.get(2).and_then(|_| condition(&w[2..]));
+    if w.len() > 2 && cond.is_none() {
+        diags.push(
+            Diagnostic::error(
+                "H0413",
+                "'use_backend' expects 'if' or 'unless' after the backend name",
+            )
+            .with_label(w[2].span, "expected 'if' or 'unless'")
+            .with_help("write 'use_backend NAME if CONDITION'"),
+        );
+        return;
+    }
+    p.use_backends.push(UseBackend {
+        backend: b.clone(),
+        dynamic: b.value.contains('%'),
+        condition: cond,
+        span: st.span,
+    });
+}

@@ -1,0 +1,334 @@
+//! `balance`, `server` and `default-server`.
+
+use super::build::missing_arg;
+use super::keywords;
+use super::model::{Balance, Server, ServerSettings, Spanned, Statement};
+use super::proxy::address_error;
+use super::values::{parse_address, parse_int, parse_time};
+use crate::diagnostic::Diagnostic;
+
+const ALGORITHMS: &[&str] = &[
+    "roundrobin",
+    "static-rr",
+    "leastconn",
+    "first",
+    "source",
+    "uri",
+    "url_param",
+    "hdr(name)",
+    "random",
+    "rdp-cookie(name)",
+    "hash",
+];
+
+/// Parses `balance <algorithm> [arguments]`.
+pub(crate) fn balance(
+    kw: &Spanned<String>,
+    args: &[Spanned<String>],
+    diags: &mut Vec<Diagnostic>,
+) -> Option<Spanned<Balance>> {
+    let Some(alg) = args.first() else {
+        diags.push(missing_arg(kw));
+        return None;
+    };
+    let rest = &args[1..];
+    let span = rest.last().map_or(alg.span, |l| alg.span.to(l.span));
+    let bad = |msg: String| {
+        Diagnostic::error("H0420", msg)
+            .with_label(alg.span, "this algorithm")
+            .with_help(format!("algorithms: {}", ALGORITHMS.join(", ")))
+    };
+    let a = alg.value.as_str();
+    let b = match a {
+        "roundrobin" => Balance::RoundRobin,
+        "static-rr" => Balance::StaticRr,
+        "leastconn" => Balance::LeastConn,
+        "first" => Balance::First,
+        "source" => Balance::Source,
+        "uri" => {
+            let (mut len, mut depth, mut whole, mut path_only) = (None, None, false, false);
+            let mut i = 0;
+            while i < rest.len() {
+                match rest[i].value.as_str() {
+                    k @ ("len" | "depth") => {
+                        let v = rest.get(i + 1).and_then(|v| parse_int(&v.value).ok());
+                        let Some(v) = v.filter(|v| *v > 0) else {
+                            diags.push(bad(format!(
+                                "'balance uri {k}' expects a positive integer (got '{}')",
+                                rest.get(i + 1).map_or("", |v| v.value.as_str())
+                            )));
+                            return None;
+                        };
+                        if k == "len" {
+                            len = Some(v);
+                        } else {
+                            depth = Some(v);
+                        }
+                        i += 2;
+                    }
+                    "whole" => {
+                        whole = true;
+                        i += 1;
+                    }
+                    "path-only" => {
+                        path_only = true;
+                        i += 1;
+                    }
+                    _ => {
+                        diags.push(bad(
+                            "'balance uri' only accepts parameters 'len', 'depth', 'path-only', and 'whole'"
+                                .to_owned(),
+                        ));
+                        return None;
+                    }
+                }
+            }
+            Balance::Uri {
+                len,
+                depth,
+                whole,
+                path_only,
+            }
+        }
+        "url_param" => {
+            let Some(param) = rest.first() else {
+                diags.push(bad(
+                    "'balance url_param' requires an URL parameter name".to_owned()
+                ));
+                return None;
+            };
+            Balance::UrlParam {
+                param: param.value.clone(),
+                check_post: rest.get(1).is_some_and(|c| c.value == "check_post"),
+            }
+        }
+        "hash" => {
+            if rest.is_empty() {
+                diags.push(bad("'balance hash' expects a sample expression".to_owned()));
+                return None;
+            }
+            Balance::Hash { expr: join(rest) }
+        }
+        a if a.starts_with("hdr(") => {
+            let Some(name) = a[4..].strip_suffix(')').filter(|n| !n.is_empty()) else {
+                diags.push(bad(
+                    "'balance hdr' requires an HTTP header field name in parenthesis".to_owned(),
+                ));
+                return None;
+            };
+            Balance::Hdr {
+                name: name.to_owned(),
+                use_domain_only: rest.first().is_some_and(|u| u.value == "use_domain_only"),
+            }
+        }
+        a if a == "random" || a.starts_with("random(") => {
+            let draws = match a.strip_prefix("random(") {
+                None => None,
+                Some(d) => {
+                    let Some(n) = d
+                        .strip_suffix(')')
+                        .and_then(|n| parse_int(n).ok())
+                        .filter(|n| *n > 0)
+                    else {
+                        diags.push(bad(
+                            "'balance random(<draws>)' expects a positive number of draws"
+                                .to_owned(),
+                        ));
+                        return None;
+                    };
+                    Some(n)
+                }
+            };
+            Balance::Random { draws }
+        }
+        a if a == "rdp-cookie" || a.starts_with("rdp-cookie(") => {
+            let name = match a.strip_prefix("rdp-cookie(") {
+                None => None,
+                Some(n) => {
+                    let Some(n) = n.strip_suffix(')') else {
+                        diags.push(bad(
+                            "'balance rdp-cookie' expects 'rdp-cookie(<name>)'".to_owned()
+                        ));
+                        return None;
+                    };
+                    (!n.is_empty()).then(|| n.to_owned())
+                }
+            };
+            Balance::RdpCookie { name }
+        }
+        _ => {
+            diags.push(bad(
+                "balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', \
+                 'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options"
+                    .to_owned(),
+            ));
+            return None;
+        }
+    };
+    Some(Spanned::new(b, span))
+}
+
+fn join(words: &[Spanned<String>]) -> String {
+    words
+        .iter()
+        .map(|w| w.value.as_str())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Parses `server <name> <address> [options]`.
+pub(crate) fn server(st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<Server> {
+    let w = &st.words;
+    let (Some(name), Some(addr)) = (w.get(1), w.get(2)) else {
+        diags.push(
+            Diagnostic::error(
+                "H0421",
+                "'server' expects <name> and <addr>[:<port>] as arguments",
+            )
+            .with_label(st.span, "address missing")
+            .with_help("e.g. 'server app1 198.18.0.10:8080 check'"),
+        );
+        return None;
+    };
+    let address = match parse_address(&addr.value, false) {
+        Ok(a) => Some(Spanned::new(a, addr.span)),
+        Err(e) => {
+            diags.push(address_error(&e, &addr.value, addr.span, "server"));
+            None
+        }
+    };
+    Some(Server {
+        name: name.clone(),
+        address,
+        settings: settings(&w[3..], diags),
+        span: st.span,
+    })
+}
+
+/// Parses server options (after the address, or after `default-server`).
+pub(crate) fn settings(words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) -> ServerSettings {
+    let mut s = ServerSettings::default();
+    let mut i = 0;
+    while i < words.len() {
+        let o = &words[i];
+        let Some(&(_, arity)) = keywords::SERVER_OPTIONS.iter().find(|(n, _)| *n == o.value) else {
+            let names = keywords::SERVER_OPTIONS.iter().map(|(n, _)| *n);
+            let d = Diagnostic::error("H0422", format!("unknown keyword '{}'", o.value))
+                .with_label(o.span, "not a server option");
+            diags.push(match super::build::suggest(&o.value, names) {
+                Some(x) => d.with_help(format!("did you mean '{x}'?")),
+                None => d.with_help("see section 5.2 of the manual for server options"),
+            });
+            return s;
+        };
+        let mut args: Vec<Spanned<String>> = Vec::new();
+        if arity > 0 {
+            let Some(a) = words.get(i + 1) else {
+                diags.push(
+                    Diagnostic::error("H0423", format!("'{}' expects an argument", o.value))
+                        .with_label(o.span, "value missing")
+                        .with_help(format!("write '{} <value>'", o.value)),
+                );
+                return s;
+            };
+            args.push(a.clone());
+            if o.value == "source" && words.get(i + 2).is_some_and(|u| u.value == "usesrc") {
+                args.extend(words[i + 2..(i + 4).min(words.len())].iter().cloned());
+            }
+        }
+        i += 1 + args.len();
+        apply(&mut s, o, args.first(), diags);
+        s.options.push((o.clone(), args));
+    }
+    s
+}
+
+fn apply(
+    s: &mut ServerSettings,
+    o: &Spanned<String>,
+    arg: Option<&Spanned<String>>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let value = arg.map_or("", |a| a.value.as_str());
+    let at = arg.map_or(o.span, |a| a.span);
+    let mut time = |slot: &mut Option<u64>| match parse_time(value, 1) {
+        Ok(v) if v > 0 => *slot = Some(v),
+        Ok(_) => diags.push(bad(o, at, "must be greater than 0")),
+        Err(e) => diags.push(bad(o, at, &e)),
+    };
+    match o.value.as_str() {
+        "inter" => time(&mut s.inter),
+        "fastinter" => time(&mut s.fastinter),
+        "downinter" => time(&mut s.downinter),
+        "agent-inter" => time(&mut s.agent_inter),
+        "slowstart" => match parse_time(value, 1) {
+            Ok(v) => s.slowstart = Some(v),
+            Err(e) => diags.push(bad(o, at, &e)),
+        },
+        k @ ("rise" | "fall" | "weight" | "maxconn" | "port" | "agent-port") => {
+            let n = match parse_int(value) {
+                Ok(n) => n,
+                Err(e) => {
+                    diags.push(bad(o, at, &e));
+                    return;
+                }
+            };
+            let ok = match k {
+                "rise" | "fall" => n > 0,
+                "weight" => n <= 256,
+                "port" | "agent-port" => (1..=65535).contains(&n),
+                _ => true,
+            };
+            if !ok {
+                let why = match k {
+                    "weight" => "weight must be between 0 and 256",
+                    "port" | "agent-port" => "ports go from 1 to 65535",
+                    _ => "must be greater than 0",
+                };
+                diags.push(bad(o, at, why));
+                return;
+            }
+            let slot = match k {
+                "rise" => &mut s.rise,
+                "fall" => &mut s.fall,
+                "weight" => &mut s.weight,
+                "maxconn" => &mut s.maxconn,
+                "port" => &mut s.port,
+                _ => &mut s.agent_port,
+            };
+            *slot = Some(n);
+        }
+        "check" => s.check = Some(true),
+        "no-check" => s.check = Some(false),
+        "backup" => s.backup = Some(true),
+        "no-backup" => s.backup = Some(false),
+        "disabled" => s.disabled = Some(true),
+        "enabled" => s.disabled = Some(false),
+        "ssl" => s.ssl = Some(true),
+        "no-ssl" => s.ssl = Some(false),
+        "send-proxy" => s.send_proxy = Some(true),
+        "no-send-proxy" => s.send_proxy = Some(false),
+        "send-proxy-v2" => s.send_proxy_v2 = Some(true),
+        "no-send-proxy-v2" => s.send_proxy_v2 = Some(false),
+        "agent-check" => s.agent_check = Some(true),
+        "no-agent-check" => s.agent_check = Some(false),
+        "verify" => {
+            if matches!(value, "none" | "required") {
+                s.verify = Some(value.to_owned());
+            } else {
+                diags.push(bad(o, at, "expected 'none' or 'required'"));
+            }
+        }
+        "ca-file" => s.ca_file = Some(value.to_owned()),
+        "sni" => s.sni = Some(value.to_owned()),
+        "init-addr" => s.init_addr = Some(value.to_owned()),
+        "resolvers" => s.resolvers = Some(value.to_owned()),
+        _ => {}
+    }
+}
+
+fn bad(o: &Spanned<String>, at: crate::source::Span, why: &str) -> Diagnostic {
+    Diagnostic::error("H0424", format!("invalid value for '{}': {why}", o.value))
+        .with_label(at, "this value")
+        .with_help("times take us, ms, s, m, h or d (default ms)")
+}
