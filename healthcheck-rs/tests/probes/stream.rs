@@ -725,3 +725,42 @@ fn ping_and_tcp_across_a_veth_link() {
     assert_fail(&outcomes[3], FailKind::Connect);
     drop(listener);
 }
+
+#[test]
+fn ping_through_an_unprivileged_icmp_socket() {
+    use lbkit_testsupport::netns::Netns;
+    use lbkit_testsupport::tier;
+    if !tier::namespace("ping_through_an_unprivileged_icmp_socket") {
+        return;
+    }
+    // Where ping sockets are allowed for our group the probe uses one (the
+    // kernel rewrites the echo identifier); elsewhere it falls back to a raw
+    // socket, which the loopback test above covers on a default host.
+    let ns = Netns::new("hcping").unwrap();
+    let gid = nix::unistd::getegid().as_raw().to_string();
+    ns.sysctl("net/ipv4/ping_group_range", &format!("{gid} {gid}"))
+        .unwrap();
+    let outcomes = ns
+        .enter(|| {
+            // The ping socket really is available to us here.
+            let dgram = socket2::Socket::new(
+                socket2::Domain::IPV4,
+                socket2::Type::DGRAM,
+                Some(socket2::Protocol::ICMPV4),
+            );
+            assert!(dgram.is_ok(), "{dgram:?}");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            rt.block_on(async {
+                vec![
+                    run("127.0.0.1:0".parse().unwrap(), Probe::Ping).await,
+                    run("[::1]:0".parse().unwrap(), Probe::Ping).await,
+                ]
+            })
+        })
+        .unwrap();
+    assert_pass(&outcomes[0]);
+    assert_pass(&outcomes[1]);
+}

@@ -270,3 +270,48 @@ async fn two_thousand_targets() {
     assert!(max_in_flight <= 256);
     drop(listeners);
 }
+
+#[tokio::test]
+async fn falling_behind_is_reported_not_silent() {
+    // One probe at a time, ten checks every 100 ms against a server that
+    // never answers (each probe holds the only slot for its 200 ms timeout):
+    // the checks cannot keep their schedule, and the runner says so.
+    let l = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = l.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut held = Vec::new();
+        for _ in 0..1000 {
+            let Ok((s, _)) = l.accept().await else { return };
+            held.push(s);
+        }
+    });
+    let mut r = Runner::new(SchedulerConfig {
+        max_in_flight: 1,
+        lag_threshold: Duration::from_millis(100),
+        ..SchedulerConfig::default()
+    })
+    .unwrap();
+    for i in 0..10 {
+        let check = HttpCheck {
+            host: Some(format!("site{i}.example.test")),
+            ..HttpCheck::default()
+        };
+        r.subscribe(
+            CheckSpec::new(addr, Probe::Http(check)).with_timing(fast(InitialState::FullyUp)),
+        )
+        .unwrap();
+    }
+    let mut lags = 0;
+    let mut max_in_flight = 0;
+    r.run_until(Instant::now() + Duration::from_millis(1500), |s, e| {
+        max_in_flight = max_in_flight.max(s.in_flight());
+        if let Event::Lag { behind, .. } = e {
+            assert!(behind >= Duration::from_millis(100));
+            lags += 1;
+        }
+    })
+    .await;
+    assert!(lags > 0, "no lag reported");
+    assert_eq!(max_in_flight, 1);
+    assert_eq!(r.scheduler().stats().lag_events, lags);
+}
