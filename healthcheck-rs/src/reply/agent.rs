@@ -41,8 +41,10 @@ pub struct AgentReply {
 
 impl AgentReply {
     /// The probe outcome: a failure for `down`, `fail` and `stopped`, a pass
-    /// otherwise, carrying weight, admin and maxconn. `drain` also sets the
-    /// weight to 0 %.
+    /// otherwise, carrying weight, admin and maxconn. `drain` is an admin
+    /// state (weight 0 in [`Status::effective_weight`](crate::Status::effective_weight)
+    /// until `ready`), not a weight, so the server's weight comes back with
+    /// `ready`, as in HAProxy.
     pub fn outcome(&self) -> Outcome {
         let mut o = match self.state {
             Some(AgentState::Down | AgentState::Fail | AgentState::Stopped) => Outcome::fail(
@@ -59,9 +61,6 @@ impl AgentReply {
             _ => Outcome::pass(),
         };
         o.weight = self.weight_percent.map(WeightChange::Percent);
-        if self.admin == Some(Admin::Drain) {
-            o.weight = Some(WeightChange::Percent(0));
-        }
         o.admin = self.admin;
         o.maxconn = self.maxconn;
         o
@@ -158,7 +157,7 @@ mod tests {
         assert!(o.to_string().contains("disk full"));
 
         let r = parse(b"DRAIN").unwrap();
-        assert_eq!(r.outcome().weight, Some(WeightChange::Percent(0)));
+        assert_eq!(r.outcome().weight, None);
         assert_eq!(r.outcome().admin, Some(Admin::Drain));
 
         for w in ["fail", "stopped"] {
