@@ -36,7 +36,7 @@ const PREDEFINED_ACLS: &[&str] = &[
 ];
 
 /// Runs every check and appends what it finds to `diags`.
-pub(crate) fn check(config: &Config, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
     duplicates(config, diags);
     let defaults = inherited_defaults(config, diags);
     let global_verify_none = config.sections.iter().any(|s| {
@@ -56,10 +56,11 @@ pub(crate) fn check(config: &Config, diags: &mut Vec<Diagnostic>) {
         references(config, s, p, inherited, diags);
         acls(s, p, diags);
         servers(s, p, inherited, global_verify_none, diags);
-        binds(p, diags);
+        binds(p, base, diags);
         timeouts(s, p, inherited, diags);
     }
     listeners(config, diags);
+    errorfiles(config, base, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !config.sections.iter().any(|g| {
@@ -347,7 +348,7 @@ fn servers(
     }
 }
 
-fn binds(p: &Proxy, diags: &mut Vec<Diagnostic>) {
+fn binds(p: &Proxy, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
     for b in &p.binds {
         if b.ssl && b.crts.is_empty() && b.crt_lists.is_empty() {
             diags.push(
@@ -357,7 +358,8 @@ fn binds(p: &Proxy, diags: &mut Vec<Diagnostic>) {
             );
         }
         for c in b.crts.iter().chain(&b.crt_lists) {
-            if !Path::new(&c.value).exists() {
+            let path = base.map_or_else(|| Path::new(&c.value).to_path_buf(), |b| b.join(&c.value));
+            if !path.exists() {
                 diags.push(
                     Diagnostic::error(
                         "H0511",
@@ -434,5 +436,32 @@ fn listeners(config: &Config, diags: &mut Vec<Diagnostic>) {
             d = d.with_label(at, "no section here listens anywhere");
         }
         diags.push(d);
+    }
+}
+
+/// `errorfile <code> <file>` (proxies and `http-errors`): HAProxy reads the
+/// file while parsing, so a missing one is fatal.
+fn errorfiles(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
+    let statements = config.sections.iter().flat_map(|s| s.statements.iter());
+    for st in statements.filter(|st| st.words[0].value == "errorfile") {
+        let Some(file) = st.words.get(2) else {
+            continue;
+        };
+        let path = base.map_or_else(
+            || Path::new(&file.value).to_path_buf(),
+            |b| b.join(&file.value),
+        );
+        if !path.is_file() {
+            diags.push(
+                Diagnostic::error(
+                    "H0514",
+                    format!("errorfile : error opening file '{}'", file.value),
+                )
+                .with_label(file.span, "no such file")
+                .with_help(
+                    "HAProxy reads error files when it loads the configuration; fix the path",
+                ),
+            );
+        }
     }
 }

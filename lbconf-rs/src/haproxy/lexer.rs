@@ -70,6 +70,7 @@ pub(crate) fn split_line(
     let mut i = 0;
     let mut squote = false;
     let mut dquote = false;
+    let mut quote_at = 0;
     // The word being built: bytes, start offset, whether it exists yet, and
     // the `[*]` expansion it holds (if any).
     let mut cur: Vec<u8> = Vec::new();
@@ -179,11 +180,13 @@ pub(crate) fn split_line(
         }
         if c == b'\'' && !dquote {
             squote = !squote;
+            quote_at = i;
             i += 1;
             continue;
         }
         if c == b'"' && !squote {
             dquote = !dquote;
+            quote_at = i;
             i += 1;
             continue;
         }
@@ -217,8 +220,12 @@ pub(crate) fn split_line(
         i += 1;
     }
     if squote || dquote {
-        let open = start.unwrap_or(i);
-        err(&mut out, LexErrorKind::UnmatchedQuote, open, open + 1);
+        err(
+            &mut out,
+            LexErrorKind::UnmatchedQuote,
+            quote_at,
+            quote_at + 1,
+        );
     }
     finish_word!(i);
     if out.words.len() > MAX_WORDS {
@@ -356,7 +363,7 @@ mod tests {
         assert_eq!(error(r#"a "x${LIST[*]}""#), LexErrorKind::WrongExpand);
         let many = "w ".repeat(70);
         assert_eq!(error(&many), LexErrorKind::TooManyWords);
-        let l = split_line(r#"ab "cd"#, FileId(3), 10, &env);
-        assert_eq!(l.error.unwrap().at, Span::new(FileId(3), 13, 14));
+        let l = split_line(r#"ab x"cd"#, FileId(3), 10, &env);
+        assert_eq!(l.error.unwrap().at, Span::new(FileId(3), 14, 15));
     }
 }

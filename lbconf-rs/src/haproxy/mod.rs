@@ -41,7 +41,7 @@ pub mod syntax;
 pub mod values;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::diagnostic::{Diagnostic, Parsed, Severity};
 use crate::source::{FileId, SourceMap, Span};
@@ -50,6 +50,7 @@ pub use dump::dump;
 pub use lexer::Word;
 pub use model::*;
 pub use syntax::{Branch, Conditional, Directive, Item, Line, SyntaxTree};
+pub use values::{Address, AddressError, Host};
 
 /// The feature list of Debian's HAProxy 2.6 (`haproxy -vv`, the `+` ones).
 pub const DEBIAN_FEATURES: &[&str] = &[
@@ -93,6 +94,10 @@ pub struct Options {
     pub version: String,
     /// The features `feature(NAME)` finds. Default: [`DEBIAN_FEATURES`].
     pub features: Vec<String>,
+    /// The directory relative file names (`crt certs/site.pem`) are looked
+    /// up in, as HAProxy's working directory would be. Default: `None`, the
+    /// process's working directory.
+    pub base_dir: Option<PathBuf>,
 }
 
 impl Default for Options {
@@ -103,6 +108,7 @@ impl Default for Options {
                 .collect(),
             version: "2.6.12".to_owned(),
             features: DEBIAN_FEATURES.iter().map(|f| (*f).to_owned()).collect(),
+            base_dir: None,
         }
     }
 }
@@ -146,7 +152,7 @@ pub fn model_of(tree: &SyntaxTree, opts: &Options, diags: &mut Vec<Diagnostic>) 
     };
     let lines = build::active_lines(tree, &env, diags);
     let config = build::sections(&lines, diags);
-    checks::check(&config, diags);
+    checks::check(&config, opts.base_dir.as_deref(), diags);
     config
 }
 

@@ -1,0 +1,9 @@
+//! Integration tests of lbconf's haproxy.cfg parser: the oracle corpus
+//! (compared with the real `haproxy -c`), diagnostic snapshots, the typed
+//! model of the corpus, and round-trip properties.
+
+mod corpus;
+mod model;
+mod oracle;
+mod roundtrip;
+mod snapshots;
