@@ -38,6 +38,7 @@ enum NetnsSpec {
 pub struct ConnectOptions {
     netns: Option<NetnsSpec>,
     timeout: Duration,
+    record: bool,
 }
 
 impl std::fmt::Debug for ConnectOptions {
@@ -59,6 +60,7 @@ impl Default for ConnectOptions {
         ConnectOptions {
             netns: None,
             timeout: Duration::from_secs(5),
+            record: false,
         }
     }
 }
@@ -81,6 +83,11 @@ impl ConnectOptions {
     /// How long to wait for each reply datagram.
     pub fn timeout(mut self, timeout: Duration) -> ConnectOptions {
         self.timeout = timeout;
+        self
+    }
+    /// Record datagrams from the start, family lookup included (see [`Client::record`]).
+    pub fn record(mut self, on: bool) -> ConnectOptions {
+        self.record = on;
         self
     }
     /// Connects.
@@ -127,6 +134,7 @@ impl ConnectOptions {
             seq: 1,
             timeout,
             buf: vec![0; RECV_BUF],
+            recording: self.record.then(Vec::new),
         };
         client.family = client.resolve_family()?;
         Ok(client)
@@ -165,6 +173,16 @@ pub struct Client {
     seq: u32,
     timeout: Duration,
     buf: Vec<u8>,
+    recording: Option<Vec<Datagram>>,
+}
+
+/// One netlink datagram, as recorded by [`Client::record`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// `true` for a datagram sent to the kernel, `false` for one received.
+    pub sent: bool,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
 }
 
 /// One failed operation of [`Client::apply`].
@@ -297,7 +315,27 @@ impl Client {
         self.seq
     }
 
-    fn send(&self, bytes: &[u8], op: &dyn Fn() -> String) -> Result<(), Error> {
+    /// Starts (`true`) or stops recording every datagram sent and received,
+    /// for wire fixtures and debugging.
+    pub fn record(&mut self, on: bool) {
+        self.recording = on.then(|| self.recording.take().unwrap_or_default());
+    }
+
+    /// The datagrams recorded so far (recording goes on if it was on).
+    pub fn take_recording(&mut self) -> Vec<Datagram> {
+        self.recording
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    fn send(&mut self, bytes: &[u8], op: &dyn Fn() -> String) -> Result<(), Error> {
+        if let Some(r) = &mut self.recording {
+            r.push(Datagram {
+                sent: true,
+                bytes: bytes.to_vec(),
+            });
+        }
         loop {
             match socket::send(self.fd.as_raw_fd(), bytes, MsgFlags::empty()) {
                 Ok(_) => return Ok(()),
@@ -330,6 +368,12 @@ impl Client {
                     len: self.buf.len(),
                     need: n,
                 },
+            });
+        }
+        if let Some(r) = &mut self.recording {
+            r.push(Datagram {
+                sent: false,
+                bytes: self.buf[..n].to_vec(),
             });
         }
         wire::decode(&self.buf[..n]).map_err(|source| Error::Decode { op: op(), source })
@@ -404,7 +448,8 @@ impl Client {
             .ok_or_else(|| missing(&op))
     }
 
-    /// Every service, with counters.
+    /// Every service, with counters. One dump: see [`Client::table`] for
+    /// why a large dump can be inexact while other namespaces change theirs.
     ///
     /// # Errors
     ///
@@ -641,11 +686,29 @@ impl Client {
 
     /// The whole table (services and destinations, without counters).
     ///
+    /// A service dump that spans several datagrams can skip or repeat
+    /// services when any namespace's table changes meanwhile: the kernel
+    /// resumes its walk of one global hash table by position. So the services
+    /// are dumped until two dumps agree (at most four times).
+    ///
     /// # Errors
     ///
     /// A kernel, timeout or decoding error.
     pub fn table(&mut self) -> Result<Table, Error> {
-        let services = self.services()?;
+        let keys = |v: &[Service]| {
+            let mut k: Vec<ServiceKey> = v.iter().map(|s| s.key).collect();
+            k.sort();
+            k
+        };
+        let mut services = self.services()?;
+        for _ in 0..3 {
+            let again = self.services()?;
+            let stable = keys(&again) == keys(&services);
+            services = again;
+            if stable {
+                break;
+            }
+        }
         let mut parts = Vec::with_capacity(services.len());
         for s in services {
             let d = self.destinations(&s.key)?;

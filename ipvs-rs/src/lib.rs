@@ -37,7 +37,7 @@ mod model;
 mod plan;
 pub mod wire;
 
-pub use client::{ApplyReport, Client, ConnectOptions, OpError};
+pub use client::{ApplyReport, Client, ConnectOptions, Datagram, OpError};
 pub use error::{DecodeError, Error, ErrorKind, strerror};
 pub use model::{
     AddressFamily, DaemonState, DestKey, DestSettings, Destination, Forwarding, Info, Protocol,

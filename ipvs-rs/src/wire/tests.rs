@@ -1,4 +1,8 @@
+use std::net::Ipv6Addr;
+
+use super::decode::{rd_u16, rd_u32};
 use super::*;
+use crate::error::DecodeError;
 use crate::model::DestKey;
 
 fn v4(s: &str) -> IpAddr {

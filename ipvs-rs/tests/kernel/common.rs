@@ -9,6 +9,9 @@ use lbkit_testsupport::netns::Netns;
 pub(crate) fn setup(tag: &str) -> (Netns, Client) {
     let ns = Netns::new(tag).unwrap();
     let client = ConnectOptions::new()
+        // Generous: under TCG with tests in parallel, stopping a sync daemon
+        // alone can take seconds.
+        .timeout(std::time::Duration::from_secs(30))
         .netns_path(ns.path())
         .connect()
         .unwrap();

@@ -11,6 +11,7 @@ use lbkit_testsupport::{proc_ip_vs, tier};
 mod apply;
 mod client;
 mod common;
+mod fixtures;
 mod parity;
 
 /// The ground truth every later test builds on: a table made with `ipvsadm` is
