@@ -358,7 +358,9 @@ pub(crate) fn suggest<'a>(
     word: &str,
     candidates: impl Iterator<Item = &'a str>,
 ) -> Option<&'a str> {
+    let len = word.chars().count();
     candidates
+        .filter(|c| c.len().abs_diff(len) <= 2.max(c.len() / 4))
         .map(|c| (distance(word, c), c))
         .filter(|(d, c)| *d <= 2.max(c.len() / 4))
         .min_by_key(|(d, _)| *d)

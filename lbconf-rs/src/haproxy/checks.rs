@@ -2,6 +2,7 @@
 //! parsing: references between proxies, duplicate names, ACLs, servers that
 //! cannot work, SSL settings, listeners.
 
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::model::{Config, Proxy, Section, SectionKind, Spanned};
@@ -47,13 +48,14 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
                     && st.words[1].value == "none"
             })
     });
+    let backends = backend_names(config);
     for (i, s) in config.sections.iter().enumerate() {
         let Some(p) = &s.proxy else { continue };
         if s.kind == SectionKind::Defaults {
             continue;
         }
         let inherited = defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
-        references(config, s, p, inherited, diags);
+        references(&backends, s, p, inherited, diags);
         acls(s, p, diags);
         servers(s, p, inherited, global_verify_none, diags);
         binds(p, base, diags);
@@ -97,13 +99,14 @@ fn duplicates(config: &Config, diags: &mut Vec<Diagnostic>) {
             ) && s.name.is_some()
         })
         .collect();
-    for (i, s) in proxies.iter().enumerate() {
-        let clash = proxies[..i].iter().find(|o| {
-            name_of(o) == name_of(s)
-                && (o.kind == s.kind
-                    || o.kind == SectionKind::Listen
-                    || s.kind == SectionKind::Listen)
+    // Earlier proxies by name: a clash is the same kind, or a listen.
+    let mut seen: HashMap<&str, Vec<&Section>> = HashMap::new();
+    for s in proxies {
+        let earlier = seen.entry(name_of(s)).or_default();
+        let clash = earlier.iter().copied().find(|o| {
+            o.kind == s.kind || o.kind == SectionKind::Listen || s.kind == SectionKind::Listen
         });
+        earlier.push(s);
         if let (Some(o), Some(n)) = (clash, &s.name) {
             diags.push(
                 Diagnostic::error(
@@ -160,15 +163,17 @@ fn inherited_defaults(config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Optio
     out
 }
 
-fn has_backend_named(config: &Config, name: &str) -> bool {
-    config.sections.iter().any(|s| {
-        matches!(s.kind, SectionKind::Backend | SectionKind::Listen)
-            && s.name.as_ref().is_some_and(|n| n.value == name)
-    })
+fn backend_names(config: &Config) -> HashSet<&str> {
+    config
+        .sections
+        .iter()
+        .filter(|s| matches!(s.kind, SectionKind::Backend | SectionKind::Listen))
+        .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
+        .collect()
 }
 
 fn references(
-    config: &Config,
+    backends: &HashSet<&str>,
     s: &Section,
     p: &Proxy,
     inherited: Option<&Proxy>,
@@ -182,12 +187,12 @@ fn references(
         .as_ref()
         .or_else(|| inherited.and_then(|d| d.default_backend.as_ref()));
     if let Some(b) = default {
-        if !b.value.contains('%') && !has_backend_named(config, &b.value) {
+        if !b.value.contains('%') && !backends.contains(b.value.as_str()) {
             diags.push(missing_backend(s, b, "default_backend"));
         }
     }
     for u in &p.use_backends {
-        if !u.dynamic && !has_backend_named(config, &u.backend.value) {
+        if !u.dynamic && !backends.contains(u.backend.value.as_str()) {
             diags.push(missing_backend(s, &u.backend, "use_backend"));
         }
     }
@@ -249,11 +254,11 @@ fn servers(
         .collect();
     let from_defaults =
         |f: &dyn Fn(&super::model::ServerSettings) -> bool| defaults.iter().any(|d| f(d));
+    let mut first: HashMap<&str, usize> = HashMap::new();
     for (i, srv) in p.servers.iter().enumerate() {
-        if let Some(prev) = p.servers[..i]
-            .iter()
-            .find(|o| o.name.value == srv.name.value)
-        {
+        let prev = *first.entry(srv.name.value.as_str()).or_insert(i);
+        if prev != i {
+            let prev = &p.servers[prev];
             diags.push(
                 Diagnostic::error(
                     "H0505",
