@@ -8,9 +8,7 @@ use super::lexer::{LexErrorKind, Word};
 use super::model::{Config, Global, Section, SectionKind, Spanned, Statement};
 use super::proxy;
 use super::syntax::{Directive, Item, Line, SyntaxTree};
-use super::values::parse_int;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::source::Span;
 
 /// What conditions are evaluated against.
 pub(crate) struct Env<'a> {
@@ -109,6 +107,11 @@ fn lex_error(l: &Line, diags: &mut Vec<Diagnostic>) {
             "${NAME[*]} must be alone in its word",
             "put the list expansion in a word of its own",
         ),
+        LexErrorKind::VarName => (
+            "H0106",
+            "forbidden first char in environment variable name",
+            "inside double quotes '$' starts a variable: escape it as \\$ or use single quotes",
+        ),
         LexErrorKind::TooManyWords => (
             "H0105",
             "too many words on one line",
@@ -170,6 +173,10 @@ pub(crate) fn sections(lines: &[&Line], diags: &mut Vec<Diagnostic>) -> Config {
     for l in lines {
         let words = &l.words;
         let kw = &words[0];
+        if kw.value.is_empty() {
+            // HAProxy skips a line whose first word is empty (`"" x`).
+            continue;
+        }
         if let Some(kind) = SectionKind::from_keyword(&kw.value) {
             let section = header(kind, words, diags);
             config.sections.push(section);
@@ -384,7 +391,7 @@ fn distance(a: &str, b: &str) -> usize {
 fn global(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
     let kw = &st.words[0];
     let name = kw.value.as_str();
-    if !keywords::GLOBAL.contains(&name) && !name.starts_with("tune.") {
+    if !keywords::GLOBAL.contains(&name) {
         diags.push(unknown_keyword(kw, "global", keywords::GLOBAL));
         return;
     }
@@ -394,16 +401,7 @@ fn global(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
     let arg = st.words.get(1);
     match name {
         "daemon" => g.daemon = true,
-        "maxconn" => {
-            if let Some(a) = arg {
-                match parse_int(&a.value) {
-                    Ok(v) => g.maxconn = Some(Spanned::new(v, a.span)),
-                    Err(e) => diags.push(bad_value(a.span, "maxconn", &e)),
-                }
-            } else {
-                diags.push(missing_arg(kw));
-            }
-        }
+        "maxconn" => g.maxconn = proxy::atol(kw, &st.words[1..], diags),
         "user" => g.user = arg.cloned(),
         "group" => g.group = arg.cloned(),
         "log" => {
@@ -420,11 +418,4 @@ pub(crate) fn missing_arg(kw: &Spanned<String>) -> Diagnostic {
     Diagnostic::error("H0401", format!("'{}' expects an argument", kw.value))
         .with_label(kw.span, "argument missing")
         .with_help("see the keyword in HAProxy's configuration manual")
-}
-
-/// A value that did not parse.
-pub(crate) fn bad_value(at: Span, what: &str, why: &str) -> Diagnostic {
-    Diagnostic::error("H0402", format!("invalid value for '{what}': {why}"))
-        .with_label(at, "this value")
-        .with_help("times take us, ms, s, m, h or d; sizes take k, m or g")
 }

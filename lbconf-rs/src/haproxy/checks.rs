@@ -2,10 +2,10 @@
 //! parsing: references between proxies, duplicate names, ACLs, servers that
 //! cannot work, SSL settings, listeners.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
-use super::model::{Config, Proxy, Section, SectionKind, Spanned};
+use super::model::{Config, Mode, Proxy, Section, SectionKind, Spanned};
 use super::values::Host;
 use crate::diagnostic::Diagnostic;
 
@@ -36,6 +36,12 @@ const PREDEFINED_ACLS: &[&str] = &[
     "WAIT_END",
 ];
 
+/// The status codes HAProxy has error pages for.
+const ERROR_CODES: &[&str] = &[
+    "200", "400", "401", "403", "404", "405", "407", "408", "410", "413", "425", "429", "500",
+    "501", "502", "503", "504",
+];
+
 /// Runs every check and appends what it finds to `diags`.
 pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
     duplicates(config, diags);
@@ -48,20 +54,24 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
                     && st.words[1].value == "none"
             })
     });
-    let backends = backend_names(config);
+    let refs = Refs {
+        backends: backend_names(config),
+        modes: modes(config, &defaults),
+    };
     for (i, s) in config.sections.iter().enumerate() {
         let Some(p) = &s.proxy else { continue };
         if s.kind == SectionKind::Defaults {
             continue;
         }
         let inherited = defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
-        references(&backends, s, p, inherited, diags);
+        references(&refs, config, i, inherited, diags);
+        tracks(config, &refs, s, p, diags);
         acls(s, p, diags);
         servers(s, p, inherited, global_verify_none, diags);
         binds(p, base, diags);
         timeouts(s, p, inherited, diags);
     }
-    listeners(config, diags);
+    listeners(config, &defaults, diags);
     errorfiles(config, base, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
@@ -163,37 +173,100 @@ fn inherited_defaults(config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Optio
     out
 }
 
-fn backend_names(config: &Config) -> HashSet<&str> {
-    config
-        .sections
-        .iter()
-        .filter(|s| matches!(s.kind, SectionKind::Backend | SectionKind::Listen))
-        .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
+fn backend_names(config: &Config) -> HashMap<&str, usize> {
+    let mut out = HashMap::new();
+    for (i, s) in config.sections.iter().enumerate() {
+        if matches!(s.kind, SectionKind::Backend | SectionKind::Listen) {
+            if let Some(n) = &s.name {
+                out.entry(n.value.as_str()).or_insert(i);
+            }
+        }
+    }
+    out
+}
+
+/// The mode each section runs in: its own, else its defaults', else tcp.
+fn modes(config: &Config, defaults: &[Option<usize>]) -> Vec<Mode> {
+    let own = |i: usize| {
+        config.sections[i]
+            .proxy
+            .as_ref()
+            .and_then(|p| p.mode.as_ref())
+            .map(|m| m.value)
+    };
+    (0..config.sections.len())
+        .map(|i| {
+            own(i)
+                .or_else(|| defaults[i].and_then(own))
+                .unwrap_or(Mode::Tcp)
+        })
         .collect()
 }
 
+struct Refs<'a> {
+    backends: HashMap<&'a str, usize>,
+    modes: Vec<Mode>,
+}
+
 fn references(
-    backends: &HashSet<&str>,
-    s: &Section,
-    p: &Proxy,
+    refs: &Refs<'_>,
+    config: &Config,
+    i: usize,
     inherited: Option<&Proxy>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    if s.kind == SectionKind::Backend {
-        return;
-    }
-    let default = p
-        .default_backend
-        .as_ref()
-        .or_else(|| inherited.and_then(|d| d.default_backend.as_ref()));
-    if let Some(b) = default {
-        if !b.value.contains('%') && !backends.contains(b.value.as_str()) {
-            diags.push(missing_backend(s, b, "default_backend"));
-        }
-    }
-    for u in &p.use_backends {
-        if !u.dynamic && !backends.contains(u.backend.value.as_str()) {
-            diags.push(missing_backend(s, &u.backend, "use_backend"));
+    let s = &config.sections[i];
+    let Some(p) = &s.proxy else { return };
+    let default = p.default_backend.as_ref().or_else(|| {
+        inherited
+            .filter(|_| s.kind != SectionKind::Backend)
+            .and_then(|d| d.default_backend.as_ref())
+    });
+    let rules = p
+        .use_backends
+        .iter()
+        .filter(|u| !u.dynamic)
+        .map(|u| (&u.backend, "use_backend"));
+    let all = default
+        .filter(|b| !b.value.contains('%'))
+        .map(|b| (b, "default_backend"))
+        .into_iter()
+        .chain(rules);
+    for (b, what) in all {
+        let Some(&target) = refs.backends.get(b.value.as_str()) else {
+            diags.push(missing_backend(s, b, what));
+            continue;
+        };
+        if target == i {
+            diags.push(
+                Diagnostic::error(
+                    "H0515",
+                    format!(
+                        "proxy '{}': loop detected for {what}: '{}'",
+                        name_of(s),
+                        b.value
+                    ),
+                )
+                .with_label(b.span, "this proxy itself")
+                .with_help("point it at another backend"),
+            );
+        } else if refs.modes[i] == Mode::Http
+            && refs.modes[target] == Mode::Tcp
+            && s.kind != SectionKind::Backend
+        {
+            diags.push(
+                Diagnostic::error(
+                    "H0516",
+                    format!(
+                        "http {} '{}' tries to use incompatible tcp backend '{}' as its {what} (see 'mode')",
+                        s.kind.keyword(),
+                        name_of(s),
+                        b.value
+                    ),
+                )
+                .with_label(b.span, "this backend runs in tcp mode")
+                .with_help("set 'mode http' in the backend (or the defaults it uses)"),
+            );
         }
     }
 }
@@ -398,7 +471,7 @@ fn timeouts(s: &Section, p: &Proxy, inherited: Option<&Proxy>, diags: &mut Vec<D
             }
         }
     }
-    if !missing.is_empty() && !p.disabled {
+    if !missing.is_empty() && p.disabled != Some(true) {
         diags.push(
             Diagnostic::warning(
                 "H0512",
@@ -416,10 +489,18 @@ fn timeouts(s: &Section, p: &Proxy, inherited: Option<&Proxy>, diags: &mut Vec<D
     }
 }
 
-fn listeners(config: &Config, diags: &mut Vec<Diagnostic>) {
-    let proxy_listens = config
-        .proxies()
-        .any(|(s, p)| s.kind != SectionKind::Backend && !p.disabled && !p.binds.is_empty());
+fn listeners(config: &Config, defaults: &[Option<usize>], diags: &mut Vec<Diagnostic>) {
+    let disabled = |i: usize| {
+        let own = |j: usize| config.sections[j].proxy.as_ref().and_then(|p| p.disabled);
+        own(i)
+            .or_else(|| defaults[i].and_then(own))
+            .unwrap_or(false)
+    };
+    let proxy_listens = config.sections.iter().enumerate().any(|(i, s)| {
+        matches!(s.kind, SectionKind::Frontend | SectionKind::Listen)
+            && s.proxy.as_ref().is_some_and(|p| !p.binds.is_empty())
+            && !disabled(i)
+    });
     let other = config.sections.iter().any(|s| match s.kind {
         SectionKind::Global => s.statements.iter().any(|st| {
             st.words[0].value == "stats" && st.words.get(1).is_some_and(|w| w.value == "socket")
@@ -449,9 +530,23 @@ fn listeners(config: &Config, diags: &mut Vec<Diagnostic>) {
 fn errorfiles(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
     let statements = config.sections.iter().flat_map(|s| s.statements.iter());
     for st in statements.filter(|st| st.words[0].value == "errorfile") {
-        let Some(file) = st.words.get(2) else {
+        let (Some(code), Some(file)) = (st.words.get(1), st.words.get(2)) else {
             continue;
         };
+        if !ERROR_CODES.contains(&code.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "H0517",
+                    format!("errorfile : status code '{}' not handled", code.value),
+                )
+                .with_label(code.span, "no error page for this status")
+                .with_help(format!(
+                    "HAProxy has error pages for {}",
+                    ERROR_CODES.join(", ")
+                )),
+            );
+            continue;
+        }
         let path = base.map_or_else(
             || Path::new(&file.value).to_path_buf(),
             |b| b.join(&file.value),
@@ -466,6 +561,54 @@ fn errorfiles(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>)
                 .with_help(
                     "HAProxy reads error files when it loads the configuration; fix the path",
                 ),
+            );
+        }
+    }
+}
+
+/// `track [<proxy>/]<server>`: the tracked server must exist and be checked.
+fn tracks(config: &Config, refs: &Refs<'_>, s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
+    for srv in &p.servers {
+        let Some((_, args)) = srv
+            .settings
+            .options
+            .iter()
+            .find(|(o, _)| o.value == "track")
+        else {
+            continue;
+        };
+        let Some(arg) = args.first() else { continue };
+        let (proxy, name) = match arg.value.split_once('/') {
+            Some((px, n)) => (
+                refs.backends
+                    .get(px)
+                    .and_then(|&i| config.sections[i].proxy.as_ref()),
+                n,
+            ),
+            None => (Some(p), arg.value.as_str()),
+        };
+        let target = proxy.and_then(|px| px.servers.iter().find(|t| t.name.value == name));
+        let checked = target.is_some_and(|t| {
+            t.settings.check == Some(true) || t.settings.agent_check == Some(true)
+        });
+        if !checked {
+            let why = if target.is_some() {
+                "it does not have any check nor agent enabled"
+            } else {
+                "no such server"
+            };
+            diags.push(
+                Diagnostic::error(
+                    "H0518",
+                    format!(
+                        "'server {}/{}' : unable to use {} for tracking: {why}",
+                        name_of(s),
+                        srv.name.value,
+                        arg.value
+                    ),
+                )
+                .with_label(arg.span, "tracked server")
+                .with_help("track a server that has 'check' (or 'agent-check')"),
             );
         }
     }

@@ -154,7 +154,9 @@ impl Parser<'_, '_> {
         }
         Ok(match name {
             "defined" => (self.env.defined)(&args[0]),
-            "feature" => self.env.features.iter().any(|f| *f == args[0]),
+            // HAProxy 2.6 searches the feature string; an empty name is
+            // found (checked against Debian's 2.6.12).
+            "feature" => args[0].is_empty() || self.env.features.iter().any(|f| *f == args[0]),
             "streq" => args[0] == args[1],
             "strneq" => args[0] != args[1],
             "version_atleast" => version_key(self.env.version) >= version_key(&args[0]),
@@ -180,9 +182,7 @@ impl Parser<'_, '_> {
                 }
                 (None, ',') => out.push(std::mem::take(&mut cur)),
                 (None, ')') => {
-                    if !cur.is_empty() || !out.is_empty() {
-                        out.push(cur);
-                    }
+                    out.push(cur);
                     self.pos += i + 1;
                     return Ok(out);
                 }
@@ -248,6 +248,8 @@ mod tests {
             ("0 || 1 && 1", true),
             ("feature(OPENSSL) && (streq(a,a) || 0)", true),
             ("feature(QUIC)", false),
+            ("feature()", true),
+            ("version_atleast()", true),
             ("defined(HOME)", true),
             ("!defined(NOPE)", true),
             ("strneq(\"a,b\",a)", true),

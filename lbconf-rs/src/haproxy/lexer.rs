@@ -39,6 +39,8 @@ pub(crate) enum LexErrorKind {
     WrongExpand,
     /// More than [`MAX_WORDS`] words.
     TooManyWords,
+    /// `$` followed by a character that cannot start a variable name.
+    VarName,
 }
 
 /// A tokenizer error with the offset (in the file) it points at.
@@ -208,6 +210,9 @@ pub(crate) fn split_line(
                     Expansion::Unclosed => {
                         err(&mut out, LexErrorKind::UnmatchedBrace, i, i + 2);
                     }
+                    Expansion::BadName => {
+                        err(&mut out, LexErrorKind::VarName, i, i + consumed + 1);
+                    }
                 }
                 i += consumed;
                 continue;
@@ -245,6 +250,7 @@ enum Expansion {
     Text(String),
     Words(Vec<String>),
     Unclosed,
+    BadName,
 }
 
 fn is_name_byte(c: u8) -> bool {
@@ -257,6 +263,13 @@ fn expand(b: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Option<(usize, E
     let braced = b.get(1) == Some(&b'{');
     let mut j = if braced { 2 } else { 1 };
     let name_start = j;
+    // HAProxy: a name starts with a letter, `_` or `.` (pseudo variables).
+    if !b
+        .get(j)
+        .is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_' || *c == b'.')
+    {
+        return Some((j, Expansion::BadName));
+    }
     if b.get(j) == Some(&b'.') {
         j += 1;
     }
@@ -265,7 +278,7 @@ fn expand(b: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Option<(usize, E
     }
     let name = std::str::from_utf8(&b[name_start..j]).ok()?;
     if name.is_empty() || name == "." {
-        return braced.then_some((2, Expansion::Unclosed));
+        return Some((j, Expansion::BadName));
     }
     if !braced {
         return Some((j, Expansion::Text(lookup(name).unwrap_or_default())));
@@ -352,6 +365,7 @@ mod tests {
         assert_eq!(words("a\rb c"), vec!["a"]);
         assert_eq!(words("  \t "), Vec::<String>::new());
         assert_eq!(words(r"a\"), vec![r"a\"]);
+        assert_eq!(words(r#"a$ '$1'"#), vec!["a$", "$1"]);
         assert_eq!(words(r#"'a"b' "c'd""#), vec![r#"a"b"#, "c'd"]);
     }
 
@@ -361,6 +375,9 @@ mod tests {
         assert_eq!(error(r#"a "x\xZZ""#), LexErrorKind::BadHex);
         assert_eq!(error(r#"a "${HOME""#), LexErrorKind::UnmatchedBrace);
         assert_eq!(error(r#"a "x${LIST[*]}""#), LexErrorKind::WrongExpand);
+        assert_eq!(error(r#"a "$""#), LexErrorKind::VarName);
+        assert_eq!(error(r#"a "${}""#), LexErrorKind::VarName);
+        assert_eq!(error(r#"a "$1""#), LexErrorKind::VarName);
         let many = "w ".repeat(70);
         assert_eq!(error(&many), LexErrorKind::TooManyWords);
         let l = split_line(r#"ab x"cd"#, FileId(3), 10, &env);

@@ -238,8 +238,9 @@ pub struct Proxy {
     pub maxconn: Option<Spanned<u64>>,
     /// `retries`.
     pub retries: Option<Spanned<u64>>,
-    /// `disabled` was given.
-    pub disabled: bool,
+    /// `disabled` (`Some(true)`) or `enabled` (`Some(false)`) was given;
+    /// proxies inherit it from their defaults section.
+    pub disabled: Option<bool>,
 }
 
 /// One `bind` line.

@@ -2,14 +2,14 @@
 //! `listen`): keyword lookup with each proxy type's capabilities, and the
 //! typed view of the keywords lbconf models.
 
-use super::build::{bad_value, missing_arg, suggest, unknown_keyword};
+use super::build::{missing_arg, suggest, unknown_keyword};
 use super::keywords::{self, B, D, F, L};
 use super::model::{
     Acl, Bind, CheckRule, Condition, HttpChk, Log, Mode, OptionPrefix, Proxy, ProxyOption, Section,
     SectionKind, Spanned, Statement, Timeout, UseBackend,
 };
 use super::server;
-use super::values::{AddressError, parse_address, parse_time};
+use super::values::{AddressError, Host, parse_address, parse_time};
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
@@ -21,6 +21,48 @@ const NAMED_DEFAULTS_ONLY: &[&str] = &[
     "http-response",
     "tcp-request",
     "tcp-response",
+];
+
+/// Options that take the `no` and `default` prefixes (marked `(*)` in the
+/// manual's keyword matrix).
+const INVERTIBLE: &[&str] = &[
+    "abortonclose",
+    "accept-invalid-http-request",
+    "accept-invalid-http-response",
+    "allbackups",
+    "checkcache",
+    "clitcpka",
+    "contstats",
+    "disable-h2-upgrade",
+    "dontlog-normal",
+    "dontlognull",
+    "h1-case-adjust-bogus-client",
+    "h1-case-adjust-bogus-server",
+    "http-buffer-request",
+    "http-ignore-probes",
+    "http-keep-alive",
+    "http-no-delay",
+    "http-pretend-keepalive",
+    "http-server-close",
+    "http-use-proxy-header",
+    "httpclose",
+    "independent-streams",
+    "log-health-checks",
+    "log-separate-errors",
+    "logasap",
+    "nolinger",
+    "persist",
+    "prefer-last-server",
+    "redispatch",
+    "socket-stats",
+    "splice-auto",
+    "splice-request",
+    "splice-response",
+    "srvtcpka",
+    "tcp-smart-accept",
+    "tcp-smart-connect",
+    "transparent",
+    "idle-close-on-response",
 ];
 
 const TIMEOUTS: &[&str] = &[
@@ -57,9 +99,6 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
         })
     });
     let Some(&(name, caps)) = single.or(double) else {
-        if kw.value == "log" && prefix == OptionPrefix::No {
-            return;
-        }
         let family: Vec<&str> = keywords::PROXY
             .iter()
             .filter_map(|(n, _)| n.strip_prefix(kw.value.as_str())?.strip_prefix(' '))
@@ -90,6 +129,7 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
     match name {
         "mode" => mode(p, kw, args, diags),
         "bind" => bind(p, st, diags),
+        "log" if prefix == OptionPrefix::No => p.logs.push(Log::Disabled(st.span)),
         "log" => {
             if let Some(l) = log(st, diags) {
                 p.logs.push(l);
@@ -115,18 +155,25 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
             let settings = server::settings(&w[1..], diags);
             p.default_servers.push(Spanned::new(settings, st.span));
         }
-        "maxconn" => p.maxconn = int_arg(kw, args, diags),
-        "retries" => {
-            // HAProxy reads it with atol(): garbage is zero, not an error.
-            p.retries = args.first().map(|a| {
-                let digits: String = a.value.chars().take_while(char::is_ascii_digit).collect();
-                Spanned::new(digits.parse().unwrap_or(0), a.span)
-            });
-        }
-        "disabled" => p.disabled = true,
-        "enabled" => p.disabled = false,
+        "maxconn" => p.maxconn = atol(kw, args, diags),
+        "retries" => p.retries = atol(kw, args, diags),
+        "disabled" => p.disabled = Some(true),
+        "enabled" => p.disabled = Some(false),
         n if n.starts_with("timeout ") => timeout(p, st, &w[k + 1], args.get(1), diags),
-        n if n.starts_with("option ") => option(p, st, prefix, &w[k + 1], &args[1..]),
+        n if n.starts_with("option ") => {
+            if prefix != OptionPrefix::Set && !INVERTIBLE.contains(&&n[7..]) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0315",
+                        format!("negation/default is not supported for option '{}'", &n[7..]),
+                    )
+                    .with_label(w[0].span, "cannot be negated or reset")
+                    .with_help("remove the 'no'/'default' prefix, or the option"),
+                );
+                return;
+            }
+            option(p, st, prefix, &w[k + 1], &args[1..]);
+        }
         n if n.starts_with("http-check ") || n.starts_with("tcp-check ") => {
             let rule = CheckRule {
                 action: w[k + 1].clone(),
@@ -220,6 +267,17 @@ fn capable(
         ("backend", "frontend")
     };
     let pname = section.name.as_ref().map_or("", |n| n.value.as_str());
+    if first == "retry-on" {
+        diags.push(
+            Diagnostic::error(
+                "H0314",
+                "'retry-on' only available in backend or listen section",
+            )
+            .with_label(kw.span, format!("in {what} '{pname}'"))
+            .with_help("move it to the backend"),
+        );
+        return false;
+    }
     if matches!(first, "server" | "server-template" | "default-server") {
         diags.push(
             Diagnostic::error(
@@ -238,11 +296,15 @@ fn capable(
             .with_label(kw.span, "ignored")
             .with_help("move it to a section that can use it (see the manual's keyword matrix)"),
         );
+        // HAProxy still parses (and later checks) what it ignores.
+        return true;
     }
     false
 }
 
-fn int_arg(
+/// A number read as HAProxy reads it with `atol()`: leading digits, garbage
+/// is zero (not an error).
+pub(crate) fn atol(
     kw: &Spanned<String>,
     args: &[Spanned<String>],
     diags: &mut Vec<Diagnostic>,
@@ -251,13 +313,8 @@ fn int_arg(
         diags.push(missing_arg(kw));
         return None;
     };
-    match super::values::parse_int(&a.value) {
-        Ok(v) => Some(Spanned::new(v, a.span)),
-        Err(e) => {
-            diags.push(bad_value(a.span, &kw.value, &e));
-            None
-        }
-    }
+    let digits: String = a.value.chars().take_while(char::is_ascii_digit).collect();
+    Some(Spanned::new(digits.parse().unwrap_or(0), a.span))
 }
 
 fn mode(
@@ -374,6 +431,17 @@ fn bind(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
     };
     for part in addr.value.split(',') {
         match parse_address(part, true) {
+            Ok(a) if matches!(a.host, Host::Fd(_)) => {
+                diags.push(
+                    Diagnostic::error(
+                        "H0414",
+                        format!("'bind' : cannot use file descriptor '{part}' : it is not an inherited socket here"),
+                    )
+                    .with_label(addr.span, "checked against this process's file descriptors")
+                    .with_help("fd@ and sockpair@ binds only work when the parent passes the socket"),
+                );
+                return;
+            }
             Ok(a) => bind.addresses.push(Spanned::new(a, addr.span)),
             Err(e) => {
                 diags.push(address_error(&e, part, addr.span, "bind"));

@@ -276,13 +276,13 @@ fn apply(
             let ok = match k {
                 "rise" | "fall" => n > 0,
                 "weight" => n <= 256,
-                "port" | "agent-port" => (1..=65535).contains(&n),
+                "port" | "agent-port" => n <= 65535,
                 _ => true,
             };
             if !ok {
                 let why = match k {
                     "weight" => "weight must be between 0 and 256",
-                    "port" | "agent-port" => "ports go from 1 to 65535",
+                    "port" | "agent-port" => "ports go up to 65535",
                     _ => "must be greater than 0",
                 };
                 diags.push(bad(o, at, why));
@@ -297,6 +297,12 @@ fn apply(
                 _ => &mut s.agent_port,
             };
             *slot = Some(n);
+        }
+        "id" => {
+            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+            if digits.parse::<u64>().unwrap_or(0) == 0 {
+                diags.push(bad(o, at, "custom id has to be > 0"));
+            }
         }
         "check" => s.check = Some(true),
         "no-check" => s.check = Some(false),

@@ -193,7 +193,7 @@ pub fn parse_address(text: &str, need_port: bool) -> Result<Address, AddressErro
             let (lo, hi) = p.split_once('-').unwrap_or((p, p));
             let lo = port_number(lo).ok_or_else(|| AddressError::InvalidPort(p.to_owned()))?;
             let hi = port_number(hi).ok_or_else(|| AddressError::InvalidPort(p.to_owned()))?;
-            if hi < lo {
+            if hi < lo || (need_port && lo == 0) {
                 return Err(AddressError::InvalidPort(p.to_owned()));
             }
             out.port = Some(lo);
