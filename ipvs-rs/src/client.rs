@@ -28,6 +28,9 @@ const WINDOW_BYTES: usize = 128 * 1024;
 const SOCK_BUF: usize = 8 * 1024 * 1024;
 /// Receive buffer: larger than any netlink dump datagram.
 const RECV_BUF: usize = 64 * 1024;
+/// Reads on the destination-dump socket: one page, the smallest dump buffer
+/// the kernel allocates (`NLMSG_GOODSIZE` fits in it).
+const SMALL_RECV: usize = 4096;
 
 enum NetnsSpec {
     Path(PathBuf),
@@ -98,8 +101,8 @@ impl ConnectOptions {
     /// when the namespace cannot be entered or the socket not opened.
     pub fn connect(self) -> Result<Client, Error> {
         let timeout = self.timeout;
-        let fd = match self.netns {
-            None => open_socket()?,
+        let (fd, small) = match self.netns {
+            None => (open_socket()?, open_socket()?),
             Some(spec) => {
                 let ns: OwnedFd = match spec {
                     NetnsSpec::Fd(fd) => fd,
@@ -115,7 +118,7 @@ impl ConnectOptions {
                             .map_err(|e| {
                                 io_err("enter network namespace (setns)".into(), e.into())
                             })?;
-                        open_socket()
+                        Ok((open_socket()?, open_socket()?))
                     })
                     .join()
                     .unwrap_or_else(|_| Err(Error::Invalid("namespace thread panicked".into())))
@@ -126,10 +129,14 @@ impl ConnectOptions {
             i64::try_from(timeout.as_secs()).unwrap_or(i64::MAX),
             i64::from(timeout.subsec_micros()),
         );
-        socket::setsockopt(&fd, sockopt::ReceiveTimeout, &tv)
-            .map_err(|e| io_err("set the receive timeout".into(), e.into()))?;
+        for f in [&fd, &small] {
+            socket::setsockopt(f, sockopt::ReceiveTimeout, &tv)
+                .map_err(|e| io_err("set the receive timeout".into(), e.into()))?;
+        }
         let mut client = Client {
             fd,
+            small,
+            on_small: false,
             family: 0,
             seq: 1,
             timeout,
@@ -169,6 +176,12 @@ fn open_socket() -> Result<OwnedFd, Error> {
 #[derive(Debug)]
 pub struct Client {
     fd: OwnedFd,
+    /// For destination dumps: always read with a small buffer, because the
+    /// kernel sizes (and zeroes) every dump buffer after the largest read
+    /// ever made on the socket, while the service dump wants large buffers
+    /// (the kernel re-walks its service table for each one it fills).
+    small: OwnedFd,
+    on_small: bool,
     family: u16,
     seq: u32,
     timeout: Duration,
@@ -337,7 +350,8 @@ impl Client {
             });
         }
         loop {
-            match socket::send(self.fd.as_raw_fd(), bytes, MsgFlags::empty()) {
+            let fd = if self.on_small { &self.small } else { &self.fd };
+            match socket::send(fd.as_raw_fd(), bytes, MsgFlags::empty()) {
                 Ok(_) => return Ok(()),
                 Err(Errno::EINTR) => {}
                 Err(e) => return Err(io_err(format!("send {}", op()), e.into())),
@@ -347,8 +361,13 @@ impl Client {
 
     /// Receives one datagram and decodes it.
     fn recv(&mut self, op: &dyn Fn() -> String) -> Result<Vec<Reply>, Error> {
+        let (fd, len) = if self.on_small {
+            (&self.small, SMALL_RECV)
+        } else {
+            (&self.fd, self.buf.len())
+        };
         let n = loop {
-            match socket::recv(self.fd.as_raw_fd(), &mut self.buf, MsgFlags::MSG_TRUNC) {
+            match socket::recv(fd.as_raw_fd(), &mut self.buf[..len], MsgFlags::MSG_TRUNC) {
                 Ok(n) => break n,
                 Err(Errno::EINTR) => {}
                 Err(Errno::EAGAIN) => {
@@ -360,12 +379,12 @@ impl Client {
                 Err(e) => return Err(io_err(format!("receive the reply to {}", op()), e.into())),
             }
         };
-        if n > self.buf.len() {
+        if n > len {
             return Err(Error::Decode {
                 op: op(),
                 source: crate::DecodeError::Truncated {
                     what: "datagram",
-                    len: self.buf.len(),
+                    len,
                     need: n,
                 },
             });
@@ -411,7 +430,9 @@ impl Client {
     /// Sends one request and collects its data replies until its ack or dump end.
     fn call(&mut self, req: &Request, op: &dyn Fn() -> String) -> Result<Vec<Reply>, Error> {
         let seq = self.next_seq();
-        let bytes = req.emit(self.family, seq, true).map_err(Error::Invalid)?;
+        let mut bytes = Vec::with_capacity(256);
+        req.emit_into(&mut bytes, self.family, seq, true)
+            .map_err(Error::Invalid)?;
         self.send(&bytes, op)?;
         let mut out = Vec::new();
         loop {
@@ -530,8 +551,10 @@ impl Client {
     /// [`ErrorKind::NotFound`] when there is no such service.
     pub fn destinations(&mut self, key: &ServiceKey) -> Result<Vec<Destination>, Error> {
         let op = || format!("list destinations of {}", describe_key(key));
-        Ok(self
-            .call(&wire::get_dests(key), &op)?
+        self.on_small = true;
+        let res = self.call(&wire::get_dests(key), &op);
+        self.on_small = false;
+        Ok(res?
             .into_iter()
             .filter_map(|r| {
                 if let Reply::Destination { dest, .. } = r {
@@ -736,11 +759,11 @@ impl Client {
             let mut chunk = Vec::with_capacity(SEND_CHUNK * 2);
             while i < ops.len() && window < WINDOW_BYTES {
                 let seq = self.next_seq();
-                let bytes = op_request(&ops[i])
-                    .emit(self.family, seq, false)
+                let before = chunk.len();
+                op_request(&ops[i])
+                    .emit_into(&mut chunk, self.family, seq, false)
                     .map_err(Error::Invalid)?;
-                window += bytes.len();
-                chunk.extend_from_slice(&bytes);
+                window += chunk.len() - before;
                 i += 1;
                 if chunk.len() >= SEND_CHUNK {
                     self.send(&chunk, &|| "a batch of IPVS requests".to_string())?;

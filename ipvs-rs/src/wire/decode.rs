@@ -1,12 +1,7 @@
 //! Reply decoding: netlink framing by hand (bounds-checked), generic netlink
 //! headers and attributes through neli, then the model types.
 
-use std::io::Cursor;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-
-use neli::FromBytesWithInput;
-use neli::genl::Genlmsghdr;
-use neli::types::{Buffer, GenlBuffer};
 
 use super::*;
 use crate::error::DecodeError;
@@ -202,45 +197,53 @@ fn decode_one(nl_type: u16, seq: u32, body: &[u8]) -> Result<Reply, DecodeError>
     }
 }
 
-type Attrs = Vec<(u16, Vec<u8>)>;
+/// Attributes as (type, payload) slices of the received datagram.
+type Attrs<'a> = Vec<(u16, &'a [u8])>;
 
-/// Parses a generic netlink header and its attributes with neli.
-fn genl(body: &[u8]) -> Result<(u8, Attrs), DecodeError> {
-    let mut cur = Cursor::new(body);
-    let g = Genlmsghdr::<u8, u16>::from_bytes_with_input(&mut cur, body.len()).map_err(|e| {
-        DecodeError::Bad {
-            attr: "generic netlink payload",
-            detail: e.to_string(),
+/// Splits netlink attributes without copying. neli's parser builds an owned
+/// value per attribute; a listing decodes hundreds of thousands of them, so
+/// replies take this zero-copy path (requests are still checked against
+/// neli's encoder, and this parser is fuzzed).
+fn parse_attrs<'a>(mut b: &'a [u8], what: &'static str) -> Result<Attrs<'a>, DecodeError> {
+    let mut v = Vec::with_capacity(16);
+    while b.len() >= 4 {
+        let len = usize::from(u16::from_ne_bytes([b[0], b[1]]));
+        let ty = u16::from_ne_bytes([b[2], b[3]]) & 0x3fff;
+        if len < 4 || len > b.len() {
+            return Err(DecodeError::Truncated {
+                what,
+                len: b.len(),
+                need: len.max(4),
+            });
         }
-    })?;
-    let attrs = g
-        .attrs()
-        .iter()
-        .map(|a| (*a.nla_type().nla_type(), a.nla_payload().as_ref().to_vec()))
-        .collect();
-    Ok((*g.cmd(), attrs))
+        v.push((ty, &b[4..len]));
+        b = b.get((len + 3) & !3..).unwrap_or(&[]);
+    }
+    Ok(v)
 }
 
-/// Parses nested attributes with neli.
-fn nested(payload: &[u8], attr: &'static str) -> Result<Attrs, DecodeError> {
-    let mut cur = Cursor::new(payload);
-    let b =
-        GenlBuffer::<u16, Buffer>::from_bytes_with_input(&mut cur, payload.len()).map_err(|e| {
-            DecodeError::Bad {
-                attr,
-                detail: e.to_string(),
-            }
-        })?;
-    Ok(b.iter()
-        .map(|a| (*a.nla_type().nla_type(), a.nla_payload().as_ref().to_vec()))
-        .collect())
+/// Parses a generic netlink header and its attributes.
+fn genl(body: &[u8]) -> Result<(u8, Attrs<'_>), DecodeError> {
+    if body.len() < 4 {
+        return Err(DecodeError::Truncated {
+            what: "generic netlink header",
+            len: body.len(),
+            need: 4,
+        });
+    }
+    Ok((
+        body[0],
+        parse_attrs(&body[4..], "generic netlink attributes")?,
+    ))
 }
 
-fn find(attrs: &Attrs, t: u16) -> Option<&[u8]> {
-    attrs
-        .iter()
-        .find(|(ty, _)| *ty == t)
-        .map(|(_, v)| v.as_slice())
+/// Parses nested attributes.
+fn nested<'a>(payload: &'a [u8], attr: &'static str) -> Result<Attrs<'a>, DecodeError> {
+    parse_attrs(payload, attr)
+}
+
+fn find<'a>(attrs: &Attrs<'a>, t: u16) -> Option<&'a [u8]> {
+    attrs.iter().find(|(ty, _)| *ty == t).map(|(_, v)| *v)
 }
 
 fn bad(attr: &'static str, want: usize, got: usize) -> DecodeError {
@@ -309,7 +312,7 @@ fn get_addr(v: &[u8], family: AddressFamily, attr: &'static str) -> Result<IpAdd
 }
 
 fn req_attr<'a>(
-    attrs: &'a Attrs,
+    attrs: &Attrs<'a>,
     t: u16,
     what: &'static str,
     attr: &'static str,
@@ -339,7 +342,7 @@ fn decode_stats(v: &[u8], attr: &'static str) -> Result<Stats, DecodeError> {
     Ok(s)
 }
 
-fn decode_ipvs(seq: u32, nl_type: u16, cmd: u8, attrs: &Attrs) -> Result<Reply, DecodeError> {
+fn decode_ipvs(seq: u32, nl_type: u16, cmd: u8, attrs: &Attrs<'_>) -> Result<Reply, DecodeError> {
     match cmd {
         cmd::NEW_SERVICE => {
             let v = req_attr(
@@ -420,7 +423,7 @@ fn decode_ipvs(seq: u32, nl_type: u16, cmd: u8, attrs: &Attrs) -> Result<Reply, 
 }
 
 /// Decodes the attributes nested in `IPVS_CMD_ATTR_SERVICE`.
-fn decode_service(a: &Attrs) -> Result<Service, DecodeError> {
+fn decode_service(a: &Attrs<'_>) -> Result<Service, DecodeError> {
     const W: &str = "service";
     let family = AddressFamily(get_u16(
         req_attr(a, SVC_AF, W, "IPVS_SVC_ATTR_AF")?,
@@ -500,7 +503,7 @@ fn decode_service(a: &Attrs) -> Result<Service, DecodeError> {
 }
 
 /// Decodes the attributes nested in `IPVS_CMD_ATTR_DEST`.
-fn decode_dest(a: &Attrs) -> Result<Destination, DecodeError> {
+fn decode_dest(a: &Attrs<'_>) -> Result<Destination, DecodeError> {
     const W: &str = "destination";
     let raw_addr = req_attr(a, DEST_ADDR, W, "IPVS_DEST_ATTR_ADDR")?;
     // Kernels before 4.14 omit the family: infer it from the address bytes.
@@ -562,7 +565,7 @@ fn decode_dest(a: &Attrs) -> Result<Destination, DecodeError> {
 }
 
 /// Decodes the attributes nested in `IPVS_CMD_ATTR_DAEMON`.
-fn decode_daemon(a: &Attrs) -> Result<SyncDaemon, DecodeError> {
+fn decode_daemon(a: &Attrs<'_>) -> Result<SyncDaemon, DecodeError> {
     const W: &str = "sync daemon";
     let mcast_group = match (find(a, DAEMON_MCAST_GROUP6), find(a, DAEMON_MCAST_GROUP)) {
         (Some(v), _) => {

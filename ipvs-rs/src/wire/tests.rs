@@ -278,3 +278,47 @@ fn ipv4_netmask_is_big_endian_and_ipv6_is_a_prefix() {
             .octets()
     }));
 }
+
+#[test]
+fn the_fast_encoder_matches_neli_byte_for_byte() {
+    let key = ServiceKey::tcp(v4("198.18.0.10"), 80);
+    let mut gue = Destination::new(v4("fd00::22"), 443, Forwarding::TUNNEL, 4);
+    gue.settings.tun_type = TunnelType::GUE;
+    gue.settings.tun_port = 6080;
+    let reqs = [
+        new_service(&sample_service()),
+        set_service(&Service::new(
+            ServiceKey::fwmark(3, AddressFamily::INET6),
+            "mh",
+        )),
+        del_service(&key),
+        get_services(),
+        new_dest(&key, &gue),
+        set_dest(
+            &key,
+            &Destination::new(v4("198.18.0.2"), 1, Forwarding::MASQ, 0),
+        ),
+        del_dest(&key, &gue.key),
+        get_dests(&key),
+        flush(),
+        zero(Some(&key)),
+        set_config(&Timeouts {
+            tcp: 1,
+            tcp_fin: 2,
+            udp: 3,
+        }),
+        new_daemon(&SyncDaemon::new(DaemonState::MASTER, "eth0", 1)),
+        del_daemon(DaemonState::BACKUP),
+    ];
+    for (i, r) in reqs.iter().enumerate() {
+        for ack in [false, true] {
+            let mut fast = vec![0xaa; 3]; // appends after whatever is there
+            r.emit_into(&mut fast, 0x20, i as u32, ack).unwrap();
+            assert_eq!(
+                &fast[3..],
+                r.emit(0x20, i as u32, ack).unwrap().as_slice(),
+                "{r:?}"
+            );
+        }
+    }
+}
