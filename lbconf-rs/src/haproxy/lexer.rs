@@ -116,12 +116,20 @@ pub(crate) fn split_line(
         };
     }
 
+    // Separators start with a space or tab and run over any white space
+    // (`isspace()` in HAProxy, so a carriage return there is skipped too).
+    let is_space = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | 0x0b | 0x0c);
+    while i < b.len() && is_space(b[i]) {
+        i += 1;
+    }
     while i < b.len() {
         let c = b[i];
         let quoted = squote || dquote;
         if !quoted && (c == b' ' || c == b'\t') {
             finish_word!(i);
-            i += 1;
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
             continue;
         }
         if !quoted && c == b'#' {
@@ -130,8 +138,8 @@ pub(crate) fn split_line(
             i = b.len();
             break;
         }
-        if !quoted && c == b'\r' {
-            finish_word!(i);
+        // Elsewhere, even between quotes, a carriage return ends the line.
+        if c == b'\r' {
             break;
         }
         start.get_or_insert(i);
@@ -362,7 +370,11 @@ mod tests {
         assert_eq!(words(r"a\ b'$HOME' \#x # c"), vec!["a b$HOME", "#x"]);
         assert_eq!(words(r#"x "${LIST[*]}" y"#), vec!["x", "a", "b", "c", "y"]);
         assert_eq!(words(r#"x "" "${EMPTY-d}""#), vec!["x", "", ""]);
+        // Checked against haproxy 2.6: a CR in a word ends the line, a CR
+        // in a separator is white space.
         assert_eq!(words("a\rb c"), vec!["a"]);
+        assert_eq!(words("\r a \r\tb\r"), vec!["a", "b"]);
+        assert_eq!(error("a \"c\r\""), LexErrorKind::UnmatchedQuote);
         assert_eq!(words("  \t "), Vec::<String>::new());
         assert_eq!(words(r"a\"), vec![r"a\"]);
         assert_eq!(words(r#"a$ '$1'"#), vec!["a$", "$1"]);

@@ -32,6 +32,7 @@ mod build;
 mod checks;
 mod cond;
 mod dump;
+mod fetches;
 mod keywords;
 mod lexer;
 pub mod model;

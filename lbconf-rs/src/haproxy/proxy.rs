@@ -3,6 +3,7 @@
 //! typed view of the keywords lbconf models.
 
 use super::build::{missing_arg, suggest, unknown_keyword};
+use super::fetches;
 use super::keywords::{self, B, D, F, L};
 use super::model::{
     Acl, Bind, CheckRule, Condition, HttpChk, Log, Mode, OptionPrefix, Proxy, ProxyOption, Section,
@@ -65,6 +66,51 @@ const INVERTIBLE: &[&str] = &[
     "idle-close-on-response",
 ];
 
+/// Keywords that fail without an argument (checked against haproxy 2.6).
+const NEED_ARGUMENT: &[&str] = &[
+    "description",
+    "id",
+    "log-format",
+    "unique-id-format",
+    "monitor-uri",
+    "cookie",
+    "fullconn",
+    "hash-type",
+    "http-reuse",
+    "retry-on",
+    "source",
+    "errorfiles",
+    "errorfile",
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "redirect",
+    "use-server",
+    "stats uri",
+    "stats realm",
+    "stats auth",
+    "stats refresh",
+    "stick-table",
+    "stick on",
+    "capture cookie",
+    "http-check expect",
+    "tcp-check expect",
+    "tcp-check send",
+    "server-template",
+    "backlog",
+    "dispatch",
+    "tcp-request content",
+    "compression algo",
+    "http-error",
+    "filter",
+    "declare capture",
+    "force-persist",
+    "ignore-persist",
+    "log-tag",
+    "max-keep-alive-queue",
+    "rate-limit sessions",
+];
+
 const TIMEOUTS: &[&str] = &[
     "client",
     "server",
@@ -120,6 +166,15 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
         return;
     };
     if !capable(section, name, caps, kw, diags) {
+        return;
+    }
+    let words_in_name = name.split(' ').count();
+    if NEED_ARGUMENT.contains(&name) && w.len() <= k + words_in_name {
+        diags.push(
+            Diagnostic::error("H0316", format!("'{name}' expects an argument"))
+                .with_label(st.span, "argument missing")
+                .with_help(format!("see '{name}' in HAProxy's configuration manual")),
+        );
         return;
     }
     let Some(p) = section.proxy.as_mut() else {
@@ -556,6 +611,28 @@ fn acl(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
         );
         return;
     }
+    let criterion = &w[2].value;
+    let fetch = criterion
+        .split(['(', ','])
+        .next()
+        .unwrap_or(criterion.as_str());
+    if !known_fetch(fetch) {
+        diags.push(
+            Diagnostic::error(
+                "H0417",
+                format!(
+                    "error detected while parsing ACL '{}' : unknown fetch method '{fetch}'",
+                    w[1].value
+                ),
+            )
+            .with_label(w[2].span, "not a sample fetch")
+            .with_help(match suggest(fetch, fetches::FETCHES.iter().copied()) {
+                Some(f) => format!("did you mean '{f}'?"),
+                None => "see section 7.3 of the manual for sample fetches".to_owned(),
+            }),
+        );
+        return;
+    }
     p.acls.push(Acl {
         name: w[1].clone(),
         criterion: w[2].clone(),
@@ -627,4 +704,16 @@ fn use_backend(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
         condition: cond,
         span: st.span,
     });
+}
+
+/// Whether `name` is a sample fetch, or an ACL derivative of one
+/// (`path_beg`, `hdr_dom`, ...).
+fn known_fetch(name: &str) -> bool {
+    const SUFFIXES: &[&str] = &[
+        "beg", "dir", "dom", "end", "len", "reg", "sub", "cnt", "val", "ip", "found",
+    ];
+    fetches::FETCHES.contains(&name)
+        || name.rsplit_once('_').is_some_and(|(base, suffix)| {
+            SUFFIXES.contains(&suffix) && fetches::FETCHES.contains(&base)
+        })
 }
