@@ -133,29 +133,73 @@ const FWD_MASK: u32 = 0x7;
 /// An attribute to emit; converted to neli's representation at the end.
 #[derive(Clone, Debug)]
 enum Attr {
-    Bytes(u16, Vec<u8>),
+    Bytes(u16, Payload),
     /// Nested, with `NLA_F_NESTED` set (what we send).
     Nested(u16, Vec<Attr>),
     /// Nested without the flag (what the kernel's IPVS sends).
     Group(u16, Vec<Attr>),
 }
 
+/// An attribute payload: inline up to 16 bytes (every fixed-size IPVS
+/// attribute and most names), so building a request allocates little.
+#[derive(Clone, Debug)]
+enum Payload {
+    Inline { len: u8, buf: [u8; 16] },
+    Heap(Vec<u8>),
+}
+
+impl Payload {
+    fn new(b: &[u8]) -> Payload {
+        match u8::try_from(b.len()) {
+            Ok(len) if b.len() <= 16 => {
+                let mut buf = [0; 16];
+                buf[..b.len()].copy_from_slice(b);
+                Payload::Inline { len, buf }
+            }
+            _ => Payload::Heap(b.to_vec()),
+        }
+    }
+    /// A C string: the bytes and a NUL.
+    fn with_nul(b: &[u8]) -> Payload {
+        if b.len() < 16 {
+            let mut buf = [0; 16];
+            buf[..b.len()].copy_from_slice(b);
+            Payload::Inline {
+                len: b.len() as u8 + 1,
+                buf,
+            }
+        } else {
+            let mut v = b.to_vec();
+            v.push(0);
+            Payload::Heap(v)
+        }
+    }
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Payload::Inline { len, buf } => &buf[..usize::from(*len)],
+            Payload::Heap(v) => v,
+        }
+    }
+}
+
+fn bytes(t: u16, b: impl AsRef<[u8]>) -> Attr {
+    Attr::Bytes(t, Payload::new(b.as_ref()))
+}
+
 fn a_u8(t: u16, v: u8) -> Attr {
-    Attr::Bytes(t, vec![v])
+    bytes(t, [v])
 }
 fn a_u16(t: u16, v: u16) -> Attr {
-    Attr::Bytes(t, v.to_ne_bytes().to_vec())
+    bytes(t, v.to_ne_bytes())
 }
 fn a_be16(t: u16, v: u16) -> Attr {
-    Attr::Bytes(t, v.to_be_bytes().to_vec())
+    bytes(t, v.to_be_bytes())
 }
 fn a_u32(t: u16, v: u32) -> Attr {
-    Attr::Bytes(t, v.to_ne_bytes().to_vec())
+    bytes(t, v.to_ne_bytes())
 }
 fn a_str(t: u16, s: &str) -> Attr {
-    let mut v = s.as_bytes().to_vec();
-    v.push(0);
-    Attr::Bytes(t, v)
+    Attr::Bytes(t, Payload::with_nul(s.as_bytes()))
 }
 /// An address as `union nf_inet_addr`: 16 bytes, IPv4 in the first four.
 fn a_addr(t: u16, addr: IpAddr) -> Attr {
@@ -164,12 +208,12 @@ fn a_addr(t: u16, addr: IpAddr) -> Attr {
         IpAddr::V4(a) => v[..4].copy_from_slice(&a.octets()),
         IpAddr::V6(a) => v.copy_from_slice(&a.octets()),
     }
-    Attr::Bytes(t, v.to_vec())
+    bytes(t, v)
 }
 
 fn to_neli(attr: &Attr) -> Result<neli::genl::Nlattr<u16, Buffer>, String> {
     let (ty, nested, payload) = match attr {
-        Attr::Bytes(t, b) => (*t, false, b.clone()),
+        Attr::Bytes(t, b) => (*t, false, b.as_slice().to_vec()),
         Attr::Nested(t, inner) | Attr::Group(t, inner) => {
             let mut buf = Cursor::new(Vec::new());
             for a in inner {
@@ -243,7 +287,7 @@ fn encode_attr(out: &mut Vec<u8>, attr: &Attr) -> Result<(), String> {
     out.extend_from_slice(&[0; 4]);
     let (t, flag) = match attr {
         Attr::Bytes(t, b) => {
-            out.extend_from_slice(b);
+            out.extend_from_slice(b.as_slice());
             (*t, 0)
         }
         Attr::Nested(t, inner) | Attr::Group(t, inner) => {
@@ -396,13 +440,13 @@ fn key_attrs(key: &ServiceKey) -> Vec<Attr> {
 
 /// The persistence netmask as the kernel wants it: a be32 mask for IPv4, a
 /// prefix length for IPv6.
-fn netmask_value(family: AddressFamily, prefix: u8) -> Vec<u8> {
+fn netmask_value(family: AddressFamily, prefix: u8) -> [u8; 4] {
     if family == AddressFamily::INET6 {
-        u32::from(prefix).to_ne_bytes().to_vec()
+        u32::from(prefix).to_ne_bytes()
     } else {
         let p = u32::from(prefix.min(32));
         let mask = if p == 0 { 0 } else { u32::MAX << (32 - p) };
-        mask.to_be_bytes().to_vec()
+        mask.to_be_bytes()
     }
 }
 
@@ -413,12 +457,11 @@ fn service_attr(key: &ServiceKey, s: Option<&ServiceSettings>) -> Attr {
         if let Some(pe) = &s.pe_name {
             v.push(a_str(SVC_PE_NAME, pe));
         }
-        let mut flags = Vec::with_capacity(8);
-        flags.extend_from_slice(&s.flags.settings().bits().to_ne_bytes());
-        flags.extend_from_slice(&u32::MAX.to_ne_bytes());
-        v.push(Attr::Bytes(SVC_FLAGS, flags));
+        let mut flags = [0xff; 8];
+        flags[..4].copy_from_slice(&s.flags.settings().bits().to_ne_bytes());
+        v.push(bytes(SVC_FLAGS, flags));
         v.push(a_u32(SVC_TIMEOUT, s.timeout));
-        v.push(Attr::Bytes(
+        v.push(bytes(
             SVC_NETMASK,
             netmask_value(key.family(), s.netmask_prefix),
         ));
@@ -542,8 +585,8 @@ pub fn new_daemon(d: &SyncDaemon) -> Request {
         v.push(a_u16(DAEMON_SYNC_MAXLEN, d.sync_maxlen));
     }
     match d.mcast_group {
-        Some(IpAddr::V4(a)) => v.push(Attr::Bytes(DAEMON_MCAST_GROUP, a.octets().to_vec())),
-        Some(IpAddr::V6(a)) => v.push(Attr::Bytes(DAEMON_MCAST_GROUP6, a.octets().to_vec())),
+        Some(IpAddr::V4(a)) => v.push(bytes(DAEMON_MCAST_GROUP, a.octets())),
+        Some(IpAddr::V6(a)) => v.push(bytes(DAEMON_MCAST_GROUP6, a.octets())),
         None => {}
     }
     if d.mcast_port != 0 {

@@ -35,7 +35,7 @@ fn stats(s: &Stats) -> [Attr; 2] {
         .zip(all)
         .map(|(&t, v)| {
             if t == STATS_INBYTES || t == STATS_OUTBYTES {
-                Attr::Bytes(t, v.to_ne_bytes().to_vec())
+                bytes(t, v.to_ne_bytes())
             } else {
                 a_u32(t, v as u32)
             }
@@ -44,7 +44,7 @@ fn stats(s: &Stats) -> [Attr; 2] {
     let wide = types
         .iter()
         .zip(all)
-        .map(|(&t, v)| Attr::Bytes(t, v.to_ne_bytes().to_vec()))
+        .map(|(&t, v)| bytes(t, v.to_ne_bytes()))
         .collect();
     [
         Attr::Group(SVC_STATS, legacy),
@@ -71,11 +71,11 @@ fn service(s: &Service) -> Vec<Attr> {
     if let Some(pe) = &s.settings.pe_name {
         v.push(a_str(SVC_PE_NAME, pe));
     }
-    let mut flags = s.settings.flags.bits().to_ne_bytes().to_vec();
-    flags.extend_from_slice(&u32::MAX.to_ne_bytes());
-    v.push(Attr::Bytes(SVC_FLAGS, flags));
+    let mut flags = [0xff; 8];
+    flags[..4].copy_from_slice(&s.settings.flags.bits().to_ne_bytes());
+    v.push(bytes(SVC_FLAGS, flags));
     v.push(a_u32(SVC_TIMEOUT, s.settings.timeout));
-    v.push(Attr::Bytes(
+    v.push(bytes(
         SVC_NETMASK,
         netmask_value(family, s.settings.netmask_prefix),
     ));
@@ -121,9 +121,9 @@ fn daemon(d: &SyncDaemon) -> Vec<Attr> {
         a_u8(DAEMON_MCAST_TTL, d.mcast_ttl),
     ];
     match d.mcast_group {
-        Some(IpAddr::V6(a)) => v.push(Attr::Bytes(DAEMON_MCAST_GROUP6, a.octets().to_vec())),
-        Some(IpAddr::V4(a)) => v.push(Attr::Bytes(DAEMON_MCAST_GROUP, a.octets().to_vec())),
-        None => v.push(Attr::Bytes(DAEMON_MCAST_GROUP, vec![0; 4])),
+        Some(IpAddr::V6(a)) => v.push(bytes(DAEMON_MCAST_GROUP6, a.octets())),
+        Some(IpAddr::V4(a)) => v.push(bytes(DAEMON_MCAST_GROUP, a.octets())),
+        None => v.push(bytes(DAEMON_MCAST_GROUP, [0; 4])),
     }
     v
 }

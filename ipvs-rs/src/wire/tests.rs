@@ -140,17 +140,14 @@ fn unknown_attributes_are_skipped() {
     let s = sample_service();
     let mut attrs = key_attrs(&s.key);
     attrs.push(a_str(SVC_SCHED_NAME, "wlc"));
-    attrs.push(Attr::Bytes(
+    attrs.push(bytes(
         SVC_FLAGS,
         [0x13u32.to_ne_bytes(), u32::MAX.to_ne_bytes()].concat(),
     ));
-    attrs.push(Attr::Bytes(200, vec![1, 2, 3])); // from a future kernel
+    attrs.push(bytes(200, vec![1, 2, 3])); // from a future kernel
     attrs.push(Attr::Nested(
         SVC_STATS64,
-        vec![
-            a_u32(99, 1),
-            Attr::Bytes(STATS_CONNS, 5u64.to_ne_bytes().to_vec()),
-        ],
+        vec![a_u32(99, 1), bytes(STATS_CONNS, 5u64.to_ne_bytes())],
     ));
     let bytes = message(
         0x20,
@@ -256,13 +253,10 @@ fn malformed_replies_are_errors() {
 fn ipv4_netmask_is_big_endian_and_ipv6_is_a_prefix() {
     assert_eq!(
         netmask_value(AddressFamily::INET, 24),
-        vec![255, 255, 255, 0]
+        [255, 255, 255, 0]
     );
-    assert_eq!(netmask_value(AddressFamily::INET, 0), vec![0, 0, 0, 0]);
-    assert_eq!(
-        netmask_value(AddressFamily::INET6, 64),
-        64u32.to_ne_bytes().to_vec()
-    );
+    assert_eq!(netmask_value(AddressFamily::INET, 0), [0, 0, 0, 0]);
+    assert_eq!(netmask_value(AddressFamily::INET6, 64), 64u32.to_ne_bytes());
     let k = DestKey {
         addr: v4("fd00::1"),
         port: 80,
