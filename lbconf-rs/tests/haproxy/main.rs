@@ -3,6 +3,7 @@
 //! model of the corpus, and round-trip properties.
 
 mod corpus;
+mod differential;
 mod model;
 mod oracle;
 mod roundtrip;
