@@ -251,10 +251,7 @@ fn malformed_replies_are_errors() {
 
 #[test]
 fn ipv4_netmask_is_big_endian_and_ipv6_is_a_prefix() {
-    assert_eq!(
-        netmask_value(AddressFamily::INET, 24),
-        [255, 255, 255, 0]
-    );
+    assert_eq!(netmask_value(AddressFamily::INET, 24), [255, 255, 255, 0]);
     assert_eq!(netmask_value(AddressFamily::INET, 0), [0, 0, 0, 0]);
     assert_eq!(netmask_value(AddressFamily::INET6, 64), 64u32.to_ne_bytes());
     let k = DestKey {
