@@ -1,6 +1,9 @@
 //! Keyword tables, taken from HAProxy 2.6's configuration.txt (section 3's
 //! list of global keywords and section 4.1's proxy keyword matrix).
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 /// Proxy capabilities a keyword is allowed in (bit set).
 pub(crate) const D: u8 = 1;
 /// Frontend.
@@ -523,3 +526,44 @@ pub(crate) const SERVER_OPTIONS: &[(&str, u8)] = &[
     ("weight", 1),
     ("ws", 1),
 ];
+
+type ByFirstWord = HashMap<&'static str, Vec<(&'static str, &'static str, u8)>>;
+
+/// The proxy keyword made of `first` (and `second`, for keywords of several
+/// words), with its capabilities.
+pub(crate) fn proxy_keyword(first: &str, second: Option<&str>) -> Option<(&'static str, u8)> {
+    static INDEX: OnceLock<ByFirstWord> = OnceLock::new();
+    let index = INDEX.get_or_init(|| {
+        let mut m: ByFirstWord = HashMap::new();
+        for &(name, caps) in PROXY {
+            let (head, rest) = name.split_once(' ').unwrap_or((name, ""));
+            m.entry(head).or_default().push((name, rest, caps));
+        }
+        m
+    });
+    let entries = index.get(first)?;
+    entries
+        .iter()
+        .find(|(_, rest, _)| rest.is_empty())
+        .or_else(|| {
+            let second = second?;
+            entries
+                .iter()
+                .find(|(_, rest, _)| rest.split(' ').next() == Some(second))
+        })
+        .map(|&(name, _, caps)| (name, caps))
+}
+
+/// How many arguments `bind` option `name` takes, if it is one.
+pub(crate) fn bind_option(name: &str) -> Option<u8> {
+    static INDEX: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| BIND_OPTIONS.iter().copied().collect());
+    index.get(name).copied()
+}
+
+/// How many arguments server option `name` takes, if it is one.
+pub(crate) fn server_option(name: &str) -> Option<u8> {
+    static INDEX: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+    let index = INDEX.get_or_init(|| SERVER_OPTIONS.iter().copied().collect());
+    index.get(name).copied()
+}

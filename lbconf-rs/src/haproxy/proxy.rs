@@ -135,16 +135,8 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
     };
     let kw = &w[k];
     let second = w.get(k + 1).map(|s| s.value.as_str());
-    let single = keywords::PROXY
-        .iter()
-        .find(|(name, _)| *name == kw.value.as_str());
-    let double = second.and_then(|s| {
-        keywords::PROXY.iter().find(|(name, _)| {
-            let mut parts = name.split(' ');
-            parts.next() == Some(kw.value.as_str()) && parts.next() == Some(s)
-        })
-    });
-    let Some(&(name, caps)) = single.or(double) else {
+    let found = keywords::proxy_keyword(&kw.value, second);
+    let Some((name, caps)) = found else {
         let family: Vec<&str> = keywords::PROXY
             .iter()
             .filter_map(|(n, _)| n.strip_prefix(kw.value.as_str())?.strip_prefix(' '))
@@ -507,7 +499,7 @@ fn bind(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
     let mut i = 2;
     while i < w.len() {
         let o = &w[i];
-        let Some(&(_, arity)) = keywords::BIND_OPTIONS.iter().find(|(n, _)| *n == o.value) else {
+        let Some(arity) = keywords::bind_option(&o.value) else {
             let names = keywords::BIND_OPTIONS.iter().map(|(n, _)| *n);
             let d = Diagnostic::error(
                 "H0406",

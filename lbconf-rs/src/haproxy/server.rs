@@ -211,7 +211,7 @@ pub(crate) fn settings(words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) -
     let mut i = 0;
     while i < words.len() {
         let o = &words[i];
-        let Some(&(_, arity)) = keywords::SERVER_OPTIONS.iter().find(|(n, _)| *n == o.value) else {
+        let Some(arity) = keywords::server_option(&o.value) else {
             let names = keywords::SERVER_OPTIONS.iter().map(|(n, _)| *n);
             let d = Diagnostic::error("H0422", format!("unknown keyword '{}'", o.value))
                 .with_label(o.span, "not a server option");
