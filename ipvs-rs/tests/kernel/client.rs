@@ -411,6 +411,21 @@ fn key_protocol(k: &ServiceKey) -> Protocol {
 }
 
 #[test]
+fn namespace_by_file_descriptor() {
+    if !tier::kernel("namespace_by_file_descriptor") {
+        return;
+    }
+    let ns = lbkit_testsupport::netns::Netns::new("nsfd").unwrap();
+    let fd: std::os::fd::OwnedFd = std::fs::File::open(ns.path()).unwrap().into();
+    let mut c = ipvs::ConnectOptions::new().netns_fd(fd).connect().unwrap();
+    c.add_service(&Service::new(ServiceKey::tcp(ip("198.18.0.10"), 80), "rr"))
+        .unwrap();
+    // The service is in that namespace, as ipvsadm there sees it.
+    let listing = ipvsadm(&ns, &["-Ln"]);
+    assert!(listing.contains("TCP  198.18.0.10:80 rr"), "{listing}");
+}
+
+#[test]
 fn missing_namespace_is_a_clear_io_error() {
     if !tier::kernel("missing_namespace_is_a_clear_io_error") {
         return;
