@@ -37,6 +37,7 @@ mod keywords;
 mod lexer;
 pub mod model;
 mod proxy;
+mod rules;
 mod server;
 pub mod syntax;
 pub mod values;

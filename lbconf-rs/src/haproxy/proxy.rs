@@ -169,6 +169,7 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
         );
         return;
     }
+    super::rules::check(name, st, k, diags);
     let Some(p) = section.proxy.as_mut() else {
         return;
     };
