@@ -1,1 +1,151 @@
 //! `keepalived.conf`: lexer, macro layer, syntax tree, model and checks.
+//!
+//! [`parse_file`] and [`parse_str`] run the whole pipeline: every file read
+//! gets a lossless [`SyntaxTree`] (see [`syntax_trees`]); the macro layer
+//! ([`macros`]) expands includes, `@id` conditionals, `$NAME` parameters and
+//! `~SEQ`/`~LST` blocks, keeping each token's origin; the expanded statements
+//! become a typed [`Config`]; then the semantic checks run. [`accepted`] says
+//! whether `keepalived -t -f FILE` (2.2.7) would exit 0.
+
+pub mod build;
+pub mod checks;
+pub mod dump;
+pub mod keywords;
+pub mod lexer;
+pub mod macros;
+pub mod model;
+pub mod syntax;
+pub mod tree;
+
+use std::path::Path;
+
+pub use model::*;
+pub use syntax::SyntaxTree;
+
+use crate::diagnostic::{Diagnostic, Parsed, Severity};
+
+/// How to parse.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Options {
+    /// The config id `@id` lines are compared with (keepalived's `-i`);
+    /// `None`: the short host name, as keepalived defaults.
+    pub config_id: Option<String>,
+    /// The host's interfaces for the "interface does not exist" check; `None`:
+    /// the interfaces of the network namespace of the calling thread.
+    pub interfaces: Option<Vec<String>>,
+}
+
+/// The short host name (up to the first dot).
+fn short_hostname() -> String {
+    std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .unwrap_or_default()
+        .trim()
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .to_owned()
+}
+
+/// The interfaces of the calling thread's network namespace.
+fn host_interfaces() -> Vec<String> {
+    for p in ["/proc/thread-self/net/dev", "/proc/self/net/dev"] {
+        if let Ok(text) = std::fs::read_to_string(p) {
+            return text
+                .lines()
+                .skip(2)
+                .filter_map(|l| l.split(':').next())
+                .map(|n| n.trim().to_owned())
+                .collect();
+        }
+    }
+    std::fs::read_dir("/sys/class/net")
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn resolved(opts: &Options) -> Options {
+    Options {
+        config_id: Some(opts.config_id.clone().unwrap_or_else(short_hostname)),
+        interfaces: Some(opts.interfaces.clone().unwrap_or_else(host_interfaces)),
+    }
+}
+
+fn finish(ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
+    let mut diags = ex.diags;
+    let top = tree::settings(&ex.lines, &mut diags);
+    let mut b = build::Builder { diags };
+    let config = b.config(top);
+    let mut diags = b.diags;
+    checks::run(&config, opts.interfaces.as_deref(), &mut diags);
+    Parsed {
+        value: config,
+        diagnostics: diags,
+        sources: ex.sources,
+    }
+}
+
+/// Parses the file at `path` and everything it includes (relative includes
+/// are resolved from the including file's directory).
+pub fn parse_file(path: &Path, opts: &Options) -> Parsed<Config> {
+    let opts = resolved(opts);
+    let mut ex = macros::Expander::new(&opts);
+    match std::fs::read(path) {
+        Ok(bytes) => ex.run_file(path, &String::from_utf8_lossy(&bytes)),
+        Err(e) => ex.diags.push(
+            Diagnostic::error("K0014", format!("cannot read {}: {e}", path.display()))
+                .with_help("check the path and the file's permissions"),
+        ),
+    }
+    finish(ex, &opts)
+}
+
+/// Parses `text` as if read from a file called `name` (includes are resolved
+/// from the current directory when `name` has no directory).
+pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed<Config> {
+    let opts = resolved(opts);
+    let mut ex = macros::Expander::new(&opts);
+    ex.run_file(Path::new(name), text);
+    finish(ex, &opts)
+}
+
+/// Whether `keepalived -t -f FILE` (2.2.7) would exit 0: keepalived fails its
+/// config test on anything it logs while reading, warnings included, so this
+/// is true exactly when no error or warning is found other than the lbconf-only
+/// advice in [`checks::LINTS`].
+pub fn accepted(parsed: &Parsed<Config>) -> bool {
+    !parsed
+        .diagnostics
+        .iter()
+        .any(|d| d.severity != Severity::Note && !checks::LINTS.contains(&d.code))
+}
+
+/// The expanded configuration as normalized text.
+pub fn dump(config: &Config) -> String {
+    dump::dump(config)
+}
+
+/// The lossless syntax tree of every file read, in the order they were read.
+pub fn syntax_trees<T>(parsed: &Parsed<T>) -> Vec<SyntaxTree> {
+    parsed
+        .sources
+        .files()
+        .map(|(id, f)| SyntaxTree::parse(id, f.text()))
+        .collect()
+}
+
+/// Whether `text` looks like a keepalived configuration (for auto-detection):
+/// its first statement keyword is a keepalived top-level keyword.
+pub fn looks_like(text: &str) -> bool {
+    let tree = SyntaxTree::parse(crate::source::FileId(0), text);
+    tree.items
+        .iter()
+        .filter_map(|s| s.words.first())
+        .map(|w| lexer::unquote(&w.text))
+        .map(|w| w.trim_start_matches('@').to_owned())
+        .find(|w| !w.starts_with('$') && !w.starts_with('~') && !w.is_empty())
+        .is_some_and(|w| keywords::TOP.contains(&w.as_str()))
+}

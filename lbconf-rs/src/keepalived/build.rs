@@ -1,0 +1,310 @@
+//! Builds the typed model from the statement tree, reporting what keepalived
+//! would report while reading it: unknown keywords, missing or bad values.
+
+use std::net::IpAddr;
+use std::str::FromStr;
+
+use super::keywords as kw;
+use super::model::*;
+use crate::diagnostic::Diagnostic;
+
+/// Builder state: the diagnostics found so far.
+pub struct Builder {
+    /// What was found.
+    pub diags: Vec<Diagnostic>,
+}
+
+impl Builder {
+    fn unknown(&mut self, s: &Setting, known: &[&str], context: &str) {
+        let mut d = Diagnostic::error(
+            "K0100",
+            format!("unknown keyword `{}` in {context}", s.keyword.value),
+        )
+        .with_label(s.keyword.span, "keepalived does not know this keyword here");
+        d = match kw::suggest(&s.keyword.value, known) {
+            Some(k) => d.with_help(format!("did you mean `{k}`?")),
+            None => d.with_help(format!(
+                "see keepalived.conf(5) for the keywords of {context}"
+            )),
+        };
+        self.diags.push(d);
+    }
+
+    fn arg<'s>(&mut self, s: &'s Setting) -> Option<&'s Spanned<String>> {
+        let a = s.args.first();
+        if a.is_none() {
+            self.diags.push(
+                Diagnostic::error("K0101", format!("`{}` needs a value", s.keyword.value))
+                    .with_label(s.keyword.span, "no value after the keyword")
+                    .with_help("see keepalived.conf(5) for what it takes"),
+            );
+        }
+        a
+    }
+
+    fn string(&mut self, s: &Setting) -> Option<Spanned<String>> {
+        self.arg(s).cloned()
+    }
+
+    fn int<T: TryFrom<i64>>(&mut self, s: &Setting, min: i64, max: i64) -> Option<Spanned<T>> {
+        let a = self.arg(s)?;
+        let Ok(v) = a.value.parse::<i64>() else {
+            self.diags.push(
+                Diagnostic::error("K0102", format!("`{}` is not a number", a.value))
+                    .with_label(a.span, format!("`{}` takes an integer", s.keyword.value))
+                    .with_help(format!("use a whole number from {min} to {max}")),
+            );
+            return None;
+        };
+        if v < min || v > max {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0103",
+                    format!(
+                        "{} {v} is outside the range [{min}, {max}]",
+                        s.keyword.value
+                    ),
+                )
+                .with_label(a.span, format!("must be {min}-{max}"))
+                .with_help(format!("use a value from {min} to {max}")),
+            );
+            return None;
+        }
+        T::try_from(v).ok().map(|value| Spanned {
+            value,
+            span: a.span,
+        })
+    }
+
+    fn timer(&mut self, s: &Setting, max: f64) -> Option<Spanned<f64>> {
+        let a = self.arg(s)?;
+        match a.value.parse::<f64>() {
+            Ok(v) if v.is_finite() && (0.0..=max).contains(&v) => Some(Spanned {
+                value: v,
+                span: a.span,
+            }),
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0104",
+                        format!(
+                            "`{}` is not a valid time for `{}`",
+                            a.value, s.keyword.value
+                        ),
+                    )
+                    .with_label(a.span, "expected seconds, e.g. 1 or 0.5")
+                    .with_help(format!("use a number of seconds from 0 to {max}")),
+                );
+                None
+            }
+        }
+    }
+
+    fn ip(&mut self, a: &Spanned<String>) -> Option<Spanned<IpAddr>> {
+        let (addr, _) = a.value.split_once('/').unwrap_or((&a.value, ""));
+        match IpAddr::from_str(addr) {
+            Ok(ip) => Some(Spanned {
+                value: ip,
+                span: a.span,
+            }),
+            Err(_) => {
+                self.diags.push(
+                    Diagnostic::error("K0105", format!("`{}` is not an IP address", a.value))
+                        .with_label(a.span, "expected an IPv4 or IPv6 address")
+                        .with_help("write the address literally, e.g. 198.18.0.1 or fd00::1"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Builds the whole configuration.
+    pub fn config(&mut self, top: Vec<Setting>) -> Config {
+        let mut c = Config::default();
+        for s in top {
+            match s.keyword.value.as_str() {
+                "global_defs" => c.global_defs.push(self.global(&s)),
+                "vrrp_script" => c.vrrp_scripts.push(self.script(&s)),
+                "vrrp_track_file" | "track_file" => c.track_files.push(self.track_file(&s)),
+                "vrrp_sync_group" => c.sync_groups.push(self.sync(&s)),
+                "vrrp_instance" => c.instances.push(self.instance(&s)),
+                "virtual_server_group" => c.virtual_server_groups.push(VirtualServerGroup {
+                    name: self.string(&s).unwrap_or_else(|| s.keyword.clone()),
+                    members: s.block.clone().unwrap_or_default(),
+                }),
+                "virtual_server" => {
+                    if let Some(vs) = self.virtual_server(&s) {
+                        c.virtual_servers.push(vs);
+                    }
+                }
+                k if kw::TOP.contains(&k) => c.other.push(s),
+                _ => {
+                    self.unknown(&s, kw::TOP, "the top level");
+                    c.other.push(s);
+                }
+            }
+        }
+        c
+    }
+
+    fn block(&mut self, s: &Setting) -> Vec<Setting> {
+        if s.block.is_none() {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0106",
+                    format!("`{}` needs a {{ ... }} block", s.keyword.value),
+                )
+                .with_label(s.span, "no block follows")
+                .with_help(format!(
+                    "write `{} ... {{` and close it with `}}`",
+                    s.keyword.value
+                )),
+            );
+        }
+        s.block.clone().unwrap_or_default()
+    }
+
+    fn name(&mut self, s: &Setting) -> Spanned<String> {
+        self.string(s).unwrap_or_else(|| Spanned {
+            value: String::new(),
+            span: s.keyword.span,
+        })
+    }
+
+    fn global(&mut self, s: &Setting) -> GlobalDefs {
+        let mut g = GlobalDefs {
+            span: s.keyword.span,
+            ..GlobalDefs::default()
+        };
+        for x in self.block(s) {
+            match x.keyword.value.as_str() {
+                "router_id" => g.router_id = self.string(&x),
+                "vrrp_version" => g.vrrp_version = self.int(&x, 2, 3),
+                "enable_script_security" => g.enable_script_security = true,
+                "script_user" => g.script_user = self.string(&x),
+                "vrrp_strict" => g.vrrp_strict = true,
+                "notification_email" => {
+                    g.notification_email = x
+                        .block
+                        .iter()
+                        .flatten()
+                        .map(|e| e.keyword.clone())
+                        .collect();
+                }
+                k if kw::GLOBAL.contains(&k) => {}
+                _ => self.unknown(&x, kw::GLOBAL, "global_defs"),
+            }
+            g.settings.push(x);
+        }
+        g
+    }
+
+    fn script(&mut self, s: &Setting) -> VrrpScript {
+        let mut v = VrrpScript {
+            name: self.name(s),
+            ..VrrpScript::default()
+        };
+        for x in self.block(s) {
+            match x.keyword.value.as_str() {
+                "script" => {
+                    let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
+                    v.script = x.args.first().map(|a| Spanned {
+                        value: words.join(" "),
+                        span: a.span,
+                    });
+                    if v.script.is_none() {
+                        self.arg(&x);
+                    }
+                }
+                "interval" => v.interval = self.timer(&x, 86_400.0),
+                "timeout" => v.timeout = self.timer(&x, 86_400.0),
+                "weight" => v.weight = self.int(&x, -254, 254),
+                "rise" => v.rise = self.int(&x, 1, i64::from(u32::MAX)),
+                "fall" => v.fall = self.int(&x, 1, i64::from(u32::MAX)),
+                "user" => v.user = self.string(&x),
+                k if kw::SCRIPT.contains(&k) => {}
+                _ => self.unknown(&x, kw::SCRIPT, "vrrp_script"),
+            }
+            v.settings.push(x);
+        }
+        v
+    }
+
+    fn track_file(&mut self, s: &Setting) -> TrackFile {
+        let mut t = TrackFile {
+            name: self.name(s),
+            ..TrackFile::default()
+        };
+        for x in self.block(s) {
+            match x.keyword.value.as_str() {
+                "file" => t.file = self.string(&x),
+                "weight" => t.weight = self.int(&x, -254, 254),
+                k if kw::TRACK_FILE.contains(&k) => {}
+                _ => self.unknown(&x, kw::TRACK_FILE, "vrrp_track_file"),
+            }
+            t.settings.push(x);
+        }
+        t
+    }
+
+    fn tracks(x: &Setting, out: &mut Vec<Track>) {
+        for e in x.block.iter().flatten() {
+            let weight = e
+                .args
+                .iter()
+                .position(|a| a.value == "weight")
+                .and_then(|i| e.args.get(i + 1))
+                .and_then(|w| w.value.parse().ok());
+            out.push(Track {
+                kind: x.keyword.value.clone(),
+                name: e.keyword.clone(),
+                weight,
+            });
+        }
+    }
+
+    fn notify(&mut self, x: &Setting, out: &mut Vec<Notify>) {
+        if let Some(a) = self.arg(x) {
+            let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
+            out.push(Notify {
+                kind: x.keyword.value.clone(),
+                script: Spanned {
+                    value: words.join(" "),
+                    span: a.span,
+                },
+            });
+        }
+    }
+
+    fn sync(&mut self, s: &Setting) -> SyncGroup {
+        let mut g = SyncGroup {
+            name: self.name(s),
+            ..SyncGroup::default()
+        };
+        for x in self.block(s) {
+            match x.keyword.value.as_str() {
+                "group" => {
+                    for e in x.block.iter().flatten() {
+                        g.group.push(e.keyword.clone());
+                        g.group.extend(e.args.iter().cloned());
+                    }
+                }
+                k if k.starts_with("track_") => {
+                    Self::tracks(&x, &mut g.tracks);
+                }
+                k if k.starts_with("notify_") || k == "notify" => {
+                    if k != "notify_priority_changes" {
+                        self.notify(&x, &mut g.notify);
+                    }
+                }
+                k if kw::SYNC.contains(&k) => {}
+                _ => self.unknown(&x, kw::SYNC, "vrrp_sync_group"),
+            }
+            g.settings.push(x);
+        }
+        g
+    }
+}
+
+pub(super) mod lvs;
+pub(super) mod vrrp;

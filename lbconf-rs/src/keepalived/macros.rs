@@ -1,0 +1,524 @@
+//! The macro layer, in keepalived's order: `include` (and its variants) on the
+//! raw lines, then `@id`/`@^id` conditional lines, `$NAME=value` definitions,
+//! `~SEQ`/`~SEQx`/`~LST` blocks, and `$NAME`/`${NAME}` substitution.
+//!
+//! The result is a list of expanded lines whose tokens keep their origin: a
+//! token of a line that no substitution changed points at its own bytes; a
+//! token that came out of a substitution points at the whole original line.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use super::Options;
+use super::lexer::{TokenKind, lex, unquote};
+use super::syntax::SyntaxTree;
+use crate::diagnostic::Diagnostic;
+use crate::source::{FileId, SourceMap, Span};
+
+/// Deepest include nesting followed.
+pub const MAX_INCLUDE_DEPTH: usize = 32;
+/// Most lines one configuration may expand to (guards `~SEQ` bombs).
+pub const MAX_LINES: usize = 2_000_000;
+const MAX_SUBST_ROUNDS: usize = 32;
+const MAX_LINE_LEN: usize = 1 << 20;
+
+/// One token after expansion.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ETok {
+    /// Word, `{` or `}`.
+    pub kind: TokenKind,
+    /// The value (quotes removed).
+    pub value: String,
+    /// The original bytes it came from (see the module docs).
+    pub span: Span,
+}
+
+/// One expanded line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ELine {
+    /// Its tokens.
+    pub tokens: Vec<ETok>,
+}
+
+/// Where the text of a line being processed came from.
+#[derive(Debug, Clone, Copy)]
+struct Origin {
+    /// The whole original line.
+    line: Span,
+    /// Byte offset of the text in the file when the text is a verbatim slice.
+    exact: Option<usize>,
+}
+
+/// Expansion state.
+pub struct Expander<'a> {
+    opts: &'a Options,
+    /// Files read.
+    pub sources: SourceMap,
+    /// Lossless trees, one per file read (same order as `sources`).
+    pub trees: Vec<SyntaxTree>,
+    /// Diagnostics.
+    pub diags: Vec<Diagnostic>,
+    /// Expanded lines.
+    pub lines: Vec<ELine>,
+    vars: HashMap<String, String>,
+    stack: Vec<PathBuf>,
+    dirs: Vec<PathBuf>,
+    rng: u64,
+    truncated: bool,
+}
+
+impl<'a> Expander<'a> {
+    /// A fresh expander.
+    pub fn new(opts: &'a Options) -> Expander<'a> {
+        Expander {
+            opts,
+            sources: SourceMap::new(),
+            trees: Vec::new(),
+            diags: Vec::new(),
+            lines: Vec::new(),
+            vars: HashMap::new(),
+            stack: Vec::new(),
+            dirs: Vec::new(),
+            rng: 0x2545_f491_4f6c_dd1d,
+            truncated: false,
+        }
+    }
+
+    /// Adds a file's text and expands it.
+    pub fn run_file(&mut self, path: &Path, text: &str) {
+        let id = self.sources.add(path, text);
+        self.trees.push(SyntaxTree::parse(id, text));
+        let dir = path
+            .parent()
+            .map(Path::to_path_buf)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from("."));
+        self.stack
+            .push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
+        self.dirs.push(dir);
+        self.expand_file(id, text);
+        self.dirs.pop();
+        self.stack.pop();
+    }
+
+    fn expand_file(&mut self, id: FileId, text: &str) {
+        let mut offset = 0;
+        let mut pending: Option<(String, String, Span)> = None;
+        for raw in text.split_inclusive('\n') {
+            let start = offset;
+            offset += raw.len();
+            let line = raw.trim_end_matches(['\n', '\r']);
+            let span = Span::new(id, start, start + line.len());
+            if let Some((name, mut value, first)) = pending.take() {
+                let (part, more) = continued(line);
+                value.push('\n');
+                value.push_str(part);
+                if more {
+                    pending = Some((name, value, first));
+                } else {
+                    self.vars.insert(name, value);
+                }
+                continue;
+            }
+            if self.include(line, span) {
+                continue;
+            }
+            // A multi-line definition: `$NAME=` ... `\`.
+            if let Some((name, value)) = definition(line.trim_start())
+                && line.trim_end().ends_with('\\')
+                && self.condition_passes(line)
+            {
+                let (part, _) = continued(value);
+                pending = Some((name.to_owned(), part.to_owned(), span));
+                continue;
+            }
+            let origin = Origin {
+                line: span,
+                exact: Some(start),
+            };
+            self.process(line, origin, 0);
+        }
+        if let Some((name, value, first)) = pending {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0005",
+                    format!("multi-line definition of ${name} never ends"),
+                )
+                .with_label(first, "continued with `\\` up to the end of the file")
+                .with_help("end the last line of the definition without a `\\`"),
+            );
+            self.vars.insert(name, value);
+        }
+    }
+
+    /// Whether a line that starts with `@id`/`@^id` applies (true otherwise).
+    fn condition_passes(&self, line: &str) -> bool {
+        let t = line.trim_start();
+        let Some(rest) = t.strip_prefix('@') else {
+            return true;
+        };
+        let (neg, rest) = rest.strip_prefix('^').map_or((false, rest), |r| (true, r));
+        let word = rest.split([' ', '\t']).next().unwrap_or("");
+        (word == self.config_id()) != neg
+    }
+
+    fn config_id(&self) -> &str {
+        self.opts.config_id.as_deref().unwrap_or("")
+    }
+
+    /// One line through conditionals, definitions, blocks and substitution.
+    fn process(&mut self, text: &str, origin: Origin, depth: usize) {
+        if self.truncated {
+            return;
+        }
+        let lead = text.len() - text.trim_start().len();
+        let t = &text[lead..];
+        // `@id` / `@^id`.
+        if t.starts_with('@') {
+            if !self.condition_passes(t) {
+                return;
+            }
+            let word_end = t.find([' ', '\t']).unwrap_or(t.len());
+            let rest = &t[word_end..];
+            let origin = shift(origin, lead + word_end);
+            return self.process(rest, origin, depth);
+        }
+        if let Some((name, value)) = definition(t) {
+            self.vars
+                .insert(name.to_owned(), value.trim_end().to_owned());
+            return;
+        }
+        if let Some(rest) = t.strip_prefix('~') {
+            return self.block(rest, text, origin, depth);
+        }
+        let expanded = if t.contains('$') {
+            self.substitute(t, origin)
+        } else {
+            None
+        };
+        match expanded {
+            None => self.emit(text, origin),
+            Some(new) => {
+                let origin = Origin {
+                    line: origin.line,
+                    exact: None,
+                };
+                if depth >= MAX_SUBST_ROUNDS {
+                    self.emit(&new, origin);
+                    return;
+                }
+                for l in new.split('\n') {
+                    self.process(l, origin, depth + 1);
+                }
+            }
+        }
+    }
+
+    /// `~SEQ(var, [start,] [step,] end) rest`, `~SEQx(...)`, `~LST(...)`.
+    fn block(&mut self, rest: &str, whole: &str, origin: Origin, depth: usize) {
+        let bad = |me: &mut Self, why: &str| {
+            me.diags.push(
+                Diagnostic::error("K0006", format!("bad sequence or list block: {why}"))
+                    .with_label(origin.line, "")
+                    .with_help(
+                        "write ~SEQ(VAR, START, STEP, END), ~SEQx(...) or ~LST(VAR, V1, V2, ...)",
+                    ),
+            );
+        };
+        let (kind, args_at) = if let Some(r) = rest.strip_prefix("SEQx(") {
+            ("SEQx", rest.len() - r.len())
+        } else if let Some(r) = rest.strip_prefix("SEQ(") {
+            ("SEQ", rest.len() - r.len())
+        } else if let Some(r) = rest.strip_prefix("LST(") {
+            ("LST", rest.len() - r.len())
+        } else {
+            return self.emit(whole, origin);
+        };
+        let body = &rest[args_at..];
+        let Some(close) = matching_paren(body) else {
+            return bad(self, "no closing `)`");
+        };
+        let args = &body[..close];
+        let tail = body[close + 1..].to_owned();
+        let tail_origin = Origin {
+            line: origin.line,
+            exact: None,
+        };
+        let sets: Vec<Vec<(String, String)>> = if kind == "LST" {
+            match parse_lst(args) {
+                Ok(s) => s,
+                Err(e) => return bad(self, &e),
+            }
+        } else {
+            match parse_seq(args, kind == "SEQx") {
+                Ok(s) => s,
+                Err(e) => return bad(self, &e),
+            }
+        };
+        for set in sets {
+            if self.lines.len() >= MAX_LINES {
+                self.truncated = true;
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0007",
+                        format!("the configuration expands to more than {MAX_LINES} lines"),
+                    )
+                    .with_label(origin.line, "this block")
+                    .with_help("use smaller ~SEQ/~LST ranges"),
+                );
+                return;
+            }
+            for (k, v) in &set {
+                self.vars.insert(k.clone(), v.clone());
+            }
+            self.process(&tail, tail_origin, depth + 1);
+        }
+    }
+
+    /// Replaces `${NAME}` and `$NAME` (followed by a blank or the end);
+    /// `None` when nothing was replaced.
+    fn substitute(&mut self, text: &str, origin: Origin) -> Option<String> {
+        let mut cur = text.to_owned();
+        let mut changed = false;
+        for _ in 0..MAX_SUBST_ROUNDS {
+            let (next, did) = self.subst_once(&cur, origin);
+            if !did {
+                break;
+            }
+            changed = true;
+            cur = next;
+            if cur.len() > MAX_LINE_LEN {
+                self.diags.push(
+                    Diagnostic::error("K0008", "parameter substitution grows without bound")
+                        .with_label(origin.line, "")
+                        .with_help("a parameter's value refers to itself"),
+                );
+                cur.truncate(0);
+                break;
+            }
+        }
+        changed.then_some(cur)
+    }
+
+    fn subst_once(&mut self, text: &str, _origin: Origin) -> (String, bool) {
+        let mut out = String::with_capacity(text.len());
+        let mut did = false;
+        let mut rest = text;
+        while let Some(pos) = rest.find('$') {
+            out.push_str(&rest[..pos]);
+            let after = &rest[pos + 1..];
+            if let Some(inner) = after.strip_prefix('{')
+                && let Some(end) = inner.find('}')
+            {
+                let name = &inner[..end];
+                if let Some(v) = self.lookup(name) {
+                    out.push_str(&v);
+                    did = true;
+                    rest = &inner[end + 1..];
+                    continue;
+                }
+            } else {
+                let n = after
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(after.len());
+                let followed_ok = after[n..]
+                    .chars()
+                    .next()
+                    .is_none_or(|c| c == ' ' || c == '\t' || c == '\n');
+                if n > 0 && followed_ok {
+                    if let Some(v) = self.lookup(&after[..n]) {
+                        out.push_str(&v);
+                        did = true;
+                        rest = &after[n..];
+                        continue;
+                    }
+                }
+            }
+            out.push('$');
+            rest = after;
+        }
+        out.push_str(rest);
+        (out, did)
+    }
+
+    fn lookup(&mut self, name: &str) -> Option<String> {
+        let mut parts = name.split_whitespace();
+        let head = parts.next()?;
+        match head {
+            "_PWD" => Some(
+                self.dirs
+                    .last()
+                    .map(|d| std::fs::canonicalize(d).unwrap_or_else(|_| d.clone()))
+                    .map_or_else(String::new, |d| d.display().to_string()),
+            ),
+            "_INSTANCE" => Some(self.config_id().to_owned()),
+            "_HASH" => Some("#".to_owned()),
+            "_BANG" => Some("!".to_owned()),
+            "_RANDOM" => {
+                let min: u64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+                let max: u64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(32767);
+                self.rng ^= self.rng << 13;
+                self.rng ^= self.rng >> 7;
+                self.rng ^= self.rng << 17;
+                let span = max.saturating_sub(min).saturating_add(1);
+                Some((min + self.rng % span.max(1)).to_string())
+            }
+            _ => self.vars.get(name).cloned(),
+        }
+    }
+
+    /// Tokenizes a final line and appends it.
+    fn emit(&mut self, text: &str, origin: Origin) {
+        let tokens: Vec<ETok> = lex(text)
+            .into_iter()
+            .map(|t| {
+                if t.unterminated {
+                    let span = origin.exact.map_or(origin.line, |base| {
+                        Span::new(origin.line.file, base + t.start, base + t.end)
+                    });
+                    self.diags.push(
+                        Diagnostic::warning("K0001", "quoted string is not closed on its line")
+                            .with_label(span, "this quote runs to the end of the line")
+                            .with_help("add the closing quote"),
+                    );
+                }
+                ETok {
+                    kind: t.kind,
+                    value: unquote(&text[t.start..t.end]),
+                    span: origin.exact.map_or(origin.line, |base| {
+                        Span::new(origin.line.file, base + t.start, base + t.end)
+                    }),
+                }
+            })
+            .collect();
+        if !tokens.is_empty() {
+            self.lines.push(ELine { tokens });
+        }
+    }
+}
+
+/// The value part of a continued line and whether it continues.
+fn continued(line: &str) -> (&str, bool) {
+    let t = line.trim_end();
+    match t.strip_suffix('\\') {
+        Some(p) => (p, true),
+        None => (line, false),
+    }
+}
+
+/// `$NAME=value` → (NAME, value).
+fn definition(t: &str) -> Option<(&str, &str)> {
+    let rest = t.strip_prefix('$')?;
+    let eq = rest.find('=')?;
+    let name = &rest[..eq];
+    let valid = !name.is_empty()
+        && !name.starts_with(|c: char| c.is_ascii_digit())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    valid.then(|| (name, &rest[eq + 1..]))
+}
+
+fn shift(o: Origin, by: usize) -> Origin {
+    Origin {
+        line: o.line,
+        exact: o.exact.map(|e| e + by),
+    }
+}
+
+fn matching_paren(s: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (i, c) in s.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => return Some(i),
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    None
+}
+
+fn parse_num(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let (neg, body) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
+    let v = if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
+        i64::from_str_radix(h, 16).ok()?
+    } else {
+        body.parse().ok()?
+    };
+    Some(if neg { -v } else { v })
+}
+
+fn parse_seq(args: &str, hex: bool) -> Result<Vec<Vec<(String, String)>>, String> {
+    let parts: Vec<&str> = args.split(',').map(str::trim).collect();
+    let var = parts[0].to_owned();
+    if var.is_empty() {
+        return Err("the variable name is missing".into());
+    }
+    let nums: Option<Vec<i64>> = parts[1..].iter().map(|p| parse_num(p)).collect();
+    let nums = nums.ok_or_else(|| format!("`{args}` has a value that is not a number"))?;
+    let (start, step, end) = match nums.as_slice() {
+        [end] => (
+            if *end >= 0 { 1 } else { -1 },
+            if *end >= 0 { 1 } else { -1 },
+            *end,
+        ),
+        [start, end] => (*start, if end >= start { 1 } else { -1 }, *end),
+        [start, step, end] => (*start, *step, *end),
+        _ => return Err(format!("`{args}` needs 1 to 3 numbers after the variable")),
+    };
+    if step == 0 {
+        return Err("the step is 0".into());
+    }
+    let mut out = Vec::new();
+    let mut v = start;
+    while (step > 0 && v <= end) || (step < 0 && v >= end) {
+        if out.len() >= MAX_LINES {
+            return Err("the sequence is too long".into());
+        }
+        let s = if hex { format!("{v:x}") } else { v.to_string() };
+        out.push(vec![(var.clone(), s)]);
+        v = v.checked_add(step).ok_or("the sequence overflows")?;
+    }
+    Ok(out)
+}
+
+fn parse_lst(args: &str) -> Result<Vec<Vec<(String, String)>>, String> {
+    let groups = split_groups(args);
+    let (names, values) = groups.split_first().ok_or("no variable")?;
+    if values.is_empty() {
+        return Err("no values".into());
+    }
+    let mut out = Vec::new();
+    for v in values {
+        if v.len() != names.len() {
+            return Err(format!(
+                "{} variables but a value group of {}",
+                names.len(),
+                v.len()
+            ));
+        }
+        out.push(names.iter().cloned().zip(v.iter().cloned()).collect());
+    }
+    Ok(out)
+}
+
+/// `a, {b, c}, d` → [[a], [b, c], [d]].
+fn split_groups(s: &str) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    let mut rest = s.trim();
+    while !rest.is_empty() {
+        if let Some(r) = rest.strip_prefix('{') {
+            let end = r.find('}').unwrap_or(r.len());
+            out.push(r[..end].split(',').map(|x| x.trim().to_owned()).collect());
+            rest = r.get(end + 1..).unwrap_or("").trim_start();
+            rest = rest.strip_prefix(',').unwrap_or(rest).trim_start();
+        } else {
+            let end = rest.find(',').unwrap_or(rest.len());
+            out.push(vec![rest[..end].trim().to_owned()]);
+            rest = rest.get(end + 1..).unwrap_or("").trim_start();
+        }
+    }
+    out
+}
+
+pub(super) mod include;

@@ -1,0 +1,385 @@
+//! The typed model of an expanded `keepalived.conf`.
+//!
+//! Plain owned data. Every section keeps all its statements in `settings`
+//! (order and duplicates preserved, unknown keywords included) and exposes the
+//! common keywords as typed fields whose values carry their [`Span`].
+
+use std::net::IpAddr;
+
+use crate::source::Span;
+
+/// A value and where it came from.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written (for expanded text: the original line).
+    pub span: Span,
+}
+
+/// One statement after macro expansion: keyword, arguments, optional block.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Setting {
+    /// The keyword.
+    pub keyword: Spanned<String>,
+    /// The arguments, quotes removed.
+    pub args: Vec<Spanned<String>>,
+    /// The `{ ... }` block, if any.
+    pub block: Option<Vec<Setting>>,
+    /// The whole statement (keyword to last argument).
+    pub span: Span,
+}
+
+/// The whole configuration.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Config {
+    /// Every `global_defs` block, in order.
+    pub global_defs: Vec<GlobalDefs>,
+    /// `vrrp_script NAME { ... }`.
+    pub vrrp_scripts: Vec<VrrpScript>,
+    /// `vrrp_track_file NAME { ... }` (and `track_file`).
+    pub track_files: Vec<TrackFile>,
+    /// `vrrp_sync_group NAME { ... }`.
+    pub sync_groups: Vec<SyncGroup>,
+    /// `vrrp_instance NAME { ... }`.
+    pub instances: Vec<VrrpInstance>,
+    /// `virtual_server_group NAME { ... }`.
+    pub virtual_server_groups: Vec<VirtualServerGroup>,
+    /// `virtual_server ... { ... }`.
+    pub virtual_servers: Vec<VirtualServer>,
+    /// Every other top-level statement (static addresses, BFD, ...).
+    pub other: Vec<Setting>,
+}
+
+/// `global_defs { ... }`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct GlobalDefs {
+    /// `router_id`.
+    pub router_id: Option<Spanned<String>>,
+    /// `vrrp_version` (2 or 3).
+    pub vrrp_version: Option<Spanned<u8>>,
+    /// `enable_script_security`.
+    pub enable_script_security: bool,
+    /// `script_user USER [GROUP]`.
+    pub script_user: Option<Spanned<String>>,
+    /// `notification_email { ... }` addresses.
+    pub notification_email: Vec<Spanned<String>>,
+    /// `vrrp_strict`.
+    pub vrrp_strict: bool,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+    /// The block's keyword.
+    pub span: Span,
+}
+
+/// `vrrp_script NAME { ... }`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VrrpScript {
+    /// The name.
+    pub name: Spanned<String>,
+    /// `script "CMD ARGS"`.
+    pub script: Option<Spanned<String>>,
+    /// `interval SECS`.
+    pub interval: Option<Spanned<f64>>,
+    /// `timeout SECS`.
+    pub timeout: Option<Spanned<f64>>,
+    /// `weight N [reverse]`.
+    pub weight: Option<Spanned<i32>>,
+    /// `rise N`.
+    pub rise: Option<Spanned<u32>>,
+    /// `fall N`.
+    pub fall: Option<Spanned<u32>>,
+    /// `user USER [GROUP]`.
+    pub user: Option<Spanned<String>>,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+}
+
+/// `vrrp_track_file NAME { ... }`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct TrackFile {
+    /// The name.
+    pub name: Spanned<String>,
+    /// `file PATH`.
+    pub file: Option<Spanned<String>>,
+    /// `weight N`.
+    pub weight: Option<Spanned<i32>>,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+}
+
+/// `vrrp_sync_group NAME { ... }`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct SyncGroup {
+    /// The name.
+    pub name: Spanned<String>,
+    /// `group { INSTANCE ... }`.
+    pub group: Vec<Spanned<String>>,
+    /// `notify*` scripts.
+    pub notify: Vec<Notify>,
+    /// `track_script { ... }` and the other `track_*` blocks.
+    pub tracks: Vec<Track>,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+}
+
+/// VRRP state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum State {
+    /// `MASTER`.
+    Master,
+    /// `BACKUP`.
+    Backup,
+}
+
+/// Authentication type (VRRPv2 only).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum AuthType {
+    /// `PASS`: simple password.
+    Pass,
+    /// `AH`: IPsec AH.
+    Ah,
+}
+
+/// `authentication { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Authentication {
+    /// `auth_type`.
+    pub auth_type: Option<Spanned<AuthType>>,
+    /// `auth_pass`.
+    pub auth_pass: Option<Spanned<String>>,
+}
+
+/// An address line in `virtual_ipaddress { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VirtualIp {
+    /// The address.
+    pub address: Spanned<IpAddr>,
+    /// The prefix length after `/`.
+    pub prefix: Option<u8>,
+    /// `dev IFACE`.
+    pub dev: Option<String>,
+    /// `scope SCOPE`.
+    pub scope: Option<String>,
+    /// `label LABEL`.
+    pub label: Option<String>,
+    /// `brd ADDRESS`.
+    pub brd: Option<String>,
+    /// The whole line.
+    pub span: Span,
+}
+
+/// An entry in a `track_interface`/`track_script`/`track_file` block.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Track {
+    /// Which block: `track_interface`, `track_script`, `track_file`, ...
+    pub kind: String,
+    /// The tracked name.
+    pub name: Spanned<String>,
+    /// `weight N`.
+    pub weight: Option<i32>,
+}
+
+/// A `notify*` script.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Notify {
+    /// The keyword (`notify_master`, `notify`, ...).
+    pub kind: String,
+    /// The command.
+    pub script: Spanned<String>,
+}
+
+/// `vrrp_instance NAME { ... }`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VrrpInstance {
+    /// The name.
+    pub name: Spanned<String>,
+    /// `state`.
+    pub state: Option<Spanned<State>>,
+    /// `interface`.
+    pub interface: Option<Spanned<String>>,
+    /// `virtual_router_id`.
+    pub virtual_router_id: Option<Spanned<u8>>,
+    /// `priority`.
+    pub priority: Option<Spanned<u8>>,
+    /// `advert_int` in seconds.
+    pub advert_int: Option<Spanned<f64>>,
+    /// `version`.
+    pub version: Option<Spanned<u8>>,
+    /// `authentication { ... }`.
+    pub authentication: Option<Authentication>,
+    /// `virtual_ipaddress { ... }`.
+    pub virtual_ipaddress: Vec<VirtualIp>,
+    /// `virtual_ipaddress_excluded { ... }`.
+    pub virtual_ipaddress_excluded: Vec<VirtualIp>,
+    /// `virtual_routes { ... }` lines.
+    pub virtual_routes: Vec<Setting>,
+    /// `unicast_src_ip`.
+    pub unicast_src_ip: Option<Spanned<IpAddr>>,
+    /// `unicast_peer { ... }`.
+    pub unicast_peer: Vec<Spanned<IpAddr>>,
+    /// `track_interface`, `track_script`, `track_file`, ... entries.
+    pub tracks: Vec<Track>,
+    /// `nopreempt`.
+    pub nopreempt: bool,
+    /// `preempt_delay` in seconds.
+    pub preempt_delay: Option<Spanned<f64>>,
+    /// `garp_master_delay` in seconds.
+    pub garp_master_delay: Option<Spanned<u32>>,
+    /// `notify*` scripts.
+    pub notify: Vec<Notify>,
+    /// `use_vmac [NAME]` (empty name for the default).
+    pub use_vmac: Option<Spanned<String>>,
+    /// `accept`.
+    pub accept: bool,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+}
+
+/// What a virtual server listens on.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum VsTarget {
+    /// `IP PORT`.
+    Addr(IpAddr, u16),
+    /// `fwmark N`.
+    Fwmark(u32),
+    /// `group NAME`.
+    Group(String),
+}
+
+/// `virtual_server_group NAME { ... }`.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VirtualServerGroup {
+    /// The name.
+    pub name: Spanned<String>,
+    /// The member lines.
+    pub members: Vec<Setting>,
+}
+
+/// A scheduler (`lb_algo`/`lvs_sched`).
+pub const LB_ALGOS: &[&str] = &[
+    "rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "mh", "fo", "ovf", "twos",
+];
+
+/// A forwarding method (`lb_kind`/`lvs_method`).
+pub const LB_KINDS: &[&str] = &["NAT", "DR", "TUN"];
+
+/// `virtual_server ... { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct VirtualServer {
+    /// What it listens on.
+    pub target: Spanned<VsTarget>,
+    /// `lb_algo`/`lvs_sched`.
+    pub lb_algo: Option<Spanned<String>>,
+    /// `lb_kind`/`lvs_method`.
+    pub lb_kind: Option<Spanned<String>>,
+    /// `protocol` (TCP, UDP, SCTP).
+    pub protocol: Option<Spanned<String>>,
+    /// `persistence_timeout` in seconds.
+    pub persistence_timeout: Option<Spanned<u32>>,
+    /// `persistence_granularity` (netmask).
+    pub persistence_granularity: Option<Spanned<String>>,
+    /// `delay_loop` in seconds.
+    pub delay_loop: Option<Spanned<f64>>,
+    /// `quorum`.
+    pub quorum: Option<Spanned<u32>>,
+    /// `hysteresis`.
+    pub hysteresis: Option<Spanned<u32>>,
+    /// `sorry_server IP PORT`.
+    pub sorry_server: Option<Spanned<String>>,
+    /// `inhibit_on_failure`.
+    pub inhibit_on_failure: bool,
+    /// `alpha`.
+    pub alpha: bool,
+    /// `omega`.
+    pub omega: bool,
+    /// `real_server` blocks.
+    pub real_servers: Vec<RealServer>,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+}
+
+/// `real_server IP [PORT] { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RealServer {
+    /// The address.
+    pub address: Spanned<IpAddr>,
+    /// The port.
+    pub port: Option<u16>,
+    /// `weight`.
+    pub weight: Option<Spanned<i32>>,
+    /// `inhibit_on_failure`.
+    pub inhibit_on_failure: bool,
+    /// The health checkers.
+    pub checkers: Vec<Checker>,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+}
+
+/// The checker blocks of a real server.
+pub const CHECKERS: &[&str] = &[
+    "TCP_CHECK",
+    "HTTP_GET",
+    "SSL_GET",
+    "MISC_CHECK",
+    "SMTP_CHECK",
+    "DNS_CHECK",
+    "UDP_CHECK",
+    "PING_CHECK",
+    "FILE_CHECK",
+    "BFD_CHECK",
+];
+
+/// One `HTTP_GET`/`SSL_GET` `url { ... }`.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Url {
+    /// `path`.
+    pub path: Option<Spanned<String>>,
+    /// `digest`.
+    pub digest: Option<Spanned<String>>,
+    /// `status_code`.
+    pub status_code: Option<Spanned<String>>,
+}
+
+/// A health checker block.
+#[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct Checker {
+    /// `TCP_CHECK`, `HTTP_GET`, ... (one of [`CHECKERS`]).
+    pub kind: Spanned<String>,
+    /// `connect_ip`.
+    pub connect_ip: Option<Spanned<IpAddr>>,
+    /// `connect_port`.
+    pub connect_port: Option<Spanned<u16>>,
+    /// `connect_timeout` in seconds.
+    pub connect_timeout: Option<Spanned<f64>>,
+    /// `retry`.
+    pub retry: Option<Spanned<u32>>,
+    /// `delay_before_retry` in seconds.
+    pub delay_before_retry: Option<Spanned<f64>>,
+    /// `url { ... }` blocks (HTTP_GET, SSL_GET).
+    pub urls: Vec<Url>,
+    /// `misc_path` (MISC_CHECK).
+    pub misc_path: Option<Spanned<String>>,
+    /// Every statement of the block.
+    pub settings: Vec<Setting>,
+}
