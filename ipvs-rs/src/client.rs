@@ -609,7 +609,7 @@ impl Client {
     ///
     /// # Errors
     ///
-    /// [`ErrorKind::Busy`] when one of that role runs already; `ENODEV` for a
+    /// [`ErrorKind::AlreadyExists`] when one of that role runs already; `ENODEV` for a
     /// missing interface.
     pub fn start_daemon(&mut self, d: &SyncDaemon) -> Result<(), Error> {
         let op = || format!("start the {:?} sync daemon on {}", d.state, d.mcast_ifname);
