@@ -17,7 +17,7 @@ pub enum ErrorKind {
     NotSupported,
     /// The kernel rejected a value (`EINVAL`, `ERANGE`).
     InvalidArgument,
-    /// Busy (`EBUSY`): e.g. a sync daemon of that role already runs.
+    /// Busy (`EBUSY`): the resource is in use.
     Busy,
     /// Out of memory or buffers (`ENOMEM`, `ENOBUFS`).
     OutOfResources,
