@@ -344,7 +344,7 @@ fn parse_sched_flags(sched: &str, arg: &str) -> Result<u32, Exit> {
 const MAX_TIMEOUT: i64 = 86400 * 31;
 
 /// Parses one command line (`args` without the program name), or says why not.
-pub(crate) fn parse(program: &str, args: &[String]) -> Result<Command, Exit> {
+pub(crate) fn parse<S: AsRef<str>>(program: &str, args: &[S]) -> Result<Command, Exit> {
     let (opts, mut rest, popt_error) = tokenize(args);
     let mut it = opts.into_iter();
     let Some((first, first_val)) = it.next() else {
@@ -391,7 +391,7 @@ pub(crate) fn parse(program: &str, args: &[String]) -> Result<Command, Exit> {
         "S" => Cmd::Save,
         "start-daemon" | "stop-daemon" => {
             let v = first_val.unwrap_or_default();
-            c.daemon.state = match v.as_str() {
+            c.daemon.state = match v {
                 "master" => DaemonState::MASTER,
                 "backup" => DaemonState::BACKUP,
                 _ if first == "start-daemon" => {
@@ -421,7 +421,7 @@ pub(crate) fn parse(program: &str, args: &[String]) -> Result<Command, Exit> {
     };
     let mut sched_flags_arg = String::new();
     for (tag, val) in it {
-        let v = val.as_deref().unwrap_or("");
+        let v = val.unwrap_or("");
         let mut set = |o: usize| -> Result<(), Exit> {
             if c.options & (1 << o) != 0 {
                 return fail(format!("multiple '{}' options specified", OPT_NAMES[o]));
@@ -465,7 +465,7 @@ pub(crate) fn parse(program: &str, args: &[String]) -> Result<Command, Exit> {
             "p" => {
                 set(opt::PERSISTENT)?;
                 c.flags |= ServiceFlags::PERSISTENT.bits();
-                c.timeout = parse_timeout(val.as_deref(), 1, MAX_TIMEOUT)?;
+                c.timeout = parse_timeout(val, 1, MAX_TIMEOUT)?;
             }
             "M" => {
                 set(opt::NETMASK)?;
@@ -650,11 +650,11 @@ pub(crate) fn parse(program: &str, args: &[String]) -> Result<Command, Exit> {
         if rest.len() < 3 {
             return fail("--set option requires 3 timeout values");
         }
-        let vals: Vec<String> = rest.drain(..3).collect();
+        let vals: Vec<&str> = rest.drain(..3).collect();
         c.timeouts = Timeouts {
-            tcp: parse_timeout(Some(&vals[0]), 0, MAX_TIMEOUT)?,
-            tcp_fin: parse_timeout(Some(&vals[1]), 0, MAX_TIMEOUT)?,
-            udp: parse_timeout(Some(&vals[2]), 0, MAX_TIMEOUT)?,
+            tcp: parse_timeout(Some(vals[0]), 0, MAX_TIMEOUT)?,
+            tcp_fin: parse_timeout(Some(vals[1]), 0, MAX_TIMEOUT)?,
+            udp: parse_timeout(Some(vals[2]), 0, MAX_TIMEOUT)?,
         };
     }
     if let Some(extra) = rest.first() {

@@ -248,7 +248,7 @@ fn restore(program: &str, ipvs: &mut Client, out: &mut Out) -> Result<i32, Exit>
             msg: format!("reading stdin: {e}"),
             code: 255,
         })?;
-        let args: Vec<String> = line.split_whitespace().map(str::to_string).collect();
+        let args: Vec<&str> = line.split_ascii_whitespace().collect();
         if args.is_empty() {
             continue;
         }

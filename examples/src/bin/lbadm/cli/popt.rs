@@ -73,38 +73,50 @@ const TABLE: &[(&str, Option<char>, Arg, &str)] = &[
     ("tun-remcsum", None, Arg::None, "tun-remcsum"),
 ];
 
-/// Splits argv the way popt does: options (with their arguments) in order,
-/// and leftover arguments.
 /// Options in order (tag and argument), leftover arguments, and popt's error
-/// (reported after the options before it are processed).
-pub(super) type Tokens = (
-    Vec<(&'static str, Option<String>)>,
-    Vec<String>,
+/// (reported after the options before it are processed). Arguments borrow
+/// from the command line: `-R` parses tens of thousands of lines.
+pub(super) type Tokens<'a> = (
+    Vec<(&'static str, Option<&'a str>)>,
+    Vec<&'a str>,
     Option<Exit>,
 );
 
-pub(super) fn tokenize(args: &[String]) -> Tokens {
-    let mut opts = Vec::new();
+fn long(name: &str) -> Option<(Arg, &'static str)> {
+    TABLE.iter().find(|e| e.0 == name).map(|e| (e.2, e.3))
+}
+
+fn short(c: u8) -> Option<(Arg, &'static str)> {
+    TABLE
+        .iter()
+        .find(|e| e.1 == Some(c as char))
+        .map(|e| (e.2, e.3))
+}
+
+/// Splits argv the way popt does: options (with their arguments) in order,
+/// and leftover arguments.
+pub(super) fn tokenize<S: AsRef<str>>(args: &[S]) -> Tokens<'_> {
+    let mut opts = Vec::with_capacity(args.len());
     let mut rest = Vec::new();
     let mut error = None;
-    let mut i = 0;
     let bad = |o: &str, why: &str| Exit {
         msg: format!("{o}: {why}"),
         code: 255,
     };
+    let mut i = 0;
     'args: while i < args.len() {
-        let a = &args[i];
+        let a = args[i].as_ref();
         i += 1;
         if a == "--" {
-            rest.extend(args[i..].iter().cloned());
+            rest.extend(args[i..].iter().map(AsRef::as_ref));
             break;
         }
-        if let Some(long) = a.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (n, Some(v.to_string())),
-                None => (long, None),
+        if let Some(body) = a.strip_prefix("--") {
+            let (name, inline) = match body.split_once('=') {
+                Some((n, v)) => (n, Some(v)),
+                None => (body, None),
             };
-            let Some(&(_, _, kind, tag)) = TABLE.iter().find(|e| e.0 == name) else {
+            let Some((kind, tag)) = long(name) else {
                 error = Some(bad(a, "unknown option"));
                 break;
             };
@@ -112,51 +124,56 @@ pub(super) fn tokenize(args: &[String]) -> Tokens {
                 (Arg::None, _) => None,
                 (_, Some(v)) => Some(v),
                 (Arg::Required, None) => {
-                    let Some(v) = args.get(i).cloned() else {
+                    let Some(v) = args.get(i) else {
                         error = Some(bad(a, "missing argument"));
                         break;
                     };
                     i += 1;
-                    Some(v)
+                    Some(v.as_ref())
                 }
-                (Arg::Optional, None) => match args.get(i) {
+                (Arg::Optional, None) => match args.get(i).map(AsRef::as_ref) {
                     Some(v) if !v.starts_with('-') => {
                         i += 1;
-                        Some(v.clone())
+                        Some(v)
                     }
                     _ => None,
                 },
             };
             opts.push((tag, val));
         } else if a.len() > 1 && a.starts_with('-') {
-            let chars: Vec<char> = a[1..].chars().collect();
-            let mut j = 0;
-            while j < chars.len() {
-                let c = chars[j];
+            let b = a.as_bytes();
+            let mut j = 1;
+            while j < b.len() {
+                let c = b[j];
                 j += 1;
-                let Some(&(_, _, kind, tag)) = TABLE.iter().find(|e| e.1 == Some(c)) else {
-                    error = Some(bad(&format!("-{c}"), "unknown option"));
+                let Some((kind, tag)) = short(c).filter(|_| c.is_ascii()) else {
+                    let shown: String = a[j - 1..]
+                        .chars()
+                        .next()
+                        .map(String::from)
+                        .unwrap_or_default();
+                    error = Some(bad(&format!("-{shown}"), "unknown option"));
                     break 'args;
                 };
-                let attached: String = chars[j..].iter().collect();
+                let attached = &a[j..];
                 let val = match kind {
                     Arg::None => None,
                     _ if !attached.is_empty() => {
-                        j = chars.len();
+                        j = b.len();
                         Some(attached)
                     }
                     Arg::Required => {
-                        let Some(v) = args.get(i).cloned() else {
-                            error = Some(bad(&format!("-{c}"), "missing argument"));
+                        let Some(v) = args.get(i) else {
+                            error = Some(bad(&format!("-{}", c as char), "missing argument"));
                             break 'args;
                         };
                         i += 1;
-                        Some(v)
+                        Some(v.as_ref())
                     }
-                    Arg::Optional => match args.get(i) {
+                    Arg::Optional => match args.get(i).map(AsRef::as_ref) {
                         Some(v) if !v.starts_with('-') => {
                             i += 1;
-                            Some(v.clone())
+                            Some(v)
                         }
                         _ => None,
                     },
@@ -164,7 +181,7 @@ pub(super) fn tokenize(args: &[String]) -> Tokens {
                 opts.push((tag, val));
             }
         } else {
-            rest.push(a.clone());
+            rest.push(a);
         }
     }
     (opts, rest, error)
