@@ -342,6 +342,9 @@ fn statement_in(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnosti
             };
             if !known.contains(&kw.value.as_str()) {
                 diags.push(unknown_keyword(kw, section.kind.keyword(), known));
+            } else if kw.value == "server" && st.words.len() > 2 {
+                // Peers and rings take server lines with the usual options.
+                let _ = super::server::server(st, diags);
             }
         }
     }
@@ -402,15 +405,88 @@ fn global(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
     match name {
         "daemon" => g.daemon = true,
         "maxconn" => g.maxconn = proxy::atol(kw, &st.words[1..], diags),
-        "user" => g.user = arg.cloned(),
-        "group" => g.group = arg.cloned(),
+        "user" | "group" => {
+            let Some(a) = arg else {
+                diags.push(missing_arg(kw));
+                return;
+            };
+            let db = if name == "user" {
+                "/etc/passwd"
+            } else {
+                "/etc/group"
+            };
+            if !account_exists(db, &a.value) {
+                diags.push(
+                    Diagnostic::error("H0420", format!("cannot find {name} id for '{}'", a.value))
+                        .with_label(a.span, format!("not in {db}"))
+                        .with_help(format!("create the {name}, or name an existing one")),
+                );
+            }
+            if name == "user" {
+                g.user = Some(a.clone());
+            } else {
+                g.group = Some(a.clone());
+            }
+        }
         "log" => {
             if let Some(l) = proxy::log(st, diags) {
                 g.logs.push(l);
             }
         }
+        "hard-stop-after" | "grace" => {
+            if let Some(a) = arg {
+                if let Err(e) = super::values::parse_time(&a.value, 1) {
+                    diags.push(
+                        Diagnostic::error("H0421", format!("{e} in argument to '{name}'"))
+                            .with_label(a.span, "not a time")
+                            .with_help("times take us, ms, s, m, h or d"),
+                    );
+                }
+            }
+        }
+        "nbthread" => {
+            let n = arg.map_or(0, |a| {
+                let d: String = a.value.chars().take_while(char::is_ascii_digit).collect();
+                d.parse::<u64>().unwrap_or(0)
+            });
+            if !(1..=64).contains(&n) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0422",
+                        format!("'nbthread' value must be between 1 and 64 (was {n})"),
+                    )
+                    .with_label(st.span, "out of range")
+                    .with_help("Debian's build supports up to 64 threads"),
+                );
+            }
+        }
+        "stats" => {
+            let w = &st.words;
+            if w.get(1).is_some_and(|x| x.value == "socket") {
+                if let Some(pos) = w.iter().position(|x| x.value == "level") {
+                    let level = w.get(pos + 1).map_or("", |x| x.value.as_str());
+                    if !matches!(level, "user" | "operator" | "admin") {
+                        diags.push(
+                            Diagnostic::error(
+                                "H0423",
+                                format!("'stats socket' : 'level' only supports 'user', 'operator', and 'admin' (got '{level}')"),
+                            )
+                            .with_label(w[pos].span, "bad level")
+                            .with_help("use level user, operator or admin"),
+                        );
+                    }
+                }
+            }
+        }
         _ => {}
     }
+}
+
+/// Whether `name` is an entry of the colon-separated database `path`
+/// (`/etc/passwd`, `/etc/group`), or a number.
+fn account_exists(path: &str, name: &str) -> bool {
+    std::fs::read_to_string(path)
+        .is_ok_and(|db| db.lines().any(|l| l.split(':').next() == Some(name)))
 }
 
 /// "'kw' expects an argument".

@@ -54,6 +54,13 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
                     && st.words[1].value == "none"
             })
     });
+    let resolver_sections: Vec<&str> = config
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Resolvers)
+        .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
+        .collect();
+    other_sections(config, diags);
     let refs = Refs {
         backends: backend_names(config),
         modes: modes(config, &defaults),
@@ -67,7 +74,15 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         references(&refs, config, i, inherited, diags);
         tracks(config, &refs, s, p, diags);
         acls(s, p, diags);
-        servers(s, p, inherited, global_verify_none, diags);
+        servers(
+            &resolver_sections,
+            base,
+            s,
+            p,
+            inherited,
+            global_verify_none,
+            diags,
+        );
         binds(p, base, diags);
         timeouts(s, p, inherited, diags);
     }
@@ -313,6 +328,8 @@ fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
 }
 
 fn servers(
+    resolver_sections: &[&str],
+    base: Option<&Path>,
     s: &Section,
     p: &Proxy,
     inherited: Option<&Proxy>,
@@ -393,10 +410,83 @@ fn servers(
                 .with_help("add the port to the address, or 'port N' for the checks"),
             );
         }
+        if let Some(ca) = &st.ca_file {
+            let path = base.map_or_else(|| Path::new(ca).to_path_buf(), |b| b.join(ca));
+            if !path.is_file() {
+                diags.push(
+                    Diagnostic::error(
+                        "H0519",
+                        format!(
+                            "'server {}/{}' : couldn't open the ca-file '{ca}'",
+                            name_of(s),
+                            srv.name.value
+                        ),
+                    )
+                    .with_label(srv.name.span, "this server")
+                    .with_help("name an existing PEM file of CA certificates"),
+                );
+            }
+        }
+        let agent = st
+            .agent_check
+            .or_else(|| defaults.iter().rev().find_map(|d| d.agent_check))
+            .unwrap_or(false);
+        let agent_port = st
+            .agent_port
+            .or_else(|| defaults.iter().rev().find_map(|d| d.agent_port));
+        if agent && agent_port.is_none_or(|p| p == 0) {
+            diags.push(
+                Diagnostic::error(
+                    "H0520",
+                    format!(
+                        "'server {}/{}' : server {} does not have agent port",
+                        name_of(s),
+                        srv.name.value,
+                        srv.name.value
+                    ),
+                )
+                .with_label(srv.name.span, "agent-check without agent-port")
+                .with_help("add 'agent-port N'"),
+            );
+        }
+        let resolvers = st
+            .resolvers
+            .clone()
+            .or_else(|| defaults.iter().rev().find_map(|d| d.resolvers.clone()));
+        if let Some(r) = resolvers {
+            if !resolver_sections.contains(&r.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0521",
+                        format!(
+                            "{} '{}', server '{}': unable to find required resolvers '{r}'",
+                            s.kind.keyword(),
+                            name_of(s),
+                            srv.name.value
+                        ),
+                    )
+                    .with_label(srv.name.span, "this server")
+                    .with_help("declare 'resolvers NAME', or fix the name"),
+                );
+            }
+        }
+        let check_ssl = |x: &super::model::ServerSettings| {
+            x.options
+                .iter()
+                .rev()
+                .find_map(|(o, _)| match o.value.as_str() {
+                    "check-ssl" => Some(true),
+                    "no-check-ssl" => Some(false),
+                    _ => None,
+                })
+        };
         let ssl = st
             .ssl
             .or_else(|| defaults.iter().rev().find_map(|d| d.ssl))
-            .unwrap_or(false);
+            .unwrap_or(false)
+            || check_ssl(st)
+                .or_else(|| defaults.iter().rev().find_map(|d| check_ssl(d)))
+                .unwrap_or(false);
         let verify = st
             .verify
             .clone()
@@ -573,7 +663,7 @@ fn tracks(config: &Config, refs: &Refs<'_>, s: &Section, p: &Proxy, diags: &mut 
             .settings
             .options
             .iter()
-            .find(|(o, _)| o.value == "track")
+            .rfind(|(o, _)| o.value == "track")
         else {
             continue;
         };
@@ -609,6 +699,83 @@ fn tracks(config: &Config, refs: &Refs<'_>, s: &Section, p: &Proxy, diags: &mut 
                 )
                 .with_label(arg.span, "tracked server")
                 .with_help("track a server that has 'check' (or 'agent-check')"),
+            );
+        }
+    }
+}
+
+/// Checks of the non-proxy sections: caches need a size, cache and ring
+/// names are unique, ring formats exist, name servers are IP addresses.
+fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(SectionKind, &str), &Section> = HashMap::new();
+    for s in &config.sections {
+        let kind = s.kind;
+        if !matches!(kind, SectionKind::Cache | SectionKind::Ring) {
+            if kind == SectionKind::Resolvers {
+                nameservers(s, diags);
+            }
+            continue;
+        }
+        if let Some(n) = &s.name {
+            if seen.insert((kind, n.value.as_str()), s).is_some() {
+                diags.push(
+                    Diagnostic::error(
+                        "H0522",
+                        format!("duplicate {} name '{}'", kind.keyword(), n.value),
+                    )
+                    .with_label(n.span, "declared before")
+                    .with_help("give each section a distinct name"),
+                );
+            }
+        }
+        let get = |k: &str| s.statements.iter().find(|st| st.words[0].value == k);
+        if kind == SectionKind::Cache && get("total-max-size").is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "H0523",
+                    format!("size not specified for cache '{}'", name_of(s)),
+                )
+                .with_label(s.keyword, "no total-max-size")
+                .with_help("add 'total-max-size MEGABYTES'"),
+            );
+        }
+        if let Some(f) = get("format").and_then(|st| st.words.get(1)) {
+            let formats = [
+                "iso", "rfc3164", "rfc5424", "raw", "short", "priority", "timed",
+            ];
+            if kind == SectionKind::Ring && !formats.contains(&f.value.as_str()) {
+                diags.push(
+                    Diagnostic::error("H0524", format!("unknown format '{}'", f.value))
+                        .with_label(f.span, "not a log format")
+                        .with_help(format!("formats: {}", formats.join(", "))),
+                );
+            }
+        }
+    }
+}
+
+fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
+    for st in s
+        .statements
+        .iter()
+        .filter(|st| st.words[0].value == "nameserver")
+    {
+        let Some(addr) = st.words.get(2) else {
+            continue;
+        };
+        let ok = super::values::parse_address(&addr.value, true)
+            .is_ok_and(|a| matches!(a.host, Host::Ip(_)));
+        if !ok {
+            diags.push(
+                Diagnostic::error(
+                    "H0525",
+                    format!(
+                        "'nameserver {}' : invalid address: '{}'",
+                        st.words[1].value, addr.value
+                    ),
+                )
+                .with_label(addr.span, "an IP address and port are needed")
+                .with_help("write the name server as IP:PORT, e.g. 127.0.0.1:53"),
             );
         }
     }

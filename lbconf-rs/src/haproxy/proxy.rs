@@ -586,6 +586,21 @@ pub(crate) fn log(st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<Log> {
             );
             None
         }
+        Some(target) if target.starts_with("ring@") || !log_facility_ok(&w[2..]) => {
+            if target.starts_with("ring@") {
+                return Some(Log::Target {
+                    target: w[1].clone(),
+                    args: w[2..].to_vec(),
+                    span: st.span,
+                });
+            }
+            diags.push(
+                Diagnostic::error("H0416", "log : unknown log facility")
+                    .with_label(st.span, "no valid facility on this line")
+                    .with_help("facilities: kern user mail daemon auth syslog lpr news uucp cron auth2 ftp ntp audit alert cron2 local0..local7"),
+            );
+            None
+        }
         Some(_) => Some(Log::Target {
             target: w[1].clone(),
             args: w[2..].to_vec(),
@@ -709,4 +724,23 @@ fn known_fetch(name: &str) -> bool {
         || name.rsplit_once('_').is_some_and(|(base, suffix)| {
             SUFFIXES.contains(&suffix) && fetches::FETCHES.contains(&base)
         })
+}
+
+const FACILITIES: &[&str] = &[
+    "kern", "user", "mail", "daemon", "auth", "syslog", "lpr", "news", "uucp", "cron", "auth2",
+    "ftp", "ntp", "audit", "alert", "cron2", "local0", "local1", "local2", "local3", "local4",
+    "local5", "local6", "local7",
+];
+
+/// Whether the words after a log target (`[len N] [format F] [sample R:S]
+/// <facility> [level [minlevel]]`) name a known facility.
+fn log_facility_ok(rest: &[Spanned<String>]) -> bool {
+    let mut i = 0;
+    while let Some(w) = rest.get(i) {
+        match w.value.as_str() {
+            "len" | "format" | "sample" => i += 2,
+            f => return FACILITIES.contains(&f),
+        }
+    }
+    false
 }

@@ -265,7 +265,37 @@ fn apply(
             Ok(v) => s.slowstart = Some(v),
             Err(e) => diags.push(bad(o, at, &e)),
         },
-        k @ ("rise" | "fall" | "weight" | "maxconn" | "port" | "agent-port") => {
+        k @ ("port" | "agent-port") => {
+            // Read with atoi(): garbage is zero.
+            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+            let n = digits.parse().unwrap_or(0);
+            if k == "port" {
+                s.port = Some(n);
+            } else {
+                s.agent_port = Some(n);
+            }
+        }
+        "on-error"
+            if !matches!(
+                value,
+                "fastinter" | "fail-check" | "sudden-death" | "mark-down"
+            ) =>
+        {
+            diags.push(bad(
+                o,
+                at,
+                "expected 'fastinter', 'fail-check', 'sudden-death' or 'mark-down'",
+            ));
+        }
+        "ssl-min-ver" | "ssl-max-ver"
+            if !matches!(
+                value,
+                "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3"
+            ) =>
+        {
+            diags.push(bad(o, at, "unknown ssl/tls version"));
+        }
+        k @ ("rise" | "fall" | "weight" | "maxconn") => {
             let n = match parse_int(value) {
                 Ok(n) => n,
                 Err(e) => {
@@ -276,13 +306,11 @@ fn apply(
             let ok = match k {
                 "rise" | "fall" => n > 0,
                 "weight" => n <= 256,
-                "port" | "agent-port" => n <= 65535,
                 _ => true,
             };
             if !ok {
                 let why = match k {
                     "weight" => "weight must be between 0 and 256",
-                    "port" | "agent-port" => "ports go up to 65535",
                     _ => "must be greater than 0",
                 };
                 diags.push(bad(o, at, why));
@@ -292,9 +320,7 @@ fn apply(
                 "rise" => &mut s.rise,
                 "fall" => &mut s.fall,
                 "weight" => &mut s.weight,
-                "maxconn" => &mut s.maxconn,
-                "port" => &mut s.port,
-                _ => &mut s.agent_port,
+                _ => &mut s.maxconn,
             };
             *slot = Some(n);
         }
@@ -329,6 +355,13 @@ fn apply(
         "sni" => s.sni = Some(value.to_owned()),
         "init-addr" => s.init_addr = Some(value.to_owned()),
         "resolvers" => s.resolvers = Some(value.to_owned()),
+        "namespace" if !std::path::Path::new("/var/run/netns").join(value).exists() => {
+            diags.push(bad(
+                o,
+                at,
+                "no such network namespace (see `ip netns list`)",
+            ));
+        }
         _ => {}
     }
 }
