@@ -161,7 +161,24 @@ impl Builder {
                 )),
             );
         }
-        s.block.clone().unwrap_or_default()
+        let items = s.block.clone().unwrap_or_default();
+        for x in &items {
+            if let Some(b) = &x.block
+                && !kw::takes_block(&x.keyword.value)
+            {
+                let at = b.first().map_or(x.span, |f| f.keyword.span);
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0107",
+                        format!("`{}` takes no {{ ... }} block", x.keyword.value),
+                    )
+                    .with_label(x.keyword.span, "this keyword")
+                    .with_label(at, "keepalived ignores the `{` and reads this as a keyword")
+                    .with_help("remove the block, or quote a value that contains `{` or `}`"),
+                );
+            }
+        }
+        items
     }
 
     fn name(&mut self, s: &Setting) -> Spanned<String> {

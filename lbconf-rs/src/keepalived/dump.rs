@@ -1,6 +1,7 @@
 //! Prints the expanded configuration in a normalized form: one statement per
 //! line, blocks indented by four spaces, sections in a fixed order, values
-//! quoted when they contain blanks or characters the lexer treats specially.
+//! quoted when they contain blanks or characters the lexer or the macro layer
+//! treats specially (so the dump reads back as the same statements).
 
 use std::fmt::Write as _;
 
@@ -9,7 +10,8 @@ use super::model::*;
 fn word(s: &str) -> String {
     let plain = !s.is_empty()
         && !s.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '{' | '}' | '\\'))
-        && !s.starts_with(['#', '!']);
+        && !s.starts_with(['#', '!', '@', '$', '~'])
+        && !s.starts_with("include");
     if plain {
         return s.to_owned();
     }

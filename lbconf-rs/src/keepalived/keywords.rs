@@ -391,6 +391,49 @@ pub const URL: &[&str] = &[
     "regex_max_offset",
 ];
 
+/// Keywords that take a `{ ... }` block (any other keyword with a block is an
+/// "unexpected `{`" for keepalived).
+pub fn takes_block(k: &str) -> bool {
+    matches!(
+        k,
+        "global_defs"
+            | "vrrp_script"
+            | "vrrp_track_file"
+            | "track_file"
+            | "vrrp_sync_group"
+            | "vrrp_instance"
+            | "virtual_server_group"
+            | "virtual_server"
+            | "static_ipaddress"
+            | "static_routes"
+            | "static_rules"
+            | "linkbeat_interfaces"
+            | "track_group"
+            | "garp_group"
+            | "vrrp_track_process"
+            | "bfd_instance"
+            | "SSL"
+            | "notification_email"
+            | "group"
+            | "track_interface"
+            | "track_script"
+            | "track_process"
+            | "track_bfd"
+            | "authentication"
+            | "virtual_ipaddress"
+            | "virtual_ipaddress_excluded"
+            | "virtual_routes"
+            | "virtual_rules"
+            | "unicast_peer"
+            | "real_server"
+            | "url"
+            | "interfaces"
+            | "lvs_sync_daemon"
+            | "vrrp_garp_extra_if"
+            | "garp_extra_if"
+    ) || crate::keepalived::model::CHECKERS.contains(&k)
+}
+
 /// Levenshtein distance, bounded for long inputs.
 fn distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();

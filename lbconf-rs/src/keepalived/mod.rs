@@ -143,9 +143,12 @@ pub fn looks_like(text: &str) -> bool {
     let tree = SyntaxTree::parse(crate::source::FileId(0), text);
     tree.items
         .iter()
-        .filter_map(|s| s.words.first())
+        .flat_map(|s| {
+            // Skip an `@id` prefix: the keyword is the next word.
+            let skip = usize::from(s.words.first().is_some_and(|w| w.text.starts_with('@')));
+            s.words.get(skip)
+        })
         .map(|w| lexer::unquote(&w.text))
-        .map(|w| w.trim_start_matches('@').to_owned())
         .find(|w| !w.starts_with('$') && !w.starts_with('~') && !w.is_empty())
         .is_some_and(|w| keywords::TOP.contains(&w.as_str()))
 }

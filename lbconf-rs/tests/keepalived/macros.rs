@@ -1,0 +1,177 @@
+//! The macro layer: includes, conditionals, parameters and blocks, and the
+//! origins diagnostics report for expanded text.
+
+use std::path::Path;
+
+use lbconf::keepalived::{self, Options};
+
+fn opts(id: &str) -> Options {
+    Options {
+        config_id: Some(id.into()),
+        interfaces: Some(vec!["lo".into(), "eth0".into(), "eth1".into()]),
+    }
+}
+
+fn instance(vip: &str) -> String {
+    format!(
+        "vrrp_instance VI_1 {{\n    interface eth0\n    virtual_router_id 1\n    priority 100\n    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
+    )
+}
+
+#[test]
+fn conditional_lines_follow_the_config_id() {
+    let text = "global_defs {\n    @a router_id ra\n    @b router_id rb\n    @^a vrrp_strict\n}\n";
+    let a = keepalived::parse_str("c.conf", text, &opts("a")).value;
+    assert_eq!(a.global_defs[0].router_id.as_ref().unwrap().value, "ra");
+    assert!(!a.global_defs[0].vrrp_strict);
+    let b = keepalived::parse_str("c.conf", text, &opts("b")).value;
+    assert_eq!(b.global_defs[0].router_id.as_ref().unwrap().value, "rb");
+    assert!(b.global_defs[0].vrrp_strict);
+}
+
+#[test]
+fn parameters_substitute_at_use_time_and_recursively() {
+    let text = "$BASE=198.18.${SUB}\n$SUB=0\n$P=42\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id $P\n    priority 100\n    virtual_ipaddress {\n        ${BASE}.1/24\n        $SUB=9\n        ${BASE}.2/24\n    }\n}\n";
+    let p = keepalived::parse_str("p.conf", text, &opts("x"));
+    assert!(keepalived::accepted(&p), "{:?}", p.diagnostics);
+    let i = &p.value.instances[0];
+    assert_eq!(i.virtual_router_id.as_ref().unwrap().value, 42);
+    let vips: Vec<String> = i
+        .virtual_ipaddress
+        .iter()
+        .map(|v| v.address.value.to_string())
+        .collect();
+    assert_eq!(vips, ["198.18.0.1", "198.18.9.2"]);
+    // `$NAME` needs a blank after it; undefined names stay as written.
+    let q = keepalived::parse_str(
+        "q.conf",
+        "$P=1\nglobal_defs {\n    router_id $Pxyz\n    router_id \"${UNDEF}\"\n}\n",
+        &opts("x"),
+    );
+    let ids: Vec<&str> = q.value.global_defs[0]
+        .settings
+        .iter()
+        .map(|s| s.args[0].value.as_str())
+        .collect();
+    assert_eq!(ids, ["$Pxyz", "${UNDEF}"]);
+    assert!(keepalived::accepted(&q), "{:?}", q.diagnostics);
+}
+
+#[test]
+fn multi_line_definitions_expand_to_several_blocks() {
+    let text = "$VI= \\\nvrrp_instance VI_${N} { \\\n interface eth0 \\\n virtual_router_id ${N} \\\n virtual_ipaddress { \\\n  198.18.1.${N}/24 \\\n } \\\n}\n$N=1\n$VI\n$N=2\n$VI\n";
+    let p = keepalived::parse_str("m.conf", text, &opts("x"));
+    let names: Vec<&str> = p
+        .value
+        .instances
+        .iter()
+        .map(|i| i.name.value.as_str())
+        .collect();
+    assert_eq!(names, ["VI_1", "VI_2"], "{:?}", p.diagnostics);
+    assert!(keepalived::accepted(&p), "{:?}", p.diagnostics);
+}
+
+#[test]
+fn seq_and_lst_blocks_expand_in_order() {
+    let text = instance(
+        "~SEQ(I, 1, 2, 5) 198.18.2.${I}/24\n        ~LST({A, B}, {3, 4}, {5, 6}) 198.18.${A}.${B}/24\n        ~SEQ(J, 2) ~SEQ(K, 7, 8) 198.18.${J}.${K}/24",
+    );
+    let p = keepalived::parse_str("s.conf", &text, &opts("x"));
+    let vips: Vec<String> = p.value.instances[0]
+        .virtual_ipaddress
+        .iter()
+        .map(|v| v.address.value.to_string())
+        .collect();
+    assert_eq!(
+        vips,
+        [
+            "198.18.2.1",
+            "198.18.2.3",
+            "198.18.2.5",
+            "198.18.3.4",
+            "198.18.5.6",
+            "198.18.1.7",
+            "198.18.1.8",
+            "198.18.2.7",
+            "198.18.2.8"
+        ]
+    );
+    let hex = keepalived::parse_str(
+        "h.conf",
+        &instance("~SEQx(H, 0x90, 0x10, 0xa0) fd00::${H}/64"),
+        &opts("x"),
+    );
+    let vips: Vec<String> = hex.value.instances[0]
+        .virtual_ipaddress
+        .iter()
+        .map(|v| v.address.value.to_string())
+        .collect();
+    assert_eq!(vips, ["fd00::90", "fd00::a0"]);
+}
+
+#[test]
+fn include_cycles_and_missing_files_are_reported() {
+    let dir = tempdir("cycle");
+    std::fs::write(dir.join("a.conf"), "include b.conf\n").unwrap();
+    std::fs::write(
+        dir.join("b.conf"),
+        "include a.conf\nglobal_defs {\n    router_id x\n}\n",
+    )
+    .unwrap();
+    let p = keepalived::parse_file(&dir.join("a.conf"), &opts("x"));
+    assert!(
+        p.diagnostics.iter().any(|d| d.code == "K0012"),
+        "{:?}",
+        p.diagnostics
+    );
+    assert_eq!(p.value.global_defs.len(), 1, "b.conf is read once");
+    let missing = keepalived::parse_str("m.conf", "includea nothing-here-*.conf\n", &opts("x"));
+    assert_eq!(missing.diagnostics[0].code, "K0010");
+    // keepalived 2.2.7 itself exits 0 for an include that matches nothing.
+    assert!(keepalived::accepted(&missing));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn diagnostics_point_at_the_included_file() {
+    let dir = tempdir("origin");
+    std::fs::write(dir.join("main.conf"), "# main\ninclude sub/*.conf\n").unwrap();
+    std::fs::create_dir(dir.join("sub")).unwrap();
+    std::fs::write(
+        dir.join("sub/x.conf"),
+        instance("198.18.0.1/24").replace("priority 100", "priority 300"),
+    )
+    .unwrap();
+    let p = keepalived::parse_file(&dir.join("main.conf"), &opts("x"));
+    let d = p
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "K0103")
+        .expect("priority out of range");
+    let at = p.sources.locate(d.span().unwrap());
+    assert!(at.ends_with("sub/x.conf:4:14"), "{at}");
+    assert_eq!(p.sources.slice(d.span().unwrap()), "300");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn substituted_values_point_at_their_line() {
+    let text = "$PRIO=300\n".to_owned()
+        + &instance("198.18.0.1/24").replace("priority 100", "priority $PRIO");
+    let p = keepalived::parse_str("v.conf", &text, &opts("x"));
+    let d = p
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "K0103")
+        .expect("priority out of range");
+    assert_eq!(p.sources.locate(d.span().unwrap()), "v.conf:5:1");
+    assert_eq!(p.sources.slice(d.span().unwrap()).trim(), "priority $PRIO");
+}
+
+fn tempdir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("lbconf-ka-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    assert!(Path::new(&d).is_dir());
+    d
+}
