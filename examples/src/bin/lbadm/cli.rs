@@ -9,6 +9,7 @@ use ipvs::{
     TunnelFlags, TunnelType,
 };
 
+#[path = "cli/popt.rs"]
 mod popt;
 
 use popt::tokenize;
@@ -785,4 +786,5 @@ fn tunnel_check(c: &Command) -> Result<(), Exit> {
 }
 
 #[cfg(test)]
+#[path = "cli/tests.rs"]
 mod tests;

@@ -1,0 +1,26 @@
+//! lbadm's command-line parser (also what `lbadm -R` reads, line by line):
+//! any argument vector gets a command or an ipvsadm-style message, never a
+//! panic. The parser is compiled in from the lbadm binary's source.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+
+#[allow(dead_code, unreachable_pub)]
+#[path = "../../../examples/src/bin/lbadm/cli.rs"]
+mod cli;
+
+/// What the parser prints for `-h` (the binary's own text is not needed here).
+pub(crate) fn usage(program: &str) -> String {
+    format!("usage of {program}")
+}
+
+/// What the parser prints for `-v`.
+pub(crate) const VERSION: &str = "lbadm (fuzz)";
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else { return };
+    let args: Vec<&str> = text.split_ascii_whitespace().collect();
+    if let Ok(c) = cli::parse("lbadm", &args) {
+        let _ = (c.service(), c.dest(), c.key());
+    }
+});
