@@ -197,18 +197,20 @@ fn decode_one(nl_type: u16, seq: u32, body: &[u8]) -> Result<Reply, DecodeError>
     }
 }
 
-/// Attributes as (type, payload) slices of the received datagram.
-type Attrs<'a> = Vec<(u16, &'a [u8])>;
+/// Attributes by type (every IPVS and controller type is below 32), as
+/// slices of the received datagram: parsing allocates nothing. The first of
+/// duplicate attributes wins; types this crate does not know are skipped.
+struct Attrs<'a>([Option<&'a [u8]>; 32]);
 
 /// Splits netlink attributes without copying. neli's parser builds an owned
 /// value per attribute; a listing decodes hundreds of thousands of them, so
-/// replies take this zero-copy path (requests are still checked against
-/// neli's encoder, and this parser is fuzzed).
+/// replies take this path (requests are checked against neli's encoder, and
+/// this parser is fuzzed).
 fn parse_attrs<'a>(mut b: &'a [u8], what: &'static str) -> Result<Attrs<'a>, DecodeError> {
-    let mut v = Vec::with_capacity(16);
+    let mut v = Attrs([None; 32]);
     while b.len() >= 4 {
         let len = usize::from(u16::from_ne_bytes([b[0], b[1]]));
-        let ty = u16::from_ne_bytes([b[2], b[3]]) & 0x3fff;
+        let ty = usize::from(u16::from_ne_bytes([b[2], b[3]]) & 0x3fff);
         if len < 4 || len > b.len() {
             return Err(DecodeError::Truncated {
                 what,
@@ -216,7 +218,9 @@ fn parse_attrs<'a>(mut b: &'a [u8], what: &'static str) -> Result<Attrs<'a>, Dec
                 need: len.max(4),
             });
         }
-        v.push((ty, &b[4..len]));
+        if let Some(slot @ None) = v.0.get_mut(ty) {
+            *slot = Some(&b[4..len]);
+        }
         b = b.get((len + 3) & !3..).unwrap_or(&[]);
     }
     Ok(v)
@@ -243,7 +247,7 @@ fn nested<'a>(payload: &'a [u8], attr: &'static str) -> Result<Attrs<'a>, Decode
 }
 
 fn find<'a>(attrs: &Attrs<'a>, t: u16) -> Option<&'a [u8]> {
-    attrs.iter().find(|(ty, _)| *ty == t).map(|(_, v)| *v)
+    attrs.0.get(usize::from(t)).copied().flatten()
 }
 
 fn bad(attr: &'static str, want: usize, got: usize) -> DecodeError {
@@ -323,20 +327,20 @@ fn req_attr<'a>(
 fn decode_stats(v: &[u8], attr: &'static str) -> Result<Stats, DecodeError> {
     let attrs = nested(v, attr)?;
     let mut s = Stats::default();
-    for (t, v) in &attrs {
-        let x = get_counter(v, attr)?;
-        match *t {
-            STATS_CONNS => s.conns = x,
-            STATS_INPKTS => s.in_packets = x,
-            STATS_OUTPKTS => s.out_packets = x,
-            STATS_INBYTES => s.in_bytes = x,
-            STATS_OUTBYTES => s.out_bytes = x,
-            STATS_CPS => s.cps = x,
-            STATS_INPPS => s.in_pps = x,
-            STATS_OUTPPS => s.out_pps = x,
-            STATS_INBPS => s.in_bps = x,
-            STATS_OUTBPS => s.out_bps = x,
-            _ => {}
+    for (t, field) in [
+        (STATS_CONNS, &mut s.conns),
+        (STATS_INPKTS, &mut s.in_packets),
+        (STATS_OUTPKTS, &mut s.out_packets),
+        (STATS_INBYTES, &mut s.in_bytes),
+        (STATS_OUTBYTES, &mut s.out_bytes),
+        (STATS_CPS, &mut s.cps),
+        (STATS_INPPS, &mut s.in_pps),
+        (STATS_OUTPPS, &mut s.out_pps),
+        (STATS_INBPS, &mut s.in_bps),
+        (STATS_OUTBPS, &mut s.out_bps),
+    ] {
+        if let Some(v) = find(&attrs, t) {
+            *field = get_counter(v, attr)?;
         }
     }
     Ok(s)
