@@ -160,10 +160,26 @@ fn inherited_defaults(config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Optio
     for (i, s) in config.sections.iter().enumerate() {
         let mut this = last;
         if let Some(from) = &s.from {
-            this = config.sections[..i].iter().rposition(|d| {
+            let named = |d: &&Section| {
                 d.kind == SectionKind::Defaults
                     && d.name.as_ref().is_some_and(|n| n.value == from.value)
-            });
+            };
+            this = config.sections[..i].iter().rposition(|d| named(&d));
+            if config.sections.iter().filter(named).count() > 1 {
+                diags.push(
+                    Diagnostic::error(
+                        "H0526",
+                        format!(
+                            "ambiguous defaults section name '{}' referenced by {} '{}'",
+                            from.value,
+                            s.kind.keyword(),
+                            name_of(s)
+                        ),
+                    )
+                    .with_label(from.span, "several defaults sections have this name")
+                    .with_help("give each named defaults section a distinct name"),
+                );
+            }
             if this.is_none() {
                 diags.push(
                     Diagnostic::error(

@@ -479,6 +479,21 @@ fn bind(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
     };
     for part in addr.value.split(',') {
         match parse_address(part, true) {
+            Ok(a)
+                if a.family
+                    .as_deref()
+                    .is_some_and(|f| matches!(f, "udp" | "udp4" | "udp6" | "uxdg")) =>
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "H0425",
+                        format!("'bind' : dgram-type address not acceptable in '{part}'"),
+                    )
+                    .with_label(addr.span, "a datagram address")
+                    .with_help("proxies listen on stream sockets; UDP binds belong in log-forward (dgram-bind)"),
+                );
+                return;
+            }
             Ok(a) if matches!(a.host, Host::Fd(_)) => {
                 diags.push(
                     Diagnostic::error(
@@ -530,6 +545,20 @@ fn bind(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
             None
         };
         match (o.value.as_str(), &arg) {
+            ("thread", Some(a)) if !thread_set_ok(&a.value) => {
+                diags.push(
+                    Diagnostic::error(
+                        "H0426",
+                        format!(
+                            "'{}' is not a valid number/range: threads go from 1 to 64",
+                            a.value
+                        ),
+                    )
+                    .with_label(a.span, "thread set")
+                    .with_help("write thread numbers or ranges from 1 to 64, or all, odd, even"),
+                );
+                return;
+            }
             ("ssl", _) => bind.ssl = true,
             ("crt", Some(a)) => bind.crts.push(a.clone()),
             ("crt-list", Some(a)) => bind.crt_lists.push(a.clone()),
@@ -743,4 +772,14 @@ fn log_facility_ok(rest: &[Spanned<String>]) -> bool {
         }
     }
     false
+}
+
+/// Whether a bind `thread` set (`[group/]set`, sets of numbers and ranges
+/// separated by commas, or all/odd/even) stays within 1..=64.
+fn thread_set_ok(text: &str) -> bool {
+    let set = text.rsplit('/').next().unwrap_or(text);
+    set.split([',', '-']).all(|p| match p {
+        "all" | "odd" | "even" | "" => true,
+        n => n.parse::<u32>().is_ok_and(|n| (1..=64).contains(&n)),
+    })
 }
