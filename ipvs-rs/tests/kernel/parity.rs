@@ -100,6 +100,10 @@ const LISTINGS: &[&[&str]] = &[
     &["-Ln", "-t", "198.18.0.10:80"],
     &["-Ln", "-f", "21"],
     &["-Ln", "-u", "[fd00::10]:53"],
+    // Without -n: names from /etc/services and reverse lookups (none resolve
+    // for the test ranges here; the VM has no resolver).
+    &["-L"],
+    &["-S"],
 ];
 
 #[test]
