@@ -322,6 +322,30 @@ fn sync_daemons_start_list_stop() {
     assert_eq!(err.errno(), Some(libc::ENODEV), "{err:?}");
 }
 
+#[test]
+fn sync_daemon_with_an_ipv6_group() {
+    if !tier::kernel("sync_daemon_with_an_ipv6_group") {
+        return;
+    }
+    let (ns, mut c) = setup("sync6");
+    ns.ip(&["link", "add", "d0", "type", "dummy"]).unwrap();
+    ns.ip(&["link", "set", "d0", "multicast", "on", "up"])
+        .unwrap();
+    ns.add_addr("d0", "fd00::1/64").unwrap();
+    let mut d = SyncDaemon::new(DaemonState::MASTER, "d0", 11);
+    d.mcast_group = Some(ip("ff15::1:2"));
+    d.mcast_port = 8860;
+    c.start_daemon(&d).unwrap();
+    let got = c.daemons().unwrap();
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].mcast_group, d.mcast_group);
+    assert_eq!(got[0].mcast_port, 8860);
+    assert_eq!(got[0].mcast_ifname, "d0");
+    let text = ipvsadm(&ns, &["-L", "--daemon"]);
+    assert!(text.contains("group=ff15::1:2, port=8860"), "{text}");
+    c.stop_daemon(DaemonState::MASTER).unwrap();
+}
+
 /// Real traffic through a local-node service: counters, zeroing, active
 /// connections and draining.
 #[test]
