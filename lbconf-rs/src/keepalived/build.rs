@@ -79,10 +79,16 @@ impl Builder {
     fn timer(&mut self, s: &Setting, max: f64) -> Option<Spanned<f64>> {
         let a = self.arg(s)?;
         match a.value.parse::<f64>() {
-            Ok(v) if v.is_finite() && (0.0..=max).contains(&v) => Some(Spanned {
-                value: v,
-                span: a.span,
-            }),
+            Ok(v)
+                if v.is_finite()
+                    && v <= max
+                    && (v > 0.0 || (v == 0.0 && s.keyword.value == "preempt_delay")) =>
+            {
+                Some(Spanned {
+                    value: v,
+                    span: a.span,
+                })
+            }
             _ => {
                 self.diags.push(
                     Diagnostic::error(
@@ -93,7 +99,7 @@ impl Builder {
                         ),
                     )
                     .with_label(a.span, "expected seconds, e.g. 1 or 0.5")
-                    .with_help(format!("use a number of seconds from 0 to {max}")),
+                    .with_help(format!("use a number of seconds above 0, up to {max}")),
                 );
                 None
             }
@@ -128,10 +134,26 @@ impl Builder {
                 "vrrp_track_file" | "track_file" => c.track_files.push(self.track_file(&s)),
                 "vrrp_sync_group" => c.sync_groups.push(self.sync(&s)),
                 "vrrp_instance" => c.instances.push(self.instance(&s)),
-                "virtual_server_group" => c.virtual_server_groups.push(VirtualServerGroup {
-                    name: self.string(&s).unwrap_or_else(|| s.keyword.clone()),
-                    members: s.block.clone().unwrap_or_default(),
-                }),
+                "virtual_server_group" => {
+                    let members = self.block(&s);
+                    for m in members.iter().filter(|m| m.keyword.value != "fwmark") {
+                        // `IP[-LAST] PORT`: the range's end is the last octet/hextet.
+                        let first = m
+                            .keyword
+                            .value
+                            .rsplit_once('-')
+                            .map_or(m.keyword.value.as_str(), |(a, _)| a);
+                        let probe = Spanned {
+                            value: first.to_owned(),
+                            span: m.keyword.span,
+                        };
+                        self.ip(&probe);
+                    }
+                    c.virtual_server_groups.push(VirtualServerGroup {
+                        name: self.string(&s).unwrap_or_else(|| s.keyword.clone()),
+                        members,
+                    });
+                }
                 "virtual_server" => {
                     if let Some(vs) = self.virtual_server(&s) {
                         c.virtual_servers.push(vs);
@@ -200,6 +222,16 @@ impl Builder {
                 "enable_script_security" => g.enable_script_security = true,
                 "script_user" => g.script_user = self.string(&x),
                 "vrrp_strict" => g.vrrp_strict = true,
+                "notification_email" if x.block.as_ref().is_some_and(Vec::is_empty) => {
+                    self.diags.push(
+                        Diagnostic::warning("K0108", "empty notification_email block")
+                            .with_label(x.keyword.span, "")
+                            .with_help("add an address or remove the block"),
+                    );
+                }
+                "smtp_connect_timeout" => {
+                    self.int::<u32>(&x, 0, i64::from(u32::MAX));
+                }
                 "notification_email" => {
                     g.notification_email = x
                         .block
@@ -233,8 +265,8 @@ impl Builder {
                         self.arg(&x);
                     }
                 }
-                "interval" => v.interval = self.timer(&x, 86_400.0),
-                "timeout" => v.timeout = self.timer(&x, 86_400.0),
+                "interval" => v.interval = self.timer(&x, 4294.0),
+                "timeout" => v.timeout = self.timer(&x, 4294.0),
                 "weight" => v.weight = self.int(&x, -254, 254),
                 "rise" => v.rise = self.int(&x, 1, i64::from(u32::MAX)),
                 "fall" => v.fall = self.int(&x, 1, i64::from(u32::MAX)),

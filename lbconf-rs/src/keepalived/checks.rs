@@ -15,6 +15,7 @@ pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic
     duplicate_vrids(c, diags);
     duplicate_vips(c, diags);
     scripts(c, diags);
+    references(c, diags);
     virtual_servers(c, diags);
 }
 
@@ -79,6 +80,66 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                         .with_help("put IPv4 and IPv6 addresses in separate instances (or in virtual_ipaddress_excluded)"),
                 );
             }
+        }
+        let version = i
+            .version
+            .as_ref()
+            .map(|v| v.value)
+            .or_else(|| {
+                c.global_defs
+                    .iter()
+                    .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
+            })
+            .unwrap_or(2);
+        if let Some(a) = &i.advert_int
+            && version == 2
+            && a.value.fract() != 0.0
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0114",
+                    format!(
+                        "VRRPv2 advert_int {} is not a whole number of seconds",
+                        a.value
+                    ),
+                )
+                .with_label(a.span, "keepalived rounds it")
+                .with_help("use whole seconds, or `version 3` for sub-second intervals"),
+            );
+        }
+        let mut seen_tracks: Vec<(&str, &str)> = Vec::new();
+        for t in &i.tracks {
+            let key = (t.kind.as_str(), t.name.value.as_str());
+            if seen_tracks.contains(&key) {
+                diags.push(
+                    Diagnostic::warning(
+                        "K0225",
+                        format!("{} {} is listed twice in {name}", t.kind, t.name.value),
+                    )
+                    .with_label(t.name.span, "keepalived ignores the duplicate")
+                    .with_help("remove the duplicate entry"),
+                );
+            }
+            seen_tracks.push(key);
+        }
+        if i.interface.is_none() {
+            diags.push(
+                Diagnostic::warning("K0216", format!("vrrp_instance {name} has no interface"))
+                    .with_label(i.name.span, "keepalived: unknown interface")
+                    .with_help("add `interface IFACE`, the interface the VRRP adverts use"),
+            );
+        }
+        if let Some(auth) = &i.authentication
+            && auth.auth_pass.is_none()
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0217",
+                    format!("vrrp_instance {name} has authentication without auth_pass"),
+                )
+                .with_label(i.name.span, "keepalived ignores the authentication block")
+                .with_help("add `auth_pass SECRET` (at most 8 characters) or remove the block"),
+            );
         }
         if let (Some(ifs), Some(iface)) = (interfaces, &i.interface)
             && !ifs.contains(&iface.value)
@@ -162,6 +223,37 @@ fn duplicate_vips(c: &Config, diags: &mut Vec<Diagnostic>) {
 fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
     let secure = c.global_defs.iter().any(|g| g.enable_script_security);
     if secure {
+        // Without script_user, keepalived runs scripts as `keepalived_script`
+        // and drops every script when that user does not exist on the host.
+        let has_user = c.global_defs.iter().any(|g| g.script_user.is_some());
+        let unowned = c
+            .vrrp_scripts
+            .iter()
+            .filter(|s| s.user.is_none())
+            .find_map(|s| s.script.as_ref().map(|x| x.span))
+            .or_else(|| {
+                c.virtual_servers
+                    .iter()
+                    .flat_map(|v| &v.real_servers)
+                    .flat_map(|r| &r.checkers)
+                    .filter(|k| !k.settings.iter().any(|s| s.keyword.value == "user"))
+                    .find_map(|k| k.misc_path.as_ref().map(|m| m.span))
+            });
+        if !has_user
+            && let Some(span) = unowned
+            && !user_exists("keepalived_script")
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0228",
+                    "scripts have no user and keepalived_script does not exist",
+                )
+                .with_label(span, "keepalived removes this script")
+                .with_help(
+                    "add `script_user USER` to global_defs, or create the keepalived_script user",
+                ),
+            );
+        }
         return;
     }
     let mut first = c
@@ -237,6 +329,34 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
                 _ => {}
             }
         }
+        if !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
+            diags.push(
+                Diagnostic::warning("K0234", "virtual_server has no scheduler")
+                    .with_label(vs.target.span, "keepalived defaults to wlc")
+                    .with_help("add `lb_algo rr` (or another scheduler)"),
+            );
+        }
+        if !has(&vs.settings, &["lb_kind", "lvs_method"]) {
+            diags.push(
+                Diagnostic::warning("K0235", "virtual_server has no forwarding method")
+                    .with_label(vs.target.span, "keepalived defaults to NAT")
+                    .with_help("add `lb_kind NAT`, `DR` or `TUN`"),
+            );
+        }
+        let quorum = vs.quorum.as_ref().map_or(1, |q| q.value);
+        if let Some(h) = vs.hysteresis.as_ref().filter(|h| h.value >= quorum) {
+            diags.push(
+                Diagnostic::warning(
+                    "K0238",
+                    format!("hysteresis {} is not below quorum {quorum}", h.value),
+                )
+                .with_label(h.span, "keepalived lowers it")
+                .with_help("use a hysteresis smaller than the quorum"),
+            );
+        }
+        for k in vs.real_servers.iter().flat_map(|r| &r.checkers) {
+            checker(c, k, diags);
+        }
         if vs.protocol.is_none() && !matches!(vs.target.value, VsTarget::Fwmark(_)) {
             diags.push(
                 Diagnostic::warning("K0231", "virtual_server has no protocol")
@@ -245,4 +365,175 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {
+    let kind = k.kind.value.as_str();
+    if kind == "HTTP_GET" || kind == "SSL_GET" {
+        if k.urls.is_empty() {
+            diags.push(
+                Diagnostic::warning("K0236", format!("{kind} has no url"))
+                    .with_label(k.kind.span, "keepalived ignores this checker")
+                    .with_help("add `url { path /health }`"),
+            );
+        }
+        if k.urls.iter().any(|u| u.path.is_none()) {
+            diags.push(
+                Diagnostic::warning("K0236", format!("{kind} has a url without path"))
+                    .with_label(k.kind.span, "keepalived ignores such urls")
+                    .with_help("add `path /...` to every url block"),
+            );
+        }
+    }
+    let needs = match kind {
+        "MISC_CHECK" => Some("misc_path"),
+        "BFD_CHECK" => Some("name"),
+        _ => None,
+    };
+    if let Some(key) = needs
+        && !k.settings.iter().any(|s| s.keyword.value == key)
+    {
+        diags.push(
+            Diagnostic::warning("K0239", format!("{kind} has no {key}"))
+                .with_label(k.kind.span, "keepalived skips this checker")
+                .with_help(format!("add `{key} ...`")),
+        );
+    }
+    if kind == "FILE_CHECK" {
+        let tf = k.settings.iter().find(|s| s.keyword.value == "track_file");
+        match tf.and_then(|s| s.args.first()) {
+            None => diags.push(
+                Diagnostic::warning("K0237", "FILE_CHECK has no track_file")
+                    .with_label(k.kind.span, "keepalived ignores this checker")
+                    .with_help("add `track_file NAME` naming a vrrp_track_file"),
+            ),
+            Some(name)
+                if !c
+                    .track_files
+                    .iter()
+                    .any(|t| t.name.value == name.value && t.file.is_some()) =>
+            {
+                diags.push(
+                    Diagnostic::warning(
+                        "K0218",
+                        format!("track_file {} is not defined", name.value),
+                    )
+                    .with_label(name.span, "no vrrp_track_file with a file by this name")
+                    .with_help("define `vrrp_track_file NAME { file PATH }`"),
+                );
+            }
+            Some(_) => {}
+        }
+    }
+}
+
+/// Names that must refer to something defined elsewhere.
+fn references(c: &Config, diags: &mut Vec<Diagnostic>) {
+    for s in &c.vrrp_scripts {
+        if s.script.is_none() {
+            diags.push(
+                Diagnostic::warning(
+                    "K0221",
+                    format!("vrrp_script {} has no script", s.name.value),
+                )
+                .with_label(s.name.span, "keepalived removes this vrrp_script")
+                .with_help("add `script \"/path/to/check args\"`"),
+            );
+        }
+    }
+    for tf in &c.track_files {
+        if tf.file.is_none() {
+            diags.push(
+                Diagnostic::warning(
+                    "K0222",
+                    format!("vrrp_track_file {} has no file", tf.name.value),
+                )
+                .with_label(tf.name.span, "keepalived ignores this track file")
+                .with_help("add `file PATH`"),
+            );
+        }
+    }
+    let tracks = c
+        .instances
+        .iter()
+        .flat_map(|i| &i.tracks)
+        .chain(c.sync_groups.iter().flat_map(|g| &g.tracks));
+    for t in tracks {
+        let found = match t.kind.as_str() {
+            "track_script" => c
+                .vrrp_scripts
+                .iter()
+                .any(|s| s.name.value == t.name.value && s.script.is_some()),
+            "track_file" => c
+                .track_files
+                .iter()
+                .any(|s| s.name.value == t.name.value && s.file.is_some()),
+            _ => true,
+        };
+        if !found {
+            diags.push(
+                Diagnostic::warning(
+                    "K0218",
+                    format!("{} {} is not defined", t.kind, t.name.value),
+                )
+                .with_label(t.name.span, "keepalived ignores this entry")
+                .with_help("define it, or remove the entry"),
+            );
+        }
+    }
+    let mut member_of: Vec<&str> = Vec::new();
+    for g in &c.sync_groups {
+        for m in &g.group {
+            if member_of.contains(&m.value.as_str()) {
+                diags.push(
+                    Diagnostic::warning(
+                        "K0227",
+                        format!("vrrp_instance {} is in more than one sync group", m.value),
+                    )
+                    .with_label(m.span, "keepalived ignores this sync group")
+                    .with_help("put each instance in one sync group only"),
+                );
+            }
+            member_of.push(&m.value);
+            if !c.instances.iter().any(|i| i.name.value == m.value) {
+                diags.push(
+                    Diagnostic::warning(
+                        "K0223",
+                        format!(
+                            "sync group {} names no vrrp_instance {}",
+                            g.name.value, m.value
+                        ),
+                    )
+                    .with_label(m.span, "no such instance")
+                    .with_help("use the name of a vrrp_instance"),
+                );
+            }
+        }
+        if g.group.len() == 1 {
+            diags.push(
+                Diagnostic::warning(
+                    "K0224",
+                    format!("sync group {} has only one instance", g.name.value),
+                )
+                .with_label(g.name.span, "a sync group needs two or more instances")
+                .with_help("add the other instances, or remove the sync group"),
+            );
+        }
+    }
+}
+
+/// Whether `name` is a user in `/etc/passwd`.
+fn user_exists(name: &str) -> bool {
+    std::fs::read_to_string("/etc/passwd")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split(':').next() == Some(name))
+}
+
+/// Whether one of `keywords` is set (valid or not: a bad value has its own
+/// diagnostic).
+fn has(settings: &[Setting], keywords: &[&str]) -> bool {
+    settings
+        .iter()
+        .any(|s| keywords.contains(&s.keyword.value.as_str()))
 }

@@ -67,13 +67,19 @@ impl Builder {
                 "lb_kind" | "lvs_method" => vs.lb_kind = self.choice(&x, LB_KINDS),
                 "protocol" => vs.protocol = self.choice(&x, &["TCP", "UDP", "SCTP"]),
                 "persistence_timeout" => vs.persistence_timeout = self.int(&x, 1, 86_400 * 31),
-                "persistence_granularity" => vs.persistence_granularity = self.string(&x),
+                "persistence_granularity" => {
+                    vs.persistence_granularity = self.string(&x);
+                    if let Some(g) = vs.persistence_granularity.clone() {
+                        self.ip(&g);
+                    }
+                }
                 "delay_loop" => vs.delay_loop = self.timer(&x, 86_400.0),
                 "quorum" => vs.quorum = self.int(&x, 1, i64::from(u32::MAX)),
                 "hysteresis" => vs.hysteresis = self.int(&x, 0, i64::from(u32::MAX)),
                 "sorry_server" => {
                     let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
-                    if let Some(a) = self.arg(&x) {
+                    if let Some(a) = self.arg(&x).cloned() {
+                        self.ip(&a);
                         vs.sorry_server = Some(Spanned {
                             value: words.join(" "),
                             span: a.span,
@@ -130,7 +136,7 @@ impl Builder {
         };
         for x in self.block(s) {
             match x.keyword.value.as_str() {
-                "weight" => rs.weight = self.int(&x, 0, 65_535),
+                "weight" => rs.weight = self.int(&x, 0, i64::from(i32::MAX)),
                 "inhibit_on_failure" => rs.inhibit_on_failure = true,
                 k if CHECKERS.contains(&k) => rs.checkers.push(self.checker(&x)),
                 k if kw::RS.contains(&k) => {}
@@ -162,7 +168,7 @@ impl Builder {
                         c.connect_ip = self.ip(&a);
                     }
                 }
-                "connect_port" => c.connect_port = self.int(&x, 0, 65_535),
+                "connect_port" => c.connect_port = self.int(&x, 1, 65_535),
                 "connect_timeout" => c.connect_timeout = self.timer(&x, 86_400.0),
                 "retry" | "nb_get_retry" => c.retry = self.int(&x, 0, i64::from(u32::MAX)),
                 "delay_before_retry" => c.delay_before_retry = self.timer(&x, 86_400.0),
@@ -197,8 +203,40 @@ impl Builder {
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "path" => u.path = self.string(&x),
-                "digest" => u.digest = self.string(&x),
-                "status_code" => u.status_code = self.string(&x),
+                "digest" => {
+                    u.digest = self.string(&x);
+                    if let Some(d) = &u.digest
+                        && (d.value.len() != 32 || !d.value.chars().all(|c| c.is_ascii_hexdigit()))
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0125",
+                                format!("digest `{}` is not 32 hex digits", d.value),
+                            )
+                            .with_label(d.span, "expected an MD5 digest")
+                            .with_help("use the output of `genhash` (32 hexadecimal characters)"),
+                        );
+                    }
+                }
+                "status_code" => {
+                    u.status_code = self.string(&x);
+                    if let Some(sc) = &u.status_code {
+                        let ok = sc
+                            .value
+                            .split('-')
+                            .all(|p| p.parse::<u16>().is_ok_and(|n| (100..=599).contains(&n)));
+                        if !ok {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "K0124",
+                                    format!("`{}` is not an HTTP status code", sc.value),
+                                )
+                                .with_label(sc.span, "expected 100-599 or a range like 200-299")
+                                .with_help("use a status code such as 200"),
+                            );
+                        }
+                    }
+                }
                 k if kw::URL.contains(&k) => {}
                 _ => self.unknown(&x, kw::URL, "url"),
             }

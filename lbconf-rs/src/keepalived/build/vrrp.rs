@@ -40,7 +40,20 @@ impl Builder {
                 "interface" => v.interface = self.string(&x),
                 "virtual_router_id" => v.virtual_router_id = self.int(&x, 1, 255),
                 "priority" => v.priority = self.int(&x, 1, 255),
-                "advert_int" => v.advert_int = self.timer(&x, 255.0),
+                "advert_int" => {
+                    v.advert_int = self.timer(&x, 255.0);
+                    if let Some(a) = v.advert_int.as_ref().filter(|a| a.value < 0.01) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0112",
+                                format!("advert_int {} is below 0.01 seconds", a.value),
+                            )
+                            .with_label(a.span, "must be 0.01-255")
+                            .with_help("use an interval from 0.01 to 255 seconds (1 is usual)"),
+                        );
+                        v.advert_int = None;
+                    }
+                }
                 "version" => v.version = self.int(&x, 2, 3),
                 "authentication" => v.authentication = Some(self.auth(&x)),
                 "virtual_ipaddress" => v.virtual_ipaddress = self.vips(&x),
@@ -129,11 +142,24 @@ impl Builder {
             let Some(address) = self.ip(&e.keyword) else {
                 continue;
             };
-            let prefix = e
+            let prefix: Option<u8> = e
                 .keyword
                 .value
                 .split_once('/')
                 .and_then(|(_, p)| p.parse().ok());
+            let max = if address.value.is_ipv6() { 128 } else { 32 };
+            if let Some((_, p)) = e.keyword.value.split_once('/')
+                && prefix.is_none_or(|n| n > max)
+            {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0113",
+                        format!("prefix length /{p} is not valid for {}", address.value),
+                    )
+                    .with_label(e.keyword.span, format!("must be 0-{max}"))
+                    .with_help(format!("use a prefix length from 0 to {max}")),
+                );
+            }
             let opt = |name: &str| {
                 e.args
                     .iter()
