@@ -426,3 +426,56 @@ fn parity_random_tables_and_restore() {
         exec(&b, "ipvsadm", &["-Sn"], None).stdout
     );
 }
+
+#[test]
+fn parity_connection_listing() {
+    if !ready("parity_connection_listing") {
+        return;
+    }
+    let ns = Netns::new("conns").unwrap();
+    ns.add_addr("lo", "198.18.0.10/32").unwrap();
+    ipvsadm(&ns, "-A -t 198.18.0.10:80 -s rr");
+    ipvsadm(&ns, "-a -t 198.18.0.10:80 -r 198.18.0.10:8080 -m");
+    ipvsadm(&ns, "-A -u 198.18.0.10:53 -s rr -p 60");
+    ipvsadm(&ns, "-a -u 198.18.0.10:53 -r 198.18.0.10:5353 -m");
+    let listener = ns
+        .enter(|| std::net::TcpListener::bind("198.18.0.10:8080"))
+        .unwrap()
+        .unwrap();
+    let udp = ns
+        .enter(|| std::net::UdpSocket::bind("198.18.0.10:0"))
+        .unwrap()
+        .unwrap();
+    udp.send_to(b"q", "198.18.0.10:53").unwrap();
+    let vip: std::net::SocketAddr = "198.18.0.10:80".parse().unwrap();
+    let mut open = Vec::new();
+    for _ in 0..2 {
+        let s = ns
+            .enter(|| std::net::TcpStream::connect_timeout(&vip, std::time::Duration::from_secs(5)))
+            .unwrap()
+            .unwrap();
+        open.push((s, listener.accept().unwrap()));
+    }
+    let lb = lbadm();
+    let lb = lb.to_str().unwrap();
+    // The expire column counts down between the two runs: compare the rest.
+    let mask = |o: &Output| -> String {
+        String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .map(|l| match l.get(..4) {
+                Some("TCP " | "UDP ") => format!("{} ##:## {}", &l[..3], l.get(11..).unwrap_or("")),
+                _ => l.to_string(),
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    for args in [&["-Lnc"][..], &["-L", "-c"], &["-Lnc", "--persistent-conn"]] {
+        let a = exec(&ns, "ipvsadm", args, None);
+        let b = exec(&ns, lb, args, None);
+        let (ma, mb) = (mask(&a), mask(&b));
+        assert!(ma.contains("ESTABLISHED"), "{ma}");
+        assert_eq!(mb, ma, "{args:?}");
+        assert_eq!(b.status.code(), a.status.code());
+    }
+    drop(open);
+}

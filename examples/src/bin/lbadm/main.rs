@@ -129,10 +129,10 @@ fn run(ipvs: &mut Client, c: &Command, out: &mut Out) -> Result<i32, Exit> {
                     });
                 }
                 if c.has(opt::CONNECTION) {
-                    return Err(Exit {
-                        msg: "lbadm: listing connections (-c) is not supported".into(),
-                        code: 1,
-                    });
+                    let names = show::Names::load(format);
+                    show::connections(&mut out.stdout, format, &names)
+                        .map_err(|msg| Exit { msg, code: 1 })?;
+                    return Ok(0);
                 }
                 if c.has(opt::TIMEOUT) {
                     let t = ipvs.timeouts().map_err(|_| Exit {

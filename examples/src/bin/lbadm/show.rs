@@ -486,3 +486,70 @@ pub(crate) fn daemons(out: &mut String, list: &[SyncDaemon]) {
         out.push_str(")\n");
     }
 }
+
+/// `list_conn`: `/proc/net/ip_vs_conn`, printed like ipvsadm's `print_conn`.
+/// `Err` carries ipvsadm's message.
+pub(crate) fn connections(out: &mut String, format: u32, names: &Names) -> Result<(), String> {
+    const FILE: &str = "/proc/net/ip_vs_conn";
+    let text = std::fs::read_to_string(FILE).map_err(|_| format!("cannot open file {FILE}"))?;
+    let mut lines = text.lines();
+    if lines.next().is_none() {
+        return Err(format!("unexpected input from {FILE}"));
+    }
+    let pc = format & fmt::PERSISTENTCONN != 0;
+    out.push_str("IPVS connection entries\n");
+    if pc {
+        let _ = writeln!(
+            out,
+            "pro expire {:<11} {:<18} {:<18} {:<18} {:<16} pe_data",
+            "state", "source", "virtual", "destination", "pe name"
+        );
+    } else {
+        let _ = writeln!(
+            out,
+            "pro expire {:<11} {:<18} {:<18} destination",
+            "state", "source", "virtual"
+        );
+    }
+    for line in lines {
+        let f: Vec<&str> = line.split_ascii_whitespace().collect();
+        if f.len() < 9 {
+            continue;
+        }
+        let proto = match f[0] {
+            "TCP" => Protocol::TCP,
+            "UDP" => Protocol::UDP,
+            "SCTP" => Protocol::SCTP,
+            _ => Protocol(0),
+        };
+        let port = |s: &str| u16::from_str_radix(s, 16).unwrap_or(0);
+        // IPv6 in text, IPv4 as dotted or as 8 hex digits.
+        let addr = |s: &str| -> IpAddr {
+            s.parse::<IpAddr>().unwrap_or_else(|_| {
+                IpAddr::from(std::net::Ipv4Addr::from(
+                    u32::from_str_radix(s, 16).unwrap_or(0),
+                ))
+            })
+        };
+        let (c, v, d) = (addr(f[1]), addr(f[3]), addr(f[5]));
+        let expires: i64 = f[8].parse().unwrap_or(0);
+        let expire = format!("{:02}:{:02}", expires / 60, expires % 60);
+        let cname = names.addrport(c, port(f[2]), proto);
+        let vname = names.addrport(v, port(f[4]), proto);
+        let dname = names.addrport(d, port(f[6]), proto);
+        if pc && f.len() >= 11 {
+            let _ = writeln!(
+                out,
+                "{:<3} {expire:<6} {:<11} {cname:<18} {vname:<18} {dname:<16} {:<18} {}",
+                f[0], f[7], f[9], f[10]
+            );
+        } else {
+            let _ = writeln!(
+                out,
+                "{:<3} {expire:<6} {:<11} {cname:<18} {vname:<18} {dname}",
+                f[0], f[7]
+            );
+        }
+    }
+    Ok(())
+}
