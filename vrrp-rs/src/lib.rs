@@ -12,4 +12,12 @@
 //!   their checksums), gratuitous ARP and unsolicited neighbour advertisements.
 #![forbid(unsafe_code)]
 
+mod engine;
+pub mod sim;
 pub mod wire;
+
+pub use engine::{
+    Command, ConfigError, DropReason, Event, GarpConfig, InstanceConfig, InstanceId, Received,
+    Router, State, Stats, TrackScript, TransitionReason, Transmit, TransmitKind,
+    master_down_interval,
+};
