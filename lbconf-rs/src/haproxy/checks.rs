@@ -602,9 +602,13 @@ fn listeners(config: &Config, defaults: &[Option<usize>], diags: &mut Vec<Diagno
             .or_else(|| defaults[i].and_then(own))
             .unwrap_or(false)
     };
+    // A bind in a backend is "ignored" with a warning, yet HAProxy still
+    // counts it as a listener (checked against 2.6.12).
     let proxy_listens = config.sections.iter().enumerate().any(|(i, s)| {
-        matches!(s.kind, SectionKind::Frontend | SectionKind::Listen)
-            && s.proxy.as_ref().is_some_and(|p| !p.binds.is_empty())
+        matches!(
+            s.kind,
+            SectionKind::Frontend | SectionKind::Listen | SectionKind::Backend
+        ) && s.proxy.as_ref().is_some_and(|p| !p.binds.is_empty())
             && !disabled(i)
     });
     let other = config.sections.iter().any(|s| match s.kind {

@@ -247,3 +247,111 @@ fn generated_variants_agree_with_haproxy_c() {
         failures.join("\n")
     );
 }
+
+/// One random edit of `text`: delete a line, duplicate one, swap two words of
+/// a line, or cut the last character of a word.
+fn mutate(text: &str, rng: &mut Rng) -> String {
+    let mut lines: Vec<String> = text.lines().map(str::to_owned).collect();
+    if lines.is_empty() {
+        return String::new();
+    }
+    let i = rng.next(lines.len());
+    match rng.next(4) {
+        0 => {
+            lines.remove(i);
+        }
+        1 => {
+            let copy = lines[rng.next(lines.len())].clone();
+            lines.insert(i, copy);
+        }
+        kind => {
+            let mut words: Vec<String> = lines[i].split_whitespace().map(str::to_owned).collect();
+            if words.len() > 2 {
+                let a = 1 + rng.next(words.len() - 1);
+                if kind == 2 {
+                    let b = 1 + rng.next(words.len() - 1);
+                    words.swap(a, b);
+                } else if words[a].len() > 1 {
+                    let mut w = words[a].clone();
+                    w.pop();
+                    words[a] = w;
+                }
+                lines[i] = format!("    {}", words.join(" "));
+            }
+        }
+    }
+    lines.join("\n") + "\n"
+}
+
+/// Mutants of the corpus files, checked against haproxy -c. lbconf does not
+/// model everything `haproxy -c` checks (regular expressions, log-format
+/// variables per mode, sample expressions), so a few mutants may disagree:
+/// at most 1%, and every disagreement is printed.
+#[test]
+fn corpus_mutants_mostly_agree_with_haproxy_c() {
+    if !tier::namespace("corpus_mutants_mostly_agree_with_haproxy_c") {
+        return;
+    }
+    if std::process::Command::new("haproxy")
+        .arg("-v")
+        .output()
+        .is_err()
+    {
+        assert!(
+            !tier::required(),
+            "haproxy is not installed (apt-get install haproxy)"
+        );
+        eprintln!("skipping corpus_mutants_mostly_agree_with_haproxy_c: haproxy is not installed");
+        return;
+    }
+    let ns = Netns::new("hamut").expect("network namespace");
+    let dir = corpus::dir().join(format!("mutants-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("mutant dir");
+    let opts = corpus::options();
+    let mut rng = Rng(0x5eed_0f_c0ff_ee42);
+    let mut failures = Vec::new();
+    let mut total = 0;
+    for (rel, text) in corpus::files() {
+        for m in 0..3 {
+            let mutant = mutate(&text, &mut rng);
+            let name = format!("{}-{m}.cfg", rel.replace('/', "-").trim_end_matches(".cfg"));
+            // Inside the corpus directory, so relative paths (certs/) resolve.
+            let rel_path = format!(
+                "{}/{name}",
+                dir.file_name().and_then(|n| n.to_str()).unwrap_or("")
+            );
+            std::fs::write(dir.join(&name), &mutant).expect("write mutant");
+            let out = ns
+                .command("timeout")
+                .args(["30", "haproxy", "-c", "-f", &rel_path])
+                .current_dir(corpus::dir())
+                .env_clear()
+                .env("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")
+                .envs(corpus::env())
+                .output()
+                .expect("run haproxy -c");
+            let parsed = haproxy::parse_str(&rel_path, &mutant, &opts);
+            total += 1;
+            if out.status.success() != haproxy::accepted(&parsed) {
+                failures.push(format!(
+                    "{rel_path} (mutant of {rel}): haproxy -c exit {:?}, lbconf accepted={}\n--- haproxy:\n{}",
+                    out.status.code(),
+                    haproxy::accepted(&parsed),
+                    String::from_utf8_lossy(&out.stderr)
+                ));
+            }
+        }
+    }
+    std::fs::remove_dir_all(&dir).expect("remove mutant dir");
+    eprintln!(
+        "{} of {total} mutants disagree:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert!(
+        failures.len() * 100 <= total,
+        "{} of {total} mutants disagree (more than 1%):\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
