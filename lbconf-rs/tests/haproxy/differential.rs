@@ -308,7 +308,7 @@ fn corpus_mutants_mostly_agree_with_haproxy_c() {
     let dir = corpus::dir().join(format!("mutants-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mutant dir");
     let opts = corpus::options();
-    let mut rng = Rng(0x5eed_0f_c0ff_ee42);
+    let mut rng = Rng(0x5eed_0fc0_ffee_0042);
     let mut failures = Vec::new();
     let mut total = 0;
     for (rel, text) in corpus::files() {
