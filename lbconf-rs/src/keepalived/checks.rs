@@ -141,6 +141,44 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 .with_help("add `auth_pass SECRET` (at most 8 characters) or remove the block"),
             );
         }
+        if let Some(auth) = &i.authentication
+            && c.global_defs.iter().any(|g| g.vrrp_strict)
+            && auth.auth_pass.is_some()
+        {
+            diags.push(
+                Diagnostic::warning("K0229", format!("vrrp_strict does not allow authentication in {name}"))
+                    .with_label(auth.auth_pass.as_ref().map_or(i.name.span, |p| p.span), "keepalived ignores the authentication")
+                    .with_help("remove the authentication block or vrrp_strict (RFC 5798 has no authentication)"),
+            );
+        }
+        if let Some(ifs) = interfaces {
+            let tracked = i
+                .tracks
+                .iter()
+                .filter(|t| t.kind == "track_interface")
+                .map(|t| (&t.name.value, t.name.span, "tracked interface"));
+            let devs = i
+                .virtual_ipaddress
+                .iter()
+                .chain(&i.virtual_ipaddress_excluded)
+                .filter_map(|v| {
+                    v.dev
+                        .as_ref()
+                        .map(|d| (d, v.span, "interface of a virtual address"))
+                });
+            for (dev, span, what) in tracked.chain(devs) {
+                if !ifs.contains(dev) {
+                    diags.push(
+                        Diagnostic::warning(
+                            "K0214",
+                            format!("{what} {dev} in vrrp_instance {name} does not exist"),
+                        )
+                        .with_label(span, "no such interface on this host")
+                        .with_help(format!("this host has: {}", ifs.join(", "))),
+                    );
+                }
+            }
+        }
         if let (Some(ifs), Some(iface)) = (interfaces, &i.interface)
             && !ifs.contains(&iface.value)
         {

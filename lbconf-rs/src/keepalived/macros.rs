@@ -369,28 +369,46 @@ impl<'a> Expander<'a> {
 
     /// Tokenizes a final line and appends it.
     fn emit(&mut self, text: &str, origin: Origin) {
-        let tokens: Vec<ETok> = lex(text)
-            .into_iter()
-            .map(|t| {
-                if t.unterminated {
-                    let span = origin.exact.map_or(origin.line, |base| {
-                        Span::new(origin.line.file, base + t.start, base + t.end)
-                    });
-                    self.diags.push(
-                        Diagnostic::warning("K0001", "quoted string is not closed on its line")
-                            .with_label(span, "this quote runs to the end of the line")
-                            .with_help("add the closing quote"),
-                    );
-                }
-                ETok {
-                    kind: t.kind,
-                    value: unquote(&text[t.start..t.end]),
-                    span: origin.exact.map_or(origin.line, |base| {
-                        Span::new(origin.line.file, base + t.start, base + t.end)
-                    }),
-                }
-            })
-            .collect();
+        // For text that substitution changed, a token still written verbatim
+        // on the original line (searched left to right) points at its own
+        // bytes; the others point at the whole line.
+        let original = if origin.exact.is_none() {
+            self.sources
+                .get(origin.line.file)
+                .and_then(|f| f.text().get(origin.line.range()))
+                .unwrap_or("")
+                .to_owned()
+        } else {
+            String::new()
+        };
+        let mut cursor = 0;
+        let mut tokens = Vec::new();
+        for t in lex(text) {
+            let raw = &text[t.start..t.end];
+            let span = match origin.exact {
+                Some(base) => Span::new(origin.line.file, base + t.start, base + t.end),
+                None => match original.get(cursor..).and_then(|rest| rest.find(raw)) {
+                    Some(at) => {
+                        let start = origin.line.start as usize + cursor + at;
+                        cursor += at + raw.len();
+                        Span::new(origin.line.file, start, start + raw.len())
+                    }
+                    None => origin.line,
+                },
+            };
+            if t.unterminated {
+                self.diags.push(
+                    Diagnostic::warning("K0001", "quoted string is not closed on its line")
+                        .with_label(span, "this quote runs to the end of the line")
+                        .with_help("add the closing quote"),
+                );
+            }
+            tokens.push(ETok {
+                kind: t.kind,
+                value: unquote(raw),
+                span,
+            });
+        }
         if !tokens.is_empty() {
             self.lines.push(ELine { tokens });
         }

@@ -166,6 +166,15 @@ fn substituted_values_point_at_their_line() {
         .expect("priority out of range");
     assert_eq!(p.sources.locate(d.span().unwrap()), "v.conf:5:1");
     assert_eq!(p.sources.slice(d.span().unwrap()).trim(), "priority $PRIO");
+    // Words written verbatim on a substituted line keep their own position.
+    let i = &p.value.instances[0];
+    let kw = i
+        .settings
+        .iter()
+        .find(|s| s.keyword.value == "priority")
+        .unwrap();
+    assert_eq!(p.sources.locate(kw.keyword.span), "v.conf:5:5");
+    assert_eq!(p.sources.slice(kw.keyword.span), "priority");
 }
 
 fn tempdir(tag: &str) -> std::path::PathBuf {
