@@ -24,6 +24,15 @@
 //! assert_eq!(app.servers[0].name.value, "a1");
 //! ```
 //!
+//! [`accepted`] agrees with `haproxy -c` on the test corpus, on seeded
+//! generated variants and on mutants of the corpus (see
+//! `tests/haproxy/`). What it does not model yet, so where it may accept a
+//! file `haproxy -c` rejects: regular expressions (PCRE2 compilation),
+//! log-format variables and their modes, sample expressions beyond the fetch
+//! name (converters, argument types), references to stick tables, userlists
+//! and maps, Lua. Host names are treated as unresolvable except
+//! `localhost`, as `haproxy -c` sees them in a namespace without DNS.
+//!
 //! Diagnostic codes: `H01xx` tokenizer, `H02xx` conditional blocks and
 //! message directives, `H03xx` sections and keywords, `H04xx` values,
 //! `H05xx` checks across statements.
