@@ -234,6 +234,46 @@ fn parity_hand_picked_table() {
     ] {
         same(&ns, args);
     }
+    // The help text, with lbadm called by ipvsadm's name (through a symlink
+    // first in PATH) since both print their program name.
+    let dir = std::env::temp_dir().join(format!("lbadm-as-ipvsadm-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let link = dir.join("ipvsadm");
+    let _ = std::fs::remove_file(&link);
+    std::os::unix::fs::symlink(lbadm(), &link).unwrap();
+    let path = format!(
+        "{}:{}",
+        dir.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let help = |path: Option<&str>| {
+        let mut c = ns.command("ipvsadm");
+        c.arg("-h");
+        if let Some(p) = path {
+            c.env("PATH", p);
+        }
+        c.output().unwrap()
+    };
+    let which = ns
+        .command("sh")
+        .args(["-c", "command -v ipvsadm"])
+        .env("PATH", &path)
+        .output()
+        .unwrap();
+    let which = String::from_utf8_lossy(&which.stdout);
+    assert_eq!(
+        which.trim(),
+        link.to_str().unwrap(),
+        "the symlink comes first in PATH"
+    );
+    let (a, b) = (help(None), help(Some(&path)));
+    assert_eq!(
+        String::from_utf8_lossy(&b.stdout),
+        String::from_utf8_lossy(&a.stdout)
+    );
+    assert_eq!(b.status.code(), a.status.code());
+    std::fs::remove_dir_all(&dir).unwrap();
+
     // Both tools change the table the same way.
     for args in [
         &[

@@ -4,6 +4,7 @@
 
 mod cli;
 mod show;
+mod usage;
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;
@@ -16,11 +17,7 @@ use cli::{Cmd, Command, Exit, fmt, opt};
 pub(crate) const VERSION: &str = "ipvsadm v1.31 2019/12/24 (compiled with popt and IPVS v1.2.1)";
 
 /// What `-h` prints.
-pub(crate) fn usage(p: &str) -> String {
-    format!(
-        "{VERSION}\nUsage:\n  {p} -A|E virtual-service [-s scheduler] [-p [timeout]] [-M netmask] [--pe persistence_engine] [-b sched-flags]\n  {p} -D virtual-service\n  {p} -C\n  {p} -R\n  {p} -S [-n]\n  {p} -a|e virtual-service -r server-address [options]\n  {p} -d virtual-service -r server-address\n  {p} -L|l [virtual-service] [options]\n  {p} -Z [virtual-service]\n  {p} --set tcp tcpfin udp\n  {p} --start-daemon {{master|backup}} [daemon-options]\n  {p} --stop-daemon {{master|backup}}\n  {p} -h\n"
-    )
-}
+pub(crate) use usage::usage;
 
 /// Which libipvs call failed, for `ipvs_strerror`'s messages.
 #[derive(Clone, Copy, PartialEq, Eq)]
