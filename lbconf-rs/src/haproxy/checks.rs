@@ -72,6 +72,7 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         }
         let inherited = defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
         references(&refs, config, i, inherited, diags);
+        log_formats(config, &refs, i, defaults[i], diags);
         tracks(config, &refs, s, p, diags);
         acls(s, p, diags);
         servers(
@@ -796,6 +797,48 @@ fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
                 )
                 .with_label(addr.span, "an IP address and port are needed")
                 .with_help("write the name server as IP:PORT, e.g. 127.0.0.1:53"),
+            );
+        }
+    }
+}
+
+/// Log formats of frontends and listens (their own, or their defaults'),
+/// parsed for the proxy's mode.
+fn log_formats(
+    config: &Config,
+    refs: &Refs<'_>,
+    i: usize,
+    defaults: Option<usize>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let s = &config.sections[i];
+    if !matches!(s.kind, SectionKind::Frontend | SectionKind::Listen) {
+        return;
+    }
+    let http = refs.modes[i] == Mode::Http;
+    for key in ["log-format", "error-log-format", "log-format-sd"] {
+        let find = |sec: &'_ Section| {
+            sec.statements
+                .iter()
+                .rev()
+                .find(|st| st.words[0].value == key)
+                .and_then(|st| st.words.get(1).cloned())
+        };
+        let Some(fmt) = find(s).or_else(|| defaults.and_then(|d| find(&config.sections[d]))) else {
+            continue;
+        };
+        if let Err(e) = super::logformat::check(&fmt.value, http) {
+            diags.push(
+                Diagnostic::error(
+                    "H0527",
+                    format!(
+                        "{} '{}': failed to parse {key} : {e}",
+                        s.kind.keyword(),
+                        name_of(s)
+                    ),
+                )
+                .with_label(fmt.span, "this format")
+                .with_help("see section 8.2.4 of the manual; write %% for a literal %"),
             );
         }
     }

@@ -28,9 +28,8 @@
 //! generated variants and on mutants of the corpus (see
 //! `tests/haproxy/`). What it does not model yet, so where it may accept a
 //! file `haproxy -c` rejects: regular expressions (PCRE2 compilation),
-//! log-format variables and their modes, sample expressions beyond the fetch
-//! name (converters, argument types), references to stick tables, userlists
-//! and maps, Lua. Host names are treated as unresolvable except
+//! sample expressions beyond the fetch name (converters, argument types),
+//! references to stick tables, userlists and maps, Lua. Host names are treated as unresolvable except
 //! `localhost`, as `haproxy -c` sees them in a namespace without DNS.
 //!
 //! Diagnostic codes: `H01xx` tokenizer, `H02xx` conditional blocks and
@@ -44,6 +43,7 @@ mod dump;
 mod fetches;
 mod keywords;
 mod lexer;
+mod logformat;
 pub mod model;
 mod proxy;
 mod rules;

@@ -284,9 +284,9 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 }
 
 /// Mutants of the corpus files, checked against haproxy -c. lbconf does not
-/// model everything `haproxy -c` checks (regular expressions, log-format
-/// variables per mode, sample expressions), so a few mutants may disagree:
-/// at most 1%, and every disagreement is printed.
+/// model everything `haproxy -c` checks (regular expressions, sample
+/// expressions beyond fetch names), so a few mutants may disagree: at most
+/// 1%, and every disagreement is printed.
 #[test]
 fn corpus_mutants_mostly_agree_with_haproxy_c() {
     if !tier::namespace("corpus_mutants_mostly_agree_with_haproxy_c") {
