@@ -148,6 +148,15 @@ impl Builder {
                             span: m.keyword.span,
                         };
                         self.ip(&probe);
+                        if let Some(p) = m.args.first()
+                            && p.value.parse::<u16>().is_err()
+                        {
+                            self.diags.push(
+                                Diagnostic::error("K0121", format!("`{}` is not a port", p.value))
+                                    .with_label(p.span, "expected 0-65535")
+                                    .with_help("use a port number from 0 to 65535"),
+                            );
+                        }
                     }
                     c.virtual_server_groups.push(VirtualServerGroup {
                         name: self.string(&s).unwrap_or_else(|| s.keyword.clone()),
@@ -220,7 +229,21 @@ impl Builder {
                 "router_id" => g.router_id = self.string(&x),
                 "vrrp_version" => g.vrrp_version = self.int(&x, 2, 3),
                 "enable_script_security" => g.enable_script_security = true,
-                "script_user" => g.script_user = self.string(&x),
+                "script_user" => {
+                    g.script_user = self.string(&x);
+                    if let Some(u) = &g.script_user
+                        && !super::checks::user_exists(&u.value)
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0129",
+                                format!("script_user {} does not exist on this host", u.value),
+                            )
+                            .with_label(u.span, "no such user in /etc/passwd")
+                            .with_help("create the user or name an existing one"),
+                        );
+                    }
+                }
                 "vrrp_strict" => g.vrrp_strict = true,
                 "notification_email" if x.block.as_ref().is_some_and(Vec::is_empty) => {
                     self.diags.push(
@@ -267,7 +290,19 @@ impl Builder {
                 }
                 "interval" => v.interval = self.timer(&x, 4294.0),
                 "timeout" => v.timeout = self.timer(&x, 4294.0),
-                "weight" => v.weight = self.int(&x, -254, 254),
+                "weight" => {
+                    v.weight = self.int(&x, -254, 254);
+                    if let Some(o) = x.args.get(1).filter(|o| o.value != "reverse") {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0128",
+                                format!("unknown weight option `{}`", o.value),
+                            )
+                            .with_label(o.span, "only `reverse` may follow the weight")
+                            .with_help("write `weight N` or `weight N reverse`"),
+                        );
+                    }
+                }
                 "rise" => v.rise = self.int(&x, 1, i64::from(u32::MAX)),
                 "fall" => v.fall = self.int(&x, 1, i64::from(u32::MAX)),
                 "user" => v.user = self.string(&x),

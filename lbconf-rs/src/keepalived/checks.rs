@@ -561,7 +561,7 @@ fn references(c: &Config, diags: &mut Vec<Diagnostic>) {
 }
 
 /// Whether `name` is a user in `/etc/passwd`.
-fn user_exists(name: &str) -> bool {
+pub(crate) fn user_exists(name: &str) -> bool {
     std::fs::read_to_string("/etc/passwd")
         .unwrap_or_default()
         .lines()

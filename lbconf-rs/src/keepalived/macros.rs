@@ -396,7 +396,7 @@ impl<'a> Expander<'a> {
                     None => origin.line,
                 },
             };
-            if t.unterminated {
+            if t.unterminated && raw.contains('"') {
                 self.diags.push(
                     Diagnostic::warning("K0001", "quoted string is not closed on its line")
                         .with_label(span, "this quote runs to the end of the line")

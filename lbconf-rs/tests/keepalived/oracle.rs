@@ -130,14 +130,38 @@ fn corpus_agrees_with_keepalived_t() {
 }
 
 /// Mutants of the valid corpus: each statement line deleted, every third one
-/// duplicated, and the first number of each line replaced by a bad or edge
-/// value. keepalived and lbconf must agree on nearly all of them; the ones
-/// they disagree on are printed (8 of 981 when written: bfd_instance
-/// neighbours, a second `file` in a track file, the smtp_server address, an
-/// address owner with a weighted track script, misc_timeout values).
+/// duplicated, its first number replaced by a bad or edge value, one argument
+/// replaced by a word from a fixed list, and (every other line) a word
+/// appended. keepalived and lbconf must agree on nearly all of them; the ones
+/// they disagree on are printed (24 of 1531 when written, every one a file
+/// keepalived rejects and lbconf accepts: bfd_instance neighbours, a second
+/// `file` in a track file, the smtp_server address, VMAC names, an address
+/// owner with a weighted track script, virtual server group ports).
 #[test]
 fn mutants_of_the_corpus_mostly_agree_with_keepalived_t() {
     const VALUES: [&str; 6] = ["0", "256", "-1", "70000", "1.5", "x"];
+    const WORDS: [&str; 20] = [
+        "eth1",
+        "eth9",
+        "MASTER",
+        "BACKUP",
+        "yes",
+        "198.18.0.1",
+        "fd00::1",
+        "TCP",
+        "UDP",
+        "NAT",
+        "DR",
+        "1",
+        "0",
+        "x",
+        "{",
+        "}",
+        "/bin/true",
+        "255",
+        "-5",
+        "abc_def",
+    ];
     /// At most this share of mutants (in percent) may disagree.
     const MAX_DISAGREE_PERCENT: usize = 2;
     let Some(ns) = oracle_ns("keepalived oracle mutants") else {
@@ -190,6 +214,25 @@ fn mutants_of_the_corpus_mostly_agree_with_keepalived_t() {
                     let changed = format!("{}{v}{}", &line[..start], &line[end..]);
                     d[i] = &changed;
                     variants.push(("num", d.join("\n")));
+                }
+            }
+            // Replace one argument, or append one, with a word from WORDS.
+            let words: Vec<&str> = t.split_whitespace().collect();
+            if words.len() >= 2 && !t.ends_with('{') {
+                let w = WORDS[pick % WORDS.len()];
+                let k = 1 + pick % (words.len() - 1);
+                pick += 1;
+                let mut replaced = words.clone();
+                replaced[k] = w;
+                let mut d = lines.clone();
+                let changed = format!("    {}", replaced.join(" "));
+                d[i] = &changed;
+                variants.push(("word", d.join("\n")));
+                if i % 2 == 0 {
+                    let appended = format!("{line} {}", WORDS[(pick * 7) % WORDS.len()]);
+                    let mut d = lines.clone();
+                    d[i] = &appended;
+                    variants.push(("append", d.join("\n")));
                 }
             }
             for (kind, body) in variants {

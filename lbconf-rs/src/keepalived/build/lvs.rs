@@ -64,7 +64,21 @@ impl Builder {
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "lb_algo" | "lvs_sched" => vs.lb_algo = self.choice(&x, LB_ALGOS),
-                "lb_kind" | "lvs_method" => vs.lb_kind = self.choice(&x, LB_KINDS),
+                "lb_kind" | "lvs_method" => {
+                    vs.lb_kind = self.choice(&x, LB_KINDS);
+                    if let Some(extra) = x.args.get(1)
+                        && vs.lb_kind.as_ref().is_some_and(|k| k.value != "TUN")
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0126",
+                                format!("`{}` takes no option after NAT or DR", x.keyword.value),
+                            )
+                            .with_label(extra.span, "keepalived: invalid tunnel option")
+                            .with_help("only `TUN` takes options (type, port, checksum)"),
+                        );
+                    }
+                }
                 "protocol" => vs.protocol = self.choice(&x, &["TCP", "UDP", "SCTP"]),
                 "persistence_timeout" => vs.persistence_timeout = self.int(&x, 1, 86_400 * 31),
                 "persistence_granularity" => {
@@ -173,6 +187,12 @@ impl Builder {
                 "retry" | "nb_get_retry" => c.retry = self.int(&x, 0, i64::from(u32::MAX)),
                 "delay_before_retry" => c.delay_before_retry = self.timer(&x, 86_400.0),
                 "url" if specific.contains(&"url") => c.urls.push(self.url(&x)),
+                "misc_timeout" if kind == "MISC_CHECK" => {
+                    self.int::<u32>(&x, 0, i64::from(u32::MAX));
+                }
+                "type" if kind == "DNS_CHECK" => {
+                    self.choice(&x, &["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"]);
+                }
                 "misc_path" if kind == "MISC_CHECK" => {
                     let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
                     if let Some(a) = self.arg(&x) {

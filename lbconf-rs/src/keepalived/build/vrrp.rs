@@ -160,6 +160,37 @@ impl Builder {
                     .with_help(format!("use a prefix length from 0 to {max}")),
                 );
             }
+            const OPTIONS: &[&str] = &[
+                "dev",
+                "scope",
+                "label",
+                "brd",
+                "broadcast",
+                "peer",
+                "home",
+                "-nodad",
+                "nodad",
+                "noprefixroute",
+                "autojoin",
+                "track",
+                "no_track",
+            ];
+            let mut k = 0;
+            while let Some(a) = e.args.get(k) {
+                if !OPTIONS.contains(&a.value.as_str()) {
+                    self.diags.push(
+                        Diagnostic::error("K0115", format!("unknown option `{}` for a virtual address", a.value))
+                            .with_label(a.span, "keepalived ignores this entry")
+                            .with_help("options are dev, scope, label, brd, peer, home, -nodad, noprefixroute, autojoin, no_track"),
+                    );
+                    break;
+                }
+                let takes_value = matches!(
+                    a.value.as_str(),
+                    "dev" | "scope" | "label" | "brd" | "broadcast" | "peer"
+                );
+                k += if takes_value { 2 } else { 1 };
+            }
             let opt = |name: &str| {
                 e.args
                     .iter()
