@@ -61,6 +61,8 @@ pub struct Expander<'a> {
     /// Expanded lines.
     pub lines: Vec<ELine>,
     vars: HashMap<String, String>,
+    /// For multi-line definitions: the span of each of their lines.
+    def_lines: HashMap<String, Vec<Span>>,
     stack: Vec<PathBuf>,
     dirs: Vec<PathBuf>,
     rng: u64,
@@ -77,6 +79,7 @@ impl<'a> Expander<'a> {
             diags: Vec::new(),
             lines: Vec::new(),
             vars: HashMap::new(),
+            def_lines: HashMap::new(),
             stack: Vec::new(),
             dirs: Vec::new(),
             rng: 0x2545_f491_4f6c_dd1d,
@@ -103,19 +106,21 @@ impl<'a> Expander<'a> {
 
     fn expand_file(&mut self, id: FileId, text: &str) {
         let mut offset = 0;
-        let mut pending: Option<(String, String, Span)> = None;
+        let mut pending: Option<(String, String, Vec<Span>)> = None;
         for raw in text.split_inclusive('\n') {
             let start = offset;
             offset += raw.len();
             let line = raw.trim_end_matches(['\n', '\r']);
             let span = Span::new(id, start, start + line.len());
-            if let Some((name, mut value, first)) = pending.take() {
+            if let Some((name, mut value, mut spans)) = pending.take() {
                 let (part, more) = continued(line);
                 value.push('\n');
                 value.push_str(part);
+                spans.push(span);
                 if more {
-                    pending = Some((name, value, first));
+                    pending = Some((name, value, spans));
                 } else {
+                    self.def_lines.insert(name.clone(), spans);
                     self.vars.insert(name, value);
                 }
                 continue;
@@ -129,7 +134,7 @@ impl<'a> Expander<'a> {
                 && self.condition_passes(line)
             {
                 let (part, _) = continued(value);
-                pending = Some((name.to_owned(), part.to_owned(), span));
+                pending = Some((name.to_owned(), part.to_owned(), vec![span]));
                 continue;
             }
             let origin = Origin {
@@ -138,7 +143,8 @@ impl<'a> Expander<'a> {
             };
             self.process(line, origin, 0);
         }
-        if let Some((name, value, first)) = pending {
+        if let Some((name, value, spans)) = pending {
+            let first = spans[0];
             self.diags.push(
                 Diagnostic::error(
                     "K0005",
@@ -184,6 +190,7 @@ impl<'a> Expander<'a> {
             return self.process(rest, origin, depth);
         }
         if let Some((name, value)) = definition(t) {
+            self.def_lines.remove(name);
             self.vars
                 .insert(name.to_owned(), value.trim_end().to_owned());
             return;
@@ -207,7 +214,23 @@ impl<'a> Expander<'a> {
                     self.emit(&new, origin);
                     return;
                 }
-                for l in new.split('\n') {
+                // A line that is just `$NAME` of a multi-line definition:
+                // each expanded line comes from one line of the definition.
+                let whole = t.trim_end();
+                let name = whole
+                    .strip_prefix("${")
+                    .and_then(|r| r.strip_suffix('}'))
+                    .or_else(|| whole.strip_prefix('$'));
+                let spans = name.and_then(|n| self.def_lines.get(n)).cloned();
+                let lines: Vec<&str> = new.split('\n').collect();
+                for (k, l) in lines.iter().enumerate() {
+                    let origin = match &spans {
+                        Some(s) if s.len() == lines.len() => Origin {
+                            line: s[k],
+                            exact: None,
+                        },
+                        _ => origin,
+                    };
                     self.process(l, origin, depth + 1);
                 }
             }

@@ -184,3 +184,20 @@ fn tempdir(tag: &str) -> std::path::PathBuf {
     assert!(Path::new(&d).is_dir());
     d
 }
+
+#[test]
+fn values_from_a_multi_line_definition_point_into_the_definition() {
+    let text = "$VI= \\\nvrrp_instance VI_${N} { \\\n    interface eth0 \\\n    virtual_router_id ${N} \\\n    priority 300 \\\n    virtual_ipaddress { \\\n        198.18.1.${N}/24 \\\n    } \\\n}\n$N=1\n$VI\n";
+    let p = keepalived::parse_str("t.conf", text, &opts("x"));
+    let d = p
+        .diagnostics
+        .iter()
+        .find(|d| d.code == "K0103")
+        .expect("priority out of range");
+    assert_eq!(p.sources.locate(d.span().unwrap()), "t.conf:5:14");
+    assert_eq!(p.sources.slice(d.span().unwrap()), "300");
+    // A value made by substitution points at its template line.
+    let vrid = p.value.instances[0].virtual_router_id.as_ref().unwrap();
+    assert_eq!(vrid.value, 1);
+    assert_eq!(p.sources.locate(vrid.span), "t.conf:4:1");
+}
