@@ -63,6 +63,8 @@
 #![forbid(unsafe_code)]
 
 mod engine;
+#[cfg(feature = "linux")]
+pub mod linux;
 pub mod sim;
 pub mod wire;
 

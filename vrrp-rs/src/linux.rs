@@ -1,0 +1,263 @@
+//! Linux IO for the engine (feature `linux`): raw `IPPROTO_VRRP` sockets and
+//! a small runner that drives a [`Router`] on them.
+//!
+//! Not yet here: virtual address management (rtnetlink), GARP on
+//! `AF_PACKET` and NA on a raw ICMPv6 socket. The runner reports state
+//! changes as events; adding and removing the addresses is the caller's.
+#![allow(clippy::disallowed_methods)] // the IO layer reads the clock
+
+use std::io::{self, IoSliceMut, Read};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use nix::sys::socket::{self, ControlMessageOwned, MsgFlags, SockaddrIn6, sockopt};
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+use crate::wire::{IPPROTO_VRRP, MCAST_V4, MCAST_V6, VRRP_TTL};
+use crate::{Event, Received, Router, TransmitKind};
+
+/// An error of the Linux layer, saying what failed and what to do.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinuxError {
+    /// A raw socket needs `CAP_NET_RAW`.
+    #[error("cannot open a raw VRRP socket: {0} (run as root or grant CAP_NET_RAW)")]
+    PermissionDenied(io::Error),
+    /// Another socket operation failed.
+    #[error("{what} on interface {iface}: {source}")]
+    Io {
+        /// What was being done.
+        what: &'static str,
+        /// The interface.
+        iface: String,
+        /// The OS error.
+        source: io::Error,
+    },
+}
+
+/// One datagram received by a [`VrrpSocket`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Datagram {
+    /// IP source.
+    pub src: IpAddr,
+    /// IP destination.
+    pub dst: IpAddr,
+    /// TTL / hop limit it arrived with.
+    pub ttl: u8,
+    /// The VRRP message (sized from the IP total length).
+    pub payload: Vec<u8>,
+}
+
+/// A raw `IPPROTO_VRRP` socket bound to one interface, joined to the VRRP
+/// group, sending with TTL / hop limit 255 and DSCP CS6 (TOS 0xc0) as
+/// keepalived does.
+#[derive(Debug)]
+pub struct VrrpSocket {
+    sock: Socket,
+    v6: bool,
+}
+
+impl VrrpSocket {
+    /// Opens the socket on `iface` (index `ifindex`) with `local` as the
+    /// source (the interface's primary IPv4 address, or its IPv6 link-local).
+    pub fn open(iface: &str, ifindex: u32, local: IpAddr) -> Result<VrrpSocket, LinuxError> {
+        let err = |what| {
+            let iface = iface.to_string();
+            move |source| LinuxError::Io {
+                what,
+                iface,
+                source,
+            }
+        };
+        let v6 = local.is_ipv6();
+        let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+        let sock = Socket::new(
+            domain,
+            Type::RAW,
+            Some(Protocol::from(i32::from(IPPROTO_VRRP))),
+        )
+        .map_err(|e| {
+            if e.kind() == io::ErrorKind::PermissionDenied {
+                LinuxError::PermissionDenied(e)
+            } else {
+                err("socket")(e)
+            }
+        })?;
+        sock.bind_device(Some(iface.as_bytes()))
+            .map_err(err("SO_BINDTODEVICE"))?;
+        match local {
+            IpAddr::V4(a) => {
+                // Not bound to `local`: a raw socket bound to an address only
+                // receives packets for that address, not for 224.0.0.18.
+                sock.join_multicast_v4(&MCAST_V4, &a)
+                    .map_err(err("join 224.0.0.18"))?;
+                sock.set_multicast_if_v4(&a)
+                    .map_err(err("IP_MULTICAST_IF"))?;
+                sock.set_multicast_ttl_v4(u32::from(VRRP_TTL))
+                    .map_err(err("IP_MULTICAST_TTL"))?;
+                sock.set_ttl_v4(u32::from(VRRP_TTL))
+                    .map_err(err("IP_TTL"))?;
+                sock.set_multicast_loop_v4(false)
+                    .map_err(err("IP_MULTICAST_LOOP"))?;
+                sock.set_tos_v4(0xc0).map_err(err("IP_TOS"))?;
+            }
+            IpAddr::V6(a) => {
+                let scope = if a.is_unicast_link_local() {
+                    ifindex
+                } else {
+                    0
+                };
+                let sa = SocketAddr::V6(std::net::SocketAddrV6::new(a, 0, 0, scope));
+                sock.bind(&SockAddr::from(sa)).map_err(err("bind"))?;
+                sock.join_multicast_v6(&MCAST_V6, ifindex)
+                    .map_err(err("join ff02::12"))?;
+                sock.set_multicast_if_v6(ifindex)
+                    .map_err(err("IPV6_MULTICAST_IF"))?;
+                sock.set_multicast_hops_v6(u32::from(VRRP_TTL))
+                    .map_err(err("IPV6_MULTICAST_HOPS"))?;
+                sock.set_unicast_hops_v6(u32::from(VRRP_TTL))
+                    .map_err(err("IPV6_UNICAST_HOPS"))?;
+                sock.set_multicast_loop_v6(false)
+                    .map_err(err("IPV6_MULTICAST_LOOP"))?;
+                sock.set_tclass_v6(0xc0).map_err(err("IPV6_TCLASS"))?;
+                socket::setsockopt(&sock, sockopt::Ipv6RecvHopLimit, &true)
+                    .map_err(|e| err("IPV6_RECVHOPLIMIT")(io::Error::from(e)))?;
+                socket::setsockopt(&sock, sockopt::Ipv6RecvPacketInfo, &true)
+                    .map_err(|e| err("IPV6_RECVPKTINFO")(io::Error::from(e)))?;
+            }
+        }
+        Ok(VrrpSocket { sock, v6 })
+    }
+
+    /// Sends `payload` (a VRRP message) to `dst`.
+    pub fn send(&self, dst: IpAddr, payload: &[u8]) -> io::Result<usize> {
+        self.sock
+            .send_to(payload, &SockAddr::from(SocketAddr::new(dst, 0)))
+    }
+
+    /// Waits up to `timeout` for a datagram; `Ok(None)` on timeout. Datagrams
+    /// too short for their IP header are skipped as `Ok(None)`.
+    pub fn recv(&self, timeout: Duration) -> io::Result<Option<Datagram>> {
+        self.sock
+            .set_read_timeout(Some(timeout.max(Duration::from_micros(1))))?;
+        let mut buf = [0u8; 2048];
+        if !self.v6 {
+            // IPv4 raw sockets deliver the IP header: TTL and addresses from it.
+            let n = match (&self.sock).read(&mut buf) {
+                Ok(n) => n,
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                    ) =>
+                {
+                    return Ok(None);
+                }
+                Err(e) => return Err(e),
+            };
+            let b = &buf[..n];
+            if n < 20 {
+                return Ok(None);
+            }
+            let ihl = usize::from(b[0] & 0x0f) * 4;
+            let total = usize::from(u16::from_be_bytes([b[2], b[3]])).min(n);
+            let Some(payload) = b.get(ihl..total) else {
+                return Ok(None);
+            };
+            let a = |o: usize| IpAddr::V4(Ipv4Addr::new(b[o], b[o + 1], b[o + 2], b[o + 3]));
+            return Ok(Some(Datagram {
+                src: a(12),
+                dst: a(16),
+                ttl: b[8],
+                payload: payload.to_vec(),
+            }));
+        }
+        let mut cmsg = nix::cmsg_space!(libc_in6_pktinfo, i32);
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        let msg = match socket::recvmsg::<SockaddrIn6>(
+            self.sock.as_raw_fd(),
+            &mut iov,
+            Some(&mut cmsg),
+            MsgFlags::empty(),
+        ) {
+            Ok(m) => m,
+            Err(nix::errno::Errno::EAGAIN) => return Ok(None),
+            Err(e) => return Err(e.into()),
+        };
+        let (mut ttl, mut dst) = (0u8, IpAddr::V6(Ipv6Addr::UNSPECIFIED));
+        for c in msg.cmsgs().into_iter().flatten() {
+            match c {
+                ControlMessageOwned::Ipv6HopLimit(h) => ttl = u8::try_from(h).unwrap_or(0),
+                ControlMessageOwned::Ipv6PacketInfo(info) => {
+                    dst = IpAddr::V6(Ipv6Addr::from(info.ipi6_addr.s6_addr));
+                }
+                _ => {}
+            }
+        }
+        let src = msg
+            .address
+            .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |a| IpAddr::V6(a.ip()));
+        let n = msg.bytes;
+        Ok(Some(Datagram {
+            src,
+            dst,
+            ttl,
+            payload: buf[..n].to_vec(),
+        }))
+    }
+}
+
+/// The index of interface `name` (in the calling thread's namespace).
+pub fn ifindex(name: &str) -> Result<u32, LinuxError> {
+    nix::net::if_::if_nametoindex(name).map_err(|e| LinuxError::Io {
+        what: "if_nametoindex (is the interface name right?)",
+        iface: name.to_string(),
+        source: e.into(),
+    })
+}
+
+/// `struct in6_pktinfo`'s size for the control buffer.
+#[allow(non_camel_case_types)]
+type libc_in6_pktinfo = [u8; 20];
+
+/// Drives `router` on `sock` until `deadline` (wall clock): sends adverts,
+/// feeds received ones, runs timers, and hands every event to `on_event`.
+/// GARP and NA transmits are counted by the engine but not sent by this
+/// runner yet.
+pub fn run_until(
+    router: &mut Router,
+    sock: &VrrpSocket,
+    deadline: Instant,
+    mut on_event: impl FnMut(Event),
+) -> io::Result<()> {
+    let mut buf = Vec::new();
+    loop {
+        while let Some(tx) = router.poll_transmit(&mut buf) {
+            if let TransmitKind::Advert { .. } = tx.kind {
+                sock.send(tx.dst, &buf[..tx.len])?;
+            }
+        }
+        while let Some(ev) = router.poll_event() {
+            on_event(ev);
+        }
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(());
+        }
+        let wake = router.poll_timeout().map_or(deadline, |t| t.min(deadline));
+        match sock.recv(wake.saturating_duration_since(now))? {
+            Some(d) => {
+                let rx = Received {
+                    src: d.src,
+                    dst: d.dst,
+                    ttl: d.ttl,
+                    payload: &d.payload,
+                };
+                router.handle_packet(Instant::now(), &rx);
+            }
+            None => router.handle_timeout(Instant::now()),
+        }
+        router.handle_timeout(Instant::now());
+    }
+}

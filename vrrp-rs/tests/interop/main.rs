@@ -1,0 +1,310 @@
+//! Interop with the real keepalived (Debian's 2.2.7) in network namespaces
+//! (namespace tier): the engine on raw sockets, keepalived run VRRP-only with
+//! private pid files, on a two-host `Lan` (198.18.0.0/24, fd00::/64).
+
+// This test is an IO driver: it reads the clock and sleeps, as drivers do.
+#![allow(clippy::disallowed_methods)]
+
+use std::io::Read;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::path::PathBuf;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+
+use lbkit_testsupport::netns::{Lan, Netns};
+use lbkit_testsupport::tier;
+use vrrp::linux::{VrrpSocket, ifindex, run_until};
+use vrrp::wire::{AddrList, V2Auth, Version};
+use vrrp::{Command, Event, InstanceConfig, InstanceId, Router, State, TransitionReason};
+
+const VI: InstanceId = InstanceId(0);
+
+fn keepalived_present(test: &str) -> bool {
+    if std::path::Path::new("/usr/sbin/keepalived").exists() {
+        return true;
+    }
+    assert!(
+        !tier::required(),
+        "{test}: keepalived is missing (apt-get install keepalived)"
+    );
+    eprintln!("{test}: skipped, keepalived is missing (apt-get install keepalived)");
+    false
+}
+
+/// Waits (at most 10 s) until no IPv6 address of the hosts is tentative (DAD).
+fn wait_v6_ready(lan: &Lan) {
+    for i in 1..=2 {
+        for _ in 0..100 {
+            let out = lan
+                .host(i)
+                .ip(&["-6", "addr", "show", "dev", "eth0", "tentative"])
+                .unwrap();
+            if out.trim().is_empty() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// A keepalived in a namespace; SIGKILLed on drop if still running.
+struct Keepalived {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Keepalived {
+    fn start(ns: &Netns, tag: &str, conf: &str) -> Keepalived {
+        let dir = std::env::temp_dir().join(format!("lbkit-vrrp-{tag}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let f = dir.join("keepalived.conf");
+        std::fs::write(&f, conf).unwrap();
+        let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
+        let child = ns
+            .command("keepalived")
+            .args([
+                "-P",
+                "-n",
+                "-l",
+                "-D",
+                "-G",
+                "-f",
+                &p("keepalived.conf"),
+                "-p",
+                &p("k.pid"),
+            ])
+            .args(["-r", &p("v.pid"), "-c", &p("c.pid"), "-b", &p("b.pid")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("keepalived starts");
+        Keepalived { child, dir }
+    }
+
+    /// SIGTERM (graceful: a master sends priority 0), then wait at most 10 s.
+    fn stop(&mut self) -> String {
+        let pid = self.child.id().to_string();
+        let _ = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status();
+        for _ in 0..100 {
+            if self.child.try_wait().ok().flatten().is_some() {
+                break;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let mut log = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut log);
+        }
+        log
+    }
+}
+
+impl Drop for Keepalived {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+fn conf(version: u8, prio: u8, vip: &str, auth: bool) -> String {
+    let auth = if auth {
+        "    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n"
+    } else {
+        ""
+    };
+    format!(
+        "global_defs {{\n    router_id r1\n    vrrp_version {version}\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    advert_int 1\n{auth}    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
+    )
+}
+
+fn lbkit(version: Version, prio: u8, v6: bool) -> InstanceConfig {
+    let mut c = if v6 {
+        InstanceConfig::new(
+            "lbkit",
+            51,
+            version,
+            prio,
+            IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0xff, 0xfe00, 2)),
+            AddrList::V6(vec![Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0x100)]),
+        )
+    } else {
+        InstanceConfig::new(
+            "lbkit",
+            51,
+            version,
+            prio,
+            IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2)),
+            AddrList::V4(vec![Ipv4Addr::new(198, 18, 0, 100)]),
+        )
+    };
+    if version == Version::V2 {
+        c.auth = V2Auth::pass(b"secret");
+    }
+    c
+}
+
+/// Runs the engine in host 2 for `secs` seconds; returns the router and its events.
+fn run_engine(host: &Netns, cfg: InstanceConfig, secs: u64) -> (Router, Vec<Event>) {
+    host.enter(move || {
+        let sock = VrrpSocket::open("eth0", ifindex("eth0").unwrap(), cfg.primary).unwrap();
+        let mut r = Router::new();
+        r.add_instance(cfg).unwrap();
+        r.handle_command(Instant::now(), Command::Startup(VI))
+            .unwrap();
+        let mut events = Vec::new();
+        run_until(
+            &mut r,
+            &sock,
+            Instant::now() + Duration::from_secs(secs),
+            |e| events.push(e),
+        )
+        .unwrap();
+        (r, events)
+    })
+    .unwrap()
+}
+
+fn no_drops(events: &[Event]) {
+    let drops: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, Event::Dropped { .. }))
+        .collect();
+    assert!(drops.is_empty(), "drops of keepalived's adverts: {drops:?}");
+}
+
+/// keepalived (150) is master; the engine (100) stays backup, accepting every
+/// advert; on keepalived's SIGTERM it gets priority 0 and takes over.
+fn keepalived_master(tag: &str, version: Version, v6: bool) {
+    if !tier::namespace(tag) || !keepalived_present(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    if v6 {
+        wait_v6_ready(&lan);
+    }
+    let vip = if v6 {
+        "fd00::100/64"
+    } else {
+        "198.18.0.100/24"
+    };
+    let mut ka = Keepalived::start(
+        lan.host(1),
+        tag,
+        &conf(version.number(), 150, vip, version == Version::V2),
+    );
+    std::thread::sleep(Duration::from_secs(5)); // keepalived: 3.4 s to master
+    let (result, log) = std::thread::scope(|s| {
+        let engine = s.spawn(|| run_engine(lan.host(2), lbkit(version, 100, v6), 8));
+        std::thread::sleep(Duration::from_secs(5));
+        let log = ka.stop();
+        (engine.join().unwrap(), log)
+    });
+    let (r, events) = result;
+    assert!(
+        log.contains("Entering MASTER STATE"),
+        "keepalived log:\n{log}"
+    );
+    no_drops(&events);
+    let s = r.stats(VI).unwrap();
+    assert!(s.adverts_rx >= 3, "{s:?}");
+    assert_eq!(
+        s.prio0_rx, 1,
+        "keepalived's priority-0 advert on SIGTERM: {s:?}"
+    );
+    assert_eq!(r.state(VI), Some(State::Master));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::StateChanged {
+            to: State::Master,
+            reason: TransitionReason::MasterDown,
+            ..
+        }
+    )));
+}
+
+/// The engine (200) is master; keepalived (150) accepts its adverts and stays
+/// backup, never logging a bad packet.
+fn lbkit_master(tag: &str, version: Version, v6: bool) {
+    if !tier::namespace(tag) || !keepalived_present(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    if v6 {
+        wait_v6_ready(&lan);
+    }
+    let vip = if v6 {
+        "fd00::100/64"
+    } else {
+        "198.18.0.100/24"
+    };
+    // The engine starts first and is master before keepalived comes up.
+    let (result, log) = std::thread::scope(|s| {
+        let engine = s.spawn(|| run_engine(lan.host(2), lbkit(version, 200, v6), 10));
+        std::thread::sleep(Duration::from_secs(1));
+        let mut ka = Keepalived::start(
+            lan.host(1),
+            tag,
+            &conf(version.number(), 150, vip, version == Version::V2),
+        );
+        std::thread::sleep(Duration::from_secs(8));
+        let log = ka.stop();
+        (engine.join().unwrap(), log)
+    });
+    let (r, events) = result;
+    no_drops(&events);
+    assert_eq!(r.state(VI), Some(State::Master));
+    assert!(
+        log.contains("Entering BACKUP STATE"),
+        "keepalived log:\n{log}"
+    );
+    assert!(
+        !log.contains("Entering MASTER STATE"),
+        "keepalived took over:\n{log}"
+    );
+    for bad in [
+        "invalid",
+        "Invalid",
+        "wrong",
+        "too short",
+        "too long",
+        "mismatch",
+    ] {
+        assert!(!log.contains(bad), "keepalived complained ({bad}):\n{log}");
+    }
+}
+
+#[test]
+fn v2_pass_keepalived_master() {
+    keepalived_master("vrka2m", Version::V2, false);
+}
+
+#[test]
+fn v2_pass_lbkit_master() {
+    lbkit_master("vrka2l", Version::V2, false);
+}
+
+#[test]
+fn v3_ipv4_keepalived_master() {
+    keepalived_master("vrka3m", Version::V3, false);
+}
+
+#[test]
+fn v3_ipv4_lbkit_master() {
+    lbkit_master("vrka3l", Version::V3, false);
+}
+
+#[test]
+fn v3_ipv6_keepalived_master() {
+    keepalived_master("vrka6m", Version::V3, true);
+}
+
+#[test]
+fn v3_ipv6_lbkit_master() {
+    lbkit_master("vrka6l", Version::V3, true);
+}
