@@ -106,20 +106,22 @@ impl<'a> Expander<'a> {
 
     fn expand_file(&mut self, id: FileId, text: &str) {
         let mut offset = 0;
-        let mut pending: Option<(String, String, Vec<Span>)> = None;
+        // A multi-line definition being read: name, value, line spans, and
+        // whether its `@id` condition (if any) holds.
+        let mut pending: Option<(String, String, Vec<Span>, bool)> = None;
         for raw in text.split_inclusive('\n') {
             let start = offset;
             offset += raw.len();
             let line = raw.trim_end_matches(['\n', '\r']);
             let span = Span::new(id, start, start + line.len());
-            if let Some((name, mut value, mut spans)) = pending.take() {
+            if let Some((name, mut value, mut spans, active)) = pending.take() {
                 let (part, more) = continued(line);
                 value.push('\n');
                 value.push_str(part);
                 spans.push(span);
                 if more {
-                    pending = Some((name, value, spans));
-                } else {
+                    pending = Some((name, value, spans, active));
+                } else if active {
                     self.def_lines.insert(name.clone(), spans);
                     self.vars.insert(name, value);
                 }
@@ -129,12 +131,15 @@ impl<'a> Expander<'a> {
                 continue;
             }
             // A multi-line definition: `$NAME=` ... `\`.
-            if let Some((name, value)) = definition(line.trim_start())
+            if let Some((name, value)) = definition(without_condition(line))
                 && line.trim_end().ends_with('\\')
-                && self.condition_passes(line)
             {
-                let (part, _) = continued(value);
-                pending = Some((name.to_owned(), part.to_owned(), vec![span]));
+                // keepalived drops a false `@id` line alone: its continuation
+                // lines are then read as ordinary lines.
+                if self.condition_passes(line) {
+                    let (part, _) = continued(value);
+                    pending = Some((name.to_owned(), part.to_owned(), vec![span], true));
+                }
                 continue;
             }
             let origin = Origin {
@@ -143,7 +148,7 @@ impl<'a> Expander<'a> {
             };
             self.process(line, origin, 0);
         }
-        if let Some((name, value, spans)) = pending {
+        if let Some((name, value, spans, _)) = pending {
             let first = spans[0];
             self.diags.push(
                 Diagnostic::error(
@@ -444,6 +449,17 @@ fn continued(line: &str) -> (&str, bool) {
     match t.strip_suffix('\\') {
         Some(p) => (p, true),
         None => (line, false),
+    }
+}
+
+/// The line without its leading blanks and `@id`/`@^id` prefix.
+fn without_condition(line: &str) -> &str {
+    let t = line.trim_start();
+    if t.starts_with('@') {
+        let end = t.find([' ', '\t']).unwrap_or(t.len());
+        t[end..].trim_start()
+    } else {
+        t
     }
 }
 

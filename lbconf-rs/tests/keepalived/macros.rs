@@ -201,3 +201,21 @@ fn values_from_a_multi_line_definition_point_into_the_definition() {
     assert_eq!(vrid.value, 1);
     assert_eq!(p.sources.locate(vrid.span), "t.conf:4:1");
 }
+
+#[test]
+fn conditional_multi_line_definitions() {
+    let text = "@a $P= \\\n    priority 10 \\\n    advert_int 2\n@^a $P= \\\n    priority 20 \\\n    advert_int 3\nvrrp_instance VI_1 {\n    interface eth0\n    virtual_router_id 1\n    $P\n    virtual_ipaddress {\n        198.18.0.1/24\n    }\n}\n";
+    let p = keepalived::parse_str("c.conf", text, &opts("a"));
+    let i = &p.value.instances[0];
+    assert_eq!(i.priority.as_ref().unwrap().value, 10);
+    assert_eq!(i.advert_int.as_ref().unwrap().value, 2.0);
+    // As in keepalived 2.2.7, a false `@id` drops the first line only: the
+    // continuation lines are read as top-level statements.
+    let unknown: Vec<&str> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.code == "K0100")
+        .map(|d| p.sources.slice(d.span().unwrap()))
+        .collect();
+    assert_eq!(unknown, ["priority", "advert_int"]);
+}
