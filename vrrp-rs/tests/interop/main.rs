@@ -308,3 +308,42 @@ fn v3_ipv6_keepalived_master() {
 fn v3_ipv6_lbkit_master() {
     lbkit_master("vrka6l", Version::V3, true);
 }
+
+#[test]
+fn vip_add_remove_through_rtnetlink() {
+    let tag = "vrvip";
+    if !tier::namespace(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 1).unwrap();
+    let h = lan.host(1);
+    let v4 = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 100));
+    let v6 = IpAddr::V6(Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0x100));
+    let show = || h.ip(&["addr", "show", "dev", "eth0"]).unwrap();
+    h.enter(|| {
+        let idx = ifindex("eth0").unwrap();
+        vrrp::linux::set_vip(idx, v4, 24, true).unwrap();
+        vrrp::linux::set_vip(idx, v4, 24, true).unwrap(); // idempotent
+        vrrp::linux::set_vip(idx, v6, 64, true).unwrap();
+    })
+    .unwrap();
+    let out = show();
+    assert!(
+        out.contains("inet 198.18.0.100/24") && out.contains("inet6 fd00::100/64"),
+        "{out}"
+    );
+    h.enter(|| {
+        let idx = ifindex("eth0").unwrap();
+        vrrp::linux::set_vip(idx, v4, 24, false).unwrap();
+        vrrp::linux::set_vip(idx, v4, 24, false).unwrap(); // already gone: fine
+        vrrp::linux::set_vip(idx, v6, 64, false).unwrap();
+        let err = vrrp::linux::set_vip(9999, v4, 24, true).unwrap_err();
+        assert!(err.to_string().contains("9999"), "{err}");
+    })
+    .unwrap();
+    let out = show();
+    assert!(
+        !out.contains("198.18.0.100") && !out.contains("fd00::100"),
+        "{out}"
+    );
+}

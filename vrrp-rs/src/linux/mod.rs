@@ -1,9 +1,9 @@
 //! Linux IO for the engine (feature `linux`): raw `IPPROTO_VRRP` sockets and
 //! a small runner that drives a [`Router`] on them.
 //!
-//! Not yet here: virtual address management (rtnetlink), GARP on
-//! `AF_PACKET` and NA on a raw ICMPv6 socket. The runner reports state
-//! changes as events; adding and removing the addresses is the caller's.
+//! Virtual addresses are added and removed with [`set_vip`] (rtnetlink).
+//! Not yet here: GARP on `AF_PACKET` and NA on a raw ICMPv6 socket (the
+//! engine schedules them; this layer does not send them yet).
 #![allow(clippy::disallowed_methods)] // the IO layer reads the clock
 
 use std::io::{self, IoSliceMut, Read};
@@ -13,6 +13,9 @@ use std::time::{Duration, Instant};
 
 use nix::sys::socket::{self, ControlMessageOwned, MsgFlags, SockaddrIn6, sockopt};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
+mod vip;
+pub use vip::set_vip;
 
 use crate::wire::{IPPROTO_VRRP, MCAST_V4, MCAST_V6, VRRP_TTL};
 use crate::{Event, Received, Router, TransmitKind};
@@ -24,6 +27,18 @@ pub enum LinuxError {
     /// A raw socket needs `CAP_NET_RAW`.
     #[error("cannot open a raw VRRP socket: {0} (run as root or grant CAP_NET_RAW)")]
     PermissionDenied(io::Error),
+    /// An rtnetlink request failed.
+    #[error(
+        "{what} on interface index {ifindex}: {detail} (needs CAP_NET_ADMIN in the interface's namespace)"
+    )]
+    Netlink {
+        /// What was being done.
+        what: &'static str,
+        /// The interface index.
+        ifindex: u32,
+        /// The kernel's or the library's message.
+        detail: String,
+    },
     /// Another socket operation failed.
     #[error("{what} on interface {iface}: {source}")]
     Io {
