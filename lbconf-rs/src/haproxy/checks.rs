@@ -36,12 +36,6 @@ const PREDEFINED_ACLS: &[&str] = &[
     "WAIT_END",
 ];
 
-/// The status codes HAProxy has error pages for.
-const ERROR_CODES: &[&str] = &[
-    "200", "400", "401", "403", "404", "405", "407", "408", "410", "413", "425", "429", "500",
-    "501", "502", "503", "504",
-];
-
 /// Runs every check and appends what it finds to `diags`.
 pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
     duplicates(config, diags);
@@ -60,7 +54,7 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         .filter(|s| s.kind == SectionKind::Resolvers)
         .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
         .collect();
-    other_sections(config, diags);
+    super::xref::other_sections(config, diags);
     let refs = Refs {
         backends: backend_names(config),
         modes: modes(config, &defaults),
@@ -73,6 +67,7 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         let inherited = defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
         references(&refs, config, i, inherited, diags);
         log_formats(config, &refs, i, defaults[i], diags);
+        super::xref::cross_references(config, i, diags);
         tracks(config, &refs, s, p, diags);
         acls(s, p, diags);
         servers(
@@ -88,7 +83,7 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         timeouts(s, p, inherited, diags);
     }
     listeners(config, &defaults, diags);
-    errorfiles(config, base, diags);
+    super::xref::errorfiles(config, base, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !config.sections.iter().any(|g| {
@@ -110,7 +105,7 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
     }
 }
 
-fn name_of(s: &Section) -> &str {
+pub(crate) fn name_of(s: &Section) -> &str {
     s.name.as_ref().map_or("", |n| n.value.as_str())
 }
 
@@ -636,47 +631,6 @@ fn listeners(config: &Config, defaults: &[Option<usize>], diags: &mut Vec<Diagno
     }
 }
 
-/// `errorfile <code> <file>` (proxies and `http-errors`): HAProxy reads the
-/// file while parsing, so a missing one is fatal.
-fn errorfiles(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
-    let statements = config.sections.iter().flat_map(|s| s.statements.iter());
-    for st in statements.filter(|st| st.words[0].value == "errorfile") {
-        let (Some(code), Some(file)) = (st.words.get(1), st.words.get(2)) else {
-            continue;
-        };
-        if !ERROR_CODES.contains(&code.value.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    "H0517",
-                    format!("errorfile : status code '{}' not handled", code.value),
-                )
-                .with_label(code.span, "no error page for this status")
-                .with_help(format!(
-                    "HAProxy has error pages for {}",
-                    ERROR_CODES.join(", ")
-                )),
-            );
-            continue;
-        }
-        let path = base.map_or_else(
-            || Path::new(&file.value).to_path_buf(),
-            |b| b.join(&file.value),
-        );
-        if !path.is_file() {
-            diags.push(
-                Diagnostic::error(
-                    "H0514",
-                    format!("errorfile : error opening file '{}'", file.value),
-                )
-                .with_label(file.span, "no such file")
-                .with_help(
-                    "HAProxy reads error files when it loads the configuration; fix the path",
-                ),
-            );
-        }
-    }
-}
-
 /// `track [<proxy>/]<server>`: the tracked server must exist and be checked.
 fn tracks(config: &Config, refs: &Refs<'_>, s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
     for srv in &p.servers {
@@ -720,83 +674,6 @@ fn tracks(config: &Config, refs: &Refs<'_>, s: &Section, p: &Proxy, diags: &mut 
                 )
                 .with_label(arg.span, "tracked server")
                 .with_help("track a server that has 'check' (or 'agent-check')"),
-            );
-        }
-    }
-}
-
-/// Checks of the non-proxy sections: caches need a size, cache and ring
-/// names are unique, ring formats exist, name servers are IP addresses.
-fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
-    let mut seen: HashMap<(SectionKind, &str), &Section> = HashMap::new();
-    for s in &config.sections {
-        let kind = s.kind;
-        if !matches!(kind, SectionKind::Cache | SectionKind::Ring) {
-            if kind == SectionKind::Resolvers {
-                nameservers(s, diags);
-            }
-            continue;
-        }
-        if let Some(n) = &s.name {
-            if seen.insert((kind, n.value.as_str()), s).is_some() {
-                diags.push(
-                    Diagnostic::error(
-                        "H0522",
-                        format!("duplicate {} name '{}'", kind.keyword(), n.value),
-                    )
-                    .with_label(n.span, "declared before")
-                    .with_help("give each section a distinct name"),
-                );
-            }
-        }
-        let get = |k: &str| s.statements.iter().find(|st| st.words[0].value == k);
-        if kind == SectionKind::Cache && get("total-max-size").is_none() {
-            diags.push(
-                Diagnostic::error(
-                    "H0523",
-                    format!("size not specified for cache '{}'", name_of(s)),
-                )
-                .with_label(s.keyword, "no total-max-size")
-                .with_help("add 'total-max-size MEGABYTES'"),
-            );
-        }
-        if let Some(f) = get("format").and_then(|st| st.words.get(1)) {
-            let formats = [
-                "iso", "rfc3164", "rfc5424", "raw", "short", "priority", "timed",
-            ];
-            if kind == SectionKind::Ring && !formats.contains(&f.value.as_str()) {
-                diags.push(
-                    Diagnostic::error("H0524", format!("unknown format '{}'", f.value))
-                        .with_label(f.span, "not a log format")
-                        .with_help(format!("formats: {}", formats.join(", "))),
-                );
-            }
-        }
-    }
-}
-
-fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
-    for st in s
-        .statements
-        .iter()
-        .filter(|st| st.words[0].value == "nameserver")
-    {
-        let Some(addr) = st.words.get(2) else {
-            continue;
-        };
-        let ok = super::values::parse_address(&addr.value, true)
-            .is_ok_and(|a| matches!(a.host, Host::Ip(_)));
-        if !ok {
-            diags.push(
-                Diagnostic::error(
-                    "H0525",
-                    format!(
-                        "'nameserver {}' : invalid address: '{}'",
-                        st.words[1].value, addr.value
-                    ),
-                )
-                .with_label(addr.span, "an IP address and port are needed")
-                .with_help("write the name server as IP:PORT, e.g. 127.0.0.1:53"),
             );
         }
     }

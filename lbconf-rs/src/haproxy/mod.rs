@@ -36,6 +36,7 @@
 //! message directives, `H03xx` sections and keywords, `H04xx` values,
 //! `H05xx` checks across statements.
 
+mod args;
 mod build;
 mod checks;
 mod cond;
@@ -50,6 +51,7 @@ mod rules;
 mod server;
 pub mod syntax;
 pub mod values;
+mod xref;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

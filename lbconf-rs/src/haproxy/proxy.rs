@@ -170,6 +170,7 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
         return;
     }
     super::rules::check(name, st, k, diags);
+    super::args::check(name, st, &w[k + 1..], diags);
     let Some(p) = section.proxy.as_mut() else {
         return;
     };

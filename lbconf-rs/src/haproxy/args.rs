@@ -1,0 +1,254 @@
+//! Argument checks of proxy keywords whose values HAProxy 2.6 validates while
+//! parsing (each rule checked against Debian's `haproxy -c`).
+
+use super::model::{Spanned, Statement};
+use super::values::{parse_size, parse_time};
+use crate::diagnostic::Diagnostic;
+
+const COOKIE_OPTIONS: &[&str] = &[
+    "rewrite", "insert", "prefix", "indirect", "nocache", "postonly", "preserve", "httponly",
+    "secure", "domain", "maxidle", "maxlife", "dynamic", "attr",
+];
+const STICK_TYPES: &[&str] = &["ip", "ipv6", "integer", "string", "binary"];
+const STICK_STORE: &[&str] = &[
+    "server_id",
+    "gpc0",
+    "gpc0_rate",
+    "gpc1",
+    "gpc1_rate",
+    "conn_cnt",
+    "conn_cur",
+    "conn_rate",
+    "sess_cnt",
+    "sess_rate",
+    "http_req_cnt",
+    "http_req_rate",
+    "http_err_cnt",
+    "http_err_rate",
+    "bytes_in_cnt",
+    "bytes_in_rate",
+    "bytes_out_cnt",
+    "bytes_out_rate",
+    "gpt0",
+    "gpt",
+    "gpc",
+    "gpc_rate",
+    "http_fail_cnt",
+    "http_fail_rate",
+    "server_key",
+    "server_name",
+];
+/// Filters that need nothing outside the proxy line to load.
+const FILTERS: &[&str] = &[
+    "compression",
+    "trace",
+    "cache",
+    "spoe",
+    "fcgi-app",
+    "opentracing",
+];
+/// Status codes `errorloc*` and `http-error` accept.
+pub(crate) const ERROR_CODES: &[&str] = &[
+    "200", "400", "401", "403", "404", "405", "407", "408", "410", "413", "425", "429", "500",
+    "501", "502", "503", "504",
+];
+
+fn err(code: &'static str, msg: String, at: &Spanned<String>, help: &str) -> Diagnostic {
+    Diagnostic::error(code, msg)
+        .with_label(at.span, "here")
+        .with_help(help.to_owned())
+}
+
+/// Checks the arguments of keyword `name` (as found in the keyword table) in
+/// statement `st`, whose arguments start at `args`.
+pub(crate) fn check(
+    name: &str,
+    st: &Statement,
+    args: &[Spanned<String>],
+    diags: &mut Vec<Diagnostic>,
+) {
+    let first = args.first();
+    let value = |i: usize| args.get(i).map_or("", |a| a.value.as_str());
+    match name {
+        "http-reuse" => {
+            if let Some(a) = first
+                .filter(|a| !matches!(a.value.as_str(), "never" | "safe" | "aggressive" | "always"))
+            {
+                diags.push(err(
+                    "H0430",
+                    "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'".into(),
+                    a,
+                    "pick one of the four",
+                ));
+            }
+        }
+        "hash-type" => {
+            if let Some(a) =
+                first.filter(|a| !matches!(a.value.as_str(), "consistent" | "map-based"))
+            {
+                diags.push(err(
+                    "H0431",
+                    "'hash-type' only supports 'consistent' and 'map-based'".into(),
+                    a,
+                    "write 'hash-type consistent' or 'hash-type map-based'",
+                ));
+            }
+        }
+        "compression" if value(0) == "algo" => {
+            for a in &args[1..] {
+                if !matches!(
+                    a.value.as_str(),
+                    "identity" | "gzip" | "deflate" | "raw-deflate"
+                ) {
+                    diags.push(err(
+                        "H0432",
+                        format!("'compression' : '{}' is not a supported algorithm", a.value),
+                        a,
+                        "algorithms: identity, gzip, deflate, raw-deflate",
+                    ));
+                }
+            }
+        }
+        "cookie" => {
+            let mut i = 1;
+            while let Some(a) = args.get(i) {
+                if !COOKIE_OPTIONS.contains(&a.value.as_str()) {
+                    diags.push(err("H0433", format!("'cookie' does not support the option '{}'", a.value), a, "options: rewrite, insert, prefix, indirect, nocache, postonly, preserve, httponly, secure, domain, maxidle, maxlife, dynamic, attr"));
+                    return;
+                }
+                i += if matches!(a.value.as_str(), "domain" | "maxidle" | "maxlife" | "attr") {
+                    2
+                } else {
+                    1
+                };
+            }
+            let has = |o: &str| args.iter().skip(1).any(|a| a.value == o);
+            if has("preserve") && !has("insert") && !has("indirect") {
+                diags.push(err(
+                    "H0434",
+                    "cookie 'preserve' requires at least 'insert' or 'indirect'".into(),
+                    &args[0],
+                    "add 'insert' or 'indirect'",
+                ));
+            }
+        }
+        "stick-table" => stick_table(args, diags),
+        "filter" => {
+            if let Some(a) = first.filter(|a| !FILTERS.contains(&a.value.as_str())) {
+                diags.push(err(
+                    "H0435",
+                    format!("'filter' : unknown keyword '{}'", a.value),
+                    a,
+                    "filters: compression, trace, cache, spoe, fcgi-app, opentracing",
+                ));
+            } else if matches!(value(0), "spoe" | "opentracing") && args.len() < 2 {
+                diags.push(err(
+                    "H0436",
+                    format!("'filter {}' needs its configuration file", value(0)),
+                    &args[0],
+                    "add 'config FILE'",
+                ));
+            }
+        }
+        "option forwardfor" | "option httplog" => option_args(name, st, args, diags),
+        "errorloc" | "errorloc302" | "errorloc303" | "http-error" => {
+            let code = if name == "http-error" {
+                args.iter()
+                    .position(|a| a.value == "status")
+                    .and_then(|p| args.get(p + 1))
+            } else {
+                first
+            };
+            if let Some(c) = code.filter(|c| !ERROR_CODES.contains(&c.value.as_str())) {
+                diags.push(err(
+                    "H0437",
+                    format!("{name} : status code '{}' not handled", c.value),
+                    c,
+                    "use a status HAProxy has an error page for",
+                ));
+            }
+        }
+        "capture request header" | "capture response header"
+            if args.len() < 5 || args[3].value != "len" =>
+        {
+            diags.push(err(
+                "H0438",
+                "'capture' expects 'header' <header_name> 'len' <len>".into(),
+                &st.words[0],
+                "e.g. 'capture request header Host len 32'",
+            ));
+        }
+        _ => {}
+    }
+}
+
+fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    let mut i = 0;
+    while let Some(a) = args.get(i) {
+        let v = args.get(i + 1);
+        let text = v.map_or("", |x| x.value.as_str());
+        let bad = match a.value.as_str() {
+            "type" => (!STICK_TYPES.contains(&text)).then(|| format!("unknown type '{text}'")),
+            "size" => parse_size(text).err(),
+            "expire" => parse_time(text, 1).err(),
+            "store" => text.split(',').find_map(|s| {
+                let base = s.split('(').next().unwrap_or(s);
+                (!STICK_STORE.contains(&base)).then(|| format!("unknown store option '{base}'"))
+            }),
+            "len" | "peers" | "srvkey" => None,
+            "nopurge" => {
+                i += 1;
+                continue;
+            }
+            other => Some(format!("unknown argument '{other}'")),
+        };
+        if let Some(why) = bad {
+            diags.push(err(
+                "H0439",
+                format!("stick-table: {why}"),
+                v.unwrap_or(a),
+                "see 'stick-table' in the manual",
+            ));
+            return;
+        }
+        i += 2;
+    }
+}
+
+fn option_args(name: &str, st: &Statement, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    let opts = &args[1..];
+    if name == "option httplog" {
+        if let Some(a) = opts.first().filter(|a| a.value != "clf") {
+            diags.push(err(
+                "H0440",
+                "keyword 'httplog' only supports option 'clf'".into(),
+                a,
+                "write 'option httplog' or 'option httplog clf'",
+            ));
+        }
+        return;
+    }
+    let mut i = 0;
+    while let Some(a) = opts.get(i) {
+        match a.value.as_str() {
+            "except" | "header" => {
+                if opts.get(i + 1).is_none() {
+                    diags.push(err(
+                        "H0441",
+                        format!("'option forwardfor {}' expects an argument", a.value),
+                        a,
+                        "e.g. 'option forwardfor header X-Real-IP'",
+                    ));
+                    return;
+                }
+                i += 2;
+            }
+            "if-none" => i += 1,
+            _ => {
+                diags.push(err("H0442", "'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'".into(), a, "remove the unknown value"));
+                let _ = st;
+                return;
+            }
+        }
+    }
+}

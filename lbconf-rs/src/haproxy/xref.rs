@@ -1,0 +1,262 @@
+//! Checks of references inside and between sections (servers, stick
+//! tables, userlists, capture slots), of the non-proxy sections, and of
+//! error files.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::args::ERROR_CODES;
+use super::checks::name_of;
+use super::model::{Config, Section, SectionKind};
+use super::values::Host;
+use crate::diagnostic::Diagnostic;
+
+/// Checks of the non-proxy sections: caches need a size, cache and ring
+/// names are unique, ring formats exist, name servers are IP addresses.
+pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<(SectionKind, &str), &Section> = HashMap::new();
+    for s in &config.sections {
+        let kind = s.kind;
+        if !matches!(kind, SectionKind::Cache | SectionKind::Ring) {
+            if kind == SectionKind::Resolvers {
+                nameservers(s, diags);
+            }
+            continue;
+        }
+        if let Some(n) = &s.name {
+            if seen.insert((kind, n.value.as_str()), s).is_some() {
+                diags.push(
+                    Diagnostic::error(
+                        "H0522",
+                        format!("duplicate {} name '{}'", kind.keyword(), n.value),
+                    )
+                    .with_label(n.span, "declared before")
+                    .with_help("give each section a distinct name"),
+                );
+            }
+        }
+        let get = |k: &str| s.statements.iter().find(|st| st.words[0].value == k);
+        if kind == SectionKind::Cache && get("total-max-size").is_none() {
+            diags.push(
+                Diagnostic::error(
+                    "H0523",
+                    format!("size not specified for cache '{}'", name_of(s)),
+                )
+                .with_label(s.keyword, "no total-max-size")
+                .with_help("add 'total-max-size MEGABYTES'"),
+            );
+        }
+        if let Some(f) = get("format").and_then(|st| st.words.get(1)) {
+            let formats = [
+                "iso", "rfc3164", "rfc5424", "raw", "short", "priority", "timed",
+            ];
+            if kind == SectionKind::Ring && !formats.contains(&f.value.as_str()) {
+                diags.push(
+                    Diagnostic::error("H0524", format!("unknown format '{}'", f.value))
+                        .with_label(f.span, "not a log format")
+                        .with_help(format!("formats: {}", formats.join(", "))),
+                );
+            }
+        }
+    }
+}
+
+fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
+    for st in s
+        .statements
+        .iter()
+        .filter(|st| st.words[0].value == "nameserver")
+    {
+        let Some(addr) = st.words.get(2) else {
+            continue;
+        };
+        let ok = super::values::parse_address(&addr.value, true)
+            .is_ok_and(|a| matches!(a.host, Host::Ip(_)));
+        if !ok {
+            diags.push(
+                Diagnostic::error(
+                    "H0525",
+                    format!(
+                        "'nameserver {}' : invalid address: '{}'",
+                        st.words[1].value, addr.value
+                    ),
+                )
+                .with_label(addr.span, "an IP address and port are needed")
+                .with_help("write the name server as IP:PORT, e.g. 127.0.0.1:53"),
+            );
+        }
+    }
+}
+
+/// `errorfile <code> <file>` (proxies and `http-errors`): HAProxy reads the
+/// file while parsing, so a missing one is fatal.
+pub(crate) fn errorfiles(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
+    let statements = config.sections.iter().flat_map(|s| s.statements.iter());
+    for st in statements.filter(|st| st.words[0].value == "errorfile") {
+        let (Some(code), Some(file)) = (st.words.get(1), st.words.get(2)) else {
+            continue;
+        };
+        if !ERROR_CODES.contains(&code.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "H0517",
+                    format!("errorfile : status code '{}' not handled", code.value),
+                )
+                .with_label(code.span, "no error page for this status")
+                .with_help(format!(
+                    "HAProxy has error pages for {}",
+                    ERROR_CODES.join(", ")
+                )),
+            );
+            continue;
+        }
+        let path = base.map_or_else(
+            || Path::new(&file.value).to_path_buf(),
+            |b| b.join(&file.value),
+        );
+        if !path.is_file() {
+            diags.push(
+                Diagnostic::error(
+                    "H0514",
+                    format!("errorfile : error opening file '{}'", file.value),
+                )
+                .with_label(file.span, "no such file")
+                .with_help(
+                    "HAProxy reads error files when it loads the configuration; fix the path",
+                ),
+            );
+        }
+    }
+}
+
+/// `use-server` names a server of the same proxy; `track-scN` and `table`
+/// arguments name a proxy with a stick table (its own by default);
+/// `http_auth(<userlist>)` names a userlist.
+pub(crate) fn cross_references(config: &Config, i: usize, diags: &mut Vec<Diagnostic>) {
+    let s = &config.sections[i];
+    let Some(p) = &s.proxy else { return };
+    let has_table = |sec: &Section| {
+        sec.statements
+            .iter()
+            .any(|st| st.words[0].value == "stick-table")
+    };
+    let table_named = |name: &str| {
+        config.sections.iter().any(|o| {
+            o.proxy.is_some()
+                && o.kind != SectionKind::Defaults
+                && o.name.as_ref().is_some_and(|n| n.value == name)
+                && has_table(o)
+        })
+    };
+    let userlists: Vec<&str> = config
+        .sections
+        .iter()
+        .filter(|u| u.kind == SectionKind::Userlist)
+        .filter_map(|u| u.name.as_ref().map(|n| n.value.as_str()))
+        .collect();
+    for st in &s.statements {
+        let w = &st.words;
+        if w[0].value == "use-server" {
+            if let Some(target) = w.get(1) {
+                if !p.servers.iter().any(|x| x.name.value == target.value) {
+                    diags.push(
+                        Diagnostic::error(
+                            "H0528",
+                            format!(
+                                "proxy '{}' : unable to find server '{}' referenced in a 'use-server' rule",
+                                name_of(s),
+                                target.value
+                            ),
+                        )
+                        .with_label(target.span, "no server of this proxy has this name")
+                        .with_help("name a server declared in the same section"),
+                    );
+                }
+            }
+        }
+        let track = w.iter().position(|x| {
+            x.value.starts_with("track-sc")
+                && x.value.len() == 9
+                && x.value.as_bytes()[8].is_ascii_digit()
+        });
+        if let Some(t) = track.filter(|t| *t >= 1) {
+            let table = w
+                .iter()
+                .skip(t)
+                .position(|x| x.value == "table")
+                .and_then(|p| w.get(t + p + 1));
+            let (name, ok) = match table {
+                Some(n) => (n.value.as_str(), table_named(&n.value)),
+                None => (name_of(s), has_table(s)),
+            };
+            if !ok {
+                diags.push(
+                    Diagnostic::error(
+                        "H0529",
+                        format!("unable to find table '{name}' referenced by {}", w[t].value),
+                    )
+                    .with_label(w[t].span, "no stick-table there")
+                    .with_help("declare a stick-table in that proxy, or name one with 'table'"),
+                );
+            }
+        }
+        // In a backend the slots are the frontend's, known only at run time.
+        if s.kind != SectionKind::Backend
+            && matches!(w[0].value.as_str(), "http-request" | "http-response")
+            && w.get(1).is_some_and(|a| a.value == "capture")
+        {
+            let dir = if w[0].value == "http-request" {
+                "request"
+            } else {
+                "response"
+            };
+            let declared = s
+                .statements
+                .iter()
+                .filter(|d| {
+                    d.words[0].value == "declare"
+                        && d.words.get(1).is_some_and(|x| x.value == "capture")
+                        && d.words.get(2).is_some_and(|x| x.value == dir)
+                })
+                .count();
+            let id = w
+                .iter()
+                .position(|x| x.value == "id")
+                .and_then(|p| w.get(p + 1));
+            if let Some(id) = id {
+                let n: usize = id.value.parse().unwrap_or(usize::MAX);
+                if n >= declared {
+                    diags.push(
+                        Diagnostic::error(
+                            "H0531",
+                            format!(
+                                "unable to find capture id '{}' referenced by {} capture rule",
+                                id.value, w[0].value
+                            ),
+                        )
+                        .with_label(id.span, "no such capture slot")
+                        .with_help(format!("declare it with 'declare capture {dir} len N'")),
+                    );
+                }
+            }
+        }
+        for x in w {
+            let mut rest = x.value.as_str();
+            while let Some(pos) = rest.find("http_auth(") {
+                let after = &rest[pos + 10..];
+                let name = after.split([')', ',']).next().unwrap_or("");
+                if !userlists.contains(&name) {
+                    diags.push(
+                        Diagnostic::error(
+                            "H0530",
+                            format!("unable to find userlist '{name}' referenced by http_auth in proxy '{}'", name_of(s)),
+                        )
+                        .with_label(x.span, "no such userlist")
+                        .with_help("declare 'userlist NAME' with its users"),
+                    );
+                }
+                rest = after;
+            }
+        }
+    }
+}
