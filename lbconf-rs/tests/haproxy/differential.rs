@@ -145,6 +145,30 @@ const PROXY: &[&str] = &[
     "global\n    stats socket /tmp/lbconf-x.sock level nope",
     "global\n    log 127.0.0.1 nofacility",
     "global\n    log 127.0.0.1 len 1024 local0 info",
+    "    stick-table type ip size 1m expire 30s",
+    "    stick-table type nope size 1m",
+    "    stick-table type ip size 1m store nope",
+    "    http-request track-sc0 src",
+    "    http-request track-sc1 src table b",
+    "    use-server s1 if TRUE",
+    "    use-server nope if TRUE",
+    "    cookie SRV insert indirect nocache",
+    "    cookie SRV nope",
+    "    http-reuse nope",
+    "    hash-type nope",
+    "    compression algo gzip",
+    "    compression algo nope",
+    "    option forwardfor nope",
+    "    option httplog nope",
+    "    capture request header Host",
+    "    declare capture request len 32",
+    "    http-request capture req.hdr(x) id 0",
+    "    http-error status 999",
+    "    filter nope",
+    "    log-format \"%ci %r\"",
+    "    log-format \"%xyz\"",
+    "userlist u\n    user a insecure-password b",
+    "    http-request auth if !{ http_auth(u) }",
 ];
 
 /// xorshift64*: a fixed sequence for a fixed seed.
@@ -203,7 +227,7 @@ fn generated_variants_agree_with_haproxy_c() {
     let mut rng = Rng(0x1bc0_4f00_dead_beef);
     let mut failures = Vec::new();
     let mut rejected = 0;
-    const VARIANTS: usize = 200;
+    const VARIANTS: usize = 300;
     for n in 0..VARIANTS {
         let text = variant(&mut rng);
         let file = dir.join(format!("v{n}.cfg"));
