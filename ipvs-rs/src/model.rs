@@ -367,16 +367,12 @@ impl ServiceSettings {
     /// Equality of what a user controls: kernel-set flag bits are ignored,
     /// and so is `PERSISTENT`, which the kernel derives from the timeout.
     pub fn same_as(&self, other: &ServiceSettings) -> bool {
-        let norm = |s: &ServiceSettings| {
-            (
-                s.scheduler.clone(),
-                s.flags.settings().difference(ServiceFlags::PERSISTENT),
-                s.timeout,
-                s.netmask_prefix,
-                s.pe_name.clone(),
-            )
-        };
-        norm(self) == norm(other)
+        let flags = |s: &ServiceSettings| s.flags.settings().difference(ServiceFlags::PERSISTENT);
+        self.scheduler == other.scheduler
+            && flags(self) == flags(other)
+            && self.timeout == other.timeout
+            && self.netmask_prefix == other.netmask_prefix
+            && self.pe_name == other.pe_name
     }
 }
 

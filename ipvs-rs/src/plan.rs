@@ -197,6 +197,9 @@ pub fn plan(desired: &Table, actual: &Table, opts: PlanOptions) -> Vec<Op> {
         if !want.settings.same_as(&cur.settings) {
             adds.push(Op::EditService(service(*key, &want.settings)));
         }
+        if want.dests == cur.dests {
+            continue; // the common case: one linear comparison, no lookups
+        }
         for (dk, ds) in &cur.dests {
             if want.dests.contains_key(dk) {
                 continue;
