@@ -60,7 +60,9 @@
 //! }
 //! # Ok::<(), vrrp::ConfigError>(())
 //! ```
-#![forbid(unsafe_code)]
+// Unsafe code is denied everywhere but in `linux::announce` (one block,
+// building a link-layer socket address).
+#![deny(unsafe_code)]
 
 mod engine;
 #[cfg(feature = "linux")]

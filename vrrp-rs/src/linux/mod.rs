@@ -1,9 +1,9 @@
 //! Linux IO for the engine (feature `linux`): raw `IPPROTO_VRRP` sockets and
 //! a small runner that drives a [`Router`] on them.
 //!
-//! Virtual addresses are added and removed with [`set_vip`] (rtnetlink).
-//! Not yet here: GARP on `AF_PACKET` and NA on a raw ICMPv6 socket (the
-//! engine schedules them; this layer does not send them yet).
+//! Virtual addresses are added and removed with [`set_vip`] (rtnetlink);
+//! [`Announcer`] sends the GARP frames (`AF_PACKET`) and neighbour
+//! advertisements (raw ICMPv6) the engine schedules.
 #![allow(clippy::disallowed_methods)] // the IO layer reads the clock
 
 use std::io::{self, IoSliceMut, Read};
@@ -14,7 +14,9 @@ use std::time::{Duration, Instant};
 use nix::sys::socket::{self, ControlMessageOwned, MsgFlags, SockaddrIn6, sockopt};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+mod announce;
 mod vip;
+pub use announce::Announcer;
 pub use vip::set_vip;
 
 use crate::wire::{IPPROTO_VRRP, MCAST_V4, MCAST_V6, VRRP_TTL};
@@ -236,25 +238,46 @@ pub fn ifindex(name: &str) -> Result<u32, LinuxError> {
 #[allow(non_camel_case_types)]
 type libc_in6_pktinfo = [u8; 20];
 
-/// Drives `router` on `sock` until `deadline` (wall clock): sends adverts,
-/// feeds received ones, runs timers, and hands every event to `on_event`.
-/// GARP and NA transmits are counted by the engine but not sent by this
-/// runner yet.
+/// Drives `router` on `sock` until `deadline` (wall clock): sends adverts
+/// (and, with an `announcer`, GARP and NA), feeds received adverts, runs
+/// timers, and hands every event to `on_event` (which adds and removes the
+/// addresses, with [`set_vip`]).
 pub fn run_until(
     router: &mut Router,
     sock: &VrrpSocket,
+    announcer: Option<&Announcer>,
     deadline: Instant,
     mut on_event: impl FnMut(Event),
 ) -> io::Result<()> {
     let mut buf = Vec::new();
     loop {
+        // Adverts go out first; GARP/NA wait until the events were handled,
+        // so that the addresses they announce exist (keepalived's order:
+        // advert, address, announcements).
+        let mut later = Vec::new();
         while let Some(tx) = router.poll_transmit(&mut buf) {
-            if let TransmitKind::Advert { .. } = tx.kind {
-                sock.send(tx.dst, &buf[..tx.len])?;
+            match tx.kind {
+                TransmitKind::Advert { .. } => {
+                    sock.send(tx.dst, &buf[..tx.len])?;
+                }
+                _ => later.push((tx, buf[..tx.len].to_vec())),
             }
         }
         while let Some(ev) = router.poll_event() {
             on_event(ev);
+        }
+        if let Some(a) = announcer {
+            for (tx, bytes) in later {
+                match (tx.kind, tx.src) {
+                    (TransmitKind::Garp, _) => {
+                        a.send_frame(&bytes)?;
+                    }
+                    (TransmitKind::NeighborAdvert, IpAddr::V6(src)) => {
+                        a.send_na(src, &bytes)?;
+                    }
+                    _ => {}
+                }
+            }
         }
         let now = Instant::now();
         if now >= deadline {

@@ -161,6 +161,7 @@ fn run_engine(host: &Netns, cfg: InstanceConfig, secs: u64) -> (Router, Vec<Even
         run_until(
             &mut r,
             &sock,
+            None,
             Instant::now() + Duration::from_secs(secs),
             |e| events.push(e),
         )
@@ -346,4 +347,85 @@ fn vip_add_remove_through_rtnetlink() {
         !out.contains("198.18.0.100") && !out.contains("fd00::100"),
         "{out}"
     );
+}
+
+/// The engine alone becomes master, adds its address through rtnetlink and
+/// announces it: the other host, which still has the old master's MAC for the
+/// address, updates it from the GARP / unsolicited NA (Override flag).
+fn announce(tag: &str, v6: bool) {
+    if !tier::namespace(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let h1 = lan.host(1);
+    if v6 {
+        wait_v6_ready(&lan);
+    }
+    let cfg = {
+        let mut c = lbkit(Version::V3, 100, v6);
+        c.mac = vrrp::wire::MacAddr([2, 0, 0, 0, 0, 2]);
+        c.garp.master_delay = Duration::ZERO;
+        c
+    };
+    let vip = cfg.vips.iter().next().unwrap();
+    let prefix = if v6 { 64 } else { 24 };
+    // h1 still has the old master's MAC for the address, as after a failover.
+    let vip_s = vip.to_string();
+    h1.ip(&[
+        "neigh",
+        "replace",
+        &vip_s,
+        "lladdr",
+        "02:00:00:00:00:99",
+        "dev",
+        "eth0",
+        "nud",
+        "stale",
+    ])
+    .unwrap();
+    let (r, events) = lan
+        .host(2)
+        .enter(move || {
+            let idx = ifindex("eth0").unwrap();
+            let sock = VrrpSocket::open("eth0", idx, cfg.primary).unwrap();
+            let ann = vrrp::linux::Announcer::open(idx).unwrap();
+            let mut r = Router::new();
+            r.add_instance(cfg).unwrap();
+            r.handle_command(Instant::now(), Command::Startup(VI))
+                .unwrap();
+            let mut events = Vec::new();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            run_until(&mut r, &sock, Some(&ann), deadline, |e| {
+                if let Event::StateChanged {
+                    to: State::Master, ..
+                } = e
+                {
+                    vrrp::linux::set_vip(idx, vip, prefix, true).unwrap();
+                }
+                events.push(e);
+            })
+            .unwrap();
+            (r, events)
+        })
+        .unwrap();
+    assert_eq!(r.state(VI), Some(State::Master), "{events:?}");
+    let s = r.stats(VI).unwrap();
+    assert_eq!(s.garp_tx + s.na_tx, 5);
+    let neigh = h1.ip(&["neigh", "show", "dev", "eth0"]).unwrap();
+    assert!(
+        neigh
+            .lines()
+            .any(|l| l.starts_with(&format!("{vip} ")) && l.contains("02:00:00:00:00:02")),
+        "h1 did not update {vip} from the announcements:\n{neigh}"
+    );
+}
+
+#[test]
+fn garp_teaches_the_segment() {
+    announce("vrgarp", false);
+}
+
+#[test]
+fn unsolicited_na_teaches_the_segment() {
+    announce("vrna", true);
 }
