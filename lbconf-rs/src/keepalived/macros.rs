@@ -11,7 +11,6 @@ use std::path::{Path, PathBuf};
 
 use super::Options;
 use super::lexer::{TokenKind, lex, unquote};
-use super::syntax::SyntaxTree;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 
@@ -54,8 +53,6 @@ pub struct Expander<'a> {
     opts: &'a Options,
     /// Files read.
     pub sources: SourceMap,
-    /// Lossless trees, one per file read (same order as `sources`).
-    pub trees: Vec<SyntaxTree>,
     /// Diagnostics.
     pub diags: Vec<Diagnostic>,
     /// Expanded lines.
@@ -75,7 +72,6 @@ impl<'a> Expander<'a> {
         Expander {
             opts,
             sources: SourceMap::new(),
-            trees: Vec::new(),
             diags: Vec::new(),
             lines: Vec::new(),
             vars: HashMap::new(),
@@ -90,7 +86,6 @@ impl<'a> Expander<'a> {
     /// Adds a file's text and expands it.
     pub fn run_file(&mut self, path: &Path, text: &str) {
         let id = self.sources.add(path, text);
-        self.trees.push(SyntaxTree::parse(id, text));
         let dir = path
             .parent()
             .map(Path::to_path_buf)

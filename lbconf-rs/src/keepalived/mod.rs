@@ -76,7 +76,7 @@ fn resolved(opts: &Options) -> Options {
 
 fn finish(ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
     let mut diags = ex.diags;
-    let top = tree::settings(&ex.lines, &mut diags);
+    let top = tree::settings(ex.lines, &mut diags);
     let mut b = build::Builder { diags };
     let config = b.config(top);
     let mut diags = b.diags;

@@ -7,17 +7,18 @@ use super::syntax::MAX_DEPTH;
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
-struct Tok<'a> {
-    tok: &'a ETok,
+struct Tok {
+    tok: ETok,
     line_start: bool,
 }
 
-/// Builds the statement tree of the expanded lines.
-pub fn settings(lines: &[ELine], diags: &mut Vec<Diagnostic>) -> Vec<Setting> {
-    let toks: Vec<Tok<'_>> = lines
-        .iter()
+/// Builds the statement tree of the expanded lines (consumed: their words
+/// move into the tree).
+pub fn settings(lines: Vec<ELine>, diags: &mut Vec<Diagnostic>) -> Vec<Setting> {
+    let mut toks: Vec<Tok> = lines
+        .into_iter()
         .flat_map(|l| {
-            l.tokens.iter().enumerate().map(|(i, t)| Tok {
+            l.tokens.into_iter().enumerate().map(|(i, t)| Tok {
                 tok: t,
                 line_start: i == 0,
             })
@@ -26,7 +27,7 @@ pub fn settings(lines: &[ELine], diags: &mut Vec<Diagnostic>) -> Vec<Setting> {
     let mut pos = 0;
     let mut out = Vec::new();
     loop {
-        let (mut items, close) = level(&toks, &mut pos, 0, diags);
+        let (mut items, close) = level(&mut toks, &mut pos, 0, diags);
         out.append(&mut items);
         match close {
             Some(span) => diags.push(
@@ -41,14 +42,14 @@ pub fn settings(lines: &[ELine], diags: &mut Vec<Diagnostic>) -> Vec<Setting> {
 }
 
 fn level(
-    toks: &[Tok<'_>],
+    toks: &mut [Tok],
     pos: &mut usize,
     depth: usize,
     diags: &mut Vec<Diagnostic>,
 ) -> (Vec<Setting>, Option<Span>) {
     let mut items: Vec<Setting> = Vec::new();
     let mut open_line = false;
-    while let Some(t) = toks.get(*pos) {
+    while let Some(t) = toks.get_mut(*pos) {
         *pos += 1;
         match t.tok.kind {
             TokenKind::Close => return (items, Some(t.tok.span)),
@@ -76,7 +77,7 @@ fn level(
             }
             _ => {
                 let word = Spanned {
-                    value: t.tok.value.clone(),
+                    value: std::mem::take(&mut t.tok.value),
                     span: t.tok.span,
                 };
                 match items.last_mut() {
