@@ -398,6 +398,7 @@ fn global(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
         diags.push(unknown_keyword(kw, "global", keywords::GLOBAL));
         return;
     }
+    super::global::check(st, diags);
     let Some(g) = section.global.as_mut() else {
         return;
     };
@@ -433,7 +434,7 @@ fn global(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
                 g.logs.push(l);
             }
         }
-        "hard-stop-after" | "grace" => {
+        "grace" => {
             if let Some(a) = arg {
                 if let Err(e) = super::values::parse_time(&a.value, 1) {
                     diags.push(

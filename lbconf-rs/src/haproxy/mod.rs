@@ -42,6 +42,7 @@ mod checks;
 mod cond;
 mod dump;
 mod fetches;
+mod global;
 mod keywords;
 mod lexer;
 mod logformat;

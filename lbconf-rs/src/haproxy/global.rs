@@ -1,0 +1,157 @@
+//! Argument checks of `global` keywords HAProxy 2.6 validates while parsing
+//! (each rule checked against Debian's `haproxy -c`).
+
+use std::path::Path;
+
+use super::model::{Spanned, Statement};
+use super::values::parse_time;
+use crate::diagnostic::Diagnostic;
+
+/// Keywords that take no argument.
+const FLAGS: &[&str] = &[
+    "daemon",
+    "quiet",
+    "zero-warning",
+    "noepoll",
+    "nopoll",
+    "nosplice",
+];
+/// Keywords that take exactly one argument.
+const ONE: &[&str] = &[
+    "pidfile",
+    "log-tag",
+    "hard-stop-after",
+    "node",
+    "chroot",
+    "localpeer",
+];
+const SSL_OPTIONS: &[&str] = &[
+    "no-sslv3",
+    "no-tlsv10",
+    "no-tlsv11",
+    "no-tlsv12",
+    "no-tlsv13",
+    "force-sslv3",
+    "force-tlsv10",
+    "force-tlsv11",
+    "force-tlsv12",
+    "force-tlsv13",
+    "no-tls-tickets",
+    "prefer-client-ciphers",
+    "ssl-min-ver",
+    "ssl-max-ver",
+];
+
+fn fail(code: &'static str, msg: String, at: &Spanned<String>, help: &str) -> Diagnostic {
+    Diagnostic::error(code, msg)
+        .with_label(at.span, "here")
+        .with_help(help.to_owned())
+}
+
+fn number(text: &str) -> Option<u64> {
+    (!text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| text.parse().ok())
+        .flatten()
+}
+
+fn atol(text: &str) -> u64 {
+    let digits: String = text.chars().take_while(char::is_ascii_digit).collect();
+    if digits.is_empty() {
+        0
+    } else {
+        digits.parse().unwrap_or(u64::MAX)
+    }
+}
+
+/// Checks the arguments of global keyword statement `st`.
+pub(crate) fn check(st: &Statement, diags: &mut Vec<Diagnostic>) {
+    let w = &st.words;
+    let kw = &w[0];
+    let name = kw.value.as_str();
+    let arg = w.get(1);
+    let text = arg.map_or("", |a| a.value.as_str());
+    if FLAGS.contains(&name) || ONE.contains(&name) {
+        let want = usize::from(ONE.contains(&name));
+        if let Some(extra) = w.get(want + 1) {
+            diags.push(fail(
+                "H0450",
+                format!(
+                    "'{name}' cannot handle unexpected argument '{}'",
+                    extra.value
+                ),
+                extra,
+                "remove it",
+            ));
+        } else if want == 1 && arg.is_none_or(|a| a.value.is_empty()) {
+            diags.push(fail(
+                "H0451",
+                format!("'{name}' expects an argument"),
+                kw,
+                "see the keyword in section 3 of the manual",
+            ));
+        } else if name == "hard-stop-after" {
+            if let Err(e) = parse_time(text, 1) {
+                diags.push(fail(
+                    "H0452",
+                    format!("{e} in argument to '{name}'"),
+                    &w[1],
+                    "times take us, ms, s, m, h or d",
+                ));
+            }
+        }
+        return;
+    }
+    match name {
+        "description" | "log-tag" if arg.is_none() => {
+            diags.push(fail("H0451", format!("'{name}' expects an argument"), kw, "add the text"));
+        }
+        "setenv" | "presetenv" | "h1-case-adjust" if w.len() < 3 => {
+            diags.push(fail("H0453", format!("'{name}' expects two arguments"), kw, "e.g. 'setenv NAME value'"));
+        }
+        "lua-load" | "h1-case-adjust-file" if !Path::new(text).is_file() => {
+            diags.push(fail("H0454", format!("'{name}' : cannot open '{text}'"), arg.unwrap_or(kw), "name an existing file"));
+        }
+        // Read with atol(): garbage is zero, which is in range.
+        "spread-checks" if atol(text) > 50 => {
+            diags.push(fail("H0455", "'spread-checks' needs a value in range 0..50".into(), arg.unwrap_or(kw), "a percentage from 0 to 50"));
+        }
+        "max-spread-checks" if parse_time(text, 1).is_err() => {
+            diags.push(fail("H0452", format!("invalid time '{text}' in 'max-spread-checks'"), arg.unwrap_or(kw), "times take us, ms, s, m, h or d"));
+        }
+        "tune.bufsize" if number(text).is_none_or(|n| n == 0) => {
+            diags.push(fail("H0456", "'tune.bufsize' expects a positive integer argument".into(), arg.unwrap_or(kw), "a size in bytes, without unit"));
+        }
+        "tune.ssl.default-dh-param" if number(text).is_none_or(|n| n < 1024) => {
+            diags.push(fail("H0457", "'tune.ssl.default-dh-param' expects a value >= 1024".into(), arg.unwrap_or(kw), "e.g. 2048"));
+        }
+        "cpu-map" => {
+            let set = text.rsplit('/').next().unwrap_or(text);
+            let ok = !set.is_empty()
+                && set.split([',', '-']).all(|p| matches!(p, "all" | "odd" | "even") || number(p).is_some());
+            if !ok {
+                diags.push(fail("H0458", format!("cpu-map : '{text}' is not a valid number/range"), arg.unwrap_or(kw), "threads as numbers or ranges, or all, odd, even"));
+            }
+        }
+        "stats" => match text {
+            "socket" | "maxconn" | "bind-process" => {}
+            "timeout" => {
+                let t = w.get(2).map_or("", |x| x.value.as_str());
+                if let Err(e) = parse_time(t, 1) {
+                    diags.push(fail("H0452", format!("'stats timeout' : {e}"), w.get(2).unwrap_or(kw), "times take us, ms, s, m, h or d"));
+                }
+            }
+            other => diags.push(fail("H0459", format!("'stats' only supports 'socket', 'maxconn', 'bind-process' and 'timeout' (got '{other}')"), arg.unwrap_or(kw), "see 'stats' in section 3 of the manual")),
+        },
+        "ssl-default-bind-options" | "ssl-default-server-options" => {
+            let mut i = 1;
+            while let Some(o) = w.get(i) {
+                if !SSL_OPTIONS.contains(&o.value.as_str()) {
+                    diags.push(fail("H0460", format!("unknown option '{}' on global statement '{name}'", o.value), o, "options: no-sslv3, no-tlsv1x, force-tlsv1x, no-tls-tickets, prefer-client-ciphers, ssl-min-ver V, ssl-max-ver V"));
+                    return;
+                }
+                i += if o.value.starts_with("ssl-m") { 2 } else { 1 };
+            }
+        }
+        _ => {}
+    }
+}
