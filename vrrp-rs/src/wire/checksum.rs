@@ -81,7 +81,11 @@ pub(crate) fn pseudo_checksum(src: IpAddr, dst: IpAddr, proto: u8, msg: &[u8]) -
     match (src, dst) {
         (IpAddr::V4(s), IpAddr::V4(d)) => {
             let len = u16::try_from(len).unwrap_or(u16::MAX).to_be_bytes();
-            let ph = [&s.octets()[..], &d.octets()[..], &[0, proto], &len[..]].concat();
+            let mut ph = [0u8; 12];
+            ph[..4].copy_from_slice(&s.octets());
+            ph[4..8].copy_from_slice(&d.octets());
+            ph[9] = proto;
+            ph[10..].copy_from_slice(&len);
             internet_checksum(&[&ph, msg])
         }
         (s, d) => {
@@ -94,7 +98,11 @@ pub(crate) fn pseudo_checksum(src: IpAddr, dst: IpAddr, proto: u8, msg: &[u8]) -
                 IpAddr::V6(a) => a.octets(),
             };
             let len = u32::try_from(len).unwrap_or(u32::MAX).to_be_bytes();
-            let ph = [&s[..], &d[..], &len[..], &[0, 0, 0, proto]].concat();
+            let mut ph = [0u8; 40];
+            ph[..16].copy_from_slice(&s);
+            ph[16..32].copy_from_slice(&d);
+            ph[32..36].copy_from_slice(&len);
+            ph[39] = proto;
             internet_checksum(&[&ph, msg])
         }
     }
