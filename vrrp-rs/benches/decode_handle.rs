@@ -31,7 +31,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("advert");
     g.throughput(Throughput::Elements(1));
     g.bench_function("parse_v3_ipv4", |b| {
-        b.iter(|| AdvertRepr::parse(black_box(&bytes), Family::V4, rule))
+        b.iter(|| AdvertRepr::parse(black_box(&bytes), Family::V4, rule));
     });
 
     let mut r = Router::new();
