@@ -104,6 +104,32 @@ impl Keepalived {
     }
 }
 
+impl Keepalived {
+    /// A real crash: SIGSTOP the parent (or it respawns the child), SIGKILL
+    /// the VRRP child (whose PID is in the -r file), then the parent. A
+    /// SIGKILL of the parent alone is not a crash: the child gets SIGTERM
+    /// through PR_SET_PDEATHSIG and sends priority 0.
+    fn crash(&mut self) -> String {
+        let parent = self.child.id().to_string();
+        let child = std::fs::read_to_string(self.dir.join("v.pid"))
+            .expect("keepalived wrote its VRRP child's pid");
+        let kill = |sig: &str, pid: &str| {
+            let _ = std::process::Command::new("kill")
+                .args([sig, pid.trim()])
+                .status();
+        };
+        kill("-STOP", &parent);
+        kill("-KILL", &child);
+        kill("-KILL", &parent);
+        let _ = self.child.wait();
+        let mut log = String::new();
+        if let Some(mut e) = self.child.stderr.take() {
+            let _ = e.read_to_string(&mut log);
+        }
+        log
+    }
+}
+
 impl Drop for Keepalived {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -428,4 +454,87 @@ fn garp_teaches_the_segment() {
 #[test]
 fn unsolicited_na_teaches_the_segment() {
     announce("vrna", true);
+}
+
+/// keepalived (150) is master and crashes for real: the engine (100) takes
+/// over when Master_Down_Interval expires, with no priority-0 advert.
+#[test]
+fn v3_ipv4_keepalived_crash_failover() {
+    let tag = "vrkacr";
+    if !tier::namespace(tag) || !keepalived_present(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let mut ka = Keepalived::start(lan.host(1), tag, &conf(3, 150, "198.18.0.100/24", false));
+    std::thread::sleep(Duration::from_secs(5));
+    let ((r, events), log) = std::thread::scope(|s| {
+        let engine = s.spawn(|| run_engine(lan.host(2), lbkit(Version::V3, 100, false), 9));
+        std::thread::sleep(Duration::from_secs(4));
+        let log = ka.crash();
+        (engine.join().unwrap(), log)
+    });
+    assert!(
+        log.contains("Entering MASTER STATE"),
+        "keepalived log:\n{log}"
+    );
+    no_drops(&events);
+    let s = r.stats(VI).unwrap();
+    assert_eq!(s.prio0_rx, 0, "a crash sends no priority 0: {s:?}");
+    assert!(s.adverts_rx >= 2, "{s:?}");
+    assert_eq!(r.state(VI), Some(State::Master));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::StateChanged {
+            to: State::Master,
+            reason: TransitionReason::MasterDown,
+            ..
+        }
+    )));
+}
+
+/// The engine (100) is master; keepalived (150) starts and preempts it: the
+/// engine yields on the first higher-priority advert. With `nopreempt`,
+/// keepalived stays backup.
+#[test]
+fn v2_keepalived_preempts_unless_nopreempt() {
+    let tag = "vrkapre";
+    if !tier::namespace(tag) || !keepalived_present(tag) {
+        return;
+    }
+    for nopreempt in [false, true] {
+        let lan = Lan::new(&format!("{tag}{}", u8::from(nopreempt)), 2).unwrap();
+        let mut conf = conf(2, 150, "198.18.0.100/24", true);
+        if nopreempt {
+            conf = conf.replace("    priority 150\n", "    priority 150\n    nopreempt\n");
+        }
+        let ((r, events), log) = std::thread::scope(|s| {
+            let engine = s.spawn(|| run_engine(lan.host(2), lbkit(Version::V2, 100, false), 12));
+            std::thread::sleep(Duration::from_secs(5)); // the engine is master after 3.6 s
+            let mut ka = Keepalived::start(lan.host(1), tag, &conf);
+            std::thread::sleep(Duration::from_secs(6));
+            let log = ka.stop();
+            (engine.join().unwrap(), log)
+        });
+        no_drops(&events);
+        let yielded = events.iter().any(|e| {
+            matches!(
+                e,
+                Event::StateChanged {
+                    from: State::Master,
+                    to: State::Backup,
+                    reason: TransitionReason::HigherPriority { priority: 150, .. },
+                    ..
+                }
+            )
+        });
+        if nopreempt {
+            assert!(!yielded, "nopreempt: keepalived must not take over:\n{log}");
+            assert!(!log.contains("Entering MASTER STATE"), "{log}");
+        } else {
+            assert!(yielded, "keepalived did not preempt: {events:?}\n{log}");
+            assert!(log.contains("Entering MASTER STATE"), "{log}");
+            // keepalived then stopped gracefully: the engine is master again.
+            assert_eq!(r.state(VI), Some(State::Master));
+        }
+    }
 }
