@@ -16,6 +16,7 @@ pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic
     duplicate_vips(c, diags);
     scripts(c, diags);
     references(c, diags);
+    bfd(c, diags);
     virtual_servers(c, diags);
 }
 
@@ -346,6 +347,30 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
                     .with_label(rs.address.span, "keepalived ignores the port")
                     .with_help("drop the port: fwmark services match by mark, not port"),
                 ),
+                (VsTarget::Group(g), Some(p))
+                    if vs
+                        .lb_kind
+                        .as_ref()
+                        .is_some_and(|k| k.value == "DR" || k.value == "TUN") =>
+                {
+                    let ports = c
+                        .virtual_server_groups
+                        .iter()
+                        .filter(|x| x.name.value == *g)
+                        .flat_map(|x| &x.members)
+                        .filter(|m| m.keyword.value != "fwmark")
+                        .filter_map(|m| m.args.first().and_then(|a| a.value.parse::<u16>().ok()));
+                    if let Some(vp) = ports.into_iter().find(|vp| *vp != p) {
+                        diags.push(
+                            Diagnostic::warning(
+                                "K0233",
+                                format!("real server port {p} differs from the group's port {vp}"),
+                            )
+                            .with_label(rs.address.span, "DR and TUN cannot change the port")
+                            .with_help("use the group's port, or lb_kind NAT to map ports"),
+                        );
+                    }
+                }
                 (VsTarget::Addr(_, vp), Some(p))
                     if p != *vp
                         && vs
@@ -480,6 +505,21 @@ fn references(c: &Config, diags: &mut Vec<Diagnostic>) {
         }
     }
     for tf in &c.track_files {
+        if let Some(second) = tf
+            .settings
+            .iter()
+            .filter(|s| s.keyword.value == "file")
+            .nth(1)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0222",
+                    format!("vrrp_track_file {} sets file twice", tf.name.value),
+                )
+                .with_label(second.span, "keepalived ignores this one")
+                .with_help("keep one `file PATH`"),
+            );
+        }
         if tf.file.is_none() {
             diags.push(
                 Diagnostic::warning(
@@ -574,4 +614,26 @@ fn has(settings: &[Setting], keywords: &[&str]) -> bool {
     settings
         .iter()
         .any(|s| keywords.contains(&s.keyword.value.as_str()))
+}
+
+/// `bfd_instance NAME { neighbor_ip IP ... }`: keepalived disables an
+/// instance without a valid neighbour address.
+fn bfd(c: &Config, diags: &mut Vec<Diagnostic>) {
+    for b in c.other.iter().filter(|s| s.keyword.value == "bfd_instance") {
+        let neighbor = b
+            .block
+            .iter()
+            .flatten()
+            .find(|s| s.keyword.value == "neighbor_ip")
+            .and_then(|s| s.args.first());
+        let ok = neighbor.is_some_and(|a| a.value.parse::<std::net::IpAddr>().is_ok());
+        if !ok {
+            let at = neighbor.map_or(b.keyword.span, |a| a.span);
+            diags.push(
+                Diagnostic::warning("K0240", "bfd_instance needs a valid neighbor_ip")
+                    .with_label(at, "keepalived disables this BFD instance")
+                    .with_help("add `neighbor_ip ADDRESS` with an IPv4 or IPv6 address"),
+            );
+        }
+    }
 }
