@@ -139,6 +139,8 @@ pub(crate) fn vm_tier(test_args: &[String], must_run: bool) -> Result {
         Err(e) => return Err(e),
     };
 
+    // The command-line tools, which kernel tests compare with the real ones (lbadm with ipvsadm).
+    cmd::run(cargo().args(["build", "--locked", "-p", "lbkit-examples", "--bins"]))?;
     let mut build = cargo();
     build.args([
         "test",

@@ -26,12 +26,17 @@ fn lbadm() -> PathBuf {
 
 /// Kernel tier, and `lbadm` built: it belongs to another package, which
 /// `cargo test -p ipvs` does not build. Without it the parity tests say so
-/// and skip, even where tiers are required.
+/// and skip; in the test VM (where `cargo xtask vm-test` builds it first)
+/// they fail instead.
 fn ready(test: &str) -> bool {
     if !tier::kernel(test) {
         return false;
     }
     if find_lbadm().is_none() {
+        assert!(
+            !tier::in_vm(),
+            "{test}: no lbadm beside the test binary in the test VM; `cargo xtask vm-test` builds it"
+        );
         eprintln!(
             "skipping {test}: no lbadm beside the test binary; build it first with \
              `cargo build -p lbkit-examples --bin lbadm` (same target directory) or set LBADM"
