@@ -4,3 +4,6 @@
 
 #[doc = include_str!("src/testing.md")]
 pub mod testing {}
+
+#[doc = include_str!("src/lbconf.md")]
+pub mod lbconf {}
