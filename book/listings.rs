@@ -7,3 +7,9 @@ pub mod testing {}
 
 #[doc = include_str!("src/lbconf.md")]
 pub mod lbconf {}
+
+#[doc = include_str!("src/ipvs.md")]
+pub mod ipvs {}
+
+#[doc = include_str!("src/healthcheck.md")]
+pub mod healthcheck {}
