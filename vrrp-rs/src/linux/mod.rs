@@ -8,10 +8,12 @@
 
 use std::io::{self, IoSliceMut, Read};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::AsRawFd;
+use std::os::fd::{AsFd, AsRawFd};
 use std::time::{Duration, Instant};
 
+use nix::poll::{PollFd, PollFlags, ppoll};
 use nix::sys::socket::{self, ControlMessageOwned, MsgFlags, SockaddrIn6, sockopt};
+use nix::sys::time::TimeSpec;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 mod announce;
@@ -144,6 +146,7 @@ impl VrrpSocket {
                     .map_err(|e| err("IPV6_RECVPKTINFO")(io::Error::from(e)))?;
             }
         }
+        sock.set_nonblocking(true).map_err(err("O_NONBLOCK"))?;
         Ok(VrrpSocket { sock, v6 })
     }
 
@@ -156,8 +159,18 @@ impl VrrpSocket {
     /// Waits up to `timeout` for a datagram; `Ok(None)` on timeout. Datagrams
     /// too short for their IP header are skipped as `Ok(None)`.
     pub fn recv(&self, timeout: Duration) -> io::Result<Option<Datagram>> {
-        self.sock
-            .set_read_timeout(Some(timeout.max(Duration::from_micros(1))))?;
+        // ppoll sleeps on a high-resolution timer; SO_RCVTIMEO would use the
+        // timer wheel, whose slack (up to ~12% for timeouts of seconds)
+        // would delay every Master_Down_Interval by as much.
+        let mut fds = [PollFd::new(self.sock.as_fd(), PollFlags::POLLIN)];
+        let ready = match ppoll(&mut fds, Some(TimeSpec::from_duration(timeout)), None) {
+            Ok(n) => n,
+            Err(nix::errno::Errno::EINTR) => 0,
+            Err(e) => return Err(e.into()),
+        };
+        if ready == 0 {
+            return Ok(None);
+        }
         let mut buf = [0u8; 2048];
         if !self.v6 {
             // IPv4 raw sockets deliver the IP header: TTL and addresses from it.
