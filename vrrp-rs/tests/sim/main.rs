@@ -569,3 +569,53 @@ fn flapping_master_does_not_wedge() {
     assert_eq!(sim.router(r2).state(VI), Some(State::Backup));
     assert!(sim.router(r2).stats(VI).unwrap().master_transitions >= 10);
 }
+
+#[test]
+fn garp_delay_repeat_and_refresh() {
+    let t0 = epoch();
+    let mut sim = Sim::new(t0, 11);
+    let mut c = cfg(Version::V2, 1, 150);
+    c.garp.master_refresh = Some(Duration::from_secs(10));
+    c.garp.refresh_repeat = 2;
+    let r1 = node(&mut sim, c);
+    start(&mut sim, r1);
+    sim.run_for(Duration::from_secs(4));
+    let up = entered(&sim, r1, State::Master).unwrap();
+    sim.run_until(up + Duration::from_secs(27), 100_000);
+    // Bursts of garp_master_repeat at 0 s and garp_master_delay (5 s), then
+    // garp_master_refresh_repeat every garp_master_refresh (15 s, 25 s).
+    let times: Vec<Duration> = sim
+        .sent
+        .iter()
+        .filter(|s| s.tx.kind == TransmitKind::Garp)
+        .map(|s| s.at - up)
+        .collect();
+    let secs = |n: u64| Duration::from_secs(n);
+    let expect: Vec<Duration> = [(0, 5), (5, 5), (15, 2), (25, 2)]
+        .iter()
+        .flat_map(|&(t, n)| std::iter::repeat_n(secs(t), n))
+        .collect();
+    assert_eq!(times, expect);
+    assert_eq!(sim.router(r1).stats(VI).unwrap().garp_tx, 14);
+}
+
+#[test]
+fn early_timeout_is_a_no_op_and_deadlines_are_never_past() {
+    let t0 = epoch();
+    let mut r = Router::new();
+    r.add_instance(cfg(Version::V3, 1, 150)).unwrap();
+    r.handle_command(t0, Command::Startup(VI)).unwrap();
+    let deadline = r.poll_timeout().unwrap();
+    assert_eq!(deadline - t0, Duration::from_nanos(3_414_062_500));
+    r.handle_timeout(deadline - Duration::from_millis(1));
+    assert_eq!(r.state(VI), Some(State::Backup));
+    assert_eq!(r.poll_timeout(), Some(deadline));
+    let mut now = deadline;
+    for _ in 0..50 {
+        r.handle_timeout(now);
+        let next = r.poll_timeout().unwrap();
+        assert!(next > now);
+        now = next;
+    }
+    assert_eq!(r.state(VI), Some(State::Master));
+}
