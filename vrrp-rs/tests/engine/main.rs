@@ -442,3 +442,47 @@ fn config_and_api_misuse_are_typed_errors() {
         .count();
     assert_eq!(drops, 40);
 }
+
+/// The engine configured as the lab's r1 sends keepalived's advert byte for
+/// byte (the VRRP message; the IP header is the kernel's): v2 PASS, v3 IPv4,
+/// v3 IPv6 (captured with tcpdump on the lab bridge, notes section 4).
+#[test]
+fn adverts_are_byte_identical_to_keepalived() {
+    let cases = [
+        (
+            Version::V2,
+            false,
+            "2133960101014507c61200647365637265740000",
+        ),
+        (Version::V3, false, "313396010064cb4dc6120064"),
+        (
+            Version::V3,
+            true,
+            "3133960100643d47fd000000000000000000000000000100",
+        ),
+    ];
+    for (version, v6, expected) in cases {
+        let t0 = epoch();
+        let mut r = Router::new();
+        r.add_instance(r1(version, v6)).unwrap();
+        r.handle_command(t0, Command::Startup(VI)).unwrap();
+        r.handle_timeout(t0 + Duration::from_secs(4));
+        let mut buf = Vec::new();
+        let tx = r.poll_transmit(&mut buf).unwrap();
+        assert_eq!(tx.kind, TransmitKind::Advert { priority: 150 });
+        assert_eq!(tx.ttl, 255);
+        assert_eq!(buf, hex(expected), "{version:?} v6={v6}");
+        // And the priority-0 advert on shutdown (notes 4.1-4.3).
+        while r.poll_transmit(&mut buf).is_some() {}
+        r.handle_command(t0 + Duration::from_secs(5), Command::Shutdown(VI))
+            .unwrap();
+        let tx = r.poll_transmit(&mut buf).unwrap();
+        assert_eq!(tx.kind, TransmitKind::Advert { priority: 0 });
+        let sum = match (version, v6) {
+            (Version::V2, _) => [0xdb, 0x07],
+            (_, false) => [0x61, 0x4e],
+            (_, true) => [0xd3, 0x47],
+        };
+        assert_eq!(&buf[6..8], &sum);
+    }
+}
