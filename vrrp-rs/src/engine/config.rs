@@ -209,8 +209,8 @@ pub enum ConfigError {
         "vrrp_instance {0} and {1} use the same virtual_router_id and family: give each its own VRID"
     )]
     DuplicateVrid(String, String),
-    /// A sync group names an unknown instance.
-    #[error("sync group refers to instance index {0}, which does not exist")]
+    /// A command or sync group names an instance the router does not have.
+    #[error("there is no instance with index {0} (InstanceId comes from Router::add_instance)")]
     UnknownInstance(usize),
     /// A command referred to a tracked object the instance does not have.
     #[error("instance {instance} has no tracked {kind} number {index}")]
