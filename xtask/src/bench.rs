@@ -163,7 +163,7 @@ pub(crate) fn run(root: &Path, size: Size) -> Result {
         let ours = measure(&ns, &ours, file, size.runs)?;
         let theirs = measure(&ns, &peer, file, size.runs)?;
         println!(
-            "{name}: lbconf check {:.3} s, {} MiB | {peer_name} {:.3} s, {} MiB | {:.1}x faster, {:.2}x the memory",
+            "{name}: lbconf check {:.3} s, {} MiB | {peer_name} {:.3} s, {} MiB | speed-up {:.2}x ({peer_name} time / lbconf time), memory {:.2}x theirs",
             ours.wall.as_secs_f64(),
             ours.max_rss_kib / 1024,
             theirs.wall.as_secs_f64(),
