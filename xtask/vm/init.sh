@@ -8,6 +8,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 mkdir -p /dev/pts /dev/shm /run/netns /var/run
 mount -t devpts devpts /dev/pts
+ln -sf /proc/self/fd /dev/fd    # bash process substitution needs /dev/fd
 mount -t tmpfs tmpfs /run
 mount -t tmpfs tmpfs /dev/shm
 mkdir -p /run/netns
