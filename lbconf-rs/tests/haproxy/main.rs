@@ -7,4 +7,6 @@ mod differential;
 mod model;
 mod oracle;
 mod roundtrip;
+#[path = "../common/snapshot.rs"]
+mod snapshot;
 mod snapshots;

@@ -6,6 +6,8 @@ mod macros;
 mod model;
 mod oracle;
 mod roundtrip;
+#[path = "../common/snapshot.rs"]
+mod snapshot;
 mod snapshots;
 
 /// Options with a fixed config id and the oracle namespace's interfaces.

@@ -12,21 +12,7 @@ fn snapshot_dir() -> PathBuf {
 }
 
 fn compare(name: &str, actual: &str, failures: &mut Vec<String>) {
-    let path = snapshot_dir().join(name);
-    if std::env::var("LBCONF_BLESS").is_ok_and(|v| v == "1") {
-        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
-        std::fs::write(&path, actual).expect("write snapshot");
-        return;
-    }
-    match std::fs::read_to_string(&path) {
-        Ok(expected) if expected == actual => {}
-        Ok(expected) => failures.push(format!(
-            "{name} changed:\n--- expected\n{expected}--- actual\n{actual}"
-        )),
-        Err(e) => failures.push(format!(
-            "{name}: {e} (run with LBCONF_BLESS=1 to create it)"
-        )),
-    }
+    crate::snapshot::compare(&snapshot_dir(), name, actual, failures);
 }
 
 #[test]
