@@ -27,49 +27,60 @@ async fn http_checks_against_real_haproxy() {
         eprintln!("skipping http_checks_against_real_haproxy: {msg}");
         return;
     };
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    // HAProxy binds a fixed port below the ephemeral range: a port picked by
+    // binding :0 could be taken by another test's listener before HAProxy binds
+    // it, and the checks would then judge that listener instead. A port that is
+    // busy makes HAProxy exit at start; the next one is tried (bounded).
     let dir = tempfile::tempdir().unwrap();
     let cfg = dir.path().join("haproxy.cfg");
-    std::fs::write(
-        &cfg,
-        format!(
-            "global\n    maxconn 200\n\
-             defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
-             frontend web\n    bind 127.0.0.1:{port}\n\
-             \x20   http-request return status 200 content-type text/plain string \"haproxy ok\" if {{ path /health }}\n\
-             \x20   http-request return status 503 content-type text/plain string \"draining\" if {{ path /drain }}\n\
-             \x20   http-request deny deny_status 404\n"
-        ),
-    )
-    .unwrap();
-    let mut child = tokio::process::Command::new(bin)
-        .arg("-db")
-        .arg("-f")
-        .arg(&cfg)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
+    let first = 20_000 + (std::process::id() % 5_000) as u16 * 2;
+    let mut started = None;
+    for port in first..first + 20 {
+        std::fs::write(
+            &cfg,
+            format!(
+                "global\n    maxconn 200\n\
+                 defaults\n    mode http\n    timeout connect 1s\n    timeout client 5s\n    timeout server 5s\n\
+                 frontend web\n    bind 127.0.0.1:{port}\n\
+                 \x20   http-request return status 200 content-type text/plain string \"haproxy ok\" if {{ path /health }}\n\
+                 \x20   http-request return status 503 content-type text/plain string \"draining\" if {{ path /drain }}\n\
+                 \x20   http-request deny deny_status 404\n"
+            ),
+        )
         .unwrap();
-    let addr = SocketAddr::from(([127, 0, 0, 1], port));
-    // Wait (bounded) for HAProxy to listen.
-    let end = Instant::now() + Duration::from_secs(10);
-    while tokio::net::TcpStream::connect(addr).await.is_err() {
-        assert!(
-            Instant::now() < end,
-            "haproxy did not start listening on {addr}"
-        );
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!(
-                "haproxy exited at start ({status}); config:\n{}",
-                std::fs::read_to_string(&cfg).unwrap()
+        let mut child = tokio::process::Command::new(bin)
+            .arg("-db")
+            .arg("-f")
+            .arg(&cfg)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        // Wait (bounded) for HAProxy to listen, or to exit (port busy).
+        let end = Instant::now() + Duration::from_secs(10);
+        let mut exited = false;
+        while tokio::net::TcpStream::connect(addr).await.is_err() {
+            assert!(
+                Instant::now() < end,
+                "haproxy did not start listening on {addr}"
             );
+            if let Ok(Some(_)) = child.try_wait() {
+                exited = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        // Still running after the first connection: it is HAProxy that listens.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if !exited && matches!(child.try_wait(), Ok(None)) {
+            started = Some((child, addr));
+            break;
+        }
     }
+    let (mut child, addr) = started.expect("haproxy could not bind any of 20 ports");
 
     // Generous timeout and fall 2: on a loaded machine one slow probe must not flap a check.
     let timing = Timing {
