@@ -524,3 +524,105 @@ fn parity_connection_listing() {
     }
     drop(open);
 }
+
+/// Host and service names on input (`gethostbyname`, `getservbyname`,
+/// `inet_aton`'s short forms) and output (`gethostbyaddr`, ports from
+/// `/etc/services`), answered from `/etc/hosts` and `/etc/services`, which
+/// this test writes: only inside the test VM, whose `/etc` is a throw-away
+/// RAM disk.
+#[test]
+fn parity_names() {
+    if !ready("parity_names") {
+        return;
+    }
+    if !tier::in_vm() {
+        eprintln!("skipping parity_names: it writes /etc/hosts, which only the test VM may");
+        return;
+    }
+    let hosts = "127.0.0.1 localhost\n\
+                 198.18.7.1 vip-one.lbkit.test vip-one\n\
+                 198.18.7.2 a-very-long-host-name-that-ipvsadm-cuts-short-in-its-buffer.lbkit.test\n\
+                 198.19.7.1 rs-one.lbkit.test rs-one\n\
+                 198.19.7.2 rs-two\n";
+    std::fs::write("/etc/hosts", hosts).unwrap();
+    if !std::path::Path::new("/etc/services").exists() {
+        std::fs::write(
+            "/etc/services",
+            "http\t\t80/tcp\t\twww\nhttps\t\t443/tcp\ndomain\t\t53/tcp\ndomain\t\t53/udp\n\
+             sip\t\t5060/udp\nwebcache\t8080/tcp\thttp-alt\n",
+        )
+        .unwrap();
+    }
+    let ns = Netns::new("names").unwrap();
+    let lb = lbadm();
+    let lb = lb.to_str().unwrap();
+    // Half the table through ipvsadm, half through lbadm, both by name.
+    for (tool, line) in [
+        ("ipvsadm", "-A -t vip-one:http -s rr"),
+        (
+            lb,
+            "-a -t vip-one.lbkit.test:www -r rs-one:webcache -m -w 2",
+        ),
+        ("ipvsadm", "-a -t 198.18.7.1:80 -r rs-two:http-alt -m"),
+        (lb, "-A -u vip-one:domain -s rr"),
+        ("ipvsadm", "-a -u vip-one:53 -r rs-one -m"),
+        (lb, "-A -t 198.18.7.2:https -s wlc"),
+        ("ipvsadm", "-A -t 3323070211:81 -s rr"),
+        (lb, "-A -t 198.18.1795:82 -s rr"),
+        (lb, "-A -t 0306.0x12.7.5:+83 -s rr"),
+    ] {
+        let args: Vec<&str> = line.split_whitespace().collect();
+        let o = exec(&ns, tool, &args, None);
+        assert!(
+            o.status.success(),
+            "{tool} {line}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+    }
+    let named = same(&ns, &["-L"]);
+    assert!(named.contains("TCP  vip-one.lbkit.test:http rr"), "{named}");
+    assert!(named.contains("-> rs-one.lbkit.test:"), "{named}");
+    same(&ns, &["-S"]);
+    let numeric = same(&ns, &["-Sn"]);
+    for rule in [
+        "-a -t 198.18.7.1:80 -r 198.19.7.1:8080 -m -w 2",
+        "-a -t 198.18.7.1:80 -r 198.19.7.2:8080 -m -w 1",
+        "-a -u 198.18.7.1:53 -r 198.19.7.1:53 -m -w 1",
+        "-A -t 198.18.7.3:81 -s rr",
+        "-A -t 198.18.7.3:82 -s rr",
+        "-A -t 198.18.7.5:83 -s rr",
+    ] {
+        assert!(numeric.contains(rule), "{rule} missing in\n{numeric}");
+    }
+    same(&ns, &["-L", "-t", "vip-one:http"]);
+    same(&ns, &["-L", "--stats"]);
+    // Names that do not resolve, and the quirks of ipvsadm's parser: each
+    // tool in a namespace of its own, outputs and resulting tables compared.
+    for line in [
+        "-A -t no-such-host.lbkit.test:80",
+        "-A -t vip-one:no-such-service",
+        "-A -u vip-one:ssh",
+        "-A -u vip-one:https",
+        "-A -t [198.18.7.9]:80 -s rr",
+        "-A -t [vip-one]:80",
+        "-A -t [fd00::7]:http",
+        "-A -t 1.2.3.256:80",
+        "-A -t 198.18.7.9:080",
+        "-A -t vip-one:\t80",
+    ] {
+        let args: Vec<&str> = line.split(' ').collect();
+        let (a, b) = (
+            Netns::new("names-a").unwrap(),
+            Netns::new("names-b").unwrap(),
+        );
+        let (oa, ob) = (exec(&a, "ipvsadm", &args, None), exec(&b, lb, &args, None));
+        let err = |o: &Output, p: &str| String::from_utf8_lossy(&o.stderr).replace(p, "PROG");
+        assert_eq!(err(&ob, lb), err(&oa, "ipvsadm"), "stderr of {line}");
+        assert_eq!(ob.status.code(), oa.status.code(), "status of {line}");
+        assert_eq!(
+            exec(&b, "ipvsadm", &["-Sn"], None).stdout,
+            exec(&a, "ipvsadm", &["-Sn"], None).stdout,
+            "table after {line}"
+        );
+    }
+}

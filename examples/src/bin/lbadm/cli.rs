@@ -14,6 +14,8 @@ mod popt;
 
 use popt::tokenize;
 
+use crate::resolve;
+
 /// A failure that ends the program: message (without newline) and exit code.
 #[derive(Debug)]
 pub(crate) struct Exit {
@@ -278,34 +280,45 @@ impl Command {
 }
 
 fn string_to_number(s: &str, min: i64, max: i64) -> Option<u32> {
-    let n: i64 = s.parse().ok()?;
+    let n = resolve::strtol(s)?;
     (min..=max).contains(&n).then_some(n as u32)
 }
 
-/// `parse_service`: address (and port); `None` when no address parses.
-fn parse_service(buf: &str) -> Option<(IpAddr, Option<u16>)> {
+/// `parse_service`: address (and port) of `-t`/`-u`/`--sctp-service`/`-r`,
+/// for `protocol` (port names are looked up for it); `None` when no address
+/// parses. Like ipvsadm: an IPv6 literal (bracketed when a port follows),
+/// else everything before the last `:` as `inet_aton` reads it or as a host
+/// name, then a port number or service name. A bracketed address that is not
+/// IPv6 loses its port, as in ipvsadm.
+fn parse_service(buf: &str, protocol: u16) -> Option<(IpAddr, Option<u16>)> {
     if buf.is_empty() || buf.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    let (host, port) = if let Some(inner) = buf.strip_prefix('[') {
-        let (h, after) = inner.split_once(']')?;
-        let p = after.strip_prefix(':')?;
-        (h, Some(p))
-    } else if let Ok(v6) = buf.parse::<Ipv6Addr>() {
-        return Some((IpAddr::V6(v6), None));
-    } else {
-        match buf.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (buf, None),
+    let (text, bracket_port) = match buf.strip_prefix('[') {
+        Some(inner) => {
+            let (h, after) = inner.split_once(']')?;
+            (h, Some(after.strip_prefix(':')?))
         }
+        None => (buf, None),
     };
-    let addr: IpAddr = match host.parse::<Ipv6Addr>() {
-        Ok(a) => IpAddr::V6(a),
-        Err(_) => IpAddr::V4(host.parse::<Ipv4Addr>().ok()?),
+    let (addr, port) = if let Ok(v6) = text.parse::<Ipv6Addr>() {
+        (IpAddr::V6(v6), bracket_port)
+    } else {
+        let (host, port) = match text.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (text, None),
+        };
+        let v4 = resolve::inet_aton(host).or_else(|| resolve::host_to_addr(host))?;
+        (IpAddr::V4(v4), port)
     };
     match port {
         None => Some((addr, None)),
-        Some(p) => Some((addr, Some(string_to_number(p, 0, 65535)? as u16))),
+        Some(p) => {
+            let n = string_to_number(p, 0, 65535)
+                .map(|n| n as u16)
+                .or_else(|| resolve::service_to_port(p, protocol))?;
+            Some((addr, Some(n)))
+        }
     }
 }
 
@@ -438,7 +451,7 @@ pub(crate) fn parse<S: AsRef<str>>(program: &str, args: &[S]) -> Result<Command,
                     "u" => 17,
                     _ => 132,
                 };
-                let Some((addr, port)) = parse_service(v) else {
+                let Some((addr, port)) = parse_service(v, c.protocol) else {
                     return fail("illegal virtual server address[:port] specified");
                 };
                 c.addr = Some(addr);
@@ -484,7 +497,7 @@ pub(crate) fn parse<S: AsRef<str>>(program: &str, args: &[S]) -> Result<Command,
             }
             "r" => {
                 set(opt::SERVER)?;
-                let Some((addr, port)) = parse_service(v) else {
+                let Some((addr, port)) = parse_service(v, c.protocol) else {
                     return fail("illegal real server address[:port] specified");
                 };
                 c.dest_addr = Some(addr);

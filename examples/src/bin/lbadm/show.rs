@@ -2,6 +2,7 @@
 //! `--exact`, `--thresholds`, `--persistent-conn`, `--tun-info`), `-S`,
 //! `--timeout` and `--daemon`.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::net::IpAddr;
@@ -12,11 +13,17 @@ use ipvs::{
 };
 
 use crate::cli::fmt;
+use crate::resolve;
 
-/// Port names from `/etc/services`, for listings without `-n`.
+/// Host and port names for listings without `-n`: ports from
+/// `/etc/services`, addresses from the C library's resolver, as ipvsadm.
 #[derive(Default)]
 pub(crate) struct Names {
+    /// Whether addresses get names (not with `-n`).
+    hosts: bool,
     ports: HashMap<(u16, &'static str), String>,
+    /// Reverse lookups made so far (each address is asked once).
+    seen: RefCell<HashMap<IpAddr, Option<String>>>,
 }
 
 impl Names {
@@ -26,6 +33,7 @@ impl Names {
         if format & fmt::NUMERIC != 0 {
             return n;
         }
+        n.hosts = true;
         let Ok(text) = std::fs::read_to_string("/etc/services") else {
             return n;
         };
@@ -54,6 +62,19 @@ impl Names {
         n
     }
 
+    /// `addr_to_anyname`: the host name, else the address.
+    fn host(&self, addr: IpAddr) -> String {
+        if !self.hosts {
+            return addr.to_string();
+        }
+        self.seen
+            .borrow_mut()
+            .entry(addr)
+            .or_insert_with(|| resolve::addr_to_host(addr))
+            .clone()
+            .unwrap_or_else(|| addr.to_string())
+    }
+
     fn port(&self, port: u16, proto: Protocol) -> String {
         let p = match proto {
             Protocol::TCP => "tcp",
@@ -70,10 +91,20 @@ impl Names {
     /// `addrport_to_anyname`.
     fn addrport(&self, addr: IpAddr, port: u16, proto: Protocol) -> String {
         let p = self.port(port, proto);
-        match addr {
-            IpAddr::V4(a) => format!("{a}:{p}"),
-            IpAddr::V6(a) => format!("[{a}]:{p}"),
+        let h = self.host(addr);
+        let mut s = match addr {
+            IpAddr::V4(_) => format!("{h}:{p}"),
+            IpAddr::V6(_) => format!("[{h}]:{p}"),
+        };
+        // ipvsadm formats into a 60-byte buffer.
+        if s.len() > 59 {
+            let mut end = 59;
+            while !s.is_char_boundary(end) {
+                end -= 1;
+            }
+            s.truncate(end);
         }
+        s
     }
 }
 
