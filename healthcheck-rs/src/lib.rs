@@ -13,6 +13,8 @@
 //! - [`sched`]: the [`Scheduler`].
 //! - [`reply`]: pure parsers and matchers of server replies, shared by the
 //!   probes and fuzzed.
+//! - `convert` (feature `lbconf`): check specs from parsed
+//!   `keepalived.conf` and `haproxy.cfg` files.
 //! - `probe` and `runner` (feature `tokio`): the async probes and a
 //!   [`Runner`](runner::Runner) that drives the scheduler with them.
 //!
@@ -62,6 +64,8 @@ pub use sched::{
 };
 pub use spec::{CheckSpec, InitialState, Probe, Timing};
 
+#[cfg(feature = "lbconf")]
+pub mod convert;
 #[cfg(feature = "tokio")]
 pub mod probe;
 #[cfg(feature = "tokio")]

@@ -1,0 +1,1001 @@
+//! `haproxy.cfg` `server ... check` lines → [`CheckSpec`]s. The mapping is
+//! documented on the [parent module](super).
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use lbconf::haproxy::{
+    CheckRule, Config, Host, OptionPrefix, Proxy, ProxyOption, Section, SectionKind,
+    ServerSettings, Spanned,
+};
+use lbconf::{Parsed, SourceMap, Span};
+
+use super::ConvertError;
+use crate::spec::{
+    AgentCheck, CheckSpec, Connect, HttpCheck, HttpExpect, HttpRequest, HttpRule, HttpVersion,
+    InitialState, Probe, SmtpCheck, SmtpHello, TcpPattern, TcpRule, TcpSeq, Timing, Tls,
+};
+
+/// Which of a server's checks a spec is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HaproxyCheckKind {
+    /// The health check (`check`).
+    Health,
+    /// The agent check (`agent-check`), which sets weight and state.
+    Agent,
+}
+
+/// One check of one HAProxy server.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HaproxyCheck {
+    /// The `backend` or `listen` section's name.
+    pub proxy: String,
+    /// The server's name.
+    pub server: String,
+    /// Health or agent check.
+    pub kind: HaproxyCheckKind,
+    /// The server's `weight` (default 1).
+    pub weight: u32,
+    /// `backup`.
+    pub backup: bool,
+    /// `disabled` (HAProxy starts it in maintenance).
+    pub disabled: bool,
+    /// What to probe and when.
+    pub spec: CheckSpec,
+    /// The `server` line.
+    pub span: Span,
+}
+
+/// The check options of a proxy, exclusive of each other: the last wins.
+const CHECK_OPTIONS: &[&str] = &[
+    "httpchk",
+    "tcp-check",
+    "smtpchk",
+    "redis-check",
+    "pgsql-check",
+    "mysql-check",
+    "ssl-hello-chk",
+    "ldap-check",
+    "spop-check",
+    "external-check",
+];
+
+/// HAProxy's `inter`, `rise`, `fall` defaults and the agent's interval.
+const DEFAULT_INTER: Duration = Duration::from_secs(2);
+const DEFAULT_RISE: u32 = 2;
+const DEFAULT_FALL: u32 = 3;
+
+/// Every check of every `backend`/`listen` server with `check` or
+/// `agent-check`, in file order (a server's health check before its agent
+/// check).
+///
+/// # Errors
+///
+/// Every [`ConvertError`] found, when any part cannot be converted.
+pub fn haproxy(parsed: &Parsed<Config>) -> Result<Vec<HaproxyCheck>, Vec<ConvertError>> {
+    let config = &parsed.value;
+    let sources = &parsed.sources;
+    let spread = spread_checks(config);
+    let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut last_defaults = None;
+    for (i, section) in config.sections.iter().enumerate() {
+        let defaults = match &section.from {
+            Some(from) => config.sections[..i].iter().rposition(|d| {
+                d.kind == SectionKind::Defaults
+                    && d.name.as_ref().is_some_and(|n| n.value == from.value)
+            }),
+            None => last_defaults,
+        };
+        if section.kind == SectionKind::Defaults {
+            last_defaults = Some(i);
+        }
+        if !matches!(section.kind, SectionKind::Backend | SectionKind::Listen) {
+            continue;
+        }
+        let Some(proxy) = &section.proxy else {
+            continue;
+        };
+        let inherited = defaults.and_then(|d| config.sections[d].proxy.as_ref());
+        let cx = ProxyCx {
+            sources,
+            section,
+            proxy,
+            inherited,
+            spread,
+        };
+        for server in &proxy.servers {
+            match cx.server(server) {
+                Ok(checks) => out.extend(checks),
+                Err(e) => errors.extend(e),
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
+}
+
+/// The global `spread-checks` percentage (0 when unset).
+fn spread_checks(config: &Config) -> u8 {
+    config
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Global)
+        .flat_map(|s| &s.statements)
+        .filter(|st| st.words.first().is_some_and(|w| w.value == "spread-checks"))
+        .filter_map(|st| st.words.get(1))
+        .filter_map(|w| w.value.parse::<u8>().ok())
+        .next_back()
+        .map_or(0, |p| p.min(50))
+}
+
+type RawOption = (Spanned<String>, Vec<Spanned<String>>);
+
+struct ProxyCx<'a> {
+    sources: &'a SourceMap,
+    section: &'a Section,
+    proxy: &'a Proxy,
+    inherited: Option<&'a Proxy>,
+    spread: u8,
+}
+
+/// The settings that apply to one server, in order of precedence from
+/// lowest: the defaults section's `default-server` lines, the proxy's, the
+/// `server` line.
+struct Layers<'a> {
+    settings: Vec<&'a ServerSettings>,
+}
+
+impl<'a> Layers<'a> {
+    fn last<T>(&self, f: impl Fn(&'a ServerSettings) -> Option<T>) -> Option<T> {
+        self.settings.iter().rev().find_map(|s| f(s))
+    }
+
+    /// The last occurrence of any of `names` among the raw options.
+    fn raw(&self, names: &[&str]) -> Option<&'a RawOption> {
+        self.settings.iter().rev().find_map(|s| {
+            s.options
+                .iter()
+                .rev()
+                .find(|(k, _)| names.contains(&k.value.as_str()))
+        })
+    }
+}
+
+impl<'a> ProxyCx<'a> {
+    fn name(&self) -> &str {
+        self.section.name.as_ref().map_or("", |n| n.value.as_str())
+    }
+
+    fn unsupported(&self, keyword: &str, span: Span, why: impl Into<String>) -> ConvertError {
+        ConvertError::unsupported(self.sources, keyword, span, why)
+    }
+
+    fn invalid(&self, keyword: &str, span: Span, why: impl Into<String>) -> ConvertError {
+        ConvertError::invalid(self.sources, keyword, span, why)
+    }
+
+    /// The proxy's own check option, else its defaults section's.
+    fn check_option(&self) -> Option<&'a ProxyOption> {
+        let find = |p: &'a Proxy| {
+            p.options
+                .iter()
+                .rev()
+                .find(|o| CHECK_OPTIONS.contains(&o.name.value.as_str()))
+        };
+        find(self.proxy)
+            .or_else(|| self.inherited.and_then(find))
+            .filter(|o| o.prefix == OptionPrefix::Set)
+    }
+
+    fn rules(&self, pick: impl Fn(&Proxy) -> &Vec<CheckRule>) -> &[CheckRule] {
+        let own = pick(self.proxy);
+        if own.is_empty() {
+            self.inherited.map_or(&[][..], |d| pick(d).as_slice())
+        } else {
+            own
+        }
+    }
+
+    fn timeout(&self, name: &str) -> Option<Duration> {
+        let find = |p: &Proxy| {
+            p.timeouts
+                .iter()
+                .rev()
+                .find(|t| t.name.value == name)
+                .and_then(|t| t.millis)
+        };
+        find(self.proxy)
+            .or_else(|| self.inherited.and_then(find))
+            .map(Duration::from_millis)
+    }
+
+    fn server(
+        &self,
+        server: &lbconf::haproxy::Server,
+    ) -> Result<Vec<HaproxyCheck>, Vec<ConvertError>> {
+        let layers = Layers {
+            settings: self
+                .inherited
+                .into_iter()
+                .flat_map(|d| d.default_servers.iter())
+                .chain(self.proxy.default_servers.iter())
+                .map(|d| &d.value)
+                .chain(std::iter::once(&server.settings))
+                .collect(),
+        };
+        let check = layers.last(|s| s.check).unwrap_or(false);
+        let agent = layers.last(|s| s.agent_check).unwrap_or(false);
+        if !check && !agent {
+            return Ok(Vec::new());
+        }
+        let mut errors = Vec::new();
+        for (k, _) in layers.settings.iter().flat_map(|s| &s.options) {
+            let why = match k.value.as_str() {
+                "check-send-proxy" => "the probes do not send a PROXY protocol header",
+                "check-proto" => "the probes speak the protocol their check option says",
+                "check-alpn" => "the TLS probe negotiates no ALPN protocol",
+                "check-via-socks4" => "the probes connect directly, not through SOCKS4",
+                _ => continue,
+            };
+            errors.push(self.unsupported(&k.value, k.span, why));
+        }
+        let target = match self.target(server, &layers) {
+            Ok(t) => Some(t),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        let Some((target, connect)) = target else {
+            return Err(errors);
+        };
+        let ms = |v: Option<u64>| v.map(Duration::from_millis);
+        let inter = ms(layers.last(|s| s.inter)).unwrap_or(DEFAULT_INTER);
+        let timeout = match self.timeout("check") {
+            Some(check) => self.timeout("connect").map_or(inter, |c| c.min(inter)) + check,
+            None => inter,
+        };
+        let count = |v: Option<u64>, default: u32| {
+            v.map_or(default, |n| u32::try_from(n).unwrap_or(u32::MAX))
+        };
+        let mut timing = Timing {
+            interval: inter,
+            fastinter: ms(layers.last(|s| s.fastinter)),
+            downinter: ms(layers.last(|s| s.downinter)),
+            timeout,
+            rise: count(layers.last(|s| s.rise), DEFAULT_RISE),
+            fall: count(layers.last(|s| s.fall), DEFAULT_FALL),
+            retry: 0,
+            delay_before_retry: Duration::ZERO,
+            warmup: None,
+            spread_percent: self.spread,
+            initial: InitialState::Up,
+            slowstart: ms(layers.last(|s| s.slowstart)).filter(|d| !d.is_zero()),
+        };
+        if let Some((k, args)) = layers.raw(&["init-state"]) {
+            timing.initial = match args.first().map(|a| a.value.as_str()) {
+                Some("fully-up") => InitialState::FullyUp,
+                Some("up") => InitialState::Up,
+                Some("down") => InitialState::Down,
+                Some("fully-down") => InitialState::FullyDown,
+                _ => {
+                    errors.push(self.invalid(
+                        &k.value,
+                        k.span,
+                        "expected fully-up, up, down or fully-down",
+                    ));
+                    InitialState::Up
+                }
+            };
+        }
+        let weight = layers
+            .last(|s| s.weight)
+            .map_or(1, |w| u32::try_from(w).unwrap_or(u32::MAX));
+        let make = |kind, spec| HaproxyCheck {
+            proxy: self.name().to_owned(),
+            server: server.name.value.clone(),
+            kind,
+            weight,
+            backup: layers.last(|s| s.backup).unwrap_or(false),
+            disabled: layers.last(|s| s.disabled).unwrap_or(false),
+            spec,
+            span: server.span,
+        };
+        let mut out = Vec::new();
+        if check {
+            let tls = self.check_tls(&layers);
+            if let Some(probe) = self.probe(connect.clone(), tls, &mut errors) {
+                out.push(make(
+                    HaproxyCheckKind::Health,
+                    CheckSpec {
+                        target,
+                        probe,
+                        timing: timing.clone(),
+                    },
+                ));
+            }
+        }
+        if agent {
+            match self.agent(server, &layers, target, &connect) {
+                Ok((probe, interval)) => out.push(make(
+                    HaproxyCheckKind::Agent,
+                    CheckSpec {
+                        target,
+                        probe,
+                        timing: Timing {
+                            interval,
+                            fastinter: None,
+                            downinter: None,
+                            timeout: interval,
+                            rise: 1,
+                            fall: 1,
+                            slowstart: None,
+                            ..timing
+                        },
+                    },
+                )),
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// The server's address (the spec's target) and where its checks
+    /// connect (`addr`, `port`, `source`).
+    fn target(
+        &self,
+        server: &lbconf::haproxy::Server,
+        layers: &Layers<'_>,
+    ) -> Result<(SocketAddr, Connect), ConvertError> {
+        let Some(addr) = &server.address else {
+            return Err(self.invalid("server", server.span, "the server has no usable address"));
+        };
+        let ip = self.ip(&addr.value.host, "server", addr.span)?;
+        if addr.value.port_offset.is_some() {
+            return Err(self.unsupported(
+                "server",
+                addr.span,
+                "a port offset (+N/-N) follows the client's port; give the server a fixed port",
+            ));
+        }
+        let check_port = layers
+            .last(|s| s.port)
+            .map(|p| u16::try_from(p).unwrap_or(0));
+        let Some(port) = addr.value.port.or(check_port) else {
+            return Err(self.invalid(
+                "server",
+                addr.span,
+                "neither a service port nor a check `port`",
+            ));
+        };
+        let target = SocketAddr::new(ip, port);
+        let mut connect = Connect::default();
+        let check_addr = match layers.raw(&["addr"]) {
+            Some((k, args)) => {
+                let a = args
+                    .first()
+                    .ok_or_else(|| self.invalid(&k.value, k.span, "no address given"))?;
+                Some(self.ip_text(&a.value, &k.value, a.span)?)
+            }
+            None => None,
+        };
+        if check_addr.is_some() || check_port.is_some() {
+            connect.to = Some(SocketAddr::new(
+                check_addr.unwrap_or(ip),
+                check_port.unwrap_or(port),
+            ));
+        }
+        if let Some((k, args)) = layers.raw(&["source"]) {
+            if args.len() > 1 {
+                return Err(self.unsupported(
+                    &k.value,
+                    k.span,
+                    "`usesrc` (transparent source) needs TPROXY, which the probes do not use",
+                ));
+            }
+            let a = args
+                .first()
+                .ok_or_else(|| self.invalid(&k.value, k.span, "no address given"))?;
+            let parsed = lbconf::haproxy::values::parse_address(&a.value, false)
+                .map_err(|e| self.invalid(&k.value, a.span, format!("{e:?}")))?;
+            connect.bind_ip = Some(self.ip(&parsed.host, &k.value, a.span)?);
+            connect.bind_port = parsed.port.filter(|p| *p != 0);
+            if parsed.port_end.is_some_and(|e| Some(e) != parsed.port) {
+                return Err(self.unsupported(
+                    &k.value,
+                    a.span,
+                    "a source port range; give one port",
+                ));
+            }
+        }
+        Ok((target, connect))
+    }
+
+    fn ip(&self, host: &Host, keyword: &str, span: Span) -> Result<IpAddr, ConvertError> {
+        match host {
+            Host::Ip(ip) => Ok(*ip),
+            Host::Name(n) if n == "localhost" => Ok(IpAddr::V4(Ipv4Addr::LOCALHOST)),
+            Host::Name(n) => Err(self.unsupported(
+                keyword,
+                span,
+                format!("`{n}` is a name; the probes connect to addresses (resolve it and write the address)"),
+            )),
+            Host::Any => Err(self.unsupported(keyword, span, "a wildcard address cannot be probed")),
+            Host::Unix(_) | Host::Abstract(_) | Host::Fd(_) => Err(self.unsupported(
+                keyword,
+                span,
+                "UNIX sockets and inherited descriptors cannot be probed; use an IP address",
+            )),
+        }
+    }
+
+    fn ip_text(&self, text: &str, keyword: &str, span: Span) -> Result<IpAddr, ConvertError> {
+        let parsed = lbconf::haproxy::values::parse_address(text, false)
+            .map_err(|e| self.invalid(keyword, span, format!("{e:?}")))?;
+        self.ip(&parsed.host, keyword, span)
+    }
+
+    /// TLS for the health check: `check-ssl`, or the server's `ssl` when no
+    /// `addr`/`port` moves the check elsewhere; `no-check-ssl` wins when last.
+    fn check_tls(&self, layers: &Layers<'_>) -> Option<Tls> {
+        let explicit = layers
+            .raw(&["check-ssl", "no-check-ssl"])
+            .map(|(k, _)| k.value == "check-ssl");
+        let moved = layers.raw(&["addr"]).is_some() || layers.last(|s| s.port).is_some();
+        let on = explicit.unwrap_or_else(|| !moved && layers.last(|s| s.ssl).unwrap_or(false));
+        if !on {
+            return None;
+        }
+        let ca_file = layers.last(|s| s.ca_file.clone()).map(PathBuf::from);
+        let verify =
+            layers.last(|s| s.verify.clone()).as_deref() == Some("required") && ca_file.is_some();
+        Some(Tls {
+            sni: layers
+                .raw(&["check-sni"])
+                .and_then(|(_, a)| a.first())
+                .map(|a| a.value.clone()),
+            verify,
+            ca_file,
+        })
+    }
+
+    fn probe(
+        &self,
+        connect: Connect,
+        tls: Option<Tls>,
+        errors: &mut Vec<ConvertError>,
+    ) -> Option<Probe> {
+        let option = self.check_option();
+        let name = option.map_or("", |o| o.name.value.as_str());
+        let clear = |probe: Probe, errors: &mut Vec<ConvertError>| {
+            if let (Some(_), Some(o)) = (&tls, option) {
+                errors.push(self.unsupported(
+                    &format!("option {}", o.name.value),
+                    o.span,
+                    "this protocol check speaks in clear; remove check-ssl (or the server's ssl) or use tcp-check with `connect ssl`",
+                ));
+                return None;
+            }
+            Some(probe)
+        };
+        let args: Vec<&str> = option.map_or(Vec::new(), |o| {
+            o.args.iter().map(|a| a.value.as_str()).collect()
+        });
+        let span = option.map_or(Span::default(), |o| o.span);
+        match name {
+            "" => Some(match tls {
+                Some(t) => Probe::TcpSeq(TcpSeq {
+                    connect,
+                    rules: vec![TcpRule::Connect {
+                        port: None,
+                        tls: Some(t),
+                    }],
+                }),
+                None => Probe::Tcp(connect),
+            }),
+            "httpchk" => self.http(option, connect, tls, errors).map(Probe::Http),
+            "tcp-check" => self.tcp_seq(connect, tls, errors).map(Probe::TcpSeq),
+            "smtpchk" => {
+                let (hello, name) = match args.as_slice() {
+                    [] => (SmtpHello::Helo, "localhost"),
+                    [h, d, ..] if h.eq_ignore_ascii_case("EHLO") => (SmtpHello::Ehlo, *d),
+                    [h, d, ..] if h.eq_ignore_ascii_case("HELO") => (SmtpHello::Helo, *d),
+                    // HAProxy falls back to `HELO localhost` on anything else.
+                    _ => (SmtpHello::Helo, "localhost"),
+                };
+                clear(
+                    Probe::Smtp(SmtpCheck {
+                        connect,
+                        hello,
+                        name: name.to_owned(),
+                    }),
+                    errors,
+                )
+            }
+            "redis-check" => clear(Probe::Redis(connect), errors),
+            "ssl-hello-chk" => clear(Probe::SslHello(connect), errors),
+            "pgsql-check" => match args.as_slice() {
+                ["user", user, ..] => clear(
+                    Probe::Pgsql {
+                        connect,
+                        user: (*user).to_owned(),
+                    },
+                    errors,
+                ),
+                _ => {
+                    errors.push(self.invalid("option pgsql-check", span, "expected `user NAME`"));
+                    None
+                }
+            },
+            "mysql-check" => match args.as_slice() {
+                [] => clear(
+                    Probe::Mysql {
+                        connect,
+                        user: None,
+                    },
+                    errors,
+                ),
+                ["user", user] | ["user", user, "post-41"] => clear(
+                    Probe::Mysql {
+                        connect,
+                        user: Some((*user).to_owned()),
+                    },
+                    errors,
+                ),
+                ["user", _, "pre-41"] => {
+                    errors.push(self.unsupported(
+                        "option mysql-check",
+                        span,
+                        "the probe sends the MySQL 4.1+ login packet only; drop `pre-41`",
+                    ));
+                    None
+                }
+                _ => {
+                    errors.push(self.invalid(
+                        "option mysql-check",
+                        span,
+                        "expected `[user NAME [post-41]]`",
+                    ));
+                    None
+                }
+            },
+            other => {
+                errors.push(self.unsupported(
+                    &format!("option {other}"),
+                    span,
+                    "no probe speaks this protocol; use tcp-check rules instead",
+                ));
+                None
+            }
+        }
+    }
+
+    /// `option httpchk` and the `http-check` rules.
+    fn http(
+        &self,
+        option: Option<&ProxyOption>,
+        connect: Connect,
+        tls: Option<Tls>,
+        errors: &mut Vec<ConvertError>,
+    ) -> Option<HttpCheck> {
+        let n = errors.len();
+        let mut check = HttpCheck {
+            connect,
+            tls,
+            ..HttpCheck::default()
+        };
+        let mut first = HttpRequest {
+            method: "OPTIONS".to_owned(),
+            path: "/".to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+            expect: Vec::new(),
+        };
+        if let Some(o) = option {
+            let args: Vec<&str> = o.args.iter().map(|a| a.value.as_str()).collect();
+            let (method, uri, version) = match args.as_slice() {
+                [] => (None, None, None),
+                [uri] => (None, Some(*uri), None),
+                [m, uri] => (Some(*m), Some(*uri), None),
+                [m, uri, rest @ ..] => (Some(*m), Some(*uri), Some(rest.join(" "))),
+            };
+            if let Some(m) = method {
+                first.method = m.to_owned();
+            }
+            if let Some(u) = uri {
+                first.path = u.to_owned();
+            }
+            if let Some(v) = version {
+                // Old style: "HTTP/1.1\r\nHost:\ www" puts headers after the version.
+                let mut parts = v.split("\r\n");
+                match self.version(parts.next().unwrap_or(""), "option httpchk", o.span) {
+                    Ok(ver) => check.version = ver,
+                    Err(e) => errors.push(e),
+                }
+                for h in parts.filter(|h| !h.is_empty()) {
+                    match h.split_once(':') {
+                        Some((k, v)) => first
+                            .headers
+                            .push((k.trim().to_owned(), v.trim().to_owned())),
+                        None => errors.push(self.invalid(
+                            "option httpchk",
+                            o.span,
+                            format!("header {h:?} has no colon"),
+                        )),
+                    }
+                }
+            }
+        }
+        let mut requests = vec![first];
+        let mut sent = false;
+        for rule in self.rules(|p| &p.http_checks) {
+            let action = rule.action.value.as_str();
+            let kw = format!("http-check {action}");
+            match action {
+                "send" => {
+                    let mut req = if sent {
+                        HttpRequest {
+                            method: "OPTIONS".to_owned(),
+                            path: "/".to_owned(),
+                            headers: Vec::new(),
+                            body: Vec::new(),
+                            expect: Vec::new(),
+                        }
+                    } else {
+                        requests.pop().unwrap_or_else(|| HttpRequest::get("/"))
+                    };
+                    sent = true;
+                    let mut it = rule.args.iter();
+                    while let Some(a) = it.next() {
+                        let mut value = || it.next().map(|v| v.value.clone());
+                        match a.value.as_str() {
+                            "meth" => req.method = value().unwrap_or_default(),
+                            "uri" => req.path = value().unwrap_or_default(),
+                            "ver" => {
+                                match self.version(&value().unwrap_or_default(), &kw, a.span) {
+                                    Ok(v) => check.version = v,
+                                    Err(e) => errors.push(e),
+                                }
+                            }
+                            "hdr" => {
+                                let name = value().unwrap_or_default();
+                                let v = value().unwrap_or_default();
+                                req.headers.push((name, v));
+                            }
+                            "body" => req.body = value().unwrap_or_default().into_bytes(),
+                            "comment" => {
+                                value();
+                            }
+                            other @ ("uri-lf" | "body-lf") => {
+                                errors.push(self.unsupported(
+                                    &format!("{kw} {other}"),
+                                    a.span,
+                                    "log-format expressions need HAProxy's sample fetches; write the value literally",
+                                ));
+                                value();
+                            }
+                            other => errors.push(self.unsupported(
+                                &format!("{kw} {other}"),
+                                a.span,
+                                "unknown `http-check send` argument",
+                            )),
+                        }
+                    }
+                    requests.push(req);
+                }
+                "expect" => match self.expect_args(&rule.args, &kw, rule.span, true) {
+                    Ok((negate, pattern)) => {
+                        let rule = match pattern {
+                            Pattern::Http(rule) => rule,
+                            Pattern::Tcp(TcpPattern::String(s)) => HttpRule::BodyContains(s),
+                            Pattern::Tcp(TcpPattern::Regex(r)) => HttpRule::BodyRegex(r),
+                            Pattern::Tcp(TcpPattern::Binary(_)) => {
+                                errors.push(self.unsupported(
+                                    &kw,
+                                    rule.span,
+                                    "binary patterns are for tcp-check",
+                                ));
+                                continue;
+                            }
+                        };
+                        if let Some(last) = requests.last_mut() {
+                            last.expect.push(HttpExpect { negate, rule });
+                        }
+                    }
+                    Err(e) => errors.push(e),
+                },
+                "connect" => {
+                    if let Some(a) = rule
+                        .args
+                        .iter()
+                        .find(|a| !matches!(a.value.as_str(), "default" | "linger"))
+                    {
+                        errors.push(self.unsupported(
+                            &format!("{kw} {}", a.value),
+                            a.span,
+                            "the HTTP probe connects once per request to the server (or `addr`/`port`); set those on the server line",
+                        ));
+                    }
+                }
+                "comment" => {}
+                "disable-on-404" => errors.push(self.unsupported(
+                    &kw,
+                    rule.span,
+                    "a 404 would need a third state (drain); expect the status you want instead",
+                )),
+                _ => errors.push(self.unsupported(
+                    &kw,
+                    rule.span,
+                    "variables and other rules need HAProxy's sample fetches",
+                )),
+            }
+        }
+        check.requests = requests;
+        (errors.len() == n).then_some(check)
+    }
+
+    fn version(&self, v: &str, keyword: &str, span: Span) -> Result<HttpVersion, ConvertError> {
+        match v {
+            "HTTP/1.0" => Ok(HttpVersion::Http10),
+            "HTTP/1.1" => Ok(HttpVersion::Http11),
+            other => Err(self.unsupported(
+                keyword,
+                span,
+                format!("HTTP version {other:?}: the probe speaks HTTP/1.0 and HTTP/1.1"),
+            )),
+        }
+    }
+
+    /// `option tcp-check` and the `tcp-check` rules.
+    fn tcp_seq(
+        &self,
+        connect: Connect,
+        tls: Option<Tls>,
+        errors: &mut Vec<ConvertError>,
+    ) -> Option<TcpSeq> {
+        let n = errors.len();
+        let mut rules = Vec::new();
+        for rule in self.rules(|p| &p.tcp_checks) {
+            let action = rule.action.value.as_str();
+            let kw = format!("tcp-check {action}");
+            match action {
+                "connect" => {
+                    let mut port = None;
+                    let mut ssl = false;
+                    let mut sni = None;
+                    let mut it = rule.args.iter();
+                    while let Some(a) = it.next() {
+                        match a.value.as_str() {
+                            "port" => match it.next().map(|p| p.value.parse::<u16>()) {
+                                Some(Ok(p)) => port = Some(p),
+                                _ => errors.push(self.invalid(&kw, a.span, "`port` needs a number from 0 to 65535")),
+                            },
+                            "ssl" => ssl = true,
+                            "sni" => sni = it.next().map(|s| s.value.clone()),
+                            "default" | "linger" => {}
+                            "comment" => {
+                                it.next();
+                            }
+                            other => errors.push(self.unsupported(
+                                &format!("{kw} {other}"),
+                                a.span,
+                                "the probe connects to the server's address (or `addr`) with only port, ssl and sni",
+                            )),
+                        }
+                    }
+                    let tls = match (ssl, &tls) {
+                        (true, Some(t)) => Some(Tls { sni: sni.or_else(|| t.sni.clone()), ..t.clone() }),
+                        (true, None) => Some(Tls { sni, ..Tls::default() }),
+                        (false, _) => None,
+                    };
+                    rules.push(TcpRule::Connect { port, tls });
+                }
+                "send" | "send-binary" => {
+                    let Some(arg) = rule.args.iter().find(|a| a.value != "comment") else {
+                        errors.push(self.invalid(&kw, rule.span, "nothing to send"));
+                        continue;
+                    };
+                    if action == "send" {
+                        rules.push(TcpRule::Send(arg.value.clone().into_bytes()));
+                    } else {
+                        match crate::reply::proto::decode_hex(&arg.value) {
+                            Ok(b) => rules.push(TcpRule::Send(b)),
+                            Err(m) => errors.push(self.invalid(&kw, arg.span, m.detail)),
+                        }
+                    }
+                }
+                "send-lf" | "send-binary-lf" => errors.push(self.unsupported(&kw, rule.span, "log-format expressions need HAProxy's sample fetches; write the bytes literally")),
+                "expect" => match self.expect_args(&rule.args, &kw, rule.span, false) {
+                    Ok((negate, Pattern::Tcp(pattern))) => rules.push(TcpRule::Expect { negate, pattern }),
+                    Ok((_, Pattern::Http(_))) => errors.push(self.unsupported(&kw, rule.span, "HTTP patterns are for http-check")),
+                    Err(e) => errors.push(e),
+                },
+                "comment" => {}
+                _ => errors.push(self.unsupported(&kw, rule.span, "variables and other rules need HAProxy's sample fetches")),
+            }
+        }
+        // check-ssl applies to the implicit connection before the first rule.
+        if let Some(t) = tls {
+            if !matches!(rules.first(), Some(TcpRule::Connect { .. })) {
+                rules.insert(
+                    0,
+                    TcpRule::Connect {
+                        port: None,
+                        tls: Some(t),
+                    },
+                );
+            }
+        }
+        (errors.len() == n).then_some(TcpSeq { connect, rules })
+    }
+
+    /// `expect [options] [!] MATCH PATTERN` of `http-check` (`http`) or
+    /// `tcp-check`.
+    fn expect_args(
+        &self,
+        args: &[Spanned<String>],
+        kw: &str,
+        span: Span,
+        http: bool,
+    ) -> Result<(bool, Pattern), ConvertError> {
+        let mut negate = false;
+        let mut i = 0;
+        while let Some(a) = args.get(i) {
+            match a.value.as_str() {
+                "ok-status" | "error-status" | "tout-status" | "on-success" | "on-error"
+                | "status-code" | "comment" => i += 2,
+                "min-recv" => {
+                    return Err(self.unsupported(
+                        &format!("{kw} min-recv"),
+                        a.span,
+                        "the probes match whatever has arrived; drop min-recv",
+                    ));
+                }
+                "!" => {
+                    negate = true;
+                    i += 1;
+                }
+                _ => break,
+            }
+        }
+        let Some(matcher) = args.get(i) else {
+            return Err(self.invalid(kw, span, "no match keyword (status, string, rstring, ...)"));
+        };
+        let rest = &args[i + 1..];
+        let pattern = rest.first().map(|p| p.value.clone());
+        let need = |p: Option<String>| {
+            p.ok_or_else(|| {
+                self.invalid(
+                    kw,
+                    matcher.span,
+                    format!("`{}` needs a pattern", matcher.value),
+                )
+            })
+        };
+        let m = matcher.value.as_str();
+        Ok((
+            negate,
+            match (m, http) {
+                ("string", _) => Pattern::Tcp(TcpPattern::String(need(pattern)?)),
+                ("rstring", _) => Pattern::Tcp(TcpPattern::Regex(need(pattern)?)),
+                ("binary", false) => {
+                    let hex = need(pattern)?;
+                    Pattern::Tcp(TcpPattern::Binary(
+                        crate::reply::proto::decode_hex(&hex)
+                            .map_err(|e| self.invalid(kw, matcher.span, e.detail))?,
+                    ))
+                }
+                ("status", true) => Pattern::Http(HttpRule::Status(self.statuses(
+                    &need(pattern)?,
+                    kw,
+                    matcher.span,
+                )?)),
+                ("rstatus", true) => Pattern::Http(HttpRule::StatusRegex(need(pattern)?)),
+                ("hdr", true) => {
+                    let mut name = None;
+                    let mut value = None;
+                    let mut it = rest.iter();
+                    while let Some(a) = it.next() {
+                        match a.value.as_str() {
+                            "name" => name = it.next().map(|v| v.value.clone()),
+                            "value" => value = it.next().map(|v| v.value.clone()),
+                            other => {
+                                return Err(self.unsupported(
+                                    &format!("{kw} hdr {other}"),
+                                    a.span,
+                                    "only `hdr name N [value V]` (exact name, substring value) is supported",
+                                ));
+                            }
+                        }
+                    }
+                    let name =
+                        name.ok_or_else(|| self.invalid(kw, matcher.span, "`hdr` needs `name N`"))?;
+                    Pattern::Http(HttpRule::Header { name, value })
+                }
+                (other, _) => {
+                    return Err(self.unsupported(
+                        &format!("{kw} {other}"),
+                        matcher.span,
+                        if http {
+                            "supported: status, rstatus, string, rstring, hdr"
+                        } else {
+                            "supported: string, rstring, binary"
+                        },
+                    ));
+                }
+            },
+        ))
+    }
+
+    /// `200`, `200-299`, `200,301-302` → inclusive ranges.
+    fn statuses(&self, text: &str, kw: &str, span: Span) -> Result<Vec<(u16, u16)>, ConvertError> {
+        text.split(',')
+            .map(|part| {
+                let (lo, hi) = part.split_once('-').unwrap_or((part, part));
+                match (lo.trim().parse::<u16>(), hi.trim().parse::<u16>()) {
+                    (Ok(lo), Ok(hi)) if lo <= hi => Ok((lo, hi)),
+                    _ => Err(self.invalid(
+                        kw,
+                        span,
+                        format!("status {part:?} is not a code or a range like 200-399"),
+                    )),
+                }
+            })
+            .collect()
+    }
+
+    /// The agent check: where it connects and its interval.
+    fn agent(
+        &self,
+        server: &lbconf::haproxy::Server,
+        layers: &Layers<'_>,
+        target: SocketAddr,
+        connect: &Connect,
+    ) -> Result<(Probe, Duration), ConvertError> {
+        let port = layers
+            .last(|s| s.agent_port)
+            .and_then(|p| u16::try_from(p).ok())
+            .filter(|p| *p != 0)
+            .ok_or_else(|| self.invalid("agent-check", server.span, "no `agent-port`"))?;
+        let ip = match layers.raw(&["agent-addr"]) {
+            Some((k, args)) => {
+                let a = args
+                    .first()
+                    .ok_or_else(|| self.invalid(&k.value, k.span, "no address given"))?;
+                self.ip_text(&a.value, &k.value, a.span)?
+            }
+            None => connect.to.map_or(target.ip(), |t| t.ip()),
+        };
+        let send = layers
+            .raw(&["agent-send"])
+            .and_then(|(_, a)| a.first())
+            .map(|a| a.value.clone().into_bytes());
+        let interval = layers
+            .last(|s| s.agent_inter)
+            .map_or(DEFAULT_INTER, Duration::from_millis);
+        Ok((
+            Probe::Agent(AgentCheck {
+                connect: Connect {
+                    to: Some(SocketAddr::new(ip, port)),
+                    ..connect.clone()
+                },
+                send,
+            }),
+            interval,
+        ))
+    }
+}
+
+enum Pattern {
+    Tcp(TcpPattern),
+    Http(HttpRule),
+}
