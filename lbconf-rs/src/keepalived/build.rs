@@ -15,7 +15,7 @@ pub struct Builder {
 }
 
 impl Builder {
-    fn unknown(&mut self, s: &Setting, known: &[&str], context: &str) {
+    pub(super) fn unknown(&mut self, s: &Setting, known: &[&str], context: &str) {
         let mut d = Diagnostic::error(
             "K0100",
             format!("unknown keyword `{}` in {context}", s.keyword.value),
@@ -30,7 +30,7 @@ impl Builder {
         self.diags.push(d);
     }
 
-    fn arg<'s>(&mut self, s: &'s Setting) -> Option<&'s Spanned<String>> {
+    pub(super) fn arg<'s>(&mut self, s: &'s Setting) -> Option<&'s Spanned<String>> {
         let a = s.args.first();
         if a.is_none() {
             self.diags.push(
@@ -42,11 +42,16 @@ impl Builder {
         a
     }
 
-    fn string(&mut self, s: &Setting) -> Option<Spanned<String>> {
+    pub(super) fn string(&mut self, s: &Setting) -> Option<Spanned<String>> {
         self.arg(s).cloned()
     }
 
-    fn int<T: TryFrom<i64>>(&mut self, s: &Setting, min: i64, max: i64) -> Option<Spanned<T>> {
+    pub(super) fn int<T: TryFrom<i64>>(
+        &mut self,
+        s: &Setting,
+        min: i64,
+        max: i64,
+    ) -> Option<Spanned<T>> {
         let a = self.arg(s)?;
         let Ok(v) = a.value.parse::<i64>() else {
             self.diags.push(
@@ -76,13 +81,15 @@ impl Builder {
         })
     }
 
-    fn timer(&mut self, s: &Setting, max: f64) -> Option<Spanned<f64>> {
+    pub(super) fn timer(&mut self, s: &Setting, max: f64) -> Option<Spanned<f64>> {
         let a = self.arg(s)?;
         match a.value.parse::<f64>() {
             Ok(v)
                 if v.is_finite()
                     && v <= max
-                    && (v > 0.0 || (v == 0.0 && s.keyword.value == "preempt_delay")) =>
+                    && (v > 0.0
+                        || (v == 0.0
+                            && matches!(s.keyword.value.as_str(), "preempt_delay" | "warmup"))) =>
             {
                 Some(Spanned {
                     value: v,
@@ -106,7 +113,7 @@ impl Builder {
         }
     }
 
-    fn ip(&mut self, a: &Spanned<String>) -> Option<Spanned<IpAddr>> {
+    pub(super) fn ip(&mut self, a: &Spanned<String>) -> Option<Spanned<IpAddr>> {
         let (addr, _) = a.value.split_once('/').unwrap_or((&a.value, ""));
         match IpAddr::from_str(addr) {
             Ok(ip) => Some(Spanned {
@@ -178,7 +185,7 @@ impl Builder {
         c
     }
 
-    fn block(&mut self, s: &Setting) -> Vec<Setting> {
+    pub(super) fn block(&mut self, s: &Setting) -> Vec<Setting> {
         if s.block.is_none() {
             self.diags.push(
                 Diagnostic::error(
@@ -390,5 +397,6 @@ impl Builder {
     }
 }
 
+mod check;
 pub(super) mod lvs;
 pub(super) mod vrrp;

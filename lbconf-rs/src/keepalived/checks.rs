@@ -275,8 +275,12 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
                     .iter()
                     .flat_map(|v| &v.real_servers)
                     .flat_map(|r| &r.checkers)
-                    .filter(|k| !k.settings.iter().any(|s| s.keyword.value == "user"))
-                    .find_map(|k| k.misc_path.as_ref().map(|m| m.span))
+                    .filter_map(|k| match &k.detail {
+                        CheckerDetail::Misc(m) if m.user.is_none() => m.misc_path.as_ref(),
+                        _ => None,
+                    })
+                    .map(|m| m.span)
+                    .next()
             });
         if !has_user
             && let Some(span) = unowned
@@ -314,7 +318,7 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
             .iter()
             .flat_map(|v| &v.real_servers)
             .flat_map(|r| &r.checkers)
-            .find_map(|k| k.misc_path.as_ref().map(|m| m.span))
+            .find_map(|k| k.misc_path().map(|m| m.span))
     });
     if let Some(span) = first {
         diags.push(
@@ -431,40 +435,34 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
 }
 
 fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {
-    let kind = k.kind.value.as_str();
-    if kind == "HTTP_GET" || kind == "SSL_GET" {
-        if k.urls.is_empty() {
-            diags.push(
-                Diagnostic::warning("K0236", format!("{kind} has no url"))
-                    .with_label(k.kind.span, "keepalived ignores this checker")
-                    .with_help("add `url { path /health }`"),
-            );
-        }
-        if k.urls.iter().any(|u| u.path.is_none()) {
-            diags.push(
-                Diagnostic::warning("K0236", format!("{kind} has a url without path"))
-                    .with_label(k.kind.span, "keepalived ignores such urls")
-                    .with_help("add `path /...` to every url block"),
-            );
-        }
-    }
-    let needs = match kind {
-        "MISC_CHECK" => Some("misc_path"),
-        "BFD_CHECK" => Some("name"),
-        _ => None,
+    let kind = k.kind.value.keyword();
+    let missing = |key: &str| {
+        Diagnostic::warning("K0239", format!("{kind} has no {key}"))
+            .with_label(k.kind.span, "keepalived skips this checker")
+            .with_help(format!("add `{key} ...`"))
     };
-    if let Some(key) = needs
-        && !k.settings.iter().any(|s| s.keyword.value == key)
-    {
-        diags.push(
-            Diagnostic::warning("K0239", format!("{kind} has no {key}"))
-                .with_label(k.kind.span, "keepalived skips this checker")
-                .with_help(format!("add `{key} ...`")),
-        );
-    }
-    if kind == "FILE_CHECK" {
-        let tf = k.settings.iter().find(|s| s.keyword.value == "track_file");
-        match tf.and_then(|s| s.args.first()) {
+    // "Has no X" looks at the statements: a bad value has its own diagnostic.
+    let has = |key: &str| k.settings.iter().any(|s| s.keyword.value == key);
+    match &k.detail {
+        CheckerDetail::Http(h) => {
+            if h.urls.is_empty() {
+                diags.push(
+                    Diagnostic::warning("K0236", format!("{kind} has no url"))
+                        .with_label(k.kind.span, "keepalived ignores this checker")
+                        .with_help("add `url { path /health }`"),
+                );
+            }
+            if h.urls.iter().any(|u| u.path.is_none()) {
+                diags.push(
+                    Diagnostic::warning("K0236", format!("{kind} has a url without path"))
+                        .with_label(k.kind.span, "keepalived ignores such urls")
+                        .with_help("add `path /...` to every url block"),
+                );
+            }
+        }
+        CheckerDetail::Misc(_) if !has("misc_path") => diags.push(missing("misc_path")),
+        CheckerDetail::Bfd(_) if !has("name") => diags.push(missing("name")),
+        CheckerDetail::File(f) => match &f.track_file {
             None => diags.push(
                 Diagnostic::warning("K0237", "FILE_CHECK has no track_file")
                     .with_label(k.kind.span, "keepalived ignores this checker")
@@ -485,8 +483,9 @@ fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {
                     .with_help("define `vrrp_track_file NAME { file PATH }`"),
                 );
             }
-            Some(_) => {}
-        }
+            _ => {}
+        },
+        _ => {}
     }
 }
 

@@ -8,6 +8,9 @@ use std::net::IpAddr;
 
 use crate::source::Span;
 
+mod checker;
+pub use checker::*;
+
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -310,6 +313,34 @@ pub struct VirtualServer {
     pub alpha: bool,
     /// `omega`.
     pub omega: bool,
+    /// `persistence_engine` (`sip`).
+    pub persistence_engine: Option<Spanned<String>>,
+    /// `ha_suspend`: suspend checks while the address is not up.
+    pub ha_suspend: bool,
+    /// `ops`: one-packet scheduling (UDP).
+    pub ops: bool,
+    /// Scheduler flags: `flag-1`..`flag-3`, `sh-port`, `sh-fallback`,
+    /// `mh-port`, `mh-fallback`.
+    pub sched_flags: Vec<Spanned<String>>,
+    /// `virtualhost`: default for HTTP_GET/SSL_GET.
+    pub virtualhost: Option<Spanned<String>>,
+    /// `smtp_alert [BOOL]`.
+    pub smtp_alert: Option<Spanned<bool>>,
+    /// `snmp_name`.
+    pub snmp_name: Option<Spanned<String>>,
+    /// `quorum_up` script.
+    pub quorum_up: Option<ScriptCommand>,
+    /// `quorum_down` script.
+    pub quorum_down: Option<ScriptCommand>,
+    /// `ip_family` (`inet` or `inet6`).
+    pub ip_family: Option<Spanned<String>>,
+    /// `sorry_server_inhibit`.
+    pub sorry_server_inhibit: bool,
+    /// `sorry_server_lvs_method`.
+    pub sorry_server_lvs_method: Option<Spanned<String>>,
+    /// Checker defaults: `connect_timeout`, `retry`, `delay_before_retry`,
+    /// `warmup` (`delay_loop` is [`VirtualServer::delay_loop`]).
+    pub check_defaults: ConnectOptions,
     /// `real_server` blocks.
     pub real_servers: Vec<RealServer>,
     /// Every statement of the block.
@@ -326,8 +357,25 @@ pub struct RealServer {
     pub port: Option<u16>,
     /// `weight`.
     pub weight: Option<Spanned<i32>>,
-    /// `inhibit_on_failure`.
+    /// `inhibit_on_failure [BOOL]`.
     pub inhibit_on_failure: bool,
+    /// `lvs_method` (default: the virtual server's).
+    pub lvs_method: Option<Spanned<String>>,
+    /// `notify_up` script.
+    pub notify_up: Option<ScriptCommand>,
+    /// `notify_down` script.
+    pub notify_down: Option<ScriptCommand>,
+    /// `uthreshold`: maximum connections.
+    pub uthreshold: Option<Spanned<u32>>,
+    /// `lthreshold`: minimum connections.
+    pub lthreshold: Option<Spanned<u32>>,
+    /// `smtp_alert [BOOL]`.
+    pub smtp_alert: Option<Spanned<bool>>,
+    /// `virtualhost`: default for HTTP_GET/SSL_GET.
+    pub virtualhost: Option<Spanned<String>>,
+    /// Checker defaults: `alpha`, `connect_timeout`, `retry`,
+    /// `delay_before_retry`, `warmup`, `delay_loop`.
+    pub check_defaults: ConnectOptions,
     /// The health checkers.
     pub checkers: Vec<Checker>,
     /// Every statement of the block.
@@ -347,39 +395,3 @@ pub const CHECKERS: &[&str] = &[
     "FILE_CHECK",
     "BFD_CHECK",
 ];
-
-/// One `HTTP_GET`/`SSL_GET` `url { ... }`.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Url {
-    /// `path`.
-    pub path: Option<Spanned<String>>,
-    /// `digest`.
-    pub digest: Option<Spanned<String>>,
-    /// `status_code`.
-    pub status_code: Option<Spanned<String>>,
-}
-
-/// A health checker block.
-#[derive(Debug, Clone, PartialEq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Checker {
-    /// `TCP_CHECK`, `HTTP_GET`, ... (one of [`CHECKERS`]).
-    pub kind: Spanned<String>,
-    /// `connect_ip`.
-    pub connect_ip: Option<Spanned<IpAddr>>,
-    /// `connect_port`.
-    pub connect_port: Option<Spanned<u16>>,
-    /// `connect_timeout` in seconds.
-    pub connect_timeout: Option<Spanned<f64>>,
-    /// `retry`.
-    pub retry: Option<Spanned<u32>>,
-    /// `delay_before_retry` in seconds.
-    pub delay_before_retry: Option<Spanned<f64>>,
-    /// `url { ... }` blocks (HTTP_GET, SSL_GET).
-    pub urls: Vec<Url>,
-    /// `misc_path` (MISC_CHECK).
-    pub misc_path: Option<Spanned<String>>,
-    /// Every statement of the block.
-    pub settings: Vec<Setting>,
-}

@@ -2,7 +2,9 @@
 
 use std::net::IpAddr;
 
-use lbconf::keepalived::{self, AuthType, State, VsTarget};
+use lbconf::keepalived::{
+    self, AuthType, CheckerDetail, CheckerKind, DnsType, HttpProtocol, State, StatusRange, VsTarget,
+};
 
 fn corpus(name: &str) -> lbconf::Parsed<keepalived::Config> {
     keepalived::parse_file(&crate::corpus::dir().join(name), &crate::fixed_options())
@@ -46,8 +48,16 @@ fn red_hat_sync_group_nat_example() {
     assert_eq!(vs.real_servers.len(), 2);
     let rs = &vs.real_servers[1];
     assert_eq!((rs.address.value, rs.port), (ip("198.18.2.3"), Some(80)));
-    assert_eq!(rs.checkers[0].kind.value, "TCP_CHECK");
-    assert_eq!(rs.checkers[0].connect_timeout.as_ref().unwrap().value, 10.0);
+    assert_eq!(rs.checkers[0].kind.value, CheckerKind::Tcp);
+    assert_eq!(
+        rs.checkers[0]
+            .common
+            .connect_timeout
+            .as_ref()
+            .unwrap()
+            .value,
+        10.0
+    );
     // Spans point at the bytes.
     let text = std::fs::read_to_string(crate::corpus::dir().join("valid/rh-vg1-nat.conf")).unwrap();
     let span = ext.virtual_router_id.as_ref().unwrap().span;
@@ -63,6 +73,7 @@ fn red_hat_dr_persistence_and_haproxy_script() {
     assert_eq!(vs.real_servers[0].weight.as_ref().unwrap().value, 1);
     assert_eq!(
         vs.real_servers[0].checkers[0]
+            .common
             .connect_port
             .as_ref()
             .unwrap()
@@ -98,7 +109,7 @@ fn every_checker_kind_and_virtual_server_form() {
         .real_servers
         .iter()
         .flat_map(|r| &r.checkers)
-        .map(|c| c.kind.value.as_str())
+        .map(|c| c.kind.value.keyword())
         .collect();
     assert_eq!(
         kinds,
@@ -114,15 +125,17 @@ fn every_checker_kind_and_virtual_server_form() {
         ]
     );
     let http = &vs.real_servers[0].checkers[0];
-    assert_eq!(http.urls[0].path.as_ref().unwrap().value, "/health");
-    assert_eq!(http.urls[0].status_code.as_ref().unwrap().value, "200");
-    assert_eq!(http.retry.as_ref().unwrap().value, 3);
+    assert_eq!(http.urls()[0].path.as_ref().unwrap().value, "/health");
     assert_eq!(
-        vs.real_servers[2].checkers[0]
-            .misc_path
-            .as_ref()
-            .unwrap()
-            .value,
+        http.urls()[0].status_code[0].value,
+        StatusRange {
+            first: 200,
+            last: 200
+        }
+    );
+    assert_eq!(http.common.retry.as_ref().unwrap().value, 3);
+    assert_eq!(
+        vs.real_servers[2].checkers[0].misc_path().unwrap().value,
         "/bin/true"
     );
     assert_eq!(p.value.virtual_servers[1].target.value, VsTarget::Fwmark(9));
@@ -189,4 +202,217 @@ fn dump_is_normalized() {
     );
     let v = &p.value.instances[0].virtual_ipaddress[0];
     assert_eq!(v.dev.as_deref(), Some("eth0"));
+}
+
+#[test]
+fn every_checker_option_is_typed() {
+    let p = corpus("valid/checker-options.conf");
+    assert!(keepalived::accepted(&p), "{:?}", p.diagnostics);
+    let text =
+        std::fs::read_to_string(crate::corpus::dir().join("valid/checker-options.conf")).unwrap();
+    let vs = &p.value.virtual_servers[0];
+    assert!(vs.ops && vs.ha_suspend && vs.sorry_server_inhibit);
+    let flags: Vec<&str> = vs.sched_flags.iter().map(|f| f.value.as_str()).collect();
+    assert_eq!(flags, ["sh-port", "sh-fallback"]);
+    assert_eq!(vs.persistence_engine.as_ref().unwrap().value, "sip");
+    assert!(!vs.smtp_alert.as_ref().unwrap().value);
+    assert_eq!(vs.virtualhost.as_ref().unwrap().value, "vs.example");
+    assert_eq!(vs.snmp_name.as_ref().unwrap().value, "web");
+    let up = vs.quorum_up.as_ref().unwrap();
+    assert_eq!(up.command.value, "/bin/true up");
+    assert_eq!(up.user.as_ref().unwrap().value, "root");
+    assert!(vs.quorum_down.as_ref().unwrap().user.is_none());
+    assert_eq!(vs.sorry_server_lvs_method.as_ref().unwrap().value, "NAT");
+    let d = &vs.check_defaults;
+    assert_eq!(d.connect_timeout.as_ref().unwrap().value, 4.0);
+    assert_eq!(d.retry.as_ref().unwrap().value, 2);
+    assert_eq!(d.delay_before_retry.as_ref().unwrap().value, 1.5);
+    assert_eq!(d.warmup.as_ref().unwrap().value, 0.0);
+    assert_eq!(vs.delay_loop.as_ref().unwrap().value, 10.0);
+
+    let rs = &vs.real_servers[0];
+    assert_eq!(rs.lvs_method.as_ref().unwrap().value, "NAT");
+    let up = rs.notify_up.as_ref().unwrap();
+    assert_eq!(up.command.value, "/bin/true rs up");
+    assert_eq!(up.group.as_ref().unwrap().value, "root");
+    assert_eq!(rs.notify_down.as_ref().unwrap().command.value, "/bin/true");
+    assert_eq!(rs.uthreshold.as_ref().unwrap().value, 1000);
+    assert_eq!(rs.lthreshold.as_ref().unwrap().value, 10);
+    assert!(rs.smtp_alert.as_ref().unwrap().value);
+    assert_eq!(rs.virtualhost.as_ref().unwrap().value, "rs.example");
+    assert!(rs.inhibit_on_failure);
+    let d = &rs.check_defaults;
+    assert!(d.alpha.as_ref().unwrap().value);
+    assert_eq!(d.retry.as_ref().unwrap().value, 4);
+    assert_eq!(d.delay_loop.as_ref().unwrap().value, 6.0);
+
+    let kinds: Vec<CheckerKind> = rs.checkers.iter().map(|c| c.kind.value).collect();
+    assert_eq!(kinds, CheckerKind::ALL);
+
+    let tcp = &rs.checkers[0].common;
+    assert_eq!(tcp.connect_ip.as_ref().unwrap().value, ip("198.18.7.11"));
+    assert_eq!(
+        &text[tcp.connect_ip.as_ref().unwrap().span.range()],
+        "198.18.7.11"
+    );
+    assert_eq!(tcp.connect_port.as_ref().unwrap().value, 8080);
+    assert_eq!(tcp.bindto.as_ref().unwrap().value, ip("198.18.7.2"));
+    assert_eq!(tcp.bind_port.as_ref().unwrap().value, 40000);
+    assert_eq!(tcp.bind_if.as_ref().unwrap().value, "eth0");
+    assert_eq!(tcp.fwmark.as_ref().unwrap().value, 7);
+    assert_eq!(tcp.connect_timeout.as_ref().unwrap().value, 3.0);
+    assert_eq!(tcp.retry.as_ref().unwrap().value, 2);
+    assert_eq!(tcp.delay_before_retry.as_ref().unwrap().value, 0.5);
+    assert_eq!(tcp.warmup.as_ref().unwrap().value, 1.5);
+    assert_eq!(tcp.delay_loop.as_ref().unwrap().value, 4.0);
+    assert!(tcp.alpha.as_ref().unwrap().value);
+    assert!(tcp.log_all_failures.as_ref().unwrap().value);
+
+    let CheckerDetail::Http(http) = &rs.checkers[1].detail else {
+        panic!("HTTP_GET detail: {:?}", rs.checkers[1].detail)
+    };
+    assert_eq!(
+        http.http_protocol.as_ref().unwrap().value,
+        HttpProtocol::Http10Close
+    );
+    assert_eq!(http.virtualhost.as_ref().unwrap().value, "www.example");
+    assert!(http.fast_recovery.as_ref().unwrap().value);
+    assert_eq!(rs.checkers[1].common.retry.as_ref().unwrap().value, 3);
+    assert_eq!(http.urls.len(), 2);
+    let u = &http.urls[0];
+    let codes: Vec<(u16, u16)> = u
+        .status_code
+        .iter()
+        .map(|s| (s.value.first, s.value.last))
+        .collect();
+    assert_eq!(codes, [(200, 299), (404, 404), (503, 503)]);
+    assert!(u.status_code[0].value.contains(250) && !u.status_code[0].value.contains(300));
+    assert_eq!(&text[u.status_code[1].span.range()], "404");
+    assert_eq!(
+        u.digest.as_ref().unwrap().value,
+        "9b3a0c85a887a256d6939da88aabd8cd"
+    );
+    assert_eq!(u.virtualhost.as_ref().unwrap().value, "url.example");
+    assert_eq!(u.regex.as_ref().unwrap().value, "ok|up");
+    assert!(u.regex_no_match);
+    let opts: Vec<&str> = u.regex_options.iter().map(|o| o.value.as_str()).collect();
+    assert_eq!(opts, ["caseless", "multiline"]);
+    assert_eq!(u.regex_min_offset.as_ref().unwrap().value, 2);
+    assert_eq!(u.regex_max_offset.as_ref().unwrap().value, 100);
+    assert!(
+        http.urls[1].status_code.is_empty(),
+        "default 200-299 is left unset"
+    );
+
+    let CheckerDetail::Http(ssl) = &rs.checkers[2].detail else {
+        panic!("SSL_GET detail")
+    };
+    assert!(ssl.enable_sni.as_ref().unwrap().value);
+
+    let CheckerDetail::Misc(misc) = &rs.checkers[3].detail else {
+        panic!("MISC_CHECK detail")
+    };
+    assert_eq!(misc.misc_path.as_ref().unwrap().value, "/bin/true check");
+    assert_eq!(misc.misc_timeout.as_ref().unwrap().value, 5);
+    assert!(misc.misc_dynamic);
+    assert_eq!(misc.user.as_ref().unwrap().value, "root");
+    assert_eq!(misc.group.as_ref().unwrap().value, "root");
+    assert!(!rs.checkers[3].common.alpha.as_ref().unwrap().value);
+    assert_eq!(
+        rs.checkers[3].common.delay_loop.as_ref().unwrap().value,
+        3.0
+    );
+
+    let CheckerDetail::Smtp(smtp) = &rs.checkers[4].detail else {
+        panic!("SMTP_CHECK detail")
+    };
+    assert_eq!(smtp.helo_name.as_ref().unwrap().value, "lbconf.example");
+
+    let CheckerDetail::Dns(dns) = &rs.checkers[5].detail else {
+        panic!("DNS_CHECK detail")
+    };
+    assert_eq!(dns.query_type.as_ref().unwrap().value, DnsType::Aaaa);
+    assert_eq!(dns.name.as_ref().unwrap().value, "example.com");
+
+    let CheckerDetail::Udp(udp) = &rs.checkers[6].detail else {
+        panic!("UDP_CHECK detail")
+    };
+    // keepalived.conf(5): `Ab12f 3 456` is AB 12 0F 03 45 06.
+    assert_eq!(
+        udp.payload.as_ref().unwrap().value,
+        [0xab, 0x12, 0x0f, 0x03, 0x45, 0x06]
+    );
+    assert_eq!(
+        &text[udp.payload.as_ref().unwrap().span.range()],
+        "Ab12f 3 456"
+    );
+    let reply = udp.require_reply.as_ref().unwrap().value.as_ref().unwrap();
+    assert_eq!(reply.reply_data, [0x0a, 0x00]);
+    assert_eq!(reply.reply_data_mask, [0xff, 0x00]);
+    assert_eq!(udp.min_reply_length.as_ref().unwrap().value, 2);
+    assert_eq!(udp.max_reply_length.as_ref().unwrap().value, 512);
+
+    assert_eq!(rs.checkers[7].detail, CheckerDetail::Ping);
+    assert_eq!(rs.checkers[7].common.retry.as_ref().unwrap().value, 1);
+
+    let CheckerDetail::File(file) = &rs.checkers[8].detail else {
+        panic!("FILE_CHECK detail")
+    };
+    assert_eq!(file.track_file.as_ref().unwrap().value, "tf1");
+    assert_eq!(file.weight.as_ref().unwrap().value, -5);
+    assert!(file.reverse);
+
+    let CheckerDetail::Bfd(bfd) = &rs.checkers[9].detail else {
+        panic!("BFD_CHECK detail")
+    };
+    assert_eq!(bfd.name.as_ref().unwrap().value, "bfd1");
+}
+
+#[test]
+fn bad_checker_values_are_reported_where_they_are() {
+    let p = corpus("invalid/checker-bad-values.conf");
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        [
+            "K0130", "K0105", "K0103", "K0130", "K0124", "K0131", "K0103", "K0132"
+        ],
+        "{:?}",
+        p.diagnostics
+    );
+    let rs = &p.value.virtual_servers[0].real_servers[0];
+    let tcp = &rs.checkers[0].common;
+    assert!(tcp.alpha.is_none() && tcp.bindto.is_none() && tcp.bind_port.is_none());
+    let codes: Vec<(u16, u16)> = rs.checkers[1]
+        .urls()
+        .iter()
+        .flat_map(|u| &u.status_code)
+        .map(|s| (s.value.first, s.value.last))
+        .collect();
+    assert_eq!(codes, [(200, 200)], "the valid code is kept");
+
+    let p = corpus("invalid/checker-options-of-other-kinds.conf");
+    let found: Vec<(&str, String)> = p
+        .diagnostics
+        .iter()
+        .map(|d| (d.code, d.message.clone()))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            (
+                "K0100",
+                "unknown keyword `connect_ip` in MISC_CHECK".to_owned()
+            ),
+            ("K0100", "unknown keyword `retry` in FILE_CHECK".to_owned()),
+            (
+                "K0141",
+                "`dynamic` in FILE_CHECK is newer than keepalived 2.2.7".to_owned()
+            ),
+            (
+                "K0141",
+                "`weight` in BFD_CHECK is newer than keepalived 2.2.7".to_owned()
+            ),
+        ]
+    );
 }

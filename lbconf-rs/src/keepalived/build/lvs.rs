@@ -1,6 +1,6 @@
 //! `virtual_server`, `real_server` and checker blocks.
 
-use super::Builder;
+use super::{Builder, check};
 use crate::diagnostic::Diagnostic;
 use crate::keepalived::keywords as kw;
 use crate::keepalived::model::*;
@@ -58,6 +58,19 @@ impl Builder {
             inhibit_on_failure: false,
             alpha: false,
             omega: false,
+            persistence_engine: None,
+            ha_suspend: false,
+            ops: false,
+            sched_flags: Vec::new(),
+            virtualhost: None,
+            smtp_alert: None,
+            snmp_name: None,
+            quorum_up: None,
+            quorum_down: None,
+            ip_family: None,
+            sorry_server_inhibit: false,
+            sorry_server_lvs_method: None,
+            check_defaults: ConnectOptions::default(),
             real_servers: Vec::new(),
             settings: Vec::new(),
         };
@@ -103,6 +116,24 @@ impl Builder {
                 "inhibit_on_failure" => vs.inhibit_on_failure = true,
                 "alpha" => vs.alpha = true,
                 "omega" => vs.omega = true,
+                "persistence_engine" => vs.persistence_engine = self.string(&x),
+                "ha_suspend" => vs.ha_suspend = true,
+                "ops" => vs.ops = true,
+                "flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback" | "mh-port"
+                | "mh-fallback" => vs.sched_flags.push(x.keyword.clone()),
+                "virtualhost" => vs.virtualhost = self.string(&x),
+                "smtp_alert" => vs.smtp_alert = self.flag(&x),
+                "snmp_name" => vs.snmp_name = self.string(&x),
+                "quorum_up" => vs.quorum_up = self.script_command(&x),
+                "quorum_down" => vs.quorum_down = self.script_command(&x),
+                "ip_family" => vs.ip_family = self.choice(&x, &["inet", "inet6"]),
+                "sorry_server_inhibit" => vs.sorry_server_inhibit = true,
+                "sorry_server_lvs_method" => {
+                    vs.sorry_server_lvs_method = self.choice(&x, LB_KINDS);
+                }
+                "connect_timeout" | "retry" | "delay_before_retry" | "warmup" => {
+                    self.common_option(&mut vs.check_defaults, &x, check::Common::Timing);
+                }
                 "real_server" => {
                     if let Some(rs) = self.real_server(&x) {
                         vs.real_servers.push(rs);
@@ -116,7 +147,7 @@ impl Builder {
         Some(vs)
     }
 
-    fn choice(&mut self, x: &Setting, allowed: &[&str]) -> Option<Spanned<String>> {
+    pub(super) fn choice(&mut self, x: &Setting, allowed: &[&str]) -> Option<Spanned<String>> {
         let a = self.arg(x)?;
         if allowed.contains(&a.value.as_str()) {
             return Some(a.clone());
@@ -145,123 +176,45 @@ impl Builder {
             port,
             weight: None,
             inhibit_on_failure: false,
+            lvs_method: None,
+            notify_up: None,
+            notify_down: None,
+            uthreshold: None,
+            lthreshold: None,
+            smtp_alert: None,
+            virtualhost: None,
+            check_defaults: ConnectOptions::default(),
             checkers: Vec::new(),
             settings: Vec::new(),
         };
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "weight" => rs.weight = self.int(&x, 0, i64::from(i32::MAX)),
-                "inhibit_on_failure" => rs.inhibit_on_failure = true,
-                k if CHECKERS.contains(&k) => rs.checkers.push(self.checker(&x)),
+                "inhibit_on_failure" => {
+                    rs.inhibit_on_failure = self.flag(&x).is_some_and(|f| f.value);
+                }
+                "lvs_method" => rs.lvs_method = self.choice(&x, LB_KINDS),
+                "notify_up" => rs.notify_up = self.script_command(&x),
+                "notify_down" => rs.notify_down = self.script_command(&x),
+                "uthreshold" => rs.uthreshold = self.int(&x, 0, i64::from(u32::MAX)),
+                "lthreshold" => rs.lthreshold = self.int(&x, 0, i64::from(u32::MAX)),
+                "smtp_alert" => rs.smtp_alert = self.flag(&x),
+                "virtualhost" => rs.virtualhost = self.string(&x),
+                "alpha" | "connect_timeout" | "retry" | "delay_before_retry" | "warmup"
+                | "delay_loop" => {
+                    self.common_option(&mut rs.check_defaults, &x, check::Common::Timing);
+                }
+                k if CHECKERS.contains(&k) => {
+                    if let Some(kind) = CheckerKind::from_keyword(k) {
+                        rs.checkers.push(self.checker(&x, kind));
+                    }
+                }
                 k if kw::RS.contains(&k) => {}
                 _ => self.unknown(&x, kw::RS, "real_server"),
             }
             rs.settings.push(x);
         }
         Some(rs)
-    }
-
-    fn checker(&mut self, s: &Setting) -> Checker {
-        let kind = s.keyword.value.as_str();
-        let mut c = Checker {
-            kind: s.keyword.clone(),
-            connect_ip: None,
-            connect_port: None,
-            connect_timeout: None,
-            retry: None,
-            delay_before_retry: None,
-            urls: Vec::new(),
-            misc_path: None,
-            settings: Vec::new(),
-        };
-        let specific = kw::checker_specific(kind);
-        for x in self.block(s) {
-            match x.keyword.value.as_str() {
-                "connect_ip" => {
-                    if let Some(a) = self.arg(&x).cloned() {
-                        c.connect_ip = self.ip(&a);
-                    }
-                }
-                "connect_port" => c.connect_port = self.int(&x, 1, 65_535),
-                "connect_timeout" => c.connect_timeout = self.timer(&x, 86_400.0),
-                "retry" | "nb_get_retry" => c.retry = self.int(&x, 0, i64::from(u32::MAX)),
-                "delay_before_retry" => c.delay_before_retry = self.timer(&x, 86_400.0),
-                "url" if specific.contains(&"url") => c.urls.push(self.url(&x)),
-                "misc_timeout" if kind == "MISC_CHECK" => {
-                    self.int::<u32>(&x, 0, i64::from(u32::MAX));
-                }
-                "type" if kind == "DNS_CHECK" => {
-                    self.choice(&x, &["A", "NS", "CNAME", "SOA", "MX", "TXT", "AAAA"]);
-                }
-                "misc_path" if kind == "MISC_CHECK" => {
-                    let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
-                    if let Some(a) = self.arg(&x) {
-                        c.misc_path = Some(Spanned {
-                            value: words.join(" "),
-                            span: a.span,
-                        });
-                    }
-                }
-                k if kw::CHECK_COMMON.contains(&k) || specific.contains(&k) => {}
-                _ => {
-                    let known: Vec<&str> =
-                        kw::CHECK_COMMON.iter().chain(specific).copied().collect();
-                    self.unknown(&x, &known, kind);
-                }
-            }
-            c.settings.push(x);
-        }
-        c
-    }
-
-    fn url(&mut self, s: &Setting) -> Url {
-        let mut u = Url {
-            path: None,
-            digest: None,
-            status_code: None,
-        };
-        for x in self.block(s) {
-            match x.keyword.value.as_str() {
-                "path" => u.path = self.string(&x),
-                "digest" => {
-                    u.digest = self.string(&x);
-                    if let Some(d) = &u.digest
-                        && (d.value.len() != 32 || !d.value.chars().all(|c| c.is_ascii_hexdigit()))
-                    {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "K0125",
-                                format!("digest `{}` is not 32 hex digits", d.value),
-                            )
-                            .with_label(d.span, "expected an MD5 digest")
-                            .with_help("use the output of `genhash` (32 hexadecimal characters)"),
-                        );
-                    }
-                }
-                "status_code" => {
-                    u.status_code = self.string(&x);
-                    if let Some(sc) = &u.status_code {
-                        let ok = sc
-                            .value
-                            .split('-')
-                            .all(|p| p.parse::<u16>().is_ok_and(|n| (100..=599).contains(&n)));
-                        if !ok {
-                            self.diags.push(
-                                Diagnostic::error(
-                                    "K0124",
-                                    format!("`{}` is not an HTTP status code", sc.value),
-                                )
-                                .with_label(sc.span, "expected 100-599 or a range like 200-299")
-                                .with_help("use a status code such as 200"),
-                            );
-                        }
-                    }
-                }
-                k if kw::URL.contains(&k) => {}
-                _ => self.unknown(&x, kw::URL, "url"),
-            }
-        }
-        u
     }
 }
 

@@ -1,0 +1,466 @@
+//! Checker blocks (`TCP_CHECK`, `HTTP_GET`, ...) and the options they share
+//! with `real_server` and `virtual_server`.
+
+use super::Builder;
+use crate::diagnostic::Diagnostic;
+use crate::keepalived::keywords as kw;
+use crate::keepalived::model::*;
+
+/// Which of the shared checker options a block takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Common {
+    /// All of them (TCP_CHECK, HTTP_GET, ...).
+    Connect,
+    /// `alpha` onwards: the timing options (MISC_CHECK).
+    Timing,
+}
+
+const TIMING: &[&str] = &[
+    "alpha",
+    "connect_timeout",
+    "retry",
+    "delay_before_retry",
+    "warmup",
+    "delay_loop",
+    "log_all_failures",
+];
+
+impl Builder {
+    /// `KEYWORD [BOOL]`: no value is `true`; keepalived takes `true`/`on`/
+    /// `yes` and `false`/`off`/`no`, in lower case.
+    pub(super) fn flag(&mut self, x: &Setting) -> Option<Spanned<bool>> {
+        let Some(a) = x.args.first() else {
+            return Some(Spanned {
+                value: true,
+                span: x.keyword.span,
+            });
+        };
+        let value = match a.value.as_str() {
+            "true" | "on" | "yes" => true,
+            "false" | "off" | "no" => false,
+            _ => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0130",
+                        format!("`{}` is not a valid {} value", a.value, x.keyword.value),
+                    )
+                    .with_label(a.span, "expected true/false, on/off or yes/no")
+                    .with_help(format!(
+                        "write `{0}` or `{0} false` (lower case)",
+                        x.keyword.value
+                    )),
+                );
+                return None;
+            }
+        };
+        Some(Spanned {
+            value,
+            span: a.span,
+        })
+    }
+
+    /// A program and its optional user and group: `KEYWORD CMD [USER [GROUP]]`.
+    pub(super) fn script_command(&mut self, x: &Setting) -> Option<ScriptCommand> {
+        let command = self.arg(x)?.clone();
+        Some(ScriptCommand {
+            command,
+            user: x.args.get(1).cloned(),
+            group: x.args.get(2).cloned(),
+        })
+    }
+
+    /// Reads `x` into `o` when it is one of the shared options `which`
+    /// allows; false when it is not one of them.
+    pub(super) fn common_option(
+        &mut self,
+        o: &mut ConnectOptions,
+        x: &Setting,
+        which: Common,
+    ) -> bool {
+        let k = x.keyword.value.as_str();
+        if which == Common::Timing && !TIMING.contains(&k) {
+            return false;
+        }
+        match k {
+            "connect_ip" => {
+                if let Some(a) = self.arg(x).cloned() {
+                    o.connect_ip = self.ip(&a);
+                }
+            }
+            "connect_port" => {
+                o.connect_port = self.checker_port(x);
+            }
+            "bindto" => {
+                if let Some(a) = self.arg(x).cloned() {
+                    o.bindto = self.ip(&a);
+                }
+            }
+            "bind_port" => o.bind_port = self.checker_port(x),
+            "bind_if" => o.bind_if = self.string(x),
+            "fwmark" => o.fwmark = self.int(x, 0, i64::from(u32::MAX)),
+            "connect_timeout" => o.connect_timeout = self.timer(x, 86_400.0),
+            "retry" => o.retry = self.int(x, 0, i64::from(u32::MAX)),
+            "nb_get_retry" => {
+                self.diags.push(
+                    Diagnostic::warning("K0133", "nb_get_retry is deprecated")
+                        .with_label(x.keyword.span, "keepalived warns and reads it as `retry`")
+                        .with_help("write `retry` instead"),
+                );
+                o.retry = self.int(x, 0, i64::from(u32::MAX));
+            }
+            "delay_before_retry" => o.delay_before_retry = self.timer(x, 86_400.0),
+            "warmup" => o.warmup = self.timer(x, 86_400.0),
+            "delay_loop" => o.delay_loop = self.timer(x, 86_400.0),
+            "alpha" => o.alpha = self.flag(x),
+            "log_all_failures" => o.log_all_failures = self.flag(x),
+            _ => return false,
+        }
+        true
+    }
+
+    fn checker_port(&mut self, x: &Setting) -> Option<Spanned<u16>> {
+        self.int(x, 1, 65_535)
+    }
+
+    /// A checker block of kind `kind`.
+    pub(super) fn checker(&mut self, s: &Setting, kind: CheckerKind) -> Checker {
+        let mut c = Checker {
+            kind: Spanned {
+                value: kind,
+                span: s.keyword.span,
+            },
+            common: ConnectOptions::default(),
+            detail: CheckerDetail::empty(kind),
+            settings: Vec::new(),
+        };
+        let common = match kind {
+            CheckerKind::Misc => Some(Common::Timing),
+            CheckerKind::File | CheckerKind::Bfd => None,
+            _ => Some(Common::Connect),
+        };
+        let specific = kw::checker_specific(kind.keyword());
+        for x in self.block(s) {
+            let k = x.keyword.value.as_str();
+            let known = match common {
+                Some(which)
+                    if k != "nb_get_retry" || matches!(c.detail, CheckerDetail::Http(_)) =>
+                {
+                    self.common_option(&mut c.common, &x, which)
+                }
+                _ => false,
+            } || self.detail_option(&mut c.detail, &x, specific);
+            if !known {
+                let mut names: Vec<&str> = match common {
+                    Some(Common::Connect) => kw::CHECK_COMMON.to_vec(),
+                    Some(Common::Timing) => TIMING.to_vec(),
+                    None => Vec::new(),
+                };
+                names.extend(specific);
+                self.unknown(&x, &names, kind.keyword());
+            }
+            c.settings.push(x);
+        }
+        c
+    }
+
+    /// Reads a kind-specific option into `d`; false when `x` is none of
+    /// `specific`.
+    fn detail_option(&mut self, d: &mut CheckerDetail, x: &Setting, specific: &[&str]) -> bool {
+        let k = x.keyword.value.as_str();
+        if !specific.contains(&k) {
+            return false;
+        }
+        match d {
+            CheckerDetail::Http(h) => match k {
+                "http_protocol" => h.http_protocol = self.http_protocol(x),
+                "virtualhost" => h.virtualhost = self.string(x),
+                "enable_sni" => h.enable_sni = self.flag(x),
+                "fast_recovery" => h.fast_recovery = self.flag(x),
+                "url" => h.urls.push(self.url(x)),
+                _ => {}
+            },
+            CheckerDetail::Misc(m) => match k {
+                "misc_path" => {
+                    if let Some(a) = self.arg(x) {
+                        let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
+                        m.misc_path = Some(Spanned {
+                            value: words.join(" "),
+                            span: a.span,
+                        });
+                    }
+                }
+                "misc_timeout" => m.misc_timeout = self.int(x, 0, i64::from(u32::MAX)),
+                "misc_dynamic" => m.misc_dynamic = true,
+                "user" => {
+                    m.user = self.string(x);
+                    m.group = x.args.get(1).cloned();
+                }
+                _ => {}
+            },
+            CheckerDetail::Smtp(sm) => match k {
+                "helo_name" => sm.helo_name = self.string(x),
+                "host" => {
+                    let mut host = SmtpHost {
+                        connect: ConnectOptions::default(),
+                        span: x.keyword.span,
+                    };
+                    for y in self.block(x) {
+                        if !self.common_option(&mut host.connect, &y, Common::Connect) {
+                            self.unknown(&y, kw::CHECK_COMMON, "SMTP_CHECK host");
+                        }
+                    }
+                    sm.hosts.push(host);
+                }
+                _ => {}
+            },
+            CheckerDetail::Dns(dn) => match k {
+                "type" => {
+                    let names: Vec<&str> = DnsType::ALL.iter().map(|(_, n)| *n).collect();
+                    dn.query_type = self.choice(x, &names).and_then(|t| {
+                        let ty = DnsType::ALL.iter().find(|(_, n)| *n == t.value)?.0;
+                        Some(Spanned {
+                            value: ty,
+                            span: t.span,
+                        })
+                    });
+                }
+                "name" => {
+                    dn.name = self.string(x);
+                    if let Some(n) = &dn.name
+                        && n.value != "."
+                        && n.value.split('.').any(str::is_empty)
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0132",
+                                format!("DNS_CHECK name `{}` has an empty label", n.value),
+                            )
+                            .with_label(n.span, "keepalived ignores this name")
+                            .with_help("write the name without a trailing or doubled dot, e.g. example.com"),
+                        );
+                    }
+                }
+                _ => {}
+            },
+            CheckerDetail::Udp(u) => match k {
+                "payload" => {
+                    u.payload = self.hex(x, false).map(|s| Spanned {
+                        value: s.value.reply_data,
+                        span: s.span,
+                    });
+                }
+                "require_reply" => {
+                    u.require_reply = if x.args.is_empty() {
+                        Some(Spanned {
+                            value: None,
+                            span: x.keyword.span,
+                        })
+                    } else {
+                        self.hex(x, true).map(|s| Spanned {
+                            value: Some(s.value),
+                            span: s.span,
+                        })
+                    };
+                }
+                "min_reply_length" => u.min_reply_length = self.int(x, 0, 65_535),
+                "max_reply_length" => u.max_reply_length = self.int(x, 0, 65_535),
+                _ => {}
+            },
+            CheckerDetail::File(f) => match k {
+                "track_file" => f.track_file = self.string(x),
+                "weight" => {
+                    f.weight = self.int(x, -2_147_483_647, 2_147_483_647);
+                    f.reverse = self.reverse(x);
+                }
+                "dynamic" => {
+                    f.dynamic = true;
+                    self.newer(x, "FILE_CHECK");
+                }
+                _ => {}
+            },
+            CheckerDetail::Bfd(b) => match k {
+                "name" => b.name = self.string(x),
+                "weight" => {
+                    b.weight = self.int(x, -253, 253);
+                    b.reverse = self.reverse(x);
+                    self.newer(x, "BFD_CHECK");
+                }
+                _ => {}
+            },
+            CheckerDetail::Tcp | CheckerDetail::Ping => {}
+        }
+        true
+    }
+
+    /// `weight N [reverse]`: whether `reverse` follows (anything else is
+    /// reported).
+    fn reverse(&mut self, x: &Setting) -> bool {
+        match x.args.get(1) {
+            Some(o) if o.value == "reverse" => true,
+            Some(o) => {
+                self.diags.push(
+                    Diagnostic::error("K0128", format!("unknown weight option `{}`", o.value))
+                        .with_label(o.span, "only `reverse` may follow the weight")
+                        .with_help("write `weight N` or `weight N reverse`"),
+                );
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// A keyword of keepalived's current man page that 2.2.7 does not know.
+    fn newer(&mut self, x: &Setting, context: &str) {
+        self.diags.push(
+            Diagnostic::error(
+                "K0141",
+                format!(
+                    "`{}` in {context} is newer than keepalived 2.2.7",
+                    x.keyword.value
+                ),
+            )
+            .with_label(x.keyword.span, "keepalived 2.2.7: unknown keyword")
+            .with_help("remove it for keepalived 2.2.7, or run a newer keepalived"),
+        );
+    }
+
+    fn http_protocol(&mut self, x: &Setting) -> Option<Spanned<HttpProtocol>> {
+        let a = self.choice(x, &["1.0", "1.0C", "1.1"])?;
+        let value = match a.value.as_str() {
+            "1.0" => HttpProtocol::Http10,
+            "1.0C" => HttpProtocol::Http10Close,
+            _ => HttpProtocol::Http11,
+        };
+        Some(Spanned {
+            value,
+            span: a.span,
+        })
+    }
+
+    /// keepalived's free-form hex string (all the arguments): pairs of digits
+    /// make bytes, a lone digit at the end of a word is a byte of its own
+    /// (`Ab12f 3` is AB 12 0F 03). With `masks`, `X`/`x` is a digit that is
+    /// not compared.
+    fn hex(&mut self, x: &Setting, masks: bool) -> Option<Spanned<ReplyPattern>> {
+        let first = self.arg(x)?;
+        let span = x.args.iter().fold(first.span, |s, a| {
+            if a.span.file == s.file {
+                s.to(a.span)
+            } else {
+                s
+            }
+        });
+        let mut out = ReplyPattern::default();
+        for a in &x.args {
+            let nibbles: Option<Vec<(u8, u8)>> = a
+                .value
+                .chars()
+                .map(|c| match c {
+                    'x' | 'X' if masks => Some((0, 0)),
+                    c => c
+                        .to_digit(16)
+                        .and_then(|d| u8::try_from(d).ok())
+                        .map(|d| (d, 0xf)),
+                })
+                .collect();
+            let Some(nibbles) = nibbles else {
+                self.diags.push(
+                    Diagnostic::error("K0131", format!("`{}` is not a hex string", a.value))
+                        .with_label(a.span, "expected hexadecimal digits")
+                        .with_help(if masks {
+                            "use 0-9, a-f and X for a digit not compared, e.g. `0a1bXX`"
+                        } else {
+                            "use 0-9 and a-f, e.g. `0a1b 2c`"
+                        }),
+                );
+                return None;
+            };
+            for pair in nibbles.chunks(2) {
+                let (hi, lo) = match *pair {
+                    [(h, hm), (l, lm)] => ((h << 4) | l, (hm << 4) | lm),
+                    [(l, lm)] => (l, lm),
+                    _ => continue,
+                };
+                out.reply_data.push(hi);
+                out.reply_data_mask.push(lo);
+            }
+        }
+        Some(Spanned { value: out, span })
+    }
+
+    /// A `url { ... }` block.
+    fn url(&mut self, s: &Setting) -> Url {
+        let mut u = Url::default();
+        for x in self.block(s) {
+            match x.keyword.value.as_str() {
+                "path" => u.path = self.string(&x),
+                "digest" => {
+                    u.digest = self.string(&x);
+                    if let Some(d) = &u.digest
+                        && (d.value.len() != 32 || !d.value.chars().all(|c| c.is_ascii_hexdigit()))
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0125",
+                                format!("digest `{}` is not 32 hex digits", d.value),
+                            )
+                            .with_label(d.span, "expected an MD5 digest")
+                            .with_help("use the output of `genhash` (32 hexadecimal characters)"),
+                        );
+                    }
+                }
+                "status_code" => {
+                    if self.arg(&x).is_some() {
+                        u.status_code = x.args.iter().filter_map(|a| self.status(a)).collect();
+                    }
+                }
+                "virtualhost" => u.virtualhost = self.string(&x),
+                "regex" => u.regex = self.string(&x),
+                "regex_no_match" => u.regex_no_match = true,
+                "regex_options" => u.regex_options = x.args.clone(),
+                "regex_stack" => {
+                    if let (Some(a), Some(b)) = (x.args.first(), x.args.get(1))
+                        && let (Ok(start), Ok(max)) = (a.value.parse(), b.value.parse())
+                    {
+                        u.regex_stack = Some(Spanned {
+                            value: (start, max),
+                            span: a.span.to(b.span),
+                        });
+                    }
+                }
+                "regex_min_offset" => {
+                    u.regex_min_offset = self.int(&x, 0, i64::from(u32::MAX));
+                }
+                "regex_max_offset" => {
+                    u.regex_max_offset = self.int(&x, 0, i64::from(u32::MAX));
+                }
+                k if kw::URL.contains(&k) => {}
+                _ => self.unknown(&x, kw::URL, "url"),
+            }
+        }
+        u
+    }
+
+    /// One `status_code` word: `CODE` or `FIRST-LAST`, codes 100-599.
+    fn status(&mut self, a: &Spanned<String>) -> Option<Spanned<StatusRange>> {
+        let code = |p: &str| p.parse::<u16>().ok().filter(|n| (100..=599).contains(n));
+        let range = match a.value.split_once('-') {
+            Some((f, l)) => code(f).zip(code(l)).filter(|(f, l)| f <= l),
+            None => code(&a.value).map(|c| (c, c)),
+        };
+        match range {
+            Some((first, last)) => Some(Spanned {
+                value: StatusRange { first, last },
+                span: a.span,
+            }),
+            None => {
+                self.diags.push(
+                    Diagnostic::error("K0124", format!("`{}` is not an HTTP status code", a.value))
+                        .with_label(a.span, "expected 100-599 or a range like 200-299")
+                        .with_help("use a status code such as 200"),
+                );
+                None
+            }
+        }
+    }
+}
