@@ -1,6 +1,6 @@
 //! Check specs from parsed configurations (feature `lbconf`).
 //!
-//! `keepalived()` (next) turns every `real_server` checker of a parsed
+//! [`keepalived()`] turns every `real_server` checker of a parsed
 //! `keepalived.conf` into a [`CheckSpec`] tagged with its virtual and real
 //! server; [`haproxy()`] does the same for every `server` line of a parsed
 //! `haproxy.cfg` that has `check` or `agent-check`. Both read `lbconf`'s typed
@@ -33,13 +33,14 @@
 //! | `HTTP_GET`, `SSL_GET` | [`Probe::Http`], one [`HttpRequest`] per `url`; `SSL_GET` adds [`Tls`] (SNI from `enable_sni` and the `virtualhost`, no verification) |
 //! | `url { path digest status_code regex regex_no_match }` | `GET path`, [`HttpRule::BodyMd5`], [`HttpRule::Status`] (default 200-299), [`HttpRule::BodyRegex`] (negated by `regex_no_match`) |
 //! | `virtualhost` (url, else checker, else real server, else virtual server) | [`HttpCheck::host`] |
+//! | `inhibit_on_failure`, `weight`, `quorum`, `hysteresis`, `sorry_server` | not specs: the IPVS side (the `lbd --check` runner) reads them from the model |
 //! | `http_protocol 1.0`, `1.0C`, `1.1` | [`HttpVersion`] |
 //! | `MISC_CHECK { misc_path misc_timeout misc_dynamic user }` | [`Probe::Misc`]; `misc_timeout` (default: the `delay_loop`) is [`Timing::timeout`] |
-//! | `SMTP_CHECK { helo_name }` | [`Probe::Smtp`], `HELO` (default name: the host name keepalived would use is not known here, so `localhost`) |
+//! | `SMTP_CHECK { helo_name }` | [`Probe::Smtp`], `HELO` (default name `smtpchecker.keepalived.org`, keepalived's `SMTP_DEFAULT_HELO`) |
 //! | `DNS_CHECK { type name }` | [`Probe::Dns`] (defaults `SOA`, `.`) |
 //! | `UDP_CHECK { payload require_reply min_reply_length max_reply_length }` | [`Probe::Udp`] |
-//! | `PING_CHECK` | [`Probe::Ping`] |
-//! | `FILE_CHECK { track_file weight [reverse] }` | [`Probe::File`] with the `track_file`'s `file`; the weight defaults to the `track_file`'s |
+//! | `PING_CHECK` | [`Probe::Ping`]; a `connect_ip` becomes the target |
+//! | `FILE_CHECK { track_file weight [reverse] }` | [`Probe::File`] with the `track_file`'s `file`; the weight defaults to the `track_file`'s, then 1; read every second (keepalived watches the file with inotify), no retry |
 //!
 //! Not mapped, with an error: `BFD_CHECK` (BFD sessions are the VRRP side's,
 //! not a probe), `SSL_GET` client certificates from the `SSL { certificate key }`
@@ -47,7 +48,9 @@
 //! regex_max_offset regex_options }` (the body regex runs over the whole
 //! body), `bind_if` (link-local probes need an interface the probe cannot
 //! bind), `SMTP_CHECK { host { ... } }` blocks (one server per checker),
-//! `HTTP_GET { fast_recovery }`. Not mapped and ignored, since they change
+//! `HTTP_GET { fast_recovery }`, `url { regex_options regex_stack }`,
+//! different `virtualhost`s across the urls of one checker, source
+//! address, port or mark on `UDP_CHECK`/`PING_CHECK`. Not mapped and ignored, since they change
 //! what keepalived reports and not the verdict: `log_all_failures`,
 //! `smtp_alert`, `notify_up`/`notify_down`, `omega`, `quorum_up`/`quorum_down`
 //! (the lbd runner handles quorum itself).
@@ -114,8 +117,10 @@
 //! [`Connect::bind_port`]: crate::spec::Connect::bind_port
 
 mod haproxy;
+mod keepalived;
 
 pub use self::haproxy::{HaproxyCheck, HaproxyCheckKind, haproxy};
+pub use self::keepalived::{KeepalivedCheck, keepalived, real_server_addr};
 
 #[cfg(doc)]
 use crate::{CheckSpec, InitialState, Probe};
@@ -184,4 +189,11 @@ impl ConvertError {
             Self::Unsupported { span, .. } | Self::Invalid { span, .. } => *span,
         }
     }
+}
+
+/// A duration from seconds as configuration files write them (fractions
+/// allowed); `None` for negative, non-finite or absurd values.
+fn secs(value: f64) -> Option<std::time::Duration> {
+    (value.is_finite() && (0.0..1e12).contains(&value))
+        .then(|| std::time::Duration::from_secs_f64(value))
 }

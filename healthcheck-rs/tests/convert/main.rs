@@ -2,3 +2,4 @@
 //! option each conversion maps, and the typed errors for what it cannot.
 
 mod haproxy;
+mod keepalived;
