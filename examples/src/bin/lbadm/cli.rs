@@ -14,7 +14,7 @@ mod popt;
 
 use popt::tokenize;
 
-use crate::resolve;
+use crate::{numbers, resolve};
 
 /// A failure that ends the program: message (without newline) and exit code.
 #[derive(Debug)]
@@ -280,7 +280,7 @@ impl Command {
 }
 
 fn string_to_number(s: &str, min: i64, max: i64) -> Option<u32> {
-    let n = resolve::strtol(s)?;
+    let n = numbers::strtol(s)?;
     (min..=max).contains(&n).then_some(n as u32)
 }
 
@@ -308,7 +308,7 @@ fn parse_service(buf: &str, protocol: u16) -> Option<(IpAddr, Option<u16>)> {
             Some((h, p)) => (h, Some(p)),
             None => (text, None),
         };
-        let v4 = resolve::inet_aton(host).or_else(|| resolve::host_to_addr(host))?;
+        let v4 = numbers::inet_aton(host).or_else(|| resolve::host_to_addr(host))?;
         (IpAddr::V4(v4), port)
     };
     match port {

@@ -3,6 +3,7 @@
 //! batched, pipelined netlink conversation.
 
 mod cli;
+mod numbers;
 mod resolve;
 mod show;
 mod usage;
