@@ -4,11 +4,12 @@
 
 use super::cond::{self, CondEnv};
 use super::keywords;
-use super::lexer::{LexErrorKind, Word};
+use super::lexer::{LexError, LexErrorKind};
 use super::model::{Config, Global, Section, SectionKind, Spanned, Statement};
 use super::proxy;
-use super::syntax::{Directive, Item, Line, SyntaxTree};
+use super::syntax::{Directive, Item, LineWords, Lines, Nesting, Step, SyntaxTree};
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::{FileId, Span};
 
 /// What conditions are evaluated against.
 pub(crate) struct Env<'a> {
@@ -17,75 +18,261 @@ pub(crate) struct Env<'a> {
     pub(crate) version: &'a str,
 }
 
-/// The statements of the active branches, in order, and the diagnostics of
-/// the directives.
-pub(crate) fn active_lines<'t>(
-    tree: &'t SyntaxTree,
-    env: &Env<'_>,
-    diags: &mut Vec<Diagnostic>,
-) -> Vec<&'t Line> {
-    let mut out = Vec::new();
-    walk(&tree.items, true, env, &mut out, diags);
-    out
+/// Builds the model line by line: evaluates the conditions of the blocks the
+/// lines are in, reports tokenizer errors and message directives, and groups
+/// the active statements into sections as `readcfgfile()` does.
+pub(crate) struct Builder<'e> {
+    env: &'e Env<'e>,
+    /// Tokenizer errors, conditions and message directives.
+    pub(crate) directives: Vec<Diagnostic>,
+    /// What the statements' keywords and values say.
+    pub(crate) statements: Vec<Diagnostic>,
+    /// The model so far.
+    pub(crate) config: Config,
 }
 
-fn walk<'t>(
-    items: &'t [Item],
-    active: bool,
-    env: &Env<'_>,
-    out: &mut Vec<&'t Line>,
-    diags: &mut Vec<Diagnostic>,
-) {
+impl<'e> Builder<'e> {
+    pub(crate) fn new(env: &'e Env<'e>) -> Builder<'e> {
+        Builder {
+            env,
+            directives: Vec::new(),
+            statements: Vec::new(),
+            config: Config::default(),
+        }
+    }
+
+    /// The model, with the diagnostics of the directives before those of
+    /// the statements.
+    pub(crate) fn finish(mut self, diags: &mut Vec<Diagnostic>) -> Config {
+        if let Some(s) = self.config.sections.last_mut() {
+            trim(s);
+        }
+        diags.append(&mut self.directives);
+        diags.append(&mut self.statements);
+        self.config
+    }
+
+    /// Reports the tokenizer error of a line, if it has one.
+    pub(crate) fn lex_error(&mut self, error: Option<LexError>) {
+        if let Some(e) = error {
+            self.directives.push(lex_diagnostic(e));
+        }
+    }
+
+    /// Whether the condition of branch head `head` (a `.if`, `.elif` or
+    /// `.else` line spanning `line`) holds; reports a bad expression.
+    pub(crate) fn holds<W: LineWords + ?Sized>(&mut self, head: &W, line: Span) -> bool {
+        if head.directive() == Some(Directive::Else) {
+            return true;
+        }
+        let words: Vec<&str> = (1..head.count()).map(|i| head.text(i)).collect();
+        let text = words.join(" ");
+        let cenv = CondEnv {
+            defined: self.env.defined,
+            features: self.env.features,
+            version: self.env.version,
+        };
+        match cond::eval(&text, &cenv) {
+            Ok(v) => v,
+            Err(e) => {
+                let at = if head.count() > 1 {
+                    head.span(1)
+                } else {
+                    head.words_span(line)
+                };
+                let name = head.text(0);
+                self.directives.push(
+                    Diagnostic::error("H0204", format!("{} in '{name}'", e.message))
+                        .with_label(at, format!("at position {} of the expression", e.pos + 1))
+                        .with_help(
+                            "conditions use 0, 1, !, &&, ||, parentheses and the predicates \
+                             defined, feature, streq, strneq, version_atleast, version_before",
+                        ),
+                );
+                false
+            }
+        }
+    }
+
+    /// A line that neither opens, continues nor closes a block (spanning
+    /// `line`, with a tokenizer error or not): a statement or a message
+    /// directive when `active`.
+    pub(crate) fn line<W: LineWords + ?Sized>(
+        &mut self,
+        words: &W,
+        line: Span,
+        error: bool,
+        active: bool,
+    ) {
+        if !active || words.count() == 0 || error {
+            return;
+        }
+        match words.directive() {
+            None => self.statement(words, line),
+            Some(d) => self.message(d, words, line),
+        }
+    }
+
+    fn message<W: LineWords + ?Sized>(&mut self, d: Directive, words: &W, line: Span) {
+        let (severity, code) = match d {
+            Directive::Alert => (Severity::Error, "H0210"),
+            Directive::Warning => (Severity::Warning, "H0211"),
+            Directive::Notice => (Severity::Note, "H0212"),
+            Directive::Diag => (Severity::Note, "H0213"),
+            // Stray branch directives and too-deep `.if`s were reported
+            // with the nesting.
+            _ => return,
+        };
+        if words.count() > 2 {
+            self.directives.push(
+                Diagnostic::error(
+                    "H0206",
+                    format!(
+                        "unexpected argument '{}' for '{}'",
+                        words.text(2),
+                        d.as_str()
+                    ),
+                )
+                .with_label(words.span(2), "one word too many")
+                .with_help("use quotes if the message should contain spaces"),
+            );
+            return;
+        }
+        if d == Directive::Diag {
+            return;
+        }
+        let msg = words.text(1);
+        let mut diag =
+            Diagnostic::error(code, format!("'{msg}'")).with_label(words.words_span(line), "");
+        diag.severity = severity;
+        self.directives.push(diag);
+    }
+
+    /// An active statement: a section header, or a statement of the open
+    /// section.
+    fn statement<W: LineWords + ?Sized>(&mut self, words: &W, line: Span) {
+        let kw = words.text(0);
+        if kw.is_empty() {
+            // HAProxy skips a line whose first word is empty (`"" x`).
+            return;
+        }
+        let owned: Vec<Spanned<String>> = (0..words.count())
+            .map(|i| Spanned::new(words.text(i).to_owned(), words.span(i)))
+            .collect();
+        let diags = &mut self.statements;
+        if let Some(kind) = SectionKind::from_keyword(kw) {
+            if let Some(s) = self.config.sections.last_mut() {
+                trim(s);
+            }
+            let section = header(kind, &owned, diags);
+            self.config.sections.push(section);
+            return;
+        }
+        let Some(section) = self.config.sections.last_mut() else {
+            diags.push(
+                Diagnostic::error("H0301", format!("unknown keyword '{kw}' out of section"))
+                    .with_label(words.span(0), "no section is open here")
+                    .with_help("start a section first (global, defaults, frontend, backend, ...)"),
+            );
+            return;
+        };
+        let statement = Statement {
+            words: owned,
+            span: words.words_span(line),
+        };
+        statement_in(section, &statement, diags);
+        section.statements.push(statement);
+    }
+}
+
+/// Gives back the room a finished section's lists grew but did not use.
+fn trim(s: &mut Section) {
+    s.statements.shrink_to_fit();
+    if let Some(p) = s.proxy.as_mut() {
+        p.servers.shrink_to_fit();
+    }
+}
+
+/// Builds the model of `tree`: the statements of the active branches, in
+/// order, and the diagnostics of the directives.
+pub(crate) fn from_tree(tree: &SyntaxTree, env: &Env<'_>, diags: &mut Vec<Diagnostic>) -> Config {
+    let mut b = Builder::new(env);
+    walk(&tree.items, true, &mut b);
+    b.finish(diags)
+}
+
+fn walk(items: &[Item], active: bool, b: &mut Builder<'_>) {
     for item in items {
         match item {
-            Item::Line(l) => line(l, active, out, diags),
+            Item::Line(l) => {
+                b.lex_error(l.error);
+                b.line(&l.words[..], l.span, l.error.is_some(), active);
+            }
             Item::Conditional(c) => {
                 let mut taken = false;
-                for b in &c.branches {
-                    lex_error(&b.head, diags);
-                    let on = active && !taken && branch_holds(&b.head, env, diags);
+                for br in &c.branches {
+                    b.lex_error(br.head.error);
+                    let on = active && !taken && b.holds(&br.head.words[..], br.head.span);
                     taken |= on;
-                    walk(&b.body, on, env, out, diags);
+                    walk(&br.body, on, b);
                 }
                 if let Some(e) = &c.endif {
-                    lex_error(e, diags);
+                    b.lex_error(e.error);
                 }
             }
         }
     }
 }
 
-fn branch_holds(head: &Line, env: &Env<'_>, diags: &mut Vec<Diagnostic>) -> bool {
-    if head.directive() == Some(Directive::Else) {
-        return true;
-    }
-    let words: Vec<&str> = head.words[1..].iter().map(|w| w.value.as_str()).collect();
-    let text = words.join(" ");
-    let cenv = CondEnv {
-        defined: env.defined,
-        features: env.features,
-        version: env.version,
-    };
-    match cond::eval(&text, &cenv) {
-        Ok(v) => v,
-        Err(e) => {
-            let at = head.words.get(1).map_or(head.words_span(), |w| w.span);
-            let name = head.words[0].value.clone();
-            diags.push(
-                Diagnostic::error("H0204", format!("{} in '{name}'", e.message))
-                    .with_label(at, format!("at position {} of the expression", e.pos + 1))
-                    .with_help(
-                        "conditions use 0, 1, !, &&, ||, parentheses and the predicates \
-                         defined, feature, streq, strneq, version_atleast, version_before",
-                    ),
-            );
-            false
+/// Builds the model of `text` (file `file`, named `name`) in one pass over
+/// its lines, without a syntax tree: the nesting errors go to `nesting`,
+/// the others to `diags`.
+pub(crate) fn from_text(
+    file: FileId,
+    name: &str,
+    text: &str,
+    lookup: &dyn Fn(&str) -> Option<String>,
+    env: &Env<'_>,
+    nesting_diags: &mut Vec<Diagnostic>,
+    diags: &mut Vec<Diagnostic>,
+) -> Config {
+    let mut b = Builder::new(env);
+    let mut nesting = Nesting::default();
+    // For each open block: whether its parent is active, and whether a
+    // branch was taken.
+    let mut blocks: Vec<(bool, bool)> = Vec::new();
+    let mut active = true;
+    let mut lines = Lines::new(file, name, text, lookup);
+    while let Some((_, span)) = lines.next_line() {
+        let w = &lines.words;
+        let step = nesting.step(w.directive(), w.words_span(span), nesting_diags);
+        b.lex_error(w.error);
+        match step {
+            Step::Open => {
+                let on = active && b.holds(w, span);
+                blocks.push((active, on));
+                active = on;
+            }
+            Step::Branch => {
+                if let Some((parent, taken)) = blocks.last_mut() {
+                    let on = *parent && !*taken && b.holds(w, span);
+                    *taken |= on;
+                    active = on;
+                }
+            }
+            Step::Close => {
+                if let Some((parent, _)) = blocks.pop() {
+                    active = parent;
+                }
+            }
+            Step::Plain => b.line(w, span, w.error.is_some(), active),
         }
     }
+    nesting.finish(nesting_diags);
+    b.finish(diags)
 }
 
-fn lex_error(l: &Line, diags: &mut Vec<Diagnostic>) {
-    let Some(e) = l.error else { return };
+fn lex_diagnostic(e: LexError) -> Diagnostic {
     let (code, msg, help) = match e.kind {
         LexErrorKind::UnmatchedQuote => (
             "H0101",
@@ -118,92 +305,12 @@ fn lex_error(l: &Line, diags: &mut Vec<Diagnostic>) {
             "a line holds at most 64 words; quote the ones that belong together",
         ),
     };
-    diags.push(
-        Diagnostic::error(code, msg)
-            .with_label(e.at, "here")
-            .with_help(help),
-    );
+    Diagnostic::error(code, msg)
+        .with_label(e.at, "here")
+        .with_help(help)
 }
 
-fn line<'t>(l: &'t Line, active: bool, out: &mut Vec<&'t Line>, diags: &mut Vec<Diagnostic>) {
-    lex_error(l, diags);
-    if !active || l.is_blank() || l.error.is_some() {
-        return;
-    }
-    let Some(d) = l.directive() else {
-        out.push(l);
-        return;
-    };
-    let (severity, code) = match d {
-        Directive::Alert => (Severity::Error, "H0210"),
-        Directive::Warning => (Severity::Warning, "H0211"),
-        Directive::Notice => (Severity::Note, "H0212"),
-        Directive::Diag => (Severity::Note, "H0213"),
-        // Stray branch directives and too-deep `.if`s were reported while
-        // building the tree.
-        _ => return,
-    };
-    if let Some(extra) = l.words.get(2) {
-        diags.push(
-            Diagnostic::error(
-                "H0206",
-                format!("unexpected argument '{}' for '{}'", extra.value, d.as_str()),
-            )
-            .with_label(extra.span, "one word too many")
-            .with_help("use quotes if the message should contain spaces"),
-        );
-        return;
-    }
-    if d == Directive::Diag {
-        return;
-    }
-    let msg = l.words.get(1).map_or("", |w| w.value.as_str());
-    let mut diag = Diagnostic::error(code, format!("'{msg}'")).with_label(l.words_span(), "");
-    diag.severity = severity;
-    diags.push(diag);
-}
-
-fn spanned(w: &Word) -> Spanned<String> {
-    Spanned::new(w.value.clone(), w.span)
-}
-
-/// Groups the active lines into sections and builds the typed views.
-pub(crate) fn sections(lines: &[&Line], diags: &mut Vec<Diagnostic>) -> Config {
-    let mut config = Config::default();
-    for l in lines {
-        let words = &l.words;
-        let kw = &words[0];
-        if kw.value.is_empty() {
-            // HAProxy skips a line whose first word is empty (`"" x`).
-            continue;
-        }
-        if let Some(kind) = SectionKind::from_keyword(&kw.value) {
-            let section = header(kind, words, diags);
-            config.sections.push(section);
-            continue;
-        }
-        let Some(section) = config.sections.last_mut() else {
-            diags.push(
-                Diagnostic::error(
-                    "H0301",
-                    format!("unknown keyword '{}' out of section", kw.value),
-                )
-                .with_label(kw.span, "no section is open here")
-                .with_help("start a section first (global, defaults, frontend, backend, ...)"),
-            );
-            continue;
-        };
-        let statement = Statement {
-            words: words.iter().map(spanned).collect(),
-            span: l.words_span(),
-        };
-        statement_in(section, &statement, diags);
-        section.statements.push(statement);
-    }
-    config
-}
-
-fn header(kind: SectionKind, words: &[Word], diags: &mut Vec<Diagnostic>) -> Section {
+fn header(kind: SectionKind, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) -> Section {
     let kw = &words[0];
     let mut section = Section {
         kind,
@@ -256,7 +363,7 @@ fn header(kind: SectionKind, words: &[Word], diags: &mut Vec<Diagnostic>) -> Sec
                     );
                 }
             }
-            section.name = Some(spanned(n));
+            section.name = Some(n.clone());
         }
     }
     if kind.is_proxy() {
@@ -264,7 +371,7 @@ fn header(kind: SectionKind, words: &[Word], diags: &mut Vec<Diagnostic>) -> Sec
         if let Some(w) = words.get(rest) {
             if w.value == "from" {
                 match words.get(rest + 1) {
-                    Some(d) => section.from = Some(spanned(d)),
+                    Some(d) => section.from = Some(d.clone()),
                     None => diags.push(
                         Diagnostic::error("H0305", "'from' expects a defaults section name")
                             .with_label(w.span, "name missing")

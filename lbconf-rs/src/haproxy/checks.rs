@@ -55,6 +55,7 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
         .collect();
     super::xref::other_sections(config, diags);
+    let names = super::xref::Names::of(config);
     let refs = Refs {
         backends: backend_names(config),
         modes: modes(config, &defaults),
@@ -67,7 +68,7 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         let inherited = defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
         references(&refs, config, i, inherited, diags);
         log_formats(config, &refs, i, defaults[i], diags);
-        super::xref::cross_references(config, i, diags);
+        super::xref::cross_references(config, &names, i, diags);
         tracks(config, &refs, s, p, diags);
         acls(s, p, diags);
         servers(
@@ -151,17 +152,22 @@ fn duplicates(config: &Config, diags: &mut Vec<Diagnostic>) {
 /// For each section, the defaults section it inherits from (the last one
 /// before it, or the one named by `from`).
 fn inherited_defaults(config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Option<usize>> {
+    // How many defaults sections have each name, in the whole file.
+    let mut named: HashMap<&str, usize> = HashMap::new();
+    for d in &config.sections {
+        if let (SectionKind::Defaults, Some(n)) = (d.kind, &d.name) {
+            *named.entry(n.value.as_str()).or_default() += 1;
+        }
+    }
+    // The last defaults section before this point, by name.
+    let mut before: HashMap<&str, usize> = HashMap::new();
     let mut last = None;
     let mut out = Vec::with_capacity(config.sections.len());
     for (i, s) in config.sections.iter().enumerate() {
         let mut this = last;
         if let Some(from) = &s.from {
-            let named = |d: &&Section| {
-                d.kind == SectionKind::Defaults
-                    && d.name.as_ref().is_some_and(|n| n.value == from.value)
-            };
-            this = config.sections[..i].iter().rposition(|d| named(&d));
-            if config.sections.iter().filter(named).count() > 1 {
+            this = before.get(from.value.as_str()).copied();
+            if named.get(from.value.as_str()).is_some_and(|n| *n > 1) {
                 diags.push(
                     Diagnostic::error(
                         "H0526",
@@ -195,6 +201,9 @@ fn inherited_defaults(config: &Config, diags: &mut Vec<Diagnostic>) -> Vec<Optio
         out.push(this);
         if s.kind == SectionKind::Defaults {
             last = Some(i);
+            if let Some(n) = &s.name {
+                before.insert(n.value.as_str(), i);
+            }
         }
     }
     out

@@ -59,204 +59,299 @@ pub(crate) struct Lexed {
 }
 
 /// Splits `line` (one line without its `\n`), which starts at byte `base` of
-/// file `file`. `lookup` resolves variable names (including the pseudo
-/// variables `.FILE`, `.LINE`, `.SECTION`).
+/// file `file`, into owned words. `lookup` resolves variable names
+/// (including the pseudo variables `.FILE`, `.LINE`, `.SECTION`).
+#[cfg(test)]
 pub(crate) fn split_line(
     line: &str,
     file: FileId,
     base: usize,
     lookup: &dyn Fn(&str) -> Option<String>,
 ) -> Lexed {
-    let b = line.as_bytes();
-    let mut out = Lexed::default();
-    let mut i = 0;
-    let mut squote = false;
-    let mut dquote = false;
-    let mut quote_at = 0;
-    // The word being built: bytes, start offset, whether it exists yet, and
-    // the `[*]` expansion it holds (if any).
-    let mut cur: Vec<u8> = Vec::new();
-    let mut start: Option<usize> = None;
-    let mut split: Option<Vec<String>> = None;
-    let mut mixed = false;
-    let span = |s: usize, e: usize| Span::new(file, base + s, base + e);
-    let err = |out: &mut Lexed, kind, at: usize, end: usize| {
-        if out.error.is_none() {
-            out.error = Some(LexError {
-                kind,
-                at: span(at, end.min(b.len()).max(at)),
-            });
-        }
-    };
+    let mut words = Words::default();
+    words.split(line, file, base, lookup);
+    words.to_lexed()
+}
 
-    macro_rules! finish_word {
-        ($end:expr) => {
-            if let Some(s) = start.take() {
-                let sp = span(s, $end);
-                match split.take() {
-                    Some(parts) => {
-                        if mixed {
-                            err(&mut out, LexErrorKind::WrongExpand, s, $end);
-                        }
-                        for p in parts {
-                            out.words.push(Word { value: p, span: sp });
-                        }
-                    }
-                    None => out.words.push(Word {
-                        value: String::from_utf8_lossy(&cur).into_owned(),
-                        span: sp,
-                    }),
-                }
-                cur.clear();
-                #[allow(unused_assignments)]
-                {
-                    mixed = false;
-                }
-            }
-        };
+/// Where one word's text is in [`Words`]' buffer, and its raw span.
+#[derive(Debug, Clone, Copy)]
+struct RawWord {
+    span: Span,
+    start: u32,
+    end: u32,
+}
+
+/// The words of one line, split into buffers that are reused from line to
+/// line: the words' texts sit end to end in one string, so splitting a line
+/// allocates nothing once the buffers have grown.
+#[derive(Debug, Default)]
+pub(crate) struct Words {
+    /// The texts of the words, end to end.
+    buf: String,
+    words: Vec<RawWord>,
+    /// The bytes of the word being built (escapes may make it non-UTF-8).
+    cur: Vec<u8>,
+    /// The comment (from the unprotected `#` to the end of the line).
+    pub(crate) comment: Option<Span>,
+    /// The first tokenizer error.
+    pub(crate) error: Option<LexError>,
+}
+
+/// Bytes that may end a run of plain word bytes (a superset, whatever the
+/// quoting: the main loop handles each one as the quoting requires).
+fn is_special(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'#' | b'\r' | b'\\' | b'\'' | b'"' | b'$')
+}
+
+/// Separators start with a space or tab and run over any white space
+/// (`isspace()` in HAProxy, so a carriage return there is skipped too).
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\r' | 0x0b | 0x0c)
+}
+
+impl Words {
+    /// How many words the line has.
+    pub(crate) fn len(&self) -> usize {
+        self.words.len()
     }
 
-    // Separators start with a space or tab and run over any white space
-    // (`isspace()` in HAProxy, so a carriage return there is skipped too).
-    let is_space = |c: u8| matches!(c, b' ' | b'\t' | b'\r' | 0x0b | 0x0c);
-    while i < b.len() && is_space(b[i]) {
-        i += 1;
+    /// The text of word `i` (empty when there is no such word).
+    pub(crate) fn text(&self, i: usize) -> &str {
+        self.words
+            .get(i)
+            .and_then(|w| self.buf.get(w.start as usize..w.end as usize))
+            .unwrap_or("")
     }
-    while i < b.len() {
-        let c = b[i];
-        let quoted = squote || dquote;
-        if !quoted && (c == b' ' || c == b'\t') {
-            finish_word!(i);
-            while i < b.len() && is_space(b[i]) {
-                i += 1;
+
+    /// The raw span of word `i`.
+    pub(crate) fn span(&self, i: usize) -> Span {
+        self.words.get(i).map(|w| w.span).unwrap_or_default()
+    }
+
+    /// The words as owned [`Word`]s, with the comment and the error.
+    pub(crate) fn to_lexed(&self) -> Lexed {
+        Lexed {
+            words: (0..self.len())
+                .map(|i| Word {
+                    value: self.text(i).to_owned(),
+                    span: self.span(i),
+                })
+                .collect(),
+            comment: self.comment,
+            error: self.error,
+        }
+    }
+
+    fn error(&mut self, kind: LexErrorKind, at: Span) {
+        if self.error.is_none() {
+            self.error = Some(LexError { kind, at });
+        }
+    }
+
+    /// Ends the word that started at `start` (if any) at `end`: the text
+    /// built in `cur`, or the words of a `${VAR[*]}` expansion.
+    fn finish_word(
+        &mut self,
+        start: &mut Option<usize>,
+        end: usize,
+        span: &dyn Fn(usize, usize) -> Span,
+        split: &mut Option<String>,
+        mixed: &mut bool,
+    ) {
+        let Some(s) = start.take() else { return };
+        let sp = span(s, end);
+        match split.take() {
+            Some(value) => {
+                if *mixed {
+                    self.error(LexErrorKind::WrongExpand, sp);
+                }
+                for part in value.split([' ', '\t']).filter(|w| !w.is_empty()) {
+                    self.push(part, sp);
+                }
             }
-            continue;
+            None => {
+                let cur = std::mem::take(&mut self.cur);
+                match std::str::from_utf8(&cur) {
+                    Ok(text) => self.push(text, sp),
+                    Err(_) => self.push(&String::from_utf8_lossy(&cur), sp),
+                }
+                self.cur = cur;
+            }
         }
-        if !quoted && c == b'#' {
-            finish_word!(i);
-            out.comment = Some(span(i, b.len()));
-            i = b.len();
-            break;
+        self.cur.clear();
+        *mixed = false;
+    }
+
+    fn push(&mut self, text: &str, span: Span) {
+        let start = u32::try_from(self.buf.len()).unwrap_or(u32::MAX);
+        self.buf.push_str(text);
+        let end = u32::try_from(self.buf.len()).unwrap_or(u32::MAX);
+        self.words.push(RawWord { span, start, end });
+    }
+
+    /// Splits `line` (one line without its `\n`), which starts at byte
+    /// `base` of file `file`, replacing what the buffers held. `lookup`
+    /// resolves variable names (including the pseudo variables `.FILE`,
+    /// `.LINE`, `.SECTION`).
+    pub(crate) fn split(
+        &mut self,
+        line: &str,
+        file: FileId,
+        base: usize,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) {
+        self.buf.clear();
+        self.words.clear();
+        self.cur.clear();
+        self.comment = None;
+        self.error = None;
+        let b = line.as_bytes();
+        let mut i = 0;
+        let mut squote = false;
+        let mut dquote = false;
+        let mut quote_at = 0;
+        // The word being built starts at `start` (once it exists); `split`
+        // holds the value of a `${VAR[*]}` it is made of, and `mixed` says
+        // that other characters were mixed with such an expansion.
+        let mut start: Option<usize> = None;
+        let mut split: Option<String> = None;
+        let mut mixed = false;
+        let span = |s: usize, e: usize| Span::new(file, base + s, base + e);
+        let clip = |at: usize, end: usize| span(at, end.min(b.len()).max(at));
+
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
         }
-        // Elsewhere, even between quotes, a carriage return ends the line.
-        if c == b'\r' {
-            break;
-        }
-        start.get_or_insert(i);
-        if c == b'\\' && !squote {
-            let next = b.get(i + 1).copied();
-            match next {
-                Some(n @ (b' ' | b'\t' | b'\\' | b'#' | b'\'' | b'"' | b'$')) => {
-                    cur.push(n);
-                    i += 2;
+        while i < b.len() {
+            let c = b[i];
+            let quoted = squote || dquote;
+            if !quoted && (c == b' ' || c == b'\t') {
+                self.finish_word(&mut start, i, &span, &mut split, &mut mixed);
+                while i < b.len() && is_space(b[i]) {
+                    i += 1;
                 }
-                Some(b'r') => {
-                    cur.push(b'\r');
-                    i += 2;
-                }
-                Some(b'n') => {
-                    cur.push(b'\n');
-                    i += 2;
-                }
-                Some(b't') => {
-                    cur.push(b'\t');
-                    i += 2;
-                }
-                Some(b'x') => {
-                    let hex = b.get(i + 2..i + 4).and_then(|h| {
-                        std::str::from_utf8(h)
-                            .ok()
-                            .filter(|s| s.bytes().all(|x| x.is_ascii_hexdigit()))
-                            .and_then(|s| u8::from_str_radix(s, 16).ok())
-                    });
-                    if let Some(v) = hex {
-                        cur.push(v);
-                        i += 4;
-                    } else {
-                        err(&mut out, LexErrorKind::BadHex, i, i + 2);
-                        cur.extend_from_slice(b"\\x");
+                continue;
+            }
+            if !quoted && c == b'#' {
+                self.finish_word(&mut start, i, &span, &mut split, &mut mixed);
+                self.comment = Some(span(i, b.len()));
+                i = b.len();
+                break;
+            }
+            // Elsewhere, even between quotes, a carriage return ends the line.
+            if c == b'\r' {
+                break;
+            }
+            start.get_or_insert(i);
+            if c == b'\\' && !squote {
+                match b.get(i + 1).copied() {
+                    Some(n @ (b' ' | b'\t' | b'\\' | b'#' | b'\'' | b'"' | b'$')) => {
+                        self.cur.push(n);
                         i += 2;
                     }
+                    Some(b'r') => {
+                        self.cur.push(b'\r');
+                        i += 2;
+                    }
+                    Some(b'n') => {
+                        self.cur.push(b'\n');
+                        i += 2;
+                    }
+                    Some(b't') => {
+                        self.cur.push(b'\t');
+                        i += 2;
+                    }
+                    Some(b'x') => {
+                        let hex = b.get(i + 2..i + 4).and_then(|h| {
+                            std::str::from_utf8(h)
+                                .ok()
+                                .filter(|s| s.bytes().all(|x| x.is_ascii_hexdigit()))
+                                .and_then(|s| u8::from_str_radix(s, 16).ok())
+                        });
+                        if let Some(v) = hex {
+                            self.cur.push(v);
+                            i += 4;
+                        } else {
+                            self.error(LexErrorKind::BadHex, clip(i, i + 2));
+                            self.cur.extend_from_slice(b"\\x");
+                            i += 2;
+                        }
+                    }
+                    _ => {
+                        self.cur.push(b'\\');
+                        i += 1;
+                    }
                 }
-                _ => {
-                    cur.push(b'\\');
-                    i += 1;
+                if split.is_some() {
+                    mixed = true;
+                }
+                continue;
+            }
+            if c == b'\'' && !dquote {
+                squote = !squote;
+                quote_at = i;
+                i += 1;
+                continue;
+            }
+            if c == b'"' && !squote {
+                dquote = !dquote;
+                quote_at = i;
+                i += 1;
+                continue;
+            }
+            if c == b'$' && dquote {
+                if let Some((consumed, expansion)) = expand(&b[i..], lookup) {
+                    match expansion {
+                        Expansion::Text(t) => {
+                            self.cur.extend_from_slice(t.as_bytes());
+                            if split.is_some() {
+                                mixed = true;
+                            }
+                        }
+                        Expansion::Words(w) => {
+                            if !self.cur.is_empty() || split.is_some() {
+                                mixed = true;
+                            }
+                            split = Some(w);
+                        }
+                        Expansion::Unclosed => {
+                            self.error(LexErrorKind::UnmatchedBrace, clip(i, i + 2));
+                        }
+                        Expansion::BadName => {
+                            self.error(LexErrorKind::VarName, clip(i, i + consumed + 1));
+                        }
+                    }
+                    i += consumed;
+                    continue;
                 }
             }
             if split.is_some() {
                 mixed = true;
             }
-            continue;
+            // A run of plain bytes at once.
+            let run = b[i + 1..]
+                .iter()
+                .position(|&x| is_special(x))
+                .map_or(b.len(), |p| i + 1 + p);
+            self.cur.extend_from_slice(&b[i..run]);
+            i = run;
         }
-        if c == b'\'' && !dquote {
-            squote = !squote;
-            quote_at = i;
-            i += 1;
-            continue;
+        if squote || dquote {
+            self.error(LexErrorKind::UnmatchedQuote, clip(quote_at, quote_at + 1));
         }
-        if c == b'"' && !squote {
-            dquote = !dquote;
-            quote_at = i;
-            i += 1;
-            continue;
-        }
-        if c == b'$' && dquote {
-            if let Some((consumed, expansion)) = expand(&b[i..], lookup) {
-                match expansion {
-                    Expansion::Text(t) => {
-                        cur.extend_from_slice(t.as_bytes());
-                        if split.is_some() {
-                            mixed = true;
-                        }
-                    }
-                    Expansion::Words(w) => {
-                        if !cur.is_empty() || split.is_some() {
-                            mixed = true;
-                        }
-                        split = Some(w);
-                    }
-                    Expansion::Unclosed => {
-                        err(&mut out, LexErrorKind::UnmatchedBrace, i, i + 2);
-                    }
-                    Expansion::BadName => {
-                        err(&mut out, LexErrorKind::VarName, i, i + consumed + 1);
-                    }
-                }
-                i += consumed;
-                continue;
-            }
-        }
-        if split.is_some() {
-            mixed = true;
-        }
-        cur.push(c);
-        i += 1;
-    }
-    if squote || dquote {
-        err(
-            &mut out,
-            LexErrorKind::UnmatchedQuote,
-            quote_at,
-            quote_at + 1,
-        );
-    }
-    finish_word!(i);
-    if out.words.len() > MAX_WORDS {
-        let at = out.words[MAX_WORDS].span;
-        out.words.truncate(MAX_WORDS);
-        if out.error.is_none() {
-            out.error = Some(LexError {
-                kind: LexErrorKind::TooManyWords,
-                at,
-            });
+        self.finish_word(&mut start, i, &span, &mut split, &mut mixed);
+        if self.words.len() > MAX_WORDS {
+            let at = self.words[MAX_WORDS].span;
+            self.words.truncate(MAX_WORDS);
+            self.error(LexErrorKind::TooManyWords, at);
         }
     }
-    out
 }
 
 enum Expansion {
     Text(String),
-    Words(Vec<String>),
+    /// The value of a `${VAR[*]}`, split into words when the word ends.
+    Words(String),
     Unclosed,
     BadName,
 }
@@ -310,13 +405,7 @@ fn expand(b: &[u8], lookup: &dyn Fn(&str) -> Option<String>) -> Option<(usize, E
     }
     let value = lookup(name).or(default).unwrap_or_default();
     let exp = if words {
-        Expansion::Words(
-            value
-                .split([' ', '\t'])
-                .filter(|w| !w.is_empty())
-                .map(str::to_owned)
-                .collect(),
-        )
+        Expansion::Words(value)
     } else {
         Expansion::Text(value)
     };

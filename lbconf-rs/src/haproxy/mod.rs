@@ -144,15 +144,30 @@ pub fn syntax_tree(name: &str, text: &str, opts: &Options) -> Parsed<SyntaxTree>
 
 /// Parses `text` (named `name` in messages) into the typed model, with every
 /// diagnostic `haproxy -c` would give (and a few more warnings).
+///
+/// The model is built in one pass over the lines, without building the
+/// syntax tree ([`syntax_tree`] builds it when it is wanted); the result is
+/// the same as [`model_of`] on that tree.
 pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed<Config> {
-    let mut parsed = syntax_tree(name, text, opts);
-    let mut diags = std::mem::take(&mut parsed.diagnostics);
-    let config = model_of(&parsed.value, opts, &mut diags);
+    let mut sources = SourceMap::new();
+    let file = sources.add(name, text);
+    let lookup = |v: &str| opts.env.get(v).cloned();
+    let defined = |v: &str| opts.env.contains_key(v);
+    let env = build::Env {
+        defined: &defined,
+        features: &opts.features,
+        version: &opts.version,
+    };
+    let mut diags = Vec::new();
+    let mut rest = Vec::new();
+    let config = build::from_text(file, name, text, &lookup, &env, &mut diags, &mut rest);
+    diags.append(&mut rest);
+    checks::check(&config, opts.base_dir.as_deref(), &mut diags);
     sort(&mut diags);
     Parsed {
         value: config,
         diagnostics: diags,
-        sources: parsed.sources,
+        sources,
     }
 }
 
@@ -164,8 +179,7 @@ pub fn model_of(tree: &SyntaxTree, opts: &Options, diags: &mut Vec<Diagnostic>) 
         features: &opts.features,
         version: &opts.version,
     };
-    let lines = build::active_lines(tree, &env, diags);
-    let config = build::sections(&lines, diags);
+    let config = build::from_tree(tree, &env, diags);
     checks::check(&config, opts.base_dir.as_deref(), diags);
     config
 }

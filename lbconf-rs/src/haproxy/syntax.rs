@@ -10,7 +10,8 @@
 
 use std::fmt;
 
-use super::lexer::{LexError, Word, split_line};
+use super::lexer::{LexError, Word, Words};
+use super::model::SectionKind;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, Span};
 
@@ -167,6 +168,217 @@ fn write_item(item: &Item, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     }
 }
 
+/// The words of a line, however they are stored: the owned words of a
+/// [`Line`], or the reused buffers of the tokenizer.
+pub(crate) trait LineWords {
+    /// How many words.
+    fn count(&self) -> usize;
+    /// The text of word `i` (empty when there is none).
+    fn text(&self, i: usize) -> &str;
+    /// The raw span of word `i`.
+    fn span(&self, i: usize) -> Span;
+
+    /// The directive the first word names, if it does.
+    fn directive(&self) -> Option<Directive> {
+        if self.count() == 0 {
+            return None;
+        }
+        Directive::from_word(self.text(0))
+    }
+
+    /// From the first word to the last, or `line` when there is no word.
+    fn words_span(&self, line: Span) -> Span {
+        match self.count() {
+            0 => line,
+            n => self.span(0).to(self.span(n - 1)),
+        }
+    }
+}
+
+impl LineWords for [Word] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn text(&self, i: usize) -> &str {
+        self.get(i).map_or("", |w| w.value.as_str())
+    }
+
+    fn span(&self, i: usize) -> Span {
+        self.get(i).map(|w| w.span).unwrap_or_default()
+    }
+}
+
+impl LineWords for Words {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn text(&self, i: usize) -> &str {
+        Words::text(self, i)
+    }
+
+    fn span(&self, i: usize) -> Span {
+        Words::span(self, i)
+    }
+}
+
+/// Reads a file line by line, splitting each line into words in buffers it
+/// reuses, and keeps the `.SECTION` pseudo variable up to date.
+pub(crate) struct Lines<'t> {
+    file: FileId,
+    name: &'t str,
+    text: &'t str,
+    env: &'t dyn Fn(&str) -> Option<String>,
+    offset: usize,
+    number: usize,
+    section: String,
+    /// The words of the line [`Lines::next_line`] returned last.
+    pub(crate) words: Words,
+}
+
+impl<'t> Lines<'t> {
+    /// Lines of `text` (file `file`, named `name` for `.FILE`), with `env`
+    /// resolving variables.
+    pub(crate) fn new(
+        file: FileId,
+        name: &'t str,
+        text: &'t str,
+        env: &'t dyn Fn(&str) -> Option<String>,
+    ) -> Lines<'t> {
+        Lines {
+            file,
+            name,
+            text,
+            env,
+            offset: 0,
+            number: 0,
+            section: String::new(),
+            words: Words::default(),
+        }
+    }
+
+    /// The 1-based number of the line returned last.
+    pub(crate) fn number(&self) -> usize {
+        self.number
+    }
+
+    /// Reads the next line: its exact text (line ending included) and span;
+    /// its words are left in [`Lines::words`].
+    pub(crate) fn next_line(&mut self) -> Option<(&'t str, Span)> {
+        let rest = self.text.get(self.offset..).filter(|r| !r.is_empty())?;
+        let len = rest.find('\n').map_or(rest.len(), |p| p + 1);
+        let raw = &rest[..len];
+        let content = raw.strip_suffix('\n').unwrap_or(raw);
+        let base = self.offset;
+        self.number += 1;
+        self.offset += len;
+        let (name, number, section, env) = (self.name, self.number, &self.section, self.env);
+        let lookup = |var: &str| match var {
+            ".FILE" => Some(name.to_owned()),
+            ".LINE" => Some(number.to_string()),
+            ".SECTION" => Some(section.clone()),
+            _ => env(var),
+        };
+        self.words.split(content, self.file, base, &lookup);
+        if self.words.len() > 0 && SectionKind::from_keyword(self.words.text(0)).is_some() {
+            let at = if self.words.len() > 1 { 1 } else { 0 };
+            self.section.clear();
+            self.section.push_str(self.words.text(at));
+        }
+        Some((raw, Span::new(self.file, base, base + len)))
+    }
+}
+
+/// What a line does to the nesting of conditional blocks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Opens a block (`.if`).
+    Open,
+    /// Starts the next branch of the innermost block (`.elif`, `.else`).
+    Branch,
+    /// Closes the innermost block (`.endif`).
+    Close,
+    /// Anything else, stray and too deep directives included.
+    Plain,
+}
+
+/// The open conditional blocks, and the nesting errors.
+#[derive(Debug, Default)]
+pub(crate) struct Nesting {
+    /// For each open block: its `.if` words and whether it saw `.else`.
+    open: Vec<(Span, bool)>,
+}
+
+impl Nesting {
+    /// What the line whose first word is directive `d` (words spanning
+    /// `here`) does; reports misplaced directives into `diags`.
+    pub(crate) fn step(
+        &mut self,
+        d: Option<Directive>,
+        here: Span,
+        diags: &mut Vec<Diagnostic>,
+    ) -> Step {
+        match d {
+            Some(Directive::If) if self.open.len() < MAX_NESTING => {
+                self.open.push((here, false));
+                Step::Open
+            }
+            Some(Directive::If) => {
+                diags.push(
+                    Diagnostic::error(
+                        "H0205",
+                        format!("too many nested '.if', max is {MAX_NESTING}"),
+                    )
+                    .with_label(here, "one level too deep")
+                    .with_help("flatten the conditions with '&&' and '||'"),
+                );
+                Step::Plain
+            }
+            Some(d @ (Directive::Elif | Directive::Else)) => {
+                let Some((_, seen_else)) = self.open.last_mut() else {
+                    diags.push(lone(d, here));
+                    return Step::Plain;
+                };
+                if *seen_else {
+                    diags.push(
+                        Diagnostic::error(
+                            "H0202",
+                            format!("'{}' after '.else' is not permitted", d.as_str()),
+                        )
+                        .with_label(here, "after the '.else' of this block")
+                        .with_help("'.else' must be the last branch of a '.if' block"),
+                    );
+                }
+                *seen_else |= d == Directive::Else;
+                Step::Branch
+            }
+            Some(Directive::Endif) => {
+                if self.open.pop().is_some() {
+                    return Step::Close;
+                }
+                diags.push(lone(Directive::Endif, here));
+                Step::Plain
+            }
+            _ => Step::Plain,
+        }
+    }
+
+    /// At the end of the file: reports the blocks still open, innermost
+    /// first, and returns how many there were.
+    pub(crate) fn finish(&mut self, diags: &mut Vec<Diagnostic>) -> usize {
+        let n = self.open.len();
+        while let Some((head, _)) = self.open.pop() {
+            diags.push(
+                Diagnostic::error("H0203", "non-terminated '.if' block")
+                    .with_label(head, "this '.if' has no '.endif'")
+                    .with_help("add '.endif' where the block ends"),
+            );
+        }
+        n
+    }
+}
+
 /// Builds the tree of `text` (file `file`, named `name` for `.FILE`), with
 /// `env` resolving variables, and reports nesting errors into `diags`.
 pub(crate) fn build(
@@ -176,112 +388,56 @@ pub(crate) fn build(
     env: &dyn Fn(&str) -> Option<String>,
     diags: &mut Vec<Diagnostic>,
 ) -> SyntaxTree {
-    // Open blocks: the conditional being built, and whether it saw `.else`.
-    let mut stack: Vec<(Conditional, bool)> = Vec::new();
+    // The open blocks, innermost last.
+    let mut stack: Vec<Conditional> = Vec::new();
     let mut top: Vec<Item> = Vec::new();
-    let mut section = String::new();
-    let mut offset = 0;
-    for (n, raw) in text.split_inclusive('\n').enumerate() {
-        let number = n + 1;
-        let content = raw.strip_suffix('\n').unwrap_or(raw);
-        let lookup = |var: &str| match var {
-            ".FILE" => Some(name.to_owned()),
-            ".LINE" => Some(number.to_string()),
-            ".SECTION" => Some(section.clone()),
-            _ => env(var),
-        };
-        let lexed = split_line(content, file, offset, &lookup);
+    let mut nesting = Nesting::default();
+    let mut lines = Lines::new(file, name, text, env);
+    while let Some((raw, span)) = lines.next_line() {
+        let lexed = lines.words.to_lexed();
         let line = Line {
             text: raw.to_owned(),
-            span: Span::new(file, offset, offset + raw.len()),
-            number,
+            span,
+            number: lines.number(),
             words: lexed.words,
             comment: lexed.comment,
             error: lexed.error,
         };
-        offset += raw.len();
-        if let Some(w) = line.words.first() {
-            if super::model::SectionKind::from_keyword(&w.value).is_some() {
-                section = line
-                    .words
-                    .get(1)
-                    .map_or_else(|| w.value.clone(), |n| n.value.clone());
-            }
-        }
-        let here = line.words_span();
-        match line.directive() {
-            Some(Directive::If) if stack.len() < MAX_NESTING => {
-                stack.push((
-                    Conditional {
-                        branches: vec![Branch {
-                            head: line,
-                            body: Vec::new(),
-                        }],
-                        endif: None,
-                    },
-                    false,
-                ));
-                continue;
-            }
-            Some(Directive::If) => diags.push(
-                Diagnostic::error(
-                    "H0205",
-                    format!("too many nested '.if', max is {MAX_NESTING}"),
-                )
-                .with_label(here, "one level too deep")
-                .with_help("flatten the conditions with '&&' and '||'"),
-            ),
-            Some(d @ (Directive::Elif | Directive::Else)) => {
-                if let Some((cond, seen_else)) = stack.last_mut() {
-                    if *seen_else {
-                        diags.push(
-                            Diagnostic::error(
-                                "H0202",
-                                format!("'{}' after '.else' is not permitted", d.as_str()),
-                            )
-                            .with_label(here, "after the '.else' of this block")
-                            .with_help("'.else' must be the last branch of a '.if' block"),
-                        );
-                    }
-                    *seen_else |= d == Directive::Else;
+        match nesting.step(line.directive(), line.words_span(), diags) {
+            Step::Open => stack.push(Conditional {
+                branches: vec![Branch {
+                    head: line,
+                    body: Vec::new(),
+                }],
+                endif: None,
+            }),
+            Step::Branch => {
+                if let Some(cond) = stack.last_mut() {
                     cond.branches.push(Branch {
                         head: line,
                         body: Vec::new(),
                     });
-                    continue;
                 }
-                diags.push(lone(d, here));
             }
-            Some(Directive::Endif) => {
-                if let Some((mut cond, _)) = stack.pop() {
+            Step::Close => {
+                if let Some(mut cond) = stack.pop() {
                     cond.endif = Some(line);
                     push(&mut stack, &mut top, Item::Conditional(cond));
-                    continue;
                 }
-                diags.push(lone(Directive::Endif, here));
             }
-            _ => {}
+            Step::Plain => push(&mut stack, &mut top, Item::Line(line)),
         }
-        push(&mut stack, &mut top, Item::Line(line));
     }
-    while let Some((cond, _)) = stack.pop() {
-        let head = cond.branches[0].head.words_span();
-        diags.push(
-            Diagnostic::error("H0203", "non-terminated '.if' block")
-                .with_label(head, "this '.if' has no '.endif'")
-                .with_help("add '.endif' where the block ends"),
-        );
+    nesting.finish(diags);
+    while let Some(cond) = stack.pop() {
         push(&mut stack, &mut top, Item::Conditional(cond));
     }
     SyntaxTree { file, items: top }
 }
 
-fn push(stack: &mut [(Conditional, bool)], top: &mut Vec<Item>, item: Item) {
-    match stack.last_mut() {
-        Some((cond, _)) => match cond.branches.last_mut() {
-            Some(b) => b.body.push(item),
-            None => top.push(item),
-        },
+fn push(stack: &mut [Conditional], top: &mut Vec<Item>, item: Item) {
+    match stack.last_mut().and_then(|c| c.branches.last_mut()) {
+        Some(b) => b.body.push(item),
         None => top.push(item),
     }
 }

@@ -2,7 +2,7 @@
 //! tables, userlists, capture slots), of the non-proxy sections, and of
 //! error files.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::args::ERROR_CODES;
@@ -129,31 +129,50 @@ pub(crate) fn errorfiles(config: &Config, base: Option<&Path>, diags: &mut Vec<D
     }
 }
 
+/// What the cross-reference checks look up, gathered once for the whole
+/// configuration.
+pub(crate) struct Names<'c> {
+    /// Userlist names.
+    userlists: HashSet<&'c str>,
+    /// Names of proxies (not defaults) that declare a stick table.
+    tables: HashSet<&'c str>,
+}
+
+fn has_table(sec: &Section) -> bool {
+    sec.statements
+        .iter()
+        .any(|st| st.words[0].value == "stick-table")
+}
+
+impl<'c> Names<'c> {
+    pub(crate) fn of(config: &'c Config) -> Names<'c> {
+        let mut names = Names {
+            userlists: HashSet::new(),
+            tables: HashSet::new(),
+        };
+        for s in &config.sections {
+            let Some(n) = &s.name else { continue };
+            if s.kind == SectionKind::Userlist {
+                names.userlists.insert(n.value.as_str());
+            } else if s.proxy.is_some() && s.kind != SectionKind::Defaults && has_table(s) {
+                names.tables.insert(n.value.as_str());
+            }
+        }
+        names
+    }
+}
+
 /// `use-server` names a server of the same proxy; `track-scN` and `table`
 /// arguments name a proxy with a stick table (its own by default);
 /// `http_auth(<userlist>)` names a userlist.
-pub(crate) fn cross_references(config: &Config, i: usize, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn cross_references(
+    config: &Config,
+    names: &Names<'_>,
+    i: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
     let s = &config.sections[i];
     let Some(p) = &s.proxy else { return };
-    let has_table = |sec: &Section| {
-        sec.statements
-            .iter()
-            .any(|st| st.words[0].value == "stick-table")
-    };
-    let table_named = |name: &str| {
-        config.sections.iter().any(|o| {
-            o.proxy.is_some()
-                && o.kind != SectionKind::Defaults
-                && o.name.as_ref().is_some_and(|n| n.value == name)
-                && has_table(o)
-        })
-    };
-    let userlists: Vec<&str> = config
-        .sections
-        .iter()
-        .filter(|u| u.kind == SectionKind::Userlist)
-        .filter_map(|u| u.name.as_ref().map(|n| n.value.as_str()))
-        .collect();
     for st in &s.statements {
         let w = &st.words;
         if w[0].value == "use-server" {
@@ -186,7 +205,7 @@ pub(crate) fn cross_references(config: &Config, i: usize, diags: &mut Vec<Diagno
                 .position(|x| x.value == "table")
                 .and_then(|p| w.get(t + p + 1));
             let (name, ok) = match table {
-                Some(n) => (n.value.as_str(), table_named(&n.value)),
+                Some(n) => (n.value.as_str(), names.tables.contains(n.value.as_str())),
                 None => (name_of(s), has_table(s)),
             };
             if !ok {
@@ -240,12 +259,12 @@ pub(crate) fn cross_references(config: &Config, i: usize, diags: &mut Vec<Diagno
                 }
             }
         }
-        for x in w {
+        for x in w.iter().filter(|x| x.value.contains('(')) {
             let mut rest = x.value.as_str();
             while let Some(pos) = rest.find("http_auth(") {
                 let after = &rest[pos + 10..];
                 let name = after.split([')', ',']).next().unwrap_or("");
-                if !userlists.contains(&name) {
+                if !names.userlists.contains(name) {
                     diags.push(
                         Diagnostic::error(
                             "H0530",
