@@ -17,8 +17,10 @@ use nix::sys::time::TimeSpec;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 mod announce;
+mod runner;
 mod vip;
 pub use announce::Announcer;
+pub use runner::{Interface, LinkWatch, Notice, Runner, RunnerError, Vip, interface};
 pub use vip::set_vip;
 
 use crate::wire::{IPPROTO_VRRP, MCAST_V4, MCAST_V6, VRRP_TTL};

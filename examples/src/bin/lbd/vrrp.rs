@@ -1,12 +1,577 @@
-//! `lbd --vrrp`: the configuration's VRRP instances.
+//! `lbd --vrrp`: the configuration's VRRP part, as `keepalived -P` runs it.
+//!
+//! The configuration is read through lbconf and refused, with its
+//! diagnostics, when `keepalived -t` would refuse it. [`plan`] maps it onto
+//! the engine; [`vrrp::linux::Runner`] owns the sockets and the addresses;
+//! this module adds the process side: signals (a signalfd), link changes (a
+//! [`LinkWatch`]), `vrrp_script` runs with their `rise`/`fall`, and notify
+//! scripts ([`exec`]). It logs to stderr. SIGTERM (or SIGINT) stops every
+//! instance (a master sends priority 0 and removes its addresses), runs the
+//! stop notifications, and exits 0.
 
+// The daemon is an IO driver: it reads the clock.
+#![allow(clippy::disallowed_methods)]
+
+mod exec;
+mod plan;
+mod track;
+
+use std::os::fd::AsFd;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use lbconf::keepalived;
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use vrrp::linux::{LinkWatch, Notice, Runner, interface};
+use vrrp::{Command, Event, InstanceId, State, TransitionReason};
 
 use crate::Args;
+use exec::{Children, Purpose};
+use plan::{NotifyOn, Plan, Weighted};
+use track::ScriptState;
 
-/// Runs the VRRP instances of `args.file`.
+/// Runs the VRRP instances of `args.file` until SIGTERM.
 pub(crate) fn run(args: &Args) -> ExitCode {
-    // Filled in by the VRRP runner work (issue 5).
-    eprintln!("lbd: --vrrp is not built yet ({})", args.file.display());
-    ExitCode::from(2)
+    let opts = keepalived::Options {
+        config_id: args.config_id.clone(),
+        ..keepalived::Options::default()
+    };
+    let parsed = keepalived::parse_file(&args.file, &opts);
+    if !keepalived::accepted(&parsed) {
+        for d in &parsed.diagnostics {
+            eprintln!("{}", lbconf::render(d, &parsed.sources));
+        }
+        eprintln!(
+            "lbd: {}: refused, as `keepalived -t` would refuse it (fix the errors and warnings above)",
+            args.file.display()
+        );
+        return ExitCode::FAILURE;
+    }
+    let lookup = |name: &str| interface(name).map_err(|e| e.to_string());
+    let plan = match plan::plan(&parsed.value, &parsed.sources, &lookup) {
+        Ok(p) => p,
+        Err(errors) => {
+            for e in errors {
+                eprintln!("lbd: {e}");
+            }
+            eprintln!("lbd: {}: refused (see above)", args.file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    for line in &plan.ignored {
+        eprintln!("lbd: {line}");
+    }
+    match Daemon::new(plan).and_then(Daemon::run) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("lbd: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+struct Daemon {
+    plan: Plan,
+    runner: Runner,
+    signals: SignalFd,
+    links: LinkWatch,
+    children: Children,
+    scripts: Vec<ScriptState>,
+    /// Last known up/down of each tracked interface name.
+    link_state: Vec<(String, bool)>,
+    /// Last state notified for each sync group.
+    group_state: Vec<Option<State>>,
+    stopping: bool,
+}
+
+fn state_name(s: State) -> &'static str {
+    match s {
+        State::Master => "MASTER",
+        State::Backup => "BACKUP",
+        State::Fault => "FAULT",
+        State::Initialize => "STOP",
+    }
+}
+
+impl Daemon {
+    fn new(plan: Plan) -> Result<Daemon, String> {
+        // Signals are read from a signalfd, so they are blocked first (the
+        // scripts' Command resets the mask in each child).
+        let mut mask = SigSet::empty();
+        for s in [
+            Signal::SIGTERM,
+            Signal::SIGINT,
+            Signal::SIGHUP,
+            Signal::SIGCHLD,
+        ] {
+            mask.add(s);
+        }
+        mask.thread_block()
+            .map_err(|e| format!("cannot block signals: {e}"))?;
+        let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
+            .map_err(|e| format!("cannot open a signalfd: {e}"))?;
+        let mut runner = Runner::new();
+        for i in &plan.instances {
+            runner
+                .add_instance(i.cfg.clone(), &i.iface, i.vips.clone())
+                .map_err(|e| format!("vrrp_instance {}: {e}", i.cfg.name))?;
+        }
+        for g in &plan.groups {
+            let members: Vec<InstanceId> = g.members.iter().map(|&m| InstanceId(m)).collect();
+            runner
+                .add_sync_group(&members)
+                .map_err(|e| format!("vrrp_sync_group {}: {e}", g.name))?;
+        }
+        let links = LinkWatch::open().map_err(|e| e.to_string())?;
+        let now = Instant::now();
+        let scripts = plan
+            .scripts
+            .iter()
+            .map(|s| ScriptState::new(s.rise, s.fall, now))
+            .collect();
+        let group_state = vec![None; plan.groups.len()];
+        Ok(Daemon {
+            plan,
+            runner,
+            signals,
+            links,
+            children: Children::default(),
+            scripts,
+            link_state: Vec::new(),
+            group_state,
+            stopping: false,
+        })
+    }
+
+    fn run(mut self) -> Result<(), String> {
+        let mut notices = Vec::new();
+        eprintln!(
+            "lbd: starting {} VRRP instance(s), {} sync group(s), {} script(s)",
+            self.plan.instances.len(),
+            self.plan.groups.len(),
+            self.plan.scripts.len()
+        );
+        self.runner
+            .start(Instant::now(), &mut notices)
+            .map_err(|e| e.to_string())?;
+        self.handle_notices(&mut notices);
+        self.check_links(&mut notices);
+        while !self.stopping {
+            let until = self.next_wake();
+            let ready = {
+                let fds = [self.signals.as_fd(), self.links.as_fd()];
+                self.runner
+                    .run_once(&fds, until, &mut notices)
+                    .map_err(|e| format!("waiting for packets and signals: {e}"))?
+            };
+            self.handle_notices(&mut notices);
+            if ready[0] {
+                self.read_signals();
+            }
+            if ready[1] {
+                self.links.drain();
+                self.check_links(&mut notices);
+            }
+            self.reap(&mut notices);
+            self.start_scripts();
+        }
+        eprintln!("lbd: stopping: priority 0 from the masters, addresses removed");
+        self.runner
+            .shutdown(&mut notices)
+            .map_err(|e| e.to_string())?;
+        self.handle_notices(&mut notices);
+        self.wait_children();
+        eprintln!("lbd: stopped");
+        Ok(())
+    }
+
+    fn next_wake(&self) -> Option<Instant> {
+        let scripts = self
+            .scripts
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !self.children.is_running(&Purpose::Check(*k)))
+            .map(|(_, s)| s.next_run);
+        scripts.chain(self.children.next_deadline()).min()
+    }
+
+    fn read_signals(&mut self) {
+        // Bounded: a signalfd holds at most one of each pending signal.
+        for _ in 0..64 {
+            match self.signals.read_signal() {
+                Ok(Some(si)) => match Signal::try_from(si.ssi_signo as i32) {
+                    Ok(Signal::SIGTERM | Signal::SIGINT) => self.stopping = true,
+                    Ok(Signal::SIGHUP) => eprintln!(
+                        "lbd: SIGHUP: reloading is not supported; restart lbd to read the configuration again"
+                    ),
+                    _ => {}
+                },
+                Ok(None) | Err(_) => break,
+            }
+        }
+    }
+
+    /// Looks at every tracked interface; tells the engine about changes.
+    fn check_links(&mut self, notices: &mut Vec<Notice>) {
+        let now = Instant::now();
+        let mut cmds = Vec::new();
+        for (k, inst) in self.plan.instances.iter().enumerate() {
+            let instance = InstanceId(k);
+            let tracked = inst
+                .fault_ifaces
+                .iter()
+                .enumerate()
+                .map(|(index, name)| (name, true, index))
+                .chain(
+                    inst.weighted
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(index, w)| match w {
+                            Weighted::Interface(name) => Some((name, false, index)),
+                            Weighted::Script(_) => None,
+                        }),
+                );
+            for (name, fault, index) in tracked {
+                let up = interface(name).is_ok_and(|i| i.up);
+                let known = self
+                    .link_state
+                    .iter()
+                    .find(|(n, _)| n == name)
+                    .map(|(_, u)| *u);
+                if known == Some(up) {
+                    continue;
+                }
+                cmds.push(if fault {
+                    Command::InterfaceState {
+                        instance,
+                        index,
+                        up,
+                    }
+                } else {
+                    Command::ScriptResult {
+                        instance,
+                        index,
+                        ok: up,
+                    }
+                });
+            }
+        }
+        let mut changed = Vec::new();
+        for inst in &self.plan.instances {
+            let names = inst
+                .fault_ifaces
+                .iter()
+                .chain(inst.weighted.iter().filter_map(|w| match w {
+                    Weighted::Interface(n) => Some(n),
+                    Weighted::Script(_) => None,
+                }));
+            for name in names {
+                let up = interface(name).is_ok_and(|i| i.up);
+                if !changed.iter().any(|(n, _): &(String, bool)| n == name) {
+                    changed.push((name.clone(), up));
+                }
+            }
+        }
+        for (name, up) in &changed {
+            let known = self
+                .link_state
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, u)| *u);
+            if known != Some(*up) {
+                eprintln!(
+                    "lbd: interface {name} is {}",
+                    if *up { "up" } else { "down" }
+                );
+            }
+        }
+        self.link_state = changed;
+        for cmd in cmds {
+            if let Err(e) = self.runner.handle_command(now, cmd, notices) {
+                eprintln!("lbd: {e}");
+            }
+        }
+        self.handle_notices(notices);
+    }
+
+    fn reap(&mut self, notices: &mut Vec<Notice>) {
+        let now = Instant::now();
+        for f in self.children.reap(now) {
+            match f.purpose {
+                Purpose::Check(k) => {
+                    let s = &self.plan.scripts[k];
+                    if !f.ok {
+                        eprintln!(
+                            "lbd: vrrp_script {}: {} failed: {}",
+                            s.name, s.argv[0], f.how
+                        );
+                    }
+                    let Some(ok) = self.scripts[k].record(f.ok) else {
+                        continue;
+                    };
+                    eprintln!(
+                        "lbd: VRRP_Script({}) {}",
+                        s.name,
+                        if ok { "succeeded" } else { "failed" }
+                    );
+                    for (i, inst) in self.plan.instances.iter().enumerate() {
+                        for (index, w) in inst.weighted.iter().enumerate() {
+                            if *w == Weighted::Script(k) {
+                                let cmd = Command::ScriptResult {
+                                    instance: InstanceId(i),
+                                    index,
+                                    ok,
+                                };
+                                if let Err(e) = self.runner.handle_command(now, cmd, notices) {
+                                    eprintln!("lbd: {e}");
+                                }
+                            }
+                        }
+                    }
+                }
+                Purpose::Notify(label) if !f.ok => {
+                    eprintln!("lbd: notify script {label} failed: {}", f.how);
+                }
+                Purpose::Notify(_) => {}
+            }
+        }
+        self.handle_notices(notices);
+    }
+
+    fn start_scripts(&mut self) {
+        let now = Instant::now();
+        for (k, s) in self.plan.scripts.iter().enumerate() {
+            let st = &mut self.scripts[k];
+            if now < st.next_run || self.children.is_running(&Purpose::Check(k)) {
+                continue;
+            }
+            st.ran(now, s.interval);
+            if let Err(e) = self
+                .children
+                .spawn(&s.argv, s.user, s.timeout, Purpose::Check(k), now)
+            {
+                eprintln!("lbd: vrrp_script {}: {e}", s.name);
+                if let Some(ok) = st.record(false) {
+                    eprintln!(
+                        "lbd: VRRP_Script({}) {}",
+                        s.name,
+                        if ok { "succeeded" } else { "failed" }
+                    );
+                }
+            }
+        }
+    }
+
+    fn handle_notices(&mut self, notices: &mut Vec<Notice>) {
+        let mut moved = false;
+        for n in notices.drain(..) {
+            match n {
+                Notice::Engine(Event::StateChanged {
+                    instance,
+                    from,
+                    to,
+                    reason,
+                }) => {
+                    let name = &self.plan.instances[instance.0].cfg.name;
+                    eprintln!(
+                        "lbd: ({name}) Entering {} STATE (from {}, {})",
+                        state_name(to),
+                        state_name(from),
+                        describe(reason)
+                    );
+                    moved = true;
+                    if to == State::Initialize && reason != TransitionReason::Shutdown {
+                        continue;
+                    }
+                    self.notify_instance(instance, to);
+                }
+                Notice::Engine(Event::Dropped { reason, src, .. }) if !self.stopping => {
+                    eprintln!("lbd: dropped an advert from {src}: {reason:?}");
+                }
+                Notice::Engine(Event::Dropped { .. }) => {}
+                Notice::Engine(Event::PriorityChanged { instance, priority }) => {
+                    let name = &self.plan.instances[instance.0].cfg.name;
+                    eprintln!("lbd: ({name}) effective priority is now {priority}");
+                }
+                Notice::Engine(e) => eprintln!("lbd: {e:?}"),
+                other => eprintln!("lbd: {other}"),
+            }
+        }
+        if moved {
+            self.notify_groups();
+        }
+    }
+
+    fn notify_instance(&mut self, instance: InstanceId, to: State) {
+        let inst = &self.plan.instances[instance.0];
+        let prio = self.runner.router().priority(instance).unwrap_or(0);
+        let owner = inst.cfg.name.clone();
+        let jobs = notify_jobs(&inst.notify, to, "INSTANCE", &owner, prio);
+        self.spawn_notify(jobs, &owner);
+    }
+
+    fn notify_groups(&mut self) {
+        let mut all = Vec::new();
+        for (g, group) in self.plan.groups.iter().enumerate() {
+            let states: Vec<Option<State>> = group
+                .members
+                .iter()
+                .map(|&m| self.runner.router().state(InstanceId(m)))
+                .collect();
+            let Some(Some(first)) = states.first().copied() else {
+                continue;
+            };
+            // A group is in a state when all its members are; it has no STOP.
+            if first == State::Initialize || states.iter().any(|s| *s != Some(first)) {
+                continue;
+            }
+            if self.group_state[g] == Some(first) {
+                continue;
+            }
+            self.group_state[g] = Some(first);
+            eprintln!(
+                "lbd: VRRP_Group({}) Syncing instances to {} state",
+                group.name,
+                state_name(first)
+            );
+            let jobs = notify_jobs(&group.notify, first, "GROUP", &group.name, 0);
+            all.push((jobs, group.name.clone()));
+        }
+        for (jobs, owner) in all {
+            self.spawn_notify(jobs, &owner);
+        }
+    }
+
+    fn spawn_notify(&mut self, jobs: Vec<Vec<String>>, owner: &str) {
+        let now = Instant::now();
+        for argv in jobs {
+            let label = format!("{owner}: {}", argv.join(" "));
+            if let Err(e) = self.children.spawn(
+                &argv,
+                self.plan.notify_user,
+                plan::NOTIFY_TIMEOUT,
+                Purpose::Notify(label),
+                now,
+            ) {
+                eprintln!("lbd: {owner}: notify: {e}");
+            }
+        }
+    }
+
+    /// Waits for the running scripts, each at most until its timeout (after
+    /// which it is killed), so that the stop notifications finish.
+    fn wait_children(&mut self) {
+        let end = Instant::now() + plan::NOTIFY_TIMEOUT + Duration::from_secs(1);
+        while !self.children.is_empty() && Instant::now() < end {
+            let mut notices = Vec::new();
+            self.reap(&mut notices);
+            if self.children.is_empty() {
+                break;
+            }
+            let wake = self
+                .children
+                .next_deadline()
+                .unwrap_or(end)
+                .min(Instant::now() + Duration::from_millis(100));
+            let mut fds = [nix::poll::PollFd::new(
+                self.signals.as_fd(),
+                nix::poll::PollFlags::POLLIN,
+            )];
+            let wait = nix::sys::time::TimeSpec::from_duration(
+                wake.saturating_duration_since(Instant::now()),
+            );
+            let _ = nix::poll::ppoll(&mut fds, Some(wait), None);
+            // SIGCHLD wakes us; drain it so the next wait blocks.
+            while let Ok(Some(_)) = self.signals.read_signal() {}
+        }
+    }
+}
+
+/// The argument lists of the notify scripts to run for a move to `to`.
+fn notify_jobs(
+    list: &[plan::Notify],
+    to: State,
+    kind: &str,
+    name: &str,
+    prio: u8,
+) -> Vec<Vec<String>> {
+    let specific = match to {
+        State::Master => NotifyOn::Master,
+        State::Backup => NotifyOn::Backup,
+        State::Fault => NotifyOn::Fault,
+        State::Initialize => NotifyOn::Stop,
+    };
+    let mut jobs = Vec::new();
+    for n in list {
+        if n.on == specific {
+            jobs.push(n.argv.clone());
+        }
+    }
+    for n in list.iter().filter(|n| n.on == NotifyOn::Any) {
+        let mut argv = n.argv.clone();
+        argv.extend([
+            kind.to_string(),
+            name.to_string(),
+            state_name(to).to_string(),
+            prio.to_string(),
+        ]);
+        jobs.push(argv);
+    }
+    jobs
+}
+
+fn describe(reason: TransitionReason) -> String {
+    match reason {
+        TransitionReason::StartupOwner => "startup as the address owner".into(),
+        TransitionReason::Startup => "startup".into(),
+        TransitionReason::MasterDown => {
+            "no advert from a master within Master_Down_Interval".into()
+        }
+        TransitionReason::HigherPriority { priority, src } => {
+            format!("advert of priority {priority} from {src}")
+        }
+        TransitionReason::Shutdown => "shutdown".into(),
+        TransitionReason::Fault => "a tracked interface or script failed".into(),
+        TransitionReason::FaultCleared => "every tracked object is healthy".into(),
+        TransitionReason::SyncGroup { leader } => {
+            format!("sync group, following instance {}", leader.0)
+        }
+        other => format!("{other:?}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notify_arguments_are_keepalived_s() {
+        let list = vec![
+            plan::Notify {
+                on: NotifyOn::Master,
+                argv: vec!["/m".into()],
+            },
+            plan::Notify {
+                on: NotifyOn::Any,
+                argv: vec!["/n".into(), "x".into()],
+            },
+            plan::Notify {
+                on: NotifyOn::Fault,
+                argv: vec!["/f".into()],
+            },
+        ];
+        assert_eq!(
+            notify_jobs(&list, State::Master, "INSTANCE", "VI_1", 150),
+            [
+                vec!["/m"],
+                vec!["/n", "x", "INSTANCE", "VI_1", "MASTER", "150"]
+            ]
+        );
+        assert_eq!(
+            notify_jobs(&list, State::Initialize, "INSTANCE", "VI_1", 100),
+            [vec!["/n", "x", "INSTANCE", "VI_1", "STOP", "100"]]
+        );
+        assert_eq!(notify_jobs(&list, State::Fault, "GROUP", "G", 0)[0], ["/f"]);
+    }
 }

@@ -1,0 +1,305 @@
+//! `lbd --vrrp` against the real keepalived (Debian's 2.2.7, run VRRP-only)
+//! on a two-host `Lan` of namespaces (namespace tier): election both ways,
+//! the addresses, `vrrp_script` and `track_interface` tracking, notify
+//! scripts and their arguments, SIGTERM; and refused configurations.
+//!
+//! Waits poll with a deadline; the deadlines are generous (the machine is
+//! shared) and never asserted on. The measured times are printed.
+
+// The tests drive processes: they read the clock and sleep between polls.
+#![allow(clippy::disallowed_methods)]
+
+mod harness;
+
+use std::time::Duration;
+
+use harness::{Dir, LBD, Proc, has_vip, keepalived_present, wait_for};
+use lbkit_testsupport::netns::Lan;
+use lbkit_testsupport::tier;
+
+const VIP: &str = "198.18.0.100";
+const LONG: Duration = Duration::from_secs(20);
+
+fn keepalived_conf(version: u8, prio: u8) -> String {
+    let auth = if version == 2 {
+        "    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n"
+    } else {
+        ""
+    };
+    format!(
+        "global_defs {{\n    router_id ka\n    vrrp_version {version}\n}}\n\
+         vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    \
+         priority {prio}\n    advert_int 1\n{auth}    virtual_ipaddress {{\n        {VIP}/24\n    }}\n}}\n"
+    )
+}
+
+/// lbd's configuration: the seed's shape, with `extra` inside the instance
+/// and `scripts` at the top.
+fn lbd_conf(version: u8, prio: u8, scripts: &str, extra: &str) -> String {
+    let auth = if version == 2 {
+        "    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n"
+    } else {
+        ""
+    };
+    format!(
+        "global_defs {{\n    router_id lb1\n    vrrp_version {version}\n    enable_script_security\n    \
+         script_user nobody\n}}\n{scripts}\
+         vrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    \
+         priority {prio}\n    advert_int 1\n{auth}    virtual_ipaddress {{\n        {VIP}/24\n    }}\n{extra}}}\n"
+    )
+}
+
+/// A notify script appending `UID ARGS...` to `out/NAME`.
+fn notify_script(dir: &Dir, name: &str) -> String {
+    let out = dir.out(name);
+    dir.script(
+        &format!("{name}.sh"),
+        &format!("echo \"$(id -u) $*\" >> {out}"),
+    )
+}
+
+fn gate(test: &str) -> bool {
+    tier::namespace(test) && keepalived_present(test)
+}
+
+fn must<T>(what: &str, v: Option<T>, lbd: &Proc, ka: &Proc) -> T {
+    v.unwrap_or_else(|| {
+        panic!(
+            "{what}: not within {LONG:?}\n--- lbd:\n{}\n--- keepalived:\n{}",
+            lbd.log(),
+            ka.log()
+        )
+    })
+}
+
+/// lbd (150) is master over keepalived (100) with VRRPv2 PASS: the address
+/// is on lbd's host only; notify scripts run as `script_user` with
+/// keepalived's arguments. SIGTERM: lbd sends priority 0, removes the
+/// address and exits 0; keepalived takes over on the priority-0 advert.
+#[test]
+fn lbd_master_then_sigterm_hands_over_to_keepalived() {
+    let tag = "lbdv-master";
+    if !gate(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let dir = Dir::new(tag);
+    let notify = notify_script(&dir, "notify");
+    let master = notify_script(&dir, "master");
+    let stop = notify_script(&dir, "stop");
+    let extra = format!(
+        "    notify \"{notify}\"\n    notify_master \"{master} was-backup\"\n    notify_stop {stop}\n"
+    );
+    let mut lbd = Proc::lbd(lan.host(1), &dir, &lbd_conf(2, 150, "", &extra));
+    let ka = Proc::keepalived(lan.host(2), &dir, &keepalived_conf(2, 100));
+    let t = wait_for(LONG, || {
+        has_vip(lan.host(1), VIP) && dir.read_out("notify").contains("MASTER")
+    });
+    must("lbd master with the address", t, &lbd, &ka);
+    must(
+        "keepalived backup",
+        wait_for(LONG, || ka.log().contains("Entering BACKUP STATE")),
+        &lbd,
+        &ka,
+    );
+    assert!(!has_vip(lan.host(2), VIP), "keepalived has the address too");
+    assert!(!ka.log().contains("Entering MASTER STATE"), "{}", ka.log());
+    // keepalived's notify arguments, run as nobody (65534).
+    let n = dir.read_out("notify");
+    assert!(n.contains("65534 INSTANCE VI_1 BACKUP 150"), "{n}");
+    assert!(n.contains("65534 INSTANCE VI_1 MASTER 150"), "{n}");
+    assert_eq!(dir.read_out("master"), "65534 was-backup\n");
+
+    let status = lbd.term(LONG);
+    assert_eq!(status.map(|s| s.code()), Some(Some(0)), "{}", lbd.log());
+    assert!(!has_vip(lan.host(1), VIP), "lbd left its address behind");
+    let took = wait_for(LONG, || has_vip(lan.host(2), VIP));
+    must("keepalived master after lbd's SIGTERM", took, &lbd, &ka);
+    eprintln!("{tag}: lbd exit -> keepalived's address: {took:?}");
+    let log = ka.log();
+    assert!(
+        log.contains("Backup received priority 0 advertisement"),
+        "keepalived did not see lbd's priority 0:\n{log}"
+    );
+    assert!(log.contains("Entering MASTER STATE"), "{log}");
+    assert!(
+        dir.read_out("notify")
+            .contains("65534 INSTANCE VI_1 STOP 150"),
+        "{}",
+        dir.read_out("notify")
+    );
+    assert_eq!(dir.read_out("stop"), "65534 \n");
+    let l = lbd.log();
+    assert!(
+        l.contains("Entering MASTER STATE") && l.contains("stopped"),
+        "{l}"
+    );
+}
+
+/// keepalived (150) is master; lbd (100, VRRPv3) stays backup without the
+/// address, and takes over on keepalived's SIGTERM.
+#[test]
+fn keepalived_master_lbd_backup_takes_over() {
+    let tag = "lbdv-backup";
+    if !gate(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let dir = Dir::new(tag);
+    let notify = notify_script(&dir, "notify");
+    let mut ka = Proc::keepalived(lan.host(1), &dir, &keepalived_conf(3, 150));
+    let lbd = Proc::lbd(
+        lan.host(2),
+        &dir,
+        &lbd_conf(3, 100, "", &format!("    notify {notify}\n")),
+    );
+    must(
+        "keepalived master",
+        wait_for(LONG, || has_vip(lan.host(1), VIP)),
+        &lbd,
+        &ka,
+    );
+    must(
+        "lbd backup",
+        wait_for(LONG, || dir.read_out("notify").contains("BACKUP 100")),
+        &lbd,
+        &ka,
+    );
+    // Two advert intervals more: lbd accepts keepalived's adverts and stays.
+    let quiet = wait_for(Duration::from_secs(2), || has_vip(lan.host(2), VIP));
+    assert_eq!(quiet, None, "lbd took the address:\n{}", lbd.log());
+    assert!(!lbd.log().contains("dropped"), "{}", lbd.log());
+
+    assert!(ka.term(LONG).is_some(), "keepalived did not stop");
+    let took = wait_for(LONG, || has_vip(lan.host(2), VIP));
+    must("lbd master after keepalived's SIGTERM", took, &lbd, &ka);
+    eprintln!("{tag}: keepalived exit -> lbd's address: {took:?}");
+    assert!(
+        dir.read_out("notify")
+            .contains("65534 INSTANCE VI_1 MASTER 100"),
+        "{}",
+        dir.read_out("notify")
+    );
+}
+
+/// The seed's `chk_haproxy` shape: a failing `vrrp_script` (weight -60)
+/// drops lbd from 150 to 90 under keepalived's 100, which preempts; when it
+/// succeeds again lbd preempts back. A tracked interface going down puts the
+/// instance in FAULT (address removed, notify_fault), and up again clears it.
+#[test]
+fn script_and_interface_tracking_fail_over() {
+    let tag = "lbdv-track";
+    if !gate(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let h1 = lan.host(1);
+    // A veth pair inside h1: taking trk1 down takes trk0's carrier away.
+    h1.ip(&[
+        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+    ])
+    .unwrap();
+    h1.ip(&["link", "set", "trk0", "up"]).unwrap();
+    h1.ip(&["link", "set", "trk1", "up"]).unwrap();
+    let dir = Dir::new(tag);
+    let notify = notify_script(&dir, "notify");
+    let fault = notify_script(&dir, "fault");
+    let flag = dir.out("healthy");
+    std::fs::write(&flag, "").unwrap();
+    let scripts = format!(
+        "vrrp_script chk_haproxy {{\n    script \"/usr/bin/test -e {flag}\"\n    interval 1\n    \
+         timeout 2\n    weight -60\n    rise 1\n    fall 1\n    user nobody\n}}\n"
+    );
+    let extra = format!(
+        "    track_script {{\n        chk_haproxy\n    }}\n    track_interface {{\n        trk0\n    }}\n    \
+         notify {notify}\n    notify_fault \"{fault} fault\"\n"
+    );
+    let lbd = Proc::lbd(h1, &dir, &lbd_conf(3, 150, &scripts, &extra));
+    let ka = Proc::keepalived(lan.host(2), &dir, &keepalived_conf(3, 100));
+    must("lbd master", wait_for(LONG, || has_vip(h1, VIP)), &lbd, &ka);
+
+    // The script fails: priority 90, keepalived (100) preempts.
+    std::fs::remove_file(&flag).unwrap();
+    let took = wait_for(LONG, || has_vip(lan.host(2), VIP) && !has_vip(h1, VIP));
+    must("keepalived master after the script failed", took, &lbd, &ka);
+    eprintln!("{tag}: script removed -> keepalived's address: {took:?}");
+    must(
+        "lbd notified backup at 90",
+        wait_for(LONG, || dir.read_out("notify").contains("BACKUP 90")),
+        &lbd,
+        &ka,
+    );
+    assert!(
+        lbd.log().contains("VRRP_Script(chk_haproxy) failed"),
+        "{}",
+        lbd.log()
+    );
+
+    // It succeeds again: 150, lbd preempts keepalived.
+    std::fs::write(&flag, "").unwrap();
+    must(
+        "lbd master again",
+        wait_for(LONG, || has_vip(h1, VIP) && !has_vip(lan.host(2), VIP)),
+        &lbd,
+        &ka,
+    );
+
+    // The tracked interface goes down: FAULT, the address goes.
+    h1.ip(&["link", "set", "trk1", "down"]).unwrap();
+    let took = wait_for(LONG, || {
+        dir.read_out("fault") == "65534 fault\n" && !has_vip(h1, VIP)
+    });
+    must("lbd in FAULT without the address", took, &lbd, &ka);
+    eprintln!("{tag}: trk0 carrier lost -> FAULT: {took:?}");
+    assert!(
+        dir.read_out("notify").contains("INSTANCE VI_1 FAULT"),
+        "{}",
+        dir.read_out("notify")
+    );
+    must(
+        "keepalived master during the fault",
+        wait_for(LONG, || has_vip(lan.host(2), VIP)),
+        &lbd,
+        &ka,
+    );
+    h1.ip(&["link", "set", "trk1", "up"]).unwrap();
+    must(
+        "lbd master after the fault cleared",
+        wait_for(LONG, || has_vip(h1, VIP) && !has_vip(lan.host(2), VIP)),
+        &lbd,
+        &ka,
+    );
+}
+
+fn lbd_refuses(conf: &str) -> String {
+    let dir = Dir::new(&format!("refuse-{}", conf.len()));
+    let f = dir.path.join("k.conf");
+    std::fs::write(&f, conf).unwrap();
+    let out = std::process::Command::new(LBD)
+        .args(["--vrrp", "-f"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("refused"), "{err}");
+    err
+}
+
+/// A configuration `keepalived -t` rejects is refused with lbconf's rendered
+/// diagnostics; one lbd cannot run faithfully is refused with the place.
+#[test]
+fn invalid_configurations_are_refused() {
+    let err = lbd_refuses(
+        "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 51\n    priority 300\n    \
+         virtual_ipaddress {\n        198.18.0.100\n    }\n}\n",
+    );
+    assert!(err.contains("priority") && err.contains("error["), "{err}");
+    assert!(err.contains("k.conf:4"), "the place of the error: {err}");
+    let err = lbd_refuses(
+        "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 51\n    use_vmac\n    \
+         virtual_ipaddress {\n        198.18.0.100\n    }\n}\n",
+    );
+    assert!(err.contains("use_vmac is not supported"), "{err}");
+    assert!(err.contains("k.conf:1"), "{err}");
+}
