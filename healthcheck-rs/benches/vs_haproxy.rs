@@ -100,7 +100,8 @@ fn main() {
         .expect("a tokio runtime");
     let mut rows = Vec::new();
     raise_fd_limit();
-    for kind in ["tcp", "http", "http-reuse"] {
+    let kinds = std::env::var("HC_BENCH_KINDS").unwrap_or_else(|_| "tcp,http,http-reuse".into());
+    for kind in kinds.split(',').filter(|k| !k.is_empty()) {
         rows.push(rt.block_on(compare(haproxy, kind, n, Duration::from_secs(secs))));
     }
     println!(
@@ -186,7 +187,13 @@ async fn compare(haproxy: &str, kind: &str, n: usize, window: Duration) -> Strin
     // With connection reuse ours open no connection once warm (an idle one
     // is kept up to 30 s, longer than warm-up and window together).
     let (c0o, c1o) = (s0[0], s1[0]);
-    let ours_opened = if kind == "http-reuse" { 0 } else { c1o - c0o };
+    // SYN probes open no connection either (the kernel counts no active
+    // open for a SYN from a raw socket).
+    let ours_opened = if kind == "http-reuse" {
+        0
+    } else {
+        (c1o - c0o).saturating_sub(s1[3] - s0[3])
+    };
     let (c0t, c1t) = (0, (a1 - a0).saturating_sub(ours_opened));
     let lag = format!("{} (max {:.1} ms)", s1[1] - s0[1], s1[2] as f64 / 1000.0);
     let (o, t) = (o1 - o0, t1 - t0);
@@ -249,11 +256,12 @@ async fn serve_http(s: &mut tokio::net::TcpStream) {
     }
 }
 
-/// The runner child's counters: probes started, lag events, max lag (µs).
-fn child_stats(path: &std::path::Path) -> [u64; 3] {
+/// The runner child's counters: probes started, lag events, max lag (µs),
+/// SYN probes sent.
+fn child_stats(path: &std::path::Path) -> [u64; 4] {
     let text = std::fs::read_to_string(path).unwrap_or_default();
     let mut v = text.split_whitespace().map(|f| f.parse().unwrap_or(0));
-    [(); 3].map(|()| v.next().unwrap_or(0))
+    [(); 4].map(|()| v.next().unwrap_or(0))
 }
 
 /// User + system CPU seconds of a process (all its threads).
@@ -316,7 +324,12 @@ fn child(spec: &str) {
         .build()
         .expect("a tokio runtime");
     rt.block_on(async {
-        let mut runner = Runner::new(SchedulerConfig::default()).expect("a runner");
+        let runner = Runner::new(SchedulerConfig::default()).expect("a runner");
+        // HC_BENCH_SYN=0 measures TCP checks made with connect() instead.
+        runner
+            .prober()
+            .set_syn_probes(std::env::var("HC_BENCH_SYN").map_or(true, |v| v != "0"));
+        let mut runner = runner;
         let timing = Timing {
             interval: Duration::from_secs(1),
             timeout: Duration::from_secs(2),
@@ -347,16 +360,23 @@ fn child(spec: &str) {
                 .expect("a valid spec");
         }
         let stats = std::path::Path::new(list).with_file_name("stats");
+        let mut said_why = false;
         loop {
             runner
                 .run_until(Instant::now() + Duration::from_millis(250), |_, _| {})
                 .await;
             let st = runner.scheduler().stats();
+            let syn = runner.prober().syn_stats();
+            if let (false, Some(why)) = (said_why, &syn.ipv4_fallback) {
+                eprintln!("vs_haproxy: TCP checks use connect(): {why}");
+                said_why = true;
+            }
             let line = format!(
-                "{} {} {}\n",
+                "{} {} {} {}\n",
                 st.probes_started,
                 st.lag_events,
-                st.max_lag.as_micros()
+                st.max_lag.as_micros(),
+                syn.sent
             );
             let tmp = stats.with_extension("tmp");
             if std::fs::write(&tmp, line).is_ok() {

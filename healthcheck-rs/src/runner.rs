@@ -68,6 +68,12 @@ impl Runner {
         self.sched.unsubscribe(sub)
     }
 
+    /// The prober, for its getters ([`Prober::syn_stats`]) and settings
+    /// ([`Prober::set_syn_probes`]).
+    pub fn prober(&self) -> &Prober {
+        &self.prober
+    }
+
     /// The scheduler, for its getters.
     pub fn scheduler(&self) -> &Scheduler {
         &self.sched

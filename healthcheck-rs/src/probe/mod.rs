@@ -8,29 +8,54 @@
 
 use std::collections::HashMap;
 use std::io;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use crate::outcome::{FailKind, Outcome};
-use crate::spec::{CheckSpec, Probe, Tls};
+use crate::spec::{CheckSpec, Connect, Probe, Tls};
 
 mod conn;
 mod datagram;
 mod exec;
 mod http;
 mod stream;
+mod syn;
 mod tls;
 
 pub use conn::connect;
+pub use syn::{RETRANSMIT, SynStats};
 
 /// Runs probes; keeps the TLS client configurations it builds, one per
 /// distinct [`Tls`] setting, so that thousands of HTTPS checks share them,
-/// and the idle connections of HTTP checks with
-/// [`reuse_connection`](crate::spec::HttpCheck::reuse_connection).
-#[derive(Default)]
+/// the idle connections of HTTP checks with
+/// [`reuse_connection`](crate::spec::HttpCheck::reuse_connection), and the
+/// raw sockets of plain TCP checks sent as SYN probes (see
+/// [`Prober::syn_stats`]).
 pub struct Prober {
     tls: Mutex<HashMap<Tls, Arc<rustls::ClientConfig>>>,
     idle: Mutex<IdlePool>,
+    syn_on: AtomicBool,
+    syn: Mutex<SynSlot>,
+}
+
+impl Default for Prober {
+    fn default() -> Self {
+        Self {
+            tls: Mutex::default(),
+            idle: Mutex::default(),
+            syn_on: AtomicBool::new(true),
+            syn: Mutex::new(SynSlot::NotStarted),
+        }
+    }
+}
+
+/// The SYN probe engine, started at the first plain TCP check.
+enum SynSlot {
+    NotStarted,
+    Running(syn::Running),
+    Unavailable(String),
 }
 
 #[derive(Default)]
@@ -79,7 +104,13 @@ impl Prober {
         // common case's future (spawned thousands of times a second) stays
         // small.
         let result = match &spec.probe {
-            Probe::Tcp(c) => conn::half_open(target, c).await.map(|()| Outcome::pass()),
+            Probe::Tcp(c) => match self.syn_engine(target, c) {
+                Some(engine) => engine
+                    .probe(c.to.unwrap_or(target), c.bind_ip)
+                    .await
+                    .map(|()| Outcome::pass()),
+                None => conn::half_open(target, c).await.map(|()| Outcome::pass()),
+            },
             Probe::Http(h) => Box::pin(http::run(self, target, h)).await,
             Probe::Misc(m) => Box::pin(exec::misc(m, deadline)).await,
             Probe::Smtp(s) => Box::pin(stream::smtp(target, s)).await,
@@ -97,6 +128,62 @@ impl Prober {
             Probe::SslHello(c) => Box::pin(stream::ssl_hello(target, c)).await,
         };
         result.unwrap_or_else(|failed| failed)
+    }
+
+    /// Sends plain TCP checks ([`Probe::Tcp`]) as SYN probes on a raw
+    /// socket (`on`, the default: needs `CAP_NET_RAW`, else they fall back
+    /// to `connect()`), or always with `connect()`. See
+    /// [`syn_stats`](Self::syn_stats).
+    pub fn set_syn_probes(&self, on: bool) {
+        self.syn_on.store(on, Ordering::Relaxed);
+    }
+
+    /// What the SYN probes did so far, and why TCP checks use `connect()`
+    /// where they do (no `CAP_NET_RAW`, no IPv6, ...): worth logging once
+    /// TCP checks have run. The raw sockets open at the first TCP check.
+    pub fn syn_stats(&self) -> SynStats {
+        match &*self
+            .syn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        {
+            SynSlot::NotStarted => SynStats::default(),
+            SynSlot::Running(r) => r.engine.stats(),
+            SynSlot::Unavailable(reason) => SynStats {
+                started: true,
+                ipv4_fallback: Some(reason.clone()),
+                ipv6_fallback: Some(reason.clone()),
+                ..SynStats::default()
+            },
+        }
+    }
+
+    /// The SYN probe engine if this check can use it: SYN probes are on,
+    /// the check sets neither `fwmark` nor `bind_port` (both are properties
+    /// of a socket of its own), and the engine serves the target's family.
+    fn syn_engine(&self, target: SocketAddr, c: &Connect) -> Option<Arc<syn::Engine>> {
+        if !self.syn_on.load(Ordering::Relaxed) || c.fwmark.is_some() || c.bind_port.is_some() {
+            return None;
+        }
+        let mut slot = self
+            .syn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if matches!(&*slot, SynSlot::Running(r) if r.is_stale()) {
+            *slot = SynSlot::NotStarted;
+        }
+        if matches!(*slot, SynSlot::NotStarted) {
+            *slot = match syn::Engine::start() {
+                Ok(r) => SynSlot::Running(r),
+                Err(reason) => SynSlot::Unavailable(reason),
+            };
+        }
+        match &*slot {
+            SynSlot::Running(r) if r.engine.serves(c.to.unwrap_or(target)) => {
+                Some(Arc::clone(&r.engine))
+            }
+            _ => None,
+        }
     }
 
     /// Idle kept-alive connections held now.

@@ -4,6 +4,7 @@
 
 mod servers;
 mod stream;
+mod syn;
 mod web;
 
 use std::net::SocketAddr;

@@ -1,0 +1,555 @@
+//! SYN probes: the plain TCP check as a port scanner does it.
+//!
+//! A [`Probe::Tcp`](crate::Probe::Tcp) check only needs to know whether the
+//! server answers a SYN with a SYN-ACK (open) or a RST (closed). Sending that
+//! SYN from a raw socket skips everything `connect()` costs on our side (a
+//! socket, its options, bind, the connection state, epoll, close), which on
+//! loopback is most of a check's CPU. The SYN-ACK reaches no socket of ours,
+//! so our kernel answers it with a RST itself, and the server forgets the
+//! half-open connection as it does after HAProxy's checks.
+//!
+//! - One raw `IPPROTO_TCP` socket per family, with `IP_HDRINCL` /
+//!   `IPV6_HDRINCL` (so each SYN has its own source: `bindto`, or the
+//!   route's source address) and a classic BPF filter that keeps only
+//!   SYN-ACKs and RSTs to our source port, so the host's other TCP traffic
+//!   never wakes us.
+//! - The source port is reserved by a TCP socket bound to it on the wildcard
+//!   address (never listening): no `connect()` of this host can take it, and
+//!   replies to it find no socket, which is what makes the kernel reset them.
+//! - Every SYN has a random sequence number; a reply counts only if it comes
+//!   from the probed address and port, to our address, and acknowledges
+//!   exactly that number. Anything else (a reply after the probe's deadline,
+//!   a forged or stray segment) is counted in [`SynStats::stray`] and
+//!   ignored.
+//! - Like the kernel's first SYN retransmission, a SYN is sent again once
+//!   after [`RETRANSMIT`] if the deadline leaves time for it.
+//!
+//! It needs `CAP_NET_RAW`. Without it (or for checks with `fwmark`,
+//! `bind_port`, or an IPv4-mapped IPv6 target) TCP checks use `connect()`,
+//! and [`Prober::syn_stats`](super::Prober::syn_stats) says why.
+//! ICMP errors (host unreachable) are not read: such a check fails at its
+//! deadline instead of early.
+
+use std::collections::HashMap;
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use socket2::{Domain, Protocol, Socket, Type};
+use tokio::net::UdpSocket;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use super::io_failure;
+use crate::outcome::{FailKind, Outcome};
+
+mod packet;
+
+use packet::{ReplyKind, Syn};
+
+/// A SYN without an answer is sent again after this long (the kernel's
+/// initial retransmission timeout).
+pub const RETRANSMIT: Duration = Duration::from_secs(1);
+
+/// How long a route's source address is trusted before it is looked up
+/// again.
+const ROUTE_TTL: Duration = Duration::from_secs(10);
+/// Most destinations whose source address is remembered.
+const ROUTE_CACHE: usize = 65_536;
+
+/// What the SYN probes did, and why some TCP checks use `connect()`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SynStats {
+    /// Whether SYN probes were set up (at the first TCP check); before that
+    /// the fallback reasons are unknown.
+    pub started: bool,
+    /// Why IPv4 TCP checks use `connect()`; `None` when they use SYN probes.
+    pub ipv4_fallback: Option<String>,
+    /// Why IPv6 TCP checks use `connect()`; `None` when they use SYN probes.
+    pub ipv6_fallback: Option<String>,
+    /// The source port of IPv4 SYN probes (reserved on every address; a
+    /// firewall must let replies to it in).
+    pub ipv4_port: Option<u16>,
+    /// The source port of IPv6 SYN probes.
+    pub ipv6_port: Option<u16>,
+    /// SYNs sent, retransmissions included.
+    pub sent: u64,
+    /// SYN-ACKs that passed a check.
+    pub open: u64,
+    /// RSTs that failed a check.
+    pub refused: u64,
+    /// Replies that matched no probe in flight (late, forged or stray);
+    /// ignored.
+    pub stray: u64,
+}
+
+/// The sockets and the probes in flight.
+pub(crate) struct Engine {
+    v4: Result<Family, String>,
+    v6: Result<Family, String>,
+    pending: Mutex<Table>,
+    routes: Mutex<HashMap<IpAddr, (Instant, IpAddr)>>,
+    sent: AtomicU64,
+    open: AtomicU64,
+    refused: AtomicU64,
+    stray: AtomicU64,
+}
+
+/// One family's raw socket and the port its probes come from.
+struct Family {
+    /// The raw socket, driven through tokio's datagram socket: `send_to`
+    /// and `recv_from` mean the same on a raw socket (the port of the
+    /// addresses is 0), and it needs no `unsafe` registration.
+    raw: UdpSocket,
+    port: u16,
+    /// Holds `port` so that nothing else on this host uses it.
+    _reserved: Socket,
+}
+
+/// A probe in flight, found by who must answer and what it must
+/// acknowledge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Key {
+    server: IpAddr,
+    port: u16,
+    ack: u32,
+}
+
+/// The probes in flight. A reply completes one only if it comes from the
+/// probed address and port, to the probe's source address (where the
+/// family tells it), and acknowledges the probe's sequence number.
+#[derive(Default)]
+struct Table {
+    probes: HashMap<Key, (IpAddr, oneshot::Sender<ReplyKind>)>,
+}
+
+impl Table {
+    /// Files a probe of `server` from `local` under a fresh random
+    /// sequence number; returns its key (whose `ack` is that number plus
+    /// one).
+    fn register(
+        &mut self,
+        server: SocketAddr,
+        local: IpAddr,
+        done: oneshot::Sender<ReplyKind>,
+    ) -> Key {
+        // Bounded in practice: a collision needs the same server and the
+        // same random number among the probes in flight.
+        loop {
+            let key = Key {
+                server: server.ip(),
+                port: server.port(),
+                ack: fastrand::u32(..).wrapping_add(1),
+            };
+            if let std::collections::hash_map::Entry::Vacant(v) = self.probes.entry(key) {
+                v.insert((local, done));
+                return key;
+            }
+        }
+    }
+
+    /// Completes the probe `r` answers; `false` for a stray reply.
+    fn complete(&mut self, r: &packet::Reply) -> bool {
+        let key = Key {
+            server: r.from,
+            port: r.sport,
+            ack: r.ack,
+        };
+        let ours = self
+            .probes
+            .get(&key)
+            .is_some_and(|(local, _)| r.to.is_none_or(|to| to == *local));
+        match ours.then(|| self.probes.remove(&key)).flatten() {
+            Some((_, done)) => {
+                let _ = done.send(r.kind);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn forget(&mut self, key: &Key) {
+        self.probes.remove(key);
+    }
+}
+
+/// The engine and its receive tasks, which stop when this is dropped.
+pub(crate) struct Running {
+    pub(super) engine: Arc<Engine>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Running {
+    /// The receive tasks died (their runtime shut down): start again.
+    pub(super) fn is_stale(&self) -> bool {
+        self.tasks.iter().any(JoinHandle::is_finished)
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Engine {
+    /// Opens the sockets and starts a receive task per family; must run
+    /// inside a tokio runtime. `Err` says why neither family can send SYN
+    /// probes.
+    pub(super) fn start() -> Result<Running, String> {
+        let engine = Arc::new(Self {
+            v4: Family::open(false),
+            v6: Family::open(true),
+            pending: Mutex::default(),
+            routes: Mutex::default(),
+            sent: AtomicU64::new(0),
+            open: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            stray: AtomicU64::new(0),
+        });
+        if let (Err(a), Err(b)) = (&engine.v4, &engine.v6) {
+            return Err(if a == b {
+                a.clone()
+            } else {
+                format!("IPv4: {a}; IPv6: {b}")
+            });
+        }
+        let mut tasks = Vec::new();
+        for v6 in [false, true] {
+            if engine.family(v6).is_some() {
+                let e = Arc::clone(&engine);
+                tasks.push(tokio::spawn(async move { e.receive(v6).await }));
+            }
+        }
+        Ok(Running { engine, tasks })
+    }
+
+    fn family(&self, v6: bool) -> Option<&Family> {
+        if v6 { &self.v6 } else { &self.v4 }.as_ref().ok()
+    }
+
+    /// Whether a SYN probe can reach `to`; else the check uses `connect()`.
+    pub(super) fn serves(&self, to: SocketAddr) -> bool {
+        match to.ip() {
+            IpAddr::V4(_) => self.v4.is_ok(),
+            IpAddr::V6(a) => self.v6.is_ok() && a.to_ipv4_mapped().is_none(),
+        }
+    }
+
+    pub(super) fn stats(&self) -> SynStats {
+        SynStats {
+            started: true,
+            ipv4_fallback: self.v4.as_ref().err().cloned(),
+            ipv6_fallback: self.v6.as_ref().err().cloned(),
+            ipv4_port: self.v4.as_ref().ok().map(|f| f.port),
+            ipv6_port: self.v6.as_ref().ok().map(|f| f.port),
+            sent: self.sent.load(Ordering::Relaxed),
+            open: self.open.load(Ordering::Relaxed),
+            refused: self.refused.load(Ordering::Relaxed),
+            stray: self.stray.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Probes `to` from `bind` (or the route's source address): `Ok` on a
+    /// SYN-ACK, a `Connect` failure on a RST. Runs until answered; the
+    /// caller's deadline ends it (dropping it forgets the probe).
+    pub(super) async fn probe(&self, to: SocketAddr, bind: Option<IpAddr>) -> Result<(), Outcome> {
+        let v6 = to.is_ipv6();
+        let Some(fam) = self.family(v6) else {
+            return Err(Outcome::fail(
+                FailKind::Setup,
+                format!("no raw socket for {to}"),
+            ));
+        };
+        let src = match bind {
+            Some(ip) if ip.is_ipv6() != v6 => {
+                return Err(Outcome::fail(
+                    FailKind::Setup,
+                    format!("cannot bind to {ip} for {to}: not of the same address family"),
+                ));
+            }
+            Some(ip) => ip,
+            None => self
+                .source_for(to.ip())
+                .map_err(|e| io_failure(&format!("connect to {to}"), &e))?,
+        };
+        let (rx, guard) = self.register(to, src);
+        let syn = Syn {
+            src,
+            dst: to.ip(),
+            sport: fam.port,
+            dport: to.port(),
+            seq: guard.key.ack.wrapping_sub(1),
+        };
+        let mut buf = [0u8; packet::MAX_SYN];
+        let len = syn.emit(&mut buf).ok_or_else(|| {
+            Outcome::fail(FailKind::Setup, format!("cannot build a SYN for {to}"))
+        })?;
+        // Raw sockets take the protocol, or 0, as the port.
+        let dest = match to {
+            SocketAddr::V4(a) => SocketAddr::new((*a.ip()).into(), 0),
+            SocketAddr::V6(a) => SocketAddrV6::new(*a.ip(), 0, 0, a.scope_id()).into(),
+        };
+        let send = || async {
+            fam.raw
+                .send_to(&buf[..len], dest)
+                .await
+                .map(|_| {
+                    self.sent.fetch_add(1, Ordering::Relaxed);
+                })
+                .map_err(|e| io_failure(&format!("connect to {to}"), &e))
+        };
+        send().await?;
+        let mut rx = rx;
+        let kind = match tokio::time::timeout(RETRANSMIT, &mut rx).await {
+            Ok(r) => r,
+            Err(_) => {
+                send().await?;
+                rx.await
+            }
+        };
+        drop(guard);
+        match kind {
+            Ok(ReplyKind::SynAck) => Ok(()),
+            Ok(ReplyKind::Reset) => Err(Outcome::fail(
+                FailKind::Connect,
+                format!("connect to {to}: connection refused (the server answered RST)"),
+            )),
+            Err(_) => Err(Outcome::fail(
+                FailKind::Io,
+                format!("connect to {to}: the SYN probe's receiver stopped"),
+            )),
+        }
+    }
+
+    /// Files a probe; it is forgotten when the guard drops.
+    fn register(&self, to: SocketAddr, local: IpAddr) -> (oneshot::Receiver<ReplyKind>, Guard<'_>) {
+        let (done, rx) = oneshot::channel();
+        let key = lock(&self.pending).register(to, local, done);
+        (rx, Guard { engine: self, key })
+    }
+
+    /// The source address the kernel would pick for `dst`, from a cache.
+    #[allow(clippy::disallowed_methods)] // the IO edge reads the clock
+    fn source_for(&self, dst: IpAddr) -> io::Result<IpAddr> {
+        let now = Instant::now();
+        let cached = lock(&self.routes).get(&dst).copied();
+        if let Some((at, src)) = cached.filter(|(at, _)| now.duration_since(*at) < ROUTE_TTL) {
+            let _ = at;
+            return Ok(src);
+        }
+        let any: IpAddr = match dst {
+            IpAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
+            IpAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
+        };
+        // A UDP connect() is a route lookup: no packet is sent.
+        let probe = std::net::UdpSocket::bind((any, 0))?;
+        probe.connect((dst, 9))?;
+        let src = probe.local_addr()?.ip();
+        let mut routes = lock(&self.routes);
+        if routes.len() >= ROUTE_CACHE {
+            routes.clear();
+        }
+        routes.insert(dst, (now, src));
+        Ok(src)
+    }
+
+    /// Reads replies until the socket fails or the task is aborted.
+    async fn receive(&self, v6: bool) {
+        let Some(fam) = self.family(v6) else {
+            return;
+        };
+        let mut buf = [0u8; 256];
+        loop {
+            if fam.raw.readable().await.is_err() {
+                return;
+            }
+            // Bounded: the socket's buffer holds a finite number of packets,
+            // and an error goes back to waiting.
+            while let Ok((n, from)) = fam.raw.try_recv_from(&mut buf) {
+                let from = match from {
+                    SocketAddr::V6(a) => Some(*a.ip()),
+                    SocketAddr::V4(_) => None,
+                };
+                self.handle(v6, fam.port, buf.get(..n).unwrap_or_default(), from);
+            }
+        }
+    }
+
+    fn handle(&self, v6: bool, port: u16, data: &[u8], from: Option<Ipv6Addr>) {
+        let reply = match (v6, from) {
+            (false, _) => packet::parse_v4(data),
+            (true, Some(from)) => packet::parse_v6(data, from),
+            (true, None) => None,
+        };
+        // The filter lets only replies to our port through, so anything
+        // else is not from the kernel's filter but worth counting too.
+        let Some(r) = reply.filter(|r| r.dport == port) else {
+            self.stray.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        let counter = match (lock(&self.pending).complete(&r), r.kind) {
+            (false, _) => &self.stray,
+            (true, ReplyKind::SynAck) => &self.open,
+            (true, ReplyKind::Reset) => &self.refused,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// Forgets a probe when it ends, answered or not.
+struct Guard<'a> {
+    engine: &'a Engine,
+    key: Key,
+}
+
+impl Drop for Guard<'_> {
+    fn drop(&mut self) {
+        lock(&self.engine.pending).forget(&self.key);
+    }
+}
+
+impl Family {
+    fn open(v6: bool) -> Result<Self, String> {
+        let name = if v6 { "IPv6" } else { "IPv4" };
+        let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
+        let raw = Socket::new(domain, Type::RAW.nonblocking(), Some(Protocol::TCP)).map_err(
+            |e| match e.kind() {
+                io::ErrorKind::PermissionDenied => format!(
+                    "cannot open a raw {name} TCP socket for SYN probes ({e}): it needs \
+                     CAP_NET_RAW (run as root or grant the capability)"
+                ),
+                _ => format!("cannot open a raw {name} TCP socket for SYN probes: {e}"),
+            },
+        )?;
+        let fail = |what: &str, e: io::Error| format!("SYN probes over {name}: {what}: {e}");
+        if v6 {
+            raw.set_header_included_v6(true)
+        } else {
+            raw.set_header_included_v4(true)
+        }
+        .map_err(|e| fail("cannot set IP_HDRINCL", e))?;
+        // The port: a TCP socket bound to it on every address, never
+        // listening, so that replies find no socket and get reset.
+        let reserved = Socket::new(domain, Type::STREAM, Some(Protocol::TCP))
+            .map_err(|e| fail("cannot open the socket that holds the source port", e))?;
+        let any: IpAddr = if v6 {
+            reserved
+                .set_only_v6(true)
+                .map_err(|e| fail("cannot set IPV6_V6ONLY", e))?;
+            Ipv6Addr::UNSPECIFIED.into()
+        } else {
+            Ipv4Addr::UNSPECIFIED.into()
+        };
+        reserved
+            .bind(&SocketAddr::new(any, 0).into())
+            .map_err(|e| fail("cannot reserve a source port", e))?;
+        let port = reserved
+            .local_addr()
+            .ok()
+            .and_then(|a| a.as_socket())
+            .map(|a| a.port())
+            .ok_or_else(|| fail("no reserved port", io::ErrorKind::Other.into()))?;
+        raw.attach_filter(&packet::sock_filter(v6, port))
+            .map_err(|e| fail("cannot attach the reply filter", e))?;
+        // Replies arrive in bursts of a tick's worth of checks.
+        let _ = raw.set_recv_buffer_size(1 << 20);
+        let raw = UdpSocket::from_std(raw.into())
+            .map_err(|e| fail("cannot register the raw socket", e))?;
+        Ok(Self {
+            raw,
+            port,
+            _reserved: reserved,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::packet::{Reply, ReplyKind};
+    use super::*;
+
+    fn reply(from: &str, to: Option<&str>, sport: u16, ack: u32, kind: ReplyKind) -> Reply {
+        Reply {
+            from: from.parse().unwrap(),
+            to: to.map(|t| t.parse().unwrap()),
+            sport,
+            dport: 40000,
+            ack,
+            kind,
+        }
+    }
+
+    #[test]
+    fn only_the_exact_answer_completes_a_probe() {
+        let mut t = Table::default();
+        let (tx, mut rx) = oneshot::channel();
+        let server: SocketAddr = "127.0.0.1:8080".parse().unwrap();
+        let key = t.register(server, "127.0.0.2".parse().unwrap(), tx);
+        let a = key.ack;
+        let syn_ack = ReplyKind::SynAck;
+        // Wrong acknowledgment (a forged or older probe's reply), wrong
+        // server port or address, to another of our addresses: stray.
+        for r in [
+            reply(
+                "127.0.0.1",
+                Some("127.0.0.2"),
+                8080,
+                a.wrapping_add(1),
+                syn_ack,
+            ),
+            reply(
+                "127.0.0.1",
+                Some("127.0.0.2"),
+                8080,
+                a.wrapping_sub(1),
+                syn_ack,
+            ),
+            reply("127.0.0.1", Some("127.0.0.2"), 8081, a, syn_ack),
+            reply("127.0.0.9", Some("127.0.0.2"), 8080, a, syn_ack),
+            reply("127.0.0.1", Some("127.0.0.3"), 8080, a, syn_ack),
+        ] {
+            assert!(!t.complete(&r), "{r:?}");
+        }
+        assert!(rx.try_recv().is_err(), "nothing delivered yet");
+        let right = reply("127.0.0.1", Some("127.0.0.2"), 8080, a, ReplyKind::Reset);
+        assert!(t.complete(&right));
+        assert_eq!(rx.try_recv().unwrap(), ReplyKind::Reset);
+        // A duplicate of the answer finds the probe gone.
+        assert!(!t.complete(&right));
+    }
+
+    #[test]
+    fn a_forgotten_probe_takes_no_reply() {
+        let mut t = Table::default();
+        let (tx, rx) = oneshot::channel();
+        let key = t.register("[::1]:443".parse().unwrap(), "::1".parse().unwrap(), tx);
+        t.forget(&key);
+        // IPv6 replies carry no destination address.
+        assert!(!t.complete(&reply("::1", None, 443, key.ack, ReplyKind::SynAck)));
+        drop(rx);
+        assert!(t.probes.is_empty());
+    }
+
+    #[test]
+    fn probes_of_one_server_get_distinct_numbers() {
+        let mut t = Table::default();
+        let server: SocketAddr = "127.0.0.1:1".parse().unwrap();
+        let mut keep = Vec::new();
+        for _ in 0..1000 {
+            let (tx, rx) = oneshot::channel();
+            keep.push(rx);
+            t.register(server, server.ip(), tx);
+        }
+        assert_eq!(t.probes.len(), 1000);
+    }
+}
