@@ -22,7 +22,7 @@ use std::process::ExitCode;
 const DEFAULT_CONFIG: &str = "/etc/keepalived/keepalived.conf";
 
 const USAGE: &str = "\
-usage: lbd --check --dry-run [-f FILE] [--config-id ID]
+usage: lbd --check --dry-run [-f FILE] [--config-id ID] [--duration SECS]
        lbd --vrrp [-f FILE] [--config-id ID]
 
   --check      run the configuration's health checkers (keepalived -C)
@@ -32,6 +32,7 @@ usage: lbd --check --dry-run [-f FILE] [--config-id ID]
   -f FILE      the keepalived.conf to read (default /etc/keepalived/keepalived.conf)
   --config-id  the config id for @id conditional lines (default: the short
                host name)
+  --duration   stop after SECS seconds (tests, demos); SIGINT/SIGTERM also stop
 ";
 
 /// The parsed command line.
@@ -47,6 +48,8 @@ pub(crate) struct Args {
     pub(crate) vrrp: bool,
     /// Report instead of changing IPVS.
     pub(crate) dry_run: bool,
+    /// Stop after this long (`--duration SECS`).
+    pub(crate) duration: Option<std::time::Duration>,
 }
 
 fn main() -> ExitCode {
@@ -82,6 +85,7 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
         check: false,
         vrrp: false,
         dry_run: false,
+        duration: None,
     };
     let mut it = argv.iter();
     while let Some(a) = it.next() {
@@ -94,6 +98,17 @@ fn parse_args(argv: &[String]) -> Result<Args, String> {
             }
             "--config-id" | "-i" => {
                 args.config_id = Some(it.next().ok_or("--config-id needs an ID")?.clone());
+            }
+            "--duration" => {
+                let secs = it.next().ok_or("--duration needs SECS")?;
+                let d = secs
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|s| s.is_finite() && *s > 0.0 && *s < 1e9)
+                    .ok_or_else(|| {
+                        format!("--duration {secs:?}: give a positive number of seconds")
+                    })?;
+                args.duration = Some(std::time::Duration::from_secs_f64(d));
             }
             other => return Err(format!("unknown argument {other:?}")),
         }
@@ -119,5 +134,12 @@ mod tests {
         assert_eq!(a.file, PathBuf::from(DEFAULT_CONFIG));
         assert!(args(&["-f"]).unwrap_err().contains("FILE"));
         assert!(args(&["--bogus"]).unwrap_err().contains("--bogus"));
+        let a = args(&["--check", "--dry-run", "--duration", "1.5"]).unwrap();
+        assert_eq!(a.duration, Some(std::time::Duration::from_millis(1500)));
+        assert!(
+            args(&["--duration", "-1"])
+                .unwrap_err()
+                .contains("positive")
+        );
     }
 }

@@ -1,0 +1,641 @@
+//! What keepalived's checker process does to IPVS when health changes,
+//! without IO: real servers in and out of the pool, `inhibit_on_failure`
+//! (weight 0 instead of removal), quorum with hysteresis and the sorry
+//! server, and dynamic weights (`misc_dynamic`, `FILE_CHECK`).
+//!
+//! The rules are keepalived 2.2's `ipwrapper.c`: a real server is alive
+//! when all its checkers are up; it is in the pool when alive and either the
+//! quorum is up or no sorry server is in; the quorum is gained when the
+//! alive weight reaches `quorum + hysteresis` and lost when it falls below
+//! `quorum - hysteresis` (or to 0), which swaps every alive real server for
+//! the sorry server and back. The model keeps the desired [`Table`] and
+//! each change is the [`ipvs::plan`] between the table before and after.
+
+use std::net::{IpAddr, SocketAddr};
+
+use healthcheck::WeightChange;
+use healthcheck::convert::{KeepalivedCheck, real_server_addr};
+use ipvs::{
+    AddressFamily, DesiredService, DestKey, DestSettings, Forwarding, Op, PlanOptions, Protocol,
+    ServiceFlags, ServiceKey, ServiceSettings, Table,
+};
+use lbconf::keepalived::{Config, VirtualServer, VsTarget};
+
+/// IPVS's largest weight (`IPVS_WEIGHT_LIMIT`).
+const WEIGHT_LIMIT: i64 = 65_535;
+
+/// One thing that happened because of a health or weight change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Change {
+    /// A real server became alive (`to`) or not.
+    RealServer {
+        /// Virtual server index.
+        vs: usize,
+        /// Real server index.
+        rs: usize,
+        /// Alive now.
+        to: bool,
+    },
+    /// A virtual server gained (`up`) or lost its quorum.
+    Quorum {
+        /// Virtual server index.
+        vs: usize,
+        /// Quorum state now.
+        up: bool,
+        /// Sum of the alive real servers' weights.
+        weight_sum: i64,
+        /// The threshold it was compared with.
+        threshold: i64,
+    },
+    /// An IPVS operation keepalived would make.
+    Ipvs(Op),
+}
+
+#[derive(Debug, Clone)]
+struct Check {
+    /// Index of the checker in its real server's block.
+    checker: usize,
+    up: bool,
+    weight: Option<WeightChange>,
+}
+
+/// A real server of the model.
+#[derive(Debug, Clone)]
+pub(crate) struct RealServer {
+    /// Address and port in IPVS.
+    pub(crate) addr: SocketAddr,
+    /// Configured weight.
+    pub(crate) weight: u32,
+    forwarding: Forwarding,
+    inhibit: bool,
+    checks: Vec<Check>,
+    /// All checkers up.
+    pub(crate) alive: bool,
+}
+
+impl RealServer {
+    /// The weight after dynamic changes, clamped as keepalived's
+    /// `real_weight` (0 to 65535).
+    pub(crate) fn effective_weight(&self) -> u32 {
+        let mut w = i64::from(self.weight);
+        for change in self.checks.iter().filter_map(|c| c.weight) {
+            w = match change {
+                WeightChange::Absolute(a) => i64::from(a),
+                WeightChange::Delta(d) => w.saturating_add(d),
+                WeightChange::Percent(p) => w.saturating_mul(i64::from(p)) / 100,
+            };
+        }
+        u32::try_from(w.clamp(0, WEIGHT_LIMIT)).unwrap_or(0)
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Sorry {
+    addr: SocketAddr,
+    forwarding: Forwarding,
+    inhibit: bool,
+    alive: bool,
+}
+
+/// A virtual server of the model.
+#[derive(Debug, Clone)]
+pub(crate) struct Vs {
+    /// Its IPVS key.
+    pub(crate) key: ServiceKey,
+    settings: ServiceSettings,
+    quorum: i64,
+    hysteresis: i64,
+    /// Quorum state.
+    pub(crate) quorum_up: bool,
+    sorry: Option<Sorry>,
+    /// Its real servers, in configuration order.
+    pub(crate) real_servers: Vec<RealServer>,
+}
+
+/// The checker process's view of every virtual server.
+#[derive(Debug, Clone)]
+pub(crate) struct Model {
+    /// The virtual servers, in configuration order.
+    pub(crate) virtual_servers: Vec<Vs>,
+}
+
+fn forwarding(kind: Option<&str>) -> Forwarding {
+    match kind {
+        Some("DR") => Forwarding::ROUTE,
+        Some("TUN") => Forwarding::TUNNEL,
+        _ => Forwarding::MASQ,
+    }
+}
+
+/// A `VirtualServer` option that lbconf keeps only in `settings`.
+fn setting<'a>(vs: &'a VirtualServer, keyword: &str) -> Option<&'a str> {
+    vs.settings
+        .iter()
+        .rev()
+        .find(|s| s.keyword.value == keyword)
+        .and_then(|s| s.args.first())
+        .map(|a| a.value.as_str())
+}
+
+impl Model {
+    /// The model of `config` with the checks converted from it, before any
+    /// probe ran: servers whose checkers start down (`alpha`) are not alive.
+    pub(crate) fn new(config: &Config, checks: &[KeepalivedCheck]) -> Result<Model, String> {
+        let mut virtual_servers = Vec::new();
+        for (v, vs) in config.virtual_servers.iter().enumerate() {
+            let family = |ip: IpAddr| AddressFamily::of(ip);
+            let key = match &vs.target.value {
+                VsTarget::Addr(ip, port) => {
+                    let protocol = match vs.protocol.as_ref().map(|p| p.value.as_str()) {
+                        Some("UDP") => Protocol::UDP,
+                        Some("SCTP") => Protocol::SCTP,
+                        _ => Protocol::TCP,
+                    };
+                    ServiceKey::Addr {
+                        protocol,
+                        addr: *ip,
+                        port: *port,
+                    }
+                }
+                VsTarget::Fwmark(mark) => {
+                    let fam = match vs.ip_family.as_ref().map(|f| f.value.as_str()) {
+                        Some("inet6") => AddressFamily::INET6,
+                        Some(_) => AddressFamily::INET,
+                        None => vs
+                            .real_servers
+                            .first()
+                            .map_or(AddressFamily::INET, |rs| family(rs.address.value)),
+                    };
+                    ServiceKey::fwmark(*mark, fam)
+                }
+                VsTarget::Group(name) => {
+                    return Err(format!(
+                        "virtual_server group {name}: groups are not modelled by the dry run yet \
+                         (write one virtual_server per address)"
+                    ));
+                }
+            };
+            let mut settings =
+                ipvs::Service::new(key, vs.lb_algo.as_ref().map_or("wlc", |a| a.value.as_str()))
+                    .settings;
+            if let Some(t) = &vs.persistence_timeout {
+                settings.timeout = t.value;
+                settings.flags |= ServiceFlags::PERSISTENT;
+            }
+            if vs.ops {
+                settings.flags |= ServiceFlags::ONE_PACKET;
+            }
+            let vs_weight = setting(vs, "weight")
+                .and_then(|w| w.parse().ok())
+                .unwrap_or(1);
+            let vs_fwd = vs.lb_kind.as_ref().map(|k| k.value.as_str());
+            let mut real_servers = Vec::new();
+            for (r, rs) in vs.real_servers.iter().enumerate() {
+                let mine: Vec<Check> = checks
+                    .iter()
+                    .filter(|c| c.virtual_server == v && c.real_server == r)
+                    .map(|c| Check {
+                        checker: c.checker,
+                        up: c.spec.timing.initial != healthcheck::InitialState::Down
+                            && c.spec.timing.initial != healthcheck::InitialState::FullyDown,
+                        weight: None,
+                    })
+                    .collect();
+                real_servers.push(RealServer {
+                    addr: real_server_addr(vs, rs),
+                    weight: rs
+                        .weight
+                        .as_ref()
+                        .map_or(vs_weight, |w| u32::try_from(w.value).unwrap_or(0)),
+                    forwarding: forwarding(
+                        rs.lvs_method.as_ref().map(|m| m.value.as_str()).or(vs_fwd),
+                    ),
+                    inhibit: rs.inhibit_on_failure || vs.inhibit_on_failure,
+                    alive: mine.iter().all(|c| c.up),
+                    checks: mine,
+                });
+            }
+            let sorry = match &vs.sorry_server {
+                Some(s) => {
+                    let mut words = s.value.split_whitespace();
+                    let ip: IpAddr = words
+                        .next()
+                        .and_then(|w| w.parse().ok())
+                        .ok_or_else(|| format!("sorry_server {:?} has no address", s.value))?;
+                    let vs_port = real_server_addr(vs, &vs.real_servers[0]).port();
+                    let port = words.next().and_then(|p| p.parse().ok()).unwrap_or(vs_port);
+                    Some(Sorry {
+                        addr: SocketAddr::new(ip, port),
+                        forwarding: forwarding(
+                            vs.sorry_server_lvs_method
+                                .as_ref()
+                                .map(|m| m.value.as_str())
+                                .or(vs_fwd),
+                        ),
+                        inhibit: vs.sorry_server_inhibit,
+                        alive: false,
+                    })
+                }
+                None => None,
+            };
+            // check_data.c: the quorum cannot exceed the total weight, and
+            // the hysteresis must stay below the quorum.
+            let total: i64 = real_servers.iter().map(|r| i64::from(r.weight)).sum();
+            let quorum = vs
+                .quorum
+                .as_ref()
+                .map_or(1, |q| i64::from(q.value))
+                .min(total);
+            let hysteresis = vs
+                .hysteresis
+                .as_ref()
+                .map_or(0, |h| i64::from(h.value))
+                .min((quorum - 1).max(0));
+            virtual_servers.push(Vs {
+                key,
+                settings,
+                quorum,
+                hysteresis,
+                quorum_up: true,
+                sorry,
+                real_servers,
+            });
+        }
+        Ok(Model { virtual_servers })
+    }
+
+    /// Sets the initial quorum states and returns what keepalived does at
+    /// start: the quorum decisions and every operation that builds the
+    /// table from nothing.
+    pub(crate) fn start(&mut self) -> Vec<Change> {
+        let mut out = Vec::new();
+        for v in 0..self.virtual_servers.len() {
+            let vs = &mut self.virtual_servers[v];
+            vs.quorum_up = weight_sum(vs) >= vs.quorum + vs.hysteresis;
+            self.update_quorum(v, true, &mut out);
+        }
+        let plan = ipvs::plan(&self.table(), &Table::new(), PlanOptions::default());
+        out.extend(plan.into_iter().map(Change::Ipvs));
+        out
+    }
+
+    /// A checker of real server `rs` of virtual server `vs` went up or down.
+    pub(crate) fn set_health(
+        &mut self,
+        vs: usize,
+        rs: usize,
+        checker: usize,
+        up: bool,
+    ) -> Vec<Change> {
+        self.change(vs, rs, checker, |c| c.up = up)
+    }
+
+    /// A checker asked for a weight (or stopped asking, `None`).
+    pub(crate) fn set_weight(
+        &mut self,
+        vs: usize,
+        rs: usize,
+        checker: usize,
+        weight: Option<WeightChange>,
+    ) -> Vec<Change> {
+        self.change(vs, rs, checker, |c| c.weight = weight)
+    }
+
+    fn change(
+        &mut self,
+        v: usize,
+        r: usize,
+        checker: usize,
+        f: impl FnOnce(&mut Check),
+    ) -> Vec<Change> {
+        let before = self.table();
+        let mut out = Vec::new();
+        let Some(rs) = self
+            .virtual_servers
+            .get_mut(v)
+            .and_then(|vs| vs.real_servers.get_mut(r))
+        else {
+            return out;
+        };
+        if let Some(c) = rs.checks.iter_mut().find(|c| c.checker == checker) {
+            f(c);
+        }
+        let alive = rs.checks.iter().all(|c| c.up);
+        if alive != rs.alive {
+            rs.alive = alive;
+            out.push(Change::RealServer {
+                vs: v,
+                rs: r,
+                to: alive,
+            });
+        }
+        self.update_quorum(v, false, &mut out);
+        let after = self.table();
+        out.extend(
+            ipvs::plan(&after, &before, PlanOptions::default())
+                .into_iter()
+                .map(Change::Ipvs),
+        );
+        out
+    }
+
+    /// keepalived's `update_quorum_state`.
+    fn update_quorum(&mut self, v: usize, init: bool, out: &mut Vec<Change>) {
+        let Some(vs) = self.virtual_servers.get_mut(v) else {
+            return;
+        };
+        let sum = weight_sum(vs);
+        let threshold = vs.quorum
+            + if vs.quorum_up {
+                -vs.hysteresis
+            } else {
+                vs.hysteresis
+            };
+        let sorry_alive = vs.sorry.as_ref().is_some_and(|s| s.alive);
+        if !vs.quorum_up && sum >= threshold {
+            vs.quorum_up = true;
+            if let Some(s) = vs.sorry.as_mut() {
+                s.alive = false;
+            }
+            out.push(Change::Quorum {
+                vs: v,
+                up: true,
+                weight_sum: sum,
+                threshold,
+            });
+        } else if (vs.quorum_up && (sum == 0 || sum < threshold))
+            || (init && !vs.quorum_up && vs.sorry.is_some() && !sorry_alive)
+        {
+            vs.quorum_up = false;
+            if let Some(s) = vs.sorry.as_mut() {
+                s.alive = true;
+            }
+            out.push(Change::Quorum {
+                vs: v,
+                up: false,
+                weight_sum: sum,
+                threshold,
+            });
+        }
+    }
+
+    /// The IPVS table keepalived would have now.
+    pub(crate) fn table(&self) -> Table {
+        let mut table = Table::new();
+        for vs in &self.virtual_servers {
+            let mut svc = DesiredService {
+                settings: vs.settings.clone(),
+                ..DesiredService::default()
+            };
+            let sorry_in = vs.sorry.as_ref().is_some_and(|s| s.alive);
+            let dest = |addr: SocketAddr, forwarding, weight| {
+                (
+                    DestKey {
+                        addr: addr.ip(),
+                        port: addr.port(),
+                    },
+                    DestSettings {
+                        forwarding,
+                        weight,
+                        ..DestSettings::default()
+                    },
+                )
+            };
+            for rs in &vs.real_servers {
+                let in_pool = rs.alive && (vs.quorum_up || !sorry_in);
+                if in_pool {
+                    let (k, d) = dest(rs.addr, rs.forwarding, rs.effective_weight());
+                    svc.dests.insert(k, d);
+                } else if rs.inhibit {
+                    let (k, d) = dest(rs.addr, rs.forwarding, 0);
+                    svc.dests.insert(k, d);
+                }
+            }
+            if let Some(s) = &vs.sorry {
+                if s.alive || s.inhibit {
+                    let (k, d) = dest(s.addr, s.forwarding, u32::from(s.alive));
+                    svc.dests.insert(k, d);
+                }
+            }
+            table.services.insert(vs.key, svc);
+        }
+        table
+    }
+}
+
+/// The alive real servers' weights (keepalived's `weigh_live_realservers`).
+fn weight_sum(vs: &Vs) -> i64 {
+    vs.real_servers
+        .iter()
+        .filter(|r| r.alive)
+        .map(|r| i64::from(r.effective_weight()))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lbconf::keepalived::{Options, parse_str};
+
+    fn model(text: &str) -> Model {
+        let opts = Options {
+            config_id: Some("lb1".to_owned()),
+            interfaces: Some(vec!["lo".to_owned()]),
+        };
+        let parsed = parse_str("keepalived.conf", text, &opts);
+        assert!(
+            lbconf::keepalived::accepted(&parsed),
+            "{:#?}",
+            parsed.diagnostics
+        );
+        let checks = healthcheck::convert::keepalived(&parsed).unwrap();
+        Model::new(&parsed.value, &checks).unwrap()
+    }
+
+    fn vs(extra: &str, servers: &[(&str, u32)]) -> String {
+        let mut text = format!(
+            "virtual_server 198.18.0.1 80 {{\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n{extra}"
+        );
+        for (ip, w) in servers {
+            text.push_str(&format!(
+                "    real_server {ip} 80 {{\n        weight {w}\n        TCP_CHECK {{\n        }}\n    }}\n"
+            ));
+        }
+        text.push_str("}\n");
+        text
+    }
+
+    fn svc() -> ServiceKey {
+        ServiceKey::tcp("198.18.0.1".parse().unwrap(), 80)
+    }
+
+    fn dest(ip: &str, weight: u32) -> ipvs::Destination {
+        ipvs::Destination::new(ip.parse().unwrap(), 80, Forwarding::MASQ, weight)
+    }
+
+    fn ops(changes: &[Change]) -> Vec<Op> {
+        changes
+            .iter()
+            .filter_map(|c| match c {
+                Change::Ipvs(op) => Some(op.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn key(ip: &str) -> DestKey {
+        DestKey {
+            addr: ip.parse().unwrap(),
+            port: 80,
+        }
+    }
+
+    #[test]
+    fn start_adds_the_service_and_alive_servers() {
+        let mut m = model(&vs("", &[("198.18.0.10", 1), ("198.18.0.11", 2)]));
+        let start = m.start();
+        let mut svc_op = ipvs::Service::new(svc(), "rr");
+        svc_op.settings.netmask_prefix = 32;
+        assert_eq!(
+            ops(&start),
+            vec![
+                Op::AddService(svc_op),
+                Op::AddDest(svc(), dest("198.18.0.10", 1)),
+                Op::AddDest(svc(), dest("198.18.0.11", 2)),
+            ]
+        );
+    }
+
+    #[test]
+    fn alpha_starts_down_and_the_first_success_adds() {
+        let mut m = model(&vs("    alpha\n", &[("198.18.0.10", 1)]));
+        let start = m.start();
+        assert_eq!(ops(&start).len(), 1, "only the service: {start:?}");
+        assert!(!m.virtual_servers[0].real_servers[0].alive);
+        let up = m.set_health(0, 0, 0, true);
+        assert_eq!(
+            up,
+            vec![
+                Change::RealServer {
+                    vs: 0,
+                    rs: 0,
+                    to: true
+                },
+                Change::Quorum {
+                    vs: 0,
+                    up: true,
+                    weight_sum: 1,
+                    threshold: 1
+                },
+                Change::Ipvs(Op::AddDest(svc(), dest("198.18.0.10", 1))),
+            ]
+        );
+    }
+
+    #[test]
+    fn down_removes_and_inhibit_sets_weight_zero() {
+        let mut m = model(&vs("", &[("198.18.0.10", 3), ("198.18.0.11", 1)]));
+        m.start();
+        assert_eq!(
+            ops(&m.set_health(0, 0, 0, false)),
+            vec![Op::DelDest(svc(), key("198.18.0.10"))]
+        );
+        let mut m = model(&vs(
+            "    inhibit_on_failure\n",
+            &[("198.18.0.10", 3), ("198.18.0.11", 1)],
+        ));
+        m.start();
+        assert_eq!(
+            ops(&m.set_health(0, 0, 0, false)),
+            vec![Op::EditDest(svc(), dest("198.18.0.10", 0))]
+        );
+        assert_eq!(
+            ops(&m.set_health(0, 0, 0, true)),
+            vec![Op::EditDest(svc(), dest("198.18.0.10", 3))]
+        );
+    }
+
+    #[test]
+    fn quorum_loss_swaps_in_the_sorry_server_with_hysteresis() {
+        let extra = "    quorum 3\n    hysteresis 1\n    sorry_server 198.18.0.99 80\n";
+        let mut m = model(&vs(
+            extra,
+            &[("198.18.0.10", 2), ("198.18.0.11", 1), ("198.18.0.12", 1)],
+        ));
+        m.start();
+        // 4 alive; losing .11 leaves 3 >= 3 - 1: quorum kept.
+        assert_eq!(
+            ops(&m.set_health(0, 1, 0, false)),
+            vec![Op::DelDest(svc(), key("198.18.0.11"))]
+        );
+        // Losing .12 leaves 2 >= 2: still kept (hysteresis).
+        assert_eq!(
+            ops(&m.set_health(0, 2, 0, false)),
+            vec![Op::DelDest(svc(), key("198.18.0.12"))]
+        );
+        // Losing .10 too: 0 alive, quorum lost, the sorry server comes in.
+        let lost = m.set_health(0, 0, 0, false);
+        assert!(lost.contains(&Change::Quorum {
+            vs: 0,
+            up: false,
+            weight_sum: 0,
+            threshold: 2
+        }));
+        assert_eq!(
+            ops(&lost),
+            vec![
+                Op::DelDest(svc(), key("198.18.0.10")),
+                Op::AddDest(svc(), dest("198.18.0.99", 1)),
+            ]
+        );
+        // .10 back: 2 < 3 + 1, the quorum stays lost and .10 stays out.
+        let back = m.set_health(0, 0, 0, true);
+        assert!(ops(&back).is_empty(), "{back:?}");
+        // .11 back: 3 < 4, still out. .12 back: 4 >= 4, quorum gained, the
+        // alive servers replace the sorry server.
+        assert!(ops(&m.set_health(0, 1, 0, true)).is_empty());
+        assert_eq!(
+            ops(&m.set_health(0, 2, 0, true)),
+            vec![
+                Op::DelDest(svc(), key("198.18.0.99")),
+                Op::AddDest(svc(), dest("198.18.0.10", 2)),
+                Op::AddDest(svc(), dest("198.18.0.11", 1)),
+                Op::AddDest(svc(), dest("198.18.0.12", 1)),
+            ]
+        );
+    }
+
+    #[test]
+    fn starting_without_quorum_puts_the_sorry_server_in() {
+        let mut m = model(&vs(
+            "    alpha\n    sorry_server 198.18.0.99 80\n",
+            &[("198.18.0.10", 1)],
+        ));
+        let start = m.start();
+        assert!(start.contains(&Change::Quorum {
+            vs: 0,
+            up: false,
+            weight_sum: 0,
+            threshold: 1
+        }));
+        assert_eq!(
+            ops(&start)[1..],
+            [Op::AddDest(svc(), dest("198.18.0.99", 1))]
+        );
+    }
+
+    #[test]
+    fn dynamic_weights_edit_the_destination() {
+        let mut m = model(&vs("", &[("198.18.0.10", 5), ("198.18.0.11", 1)]));
+        m.start();
+        assert_eq!(
+            ops(&m.set_weight(0, 0, 0, Some(WeightChange::Absolute(9)))),
+            vec![Op::EditDest(svc(), dest("198.18.0.10", 9))]
+        );
+        assert_eq!(
+            ops(&m.set_weight(0, 0, 0, Some(WeightChange::Delta(-7)))),
+            vec![Op::EditDest(svc(), dest("198.18.0.10", 0))]
+        );
+        assert_eq!(m.virtual_servers[0].real_servers[0].effective_weight(), 0);
+    }
+}
