@@ -61,7 +61,8 @@
 //! # Ok::<(), vrrp::ConfigError>(())
 //! ```
 // Unsafe code is denied everywhere but in `linux::announce` (one block,
-// building a link-layer socket address).
+// building a link-layer socket address) and `linux::sys` (one block, a socket
+// option without a safe setter).
 #![deny(unsafe_code)]
 
 mod engine;

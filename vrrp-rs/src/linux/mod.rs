@@ -6,9 +6,9 @@
 //! advertisements (raw ICMPv6) the engine schedules.
 #![allow(clippy::disallowed_methods)] // the IO layer reads the clock
 
-use std::io::{self, IoSliceMut, Read};
+use std::io::{self, IoSliceMut};
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
-use std::os::fd::{AsFd, AsRawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd};
 use std::time::{Duration, Instant};
 
 use nix::poll::{PollFd, PollFlags, ppoll};
@@ -18,10 +18,13 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
 mod announce;
 mod runner;
+mod sys;
 mod vip;
+mod wait;
 pub use announce::Announcer;
 pub use runner::{Interface, LinkWatch, Notice, Runner, RunnerError, Vip, interface};
 pub use vip::set_vip;
+pub use wait::Sleeper;
 
 use crate::wire::{IPPROTO_VRRP, MCAST_V4, MCAST_V6, VRRP_TTL};
 use crate::{Event, Received, Router, TransmitKind};
@@ -122,6 +125,7 @@ impl VrrpSocket {
                 sock.set_multicast_loop_v4(false)
                     .map_err(err("IP_MULTICAST_LOOP"))?;
                 sock.set_tos_v4(0xc0).map_err(err("IP_TOS"))?;
+                sys::set_pmtudisc_dont(sock.as_fd()).map_err(err("IP_MTU_DISCOVER"))?;
             }
             IpAddr::V6(a) => {
                 let scope = if a.is_unicast_link_local() {
@@ -148,8 +152,17 @@ impl VrrpSocket {
                     .map_err(|e| err("IPV6_RECVPKTINFO")(io::Error::from(e)))?;
             }
         }
+        // Kernel receive timestamps: the engine's timers start when an
+        // advert arrived, not when this thread got round to reading it.
+        socket::setsockopt(&sock, sockopt::ReceiveTimestampns, &true)
+            .map_err(|e| err("SO_TIMESTAMPNS")(io::Error::from(e)))?;
         sock.set_nonblocking(true).map_err(err("O_NONBLOCK"))?;
         Ok(VrrpSocket { sock, v6 })
+    }
+
+    /// The socket's file descriptor, to wait on with a [`Sleeper`].
+    pub fn fd(&self) -> BorrowedFd<'_> {
+        self.sock.as_fd()
     }
 
     /// Sends `payload` (a VRRP message) to `dst`.
@@ -173,71 +186,95 @@ impl VrrpSocket {
         if ready == 0 {
             return Ok(None);
         }
+        Ok(self.read_one()?.map(|(d, _)| d))
+    }
+
+    /// Reads one datagram if one is queued (never blocks), with the instant
+    /// it arrived (the kernel's receive timestamp, mapped onto [`Instant`];
+    /// the read time when the kernel gave none). Datagrams too short for
+    /// their IP header are skipped as `Ok(None)`.
+    pub fn try_recv(&self) -> io::Result<Option<(Datagram, Instant)>> {
+        Ok(self
+            .read_one()?
+            .map(|(d, at)| (d, at.unwrap_or_else(Instant::now))))
+    }
+
+    fn read_one(&self) -> io::Result<Option<(Datagram, Option<Instant>)>> {
         let mut buf = [0u8; 2048];
-        if !self.v6 {
-            // IPv4 raw sockets deliver the IP header: TTL and addresses from it.
-            let n = match (&self.sock).read(&mut buf) {
-                Ok(n) => n,
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                    ) =>
-                {
-                    return Ok(None);
+        let mut cmsg = nix::cmsg_space!(libc_in6_pktinfo, i32, TimeSpec);
+        let mut iov = [IoSliceMut::new(&mut buf)];
+        let (n, src6, ttl6, dst6, stamp) = {
+            let msg = match socket::recvmsg::<SockaddrIn6>(
+                self.sock.as_raw_fd(),
+                &mut iov,
+                Some(&mut cmsg),
+                MsgFlags::empty(),
+            ) {
+                Ok(m) => m,
+                Err(nix::errno::Errno::EAGAIN) => return Ok(None),
+                Err(e) => return Err(e.into()),
+            };
+            let (mut ttl, mut dst, mut stamp) = (0u8, Ipv6Addr::UNSPECIFIED, None);
+            for c in msg.cmsgs().into_iter().flatten() {
+                match c {
+                    ControlMessageOwned::Ipv6HopLimit(h) => ttl = u8::try_from(h).unwrap_or(0),
+                    ControlMessageOwned::Ipv6PacketInfo(info) => {
+                        dst = Ipv6Addr::from(info.ipi6_addr.s6_addr);
+                    }
+                    ControlMessageOwned::ScmTimestampns(ts) => stamp = Some(ts),
+                    _ => {}
                 }
-                Err(e) => return Err(e),
-            };
-            let b = &buf[..n];
-            if n < 20 {
-                return Ok(None);
             }
-            let ihl = usize::from(b[0] & 0x0f) * 4;
-            let total = usize::from(u16::from_be_bytes([b[2], b[3]])).min(n);
-            let Some(payload) = b.get(ihl..total) else {
-                return Ok(None);
-            };
-            let a = |o: usize| IpAddr::V4(Ipv4Addr::new(b[o], b[o + 1], b[o + 2], b[o + 3]));
-            return Ok(Some(Datagram {
+            let src = msg.address.map_or(Ipv6Addr::UNSPECIFIED, |a| a.ip());
+            (msg.bytes, src, ttl, dst, stamp)
+        };
+        let at = stamp.map(arrival);
+        if self.v6 {
+            return Ok(Some((
+                Datagram {
+                    src: IpAddr::V6(src6),
+                    dst: IpAddr::V6(dst6),
+                    ttl: ttl6,
+                    payload: buf[..n].to_vec(),
+                },
+                at,
+            )));
+        }
+        // IPv4 raw sockets deliver the IP header: TTL and addresses from it.
+        let b = &buf[..n];
+        if n < 20 {
+            return Ok(None);
+        }
+        let ihl = usize::from(b[0] & 0x0f) * 4;
+        let total = usize::from(u16::from_be_bytes([b[2], b[3]])).min(n);
+        let Some(payload) = b.get(ihl..total) else {
+            return Ok(None);
+        };
+        let a = |o: usize| IpAddr::V4(Ipv4Addr::new(b[o], b[o + 1], b[o + 2], b[o + 3]));
+        Ok(Some((
+            Datagram {
                 src: a(12),
                 dst: a(16),
                 ttl: b[8],
                 payload: payload.to_vec(),
-            }));
-        }
-        let mut cmsg = nix::cmsg_space!(libc_in6_pktinfo, i32);
-        let mut iov = [IoSliceMut::new(&mut buf)];
-        let msg = match socket::recvmsg::<SockaddrIn6>(
-            self.sock.as_raw_fd(),
-            &mut iov,
-            Some(&mut cmsg),
-            MsgFlags::empty(),
-        ) {
-            Ok(m) => m,
-            Err(nix::errno::Errno::EAGAIN) => return Ok(None),
-            Err(e) => return Err(e.into()),
-        };
-        let (mut ttl, mut dst) = (0u8, IpAddr::V6(Ipv6Addr::UNSPECIFIED));
-        for c in msg.cmsgs().into_iter().flatten() {
-            match c {
-                ControlMessageOwned::Ipv6HopLimit(h) => ttl = u8::try_from(h).unwrap_or(0),
-                ControlMessageOwned::Ipv6PacketInfo(info) => {
-                    dst = IpAddr::V6(Ipv6Addr::from(info.ipi6_addr.s6_addr));
-                }
-                _ => {}
-            }
-        }
-        let src = msg
-            .address
-            .map_or(IpAddr::V6(Ipv6Addr::UNSPECIFIED), |a| IpAddr::V6(a.ip()));
-        let n = msg.bytes;
-        Ok(Some(Datagram {
-            src,
-            dst,
-            ttl,
-            payload: buf[..n].to_vec(),
-        }))
+            },
+            at,
+        )))
     }
+}
+
+/// Maps a kernel receive timestamp (`CLOCK_REALTIME`) onto [`Instant`]: the
+/// same distance in the past as it is behind the real-time clock now.
+fn arrival(stamp: TimeSpec) -> Instant {
+    let now = Instant::now();
+    let Ok(real) = nix::time::clock_gettime(nix::time::ClockId::CLOCK_REALTIME) else {
+        return now;
+    };
+    let age = real - stamp;
+    if age.tv_sec() < 0 {
+        return now;
+    }
+    now.checked_sub(Duration::from(age)).unwrap_or(now)
 }
 
 /// The index of interface `name` (in the calling thread's namespace).
@@ -257,6 +294,12 @@ type libc_in6_pktinfo = [u8; 20];
 /// (and, with an `announcer`, GARP and NA), feeds received adverts, runs
 /// timers, and hands every event to `on_event` (which adds and removes the
 /// addresses, with [`set_vip`]).
+///
+/// It sleeps on a [`Sleeper`] (a timerfd, no timer slack) until the next
+/// [`Router::poll_timeout`] or a packet, feeds each packet with its kernel
+/// arrival time ([`VrrpSocket::try_recv`]), and sends what a transition
+/// scheduled before anything else (adverts first, then `on_event`, then
+/// GARP / NA). Between timer events and packets it uses no CPU.
 pub fn run_until(
     router: &mut Router,
     sock: &VrrpSocket,
@@ -264,60 +307,75 @@ pub fn run_until(
     deadline: Instant,
     mut on_event: impl FnMut(Event),
 ) -> io::Result<()> {
+    let sleeper = Sleeper::new().map_err(io::Error::other)?;
     let mut buf = Vec::new();
+    let mut last = Instant::now();
+    let mut ready = [false];
     loop {
-        // Adverts go out first; GARP/NA wait until the events were handled,
-        // so that the addresses they announce exist (keepalived's order:
-        // advert, address, announcements).
-        let mut later = Vec::new();
-        while let Some(tx) = router.poll_transmit(&mut buf) {
-            match tx.kind {
-                TransmitKind::Advert { .. } => {
-                    sock.send(tx.dst, &buf[..tx.len])?;
-                }
-                _ => later.push((tx, buf[..tx.len].to_vec())),
-            }
-        }
-        while let Some(ev) = router.poll_event() {
-            on_event(ev);
-        }
-        if let Some(a) = announcer {
-            for (tx, bytes) in later {
-                match (tx.kind, tx.src) {
-                    (TransmitKind::Garp, _) => {
-                        a.send_frame(&bytes)?;
-                    }
-                    (TransmitKind::NeighborAdvert, IpAddr::V6(src)) => {
-                        a.send_na(src, &bytes)?;
-                    }
-                    _ => {}
-                }
-            }
-        }
+        flush(router, sock, announcer, &mut buf, &mut on_event)?;
         let now = Instant::now();
         if now >= deadline {
             return Ok(());
         }
         let wake = router.poll_timeout().map_or(deadline, |t| t.min(deadline));
-        // poll's timer slack is 0.1% of the timeout (select_estimate_accuracy):
-        // 3.6 ms on a Master_Down_Interval of 3.6 s. Wait 1/64 short of the
-        // deadline and go round again, so the last wait is short and precise.
-        let mut wait = wake.saturating_duration_since(now);
-        if wait > Duration::from_millis(1) {
-            wait -= wait / 64;
-        }
-        match sock.recv(wait)? {
-            Some(d) => {
+        sleeper.wait(&[sock.fd()], Some(wake), &mut ready)?;
+        if ready[0] {
+            // At most 64 datagrams a round, so that a flood cannot starve
+            // the timers.
+            for _ in 0..64 {
+                let Some((d, at)) = sock.try_recv()? else {
+                    break;
+                };
+                // The engine sees time move forward only.
+                last = last.max(at);
                 let rx = Received {
                     src: d.src,
                     dst: d.dst,
                     ttl: d.ttl,
                     payload: &d.payload,
                 };
-                router.handle_packet(Instant::now(), &rx);
+                router.handle_packet(last, &rx);
             }
-            None => router.handle_timeout(Instant::now()),
         }
-        router.handle_timeout(Instant::now());
+        last = last.max(Instant::now());
+        router.handle_timeout(last);
     }
+}
+
+/// Sends what the engine scheduled and hands its events over: adverts
+/// first, then the events (so that the addresses exist), then GARP / NA
+/// (keepalived's order: advert, address, announcements).
+fn flush(
+    router: &mut Router,
+    sock: &VrrpSocket,
+    announcer: Option<&Announcer>,
+    buf: &mut Vec<u8>,
+    on_event: &mut impl FnMut(Event),
+) -> io::Result<()> {
+    let mut later = Vec::new();
+    while let Some(tx) = router.poll_transmit(buf) {
+        match tx.kind {
+            TransmitKind::Advert { .. } => {
+                sock.send(tx.dst, &buf[..tx.len])?;
+            }
+            _ => later.push((tx, buf[..tx.len].to_vec())),
+        }
+    }
+    while let Some(ev) = router.poll_event() {
+        on_event(ev);
+    }
+    if let Some(a) = announcer {
+        for (tx, bytes) in later {
+            match (tx.kind, tx.src) {
+                (TransmitKind::Garp, _) => {
+                    a.send_frame(&bytes)?;
+                }
+                (TransmitKind::NeighborAdvert, IpAddr::V6(src)) => {
+                    a.send_na(src, &bytes)?;
+                }
+                _ => {}
+            }
+        }
+    }
+    Ok(())
 }
