@@ -1,299 +1,84 @@
 //! Interop with the real keepalived (Debian's 2.2.7) in network namespaces
 //! (namespace tier): the engine on raw sockets, keepalived run VRRP-only with
 //! private pid files, on a two-host `Lan` (198.18.0.0/24, fd00::/64).
+//!
+//! Every flavour (v2 PASS, v3 IPv4 at 1 s and 0.1 s, v3 IPv6, v3 unicast)
+//! runs both ways: keepalived master with the engine as backup, and the
+//! reverse. Each test waits for protocol conditions (a state, a log line, a
+//! number of adverts) under generous limits, never for a fixed time.
 
 // This test is an IO driver: it reads the clock and sleeps, as drivers do.
 #![allow(clippy::disallowed_methods)]
 
-use std::io::Read;
+mod harness;
+
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use std::path::PathBuf;
-use std::process::{Child, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use lbkit_testsupport::netns::{Lan, Netns};
+use harness::{
+    Engine, Flavour, Keepalived, Observer, VI, keepalived_present, run_announcing, wait_for,
+    wait_v6_ready,
+};
+use lbkit_testsupport::netns::Lan;
 use lbkit_testsupport::tier;
-use vrrp::linux::{VrrpSocket, ifindex, run_until};
-use vrrp::wire::{AddrList, V2Auth, Version};
-use vrrp::{Command, Event, InstanceConfig, InstanceId, Router, State, TransitionReason};
+use vrrp::linux::ifindex;
+use vrrp::wire::Version;
+use vrrp::{Event, State, TransitionReason};
 
-const VI: InstanceId = InstanceId(0);
+const V2_PASS: Flavour = Flavour {
+    version: Version::V2,
+    v6: false,
+    adv_cs: 100,
+    unicast: false,
+};
+const V3_IPV4: Flavour = Flavour {
+    version: Version::V3,
+    v6: false,
+    adv_cs: 100,
+    unicast: false,
+};
+const V3_FAST: Flavour = Flavour {
+    version: Version::V3,
+    v6: false,
+    adv_cs: 10,
+    unicast: false,
+};
+const V3_IPV6: Flavour = Flavour {
+    version: Version::V3,
+    v6: true,
+    adv_cs: 100,
+    unicast: false,
+};
+const V3_UNICAST: Flavour = Flavour {
+    version: Version::V3,
+    v6: false,
+    adv_cs: 10,
+    unicast: true,
+};
 
-fn keepalived_present(test: &str) -> bool {
-    if std::path::Path::new("/usr/sbin/keepalived").exists() {
-        return true;
-    }
-    assert!(
-        !tier::required(),
-        "{test}: keepalived is missing (apt-get install keepalived)"
-    );
-    eprintln!("{test}: skipped, keepalived is missing (apt-get install keepalived)");
-    false
+/// A bound for waits on protocol events: far above any Master_Down_Interval
+/// of the flavour plus keepalived's start-up.
+fn limit(f: Flavour) -> Duration {
+    f.adv() * 12 + Duration::from_secs(5)
 }
 
-/// Waits (at most 10 s) until no IPv6 address of the hosts is tentative (DAD).
-fn wait_v6_ready(lan: &Lan) {
-    for i in 1..=2 {
-        for _ in 0..100 {
-            let out = lan
-                .host(i)
-                .ip(&["-6", "addr", "show", "dev", "eth0", "tentative"])
-                .unwrap();
-            if out.trim().is_empty() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
+fn gate(tag: &str) -> bool {
+    tier::namespace(tag) && keepalived_present(tag)
 }
 
-/// A keepalived in a namespace; SIGKILLed on drop if still running.
-struct Keepalived {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Keepalived {
-    fn start(ns: &Netns, tag: &str, conf: &str) -> Keepalived {
-        let dir = std::env::temp_dir().join(format!("lbkit-vrrp-{tag}-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let f = dir.join("keepalived.conf");
-        std::fs::write(&f, conf).unwrap();
-        let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
-        let child = ns
-            .command("keepalived")
-            .args([
-                "-P",
-                "-n",
-                "-l",
-                "-D",
-                "-G",
-                "-f",
-                &p("keepalived.conf"),
-                "-p",
-                &p("k.pid"),
-            ])
-            .args(["-r", &p("v.pid"), "-c", &p("c.pid"), "-b", &p("b.pid")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("keepalived starts");
-        Keepalived { child, dir }
-    }
-
-    /// SIGTERM (graceful: a master sends priority 0), then wait at most 10 s.
-    fn stop(&mut self) -> String {
-        let pid = self.child.id().to_string();
-        let _ = std::process::Command::new("kill")
-            .args(["-TERM", &pid])
-            .status();
-        for _ in 0..100 {
-            if self.child.try_wait().ok().flatten().is_some() {
-                break;
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let mut log = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_string(&mut log);
-        }
-        log
-    }
-}
-
-impl Keepalived {
-    /// A real crash: SIGSTOP the parent (or it respawns the child), SIGKILL
-    /// the VRRP child (whose PID is in the -r file), then the parent. A
-    /// SIGKILL of the parent alone is not a crash: the child gets SIGTERM
-    /// through PR_SET_PDEATHSIG and sends priority 0.
-    fn crash(&mut self) -> String {
-        let parent = self.child.id().to_string();
-        let child = std::fs::read_to_string(self.dir.join("v.pid"))
-            .expect("keepalived wrote its VRRP child's pid");
-        let kill = |sig: &str, pid: &str| {
-            let _ = std::process::Command::new("kill")
-                .args([sig, pid.trim()])
-                .status();
-        };
-        kill("-STOP", &parent);
-        kill("-KILL", &child);
-        kill("-KILL", &parent);
-        let _ = self.child.wait();
-        let mut log = String::new();
-        if let Some(mut e) = self.child.stderr.take() {
-            let _ = e.read_to_string(&mut log);
-        }
-        log
-    }
-}
-
-impl Drop for Keepalived {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.dir);
-    }
-}
-
-fn conf(version: u8, prio: u8, vip: &str, auth: bool) -> String {
-    let auth = if auth {
-        "    authentication {\n        auth_type PASS\n        auth_pass secret\n    }\n"
-    } else {
-        ""
-    };
-    format!(
-        "global_defs {{\n    router_id r1\n    vrrp_version {version}\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    priority {prio}\n    advert_int 1\n{auth}    virtual_ipaddress {{\n        {vip}\n    }}\n}}\n"
-    )
-}
-
-fn lbkit(version: Version, prio: u8, v6: bool) -> InstanceConfig {
-    let mut c = if v6 {
-        InstanceConfig::new(
-            "lbkit",
-            51,
-            version,
-            prio,
-            IpAddr::V6(Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0xff, 0xfe00, 2)),
-            AddrList::V6(vec![Ipv6Addr::new(0xfd00, 0, 0, 0, 0, 0, 0, 0x100)]),
-        )
-    } else {
-        InstanceConfig::new(
-            "lbkit",
-            51,
-            version,
-            prio,
-            IpAddr::V4(Ipv4Addr::new(198, 18, 0, 2)),
-            AddrList::V4(vec![Ipv4Addr::new(198, 18, 0, 100)]),
-        )
-    };
-    if version == Version::V2 {
-        c.auth = V2Auth::pass(b"secret");
-    }
-    c
-}
-
-/// Runs the engine in host 2 for `secs` seconds; returns the router and its events.
-fn run_engine(host: &Netns, cfg: InstanceConfig, secs: u64) -> (Router, Vec<Event>) {
-    host.enter(move || {
-        let sock = VrrpSocket::open("eth0", ifindex("eth0").unwrap(), cfg.primary).unwrap();
-        let mut r = Router::new();
-        r.add_instance(cfg).unwrap();
-        r.handle_command(Instant::now(), Command::Startup(VI))
-            .unwrap();
-        let mut events = Vec::new();
-        run_until(
-            &mut r,
-            &sock,
-            None,
-            Instant::now() + Duration::from_secs(secs),
-            |e| events.push(e),
-        )
-        .unwrap();
-        (r, events)
-    })
-    .unwrap()
-}
-
-fn no_drops(events: &[Event]) {
-    let drops: Vec<_> = events
-        .iter()
-        .filter(|e| matches!(e, Event::Dropped { .. }))
-        .collect();
-    assert!(drops.is_empty(), "drops of keepalived's adverts: {drops:?}");
-}
-
-/// keepalived (150) is master; the engine (100) stays backup, accepting every
-/// advert; on keepalived's SIGTERM it gets priority 0 and takes over.
-fn keepalived_master(tag: &str, version: Version, v6: bool) {
-    if !tier::namespace(tag) || !keepalived_present(tag) {
-        return;
+fn lan(tag: &str, f: Flavour) -> Option<Lan> {
+    if !gate(tag) {
+        return None;
     }
     let lan = Lan::new(tag, 2).unwrap();
-    if v6 {
-        wait_v6_ready(&lan);
+    if f.v6 {
+        wait_v6_ready(&lan, 2);
     }
-    let vip = if v6 {
-        "fd00::100/64"
-    } else {
-        "198.18.0.100/24"
-    };
-    let mut ka = Keepalived::start(
-        lan.host(1),
-        tag,
-        &conf(version.number(), 150, vip, version == Version::V2),
-    );
-    std::thread::sleep(Duration::from_secs(5)); // keepalived: 3.4 s to master
-    let (result, log) = std::thread::scope(|s| {
-        let engine = s.spawn(|| run_engine(lan.host(2), lbkit(version, 100, v6), 8));
-        std::thread::sleep(Duration::from_secs(5));
-        let log = ka.stop();
-        (engine.join().unwrap(), log)
-    });
-    let (r, events) = result;
-    assert!(
-        log.contains("Entering MASTER STATE"),
-        "keepalived log:\n{log}"
-    );
-    no_drops(&events);
-    let s = r.stats(VI).unwrap();
-    assert!(s.adverts_rx >= 3, "{s:?}");
-    assert_eq!(
-        s.prio0_rx, 1,
-        "keepalived's priority-0 advert on SIGTERM: {s:?}"
-    );
-    assert_eq!(r.state(VI), Some(State::Master));
-    assert!(events.iter().any(|e| matches!(
-        e,
-        Event::StateChanged {
-            to: State::Master,
-            reason: TransitionReason::MasterDown,
-            ..
-        }
-    )));
+    Some(lan)
 }
 
-/// The engine (200) is master; keepalived (150) accepts its adverts and stays
-/// backup, never logging a bad packet.
-fn lbkit_master(tag: &str, version: Version, v6: bool) {
-    if !tier::namespace(tag) || !keepalived_present(tag) {
-        return;
-    }
-    let lan = Lan::new(tag, 2).unwrap();
-    if v6 {
-        wait_v6_ready(&lan);
-    }
-    let vip = if v6 {
-        "fd00::100/64"
-    } else {
-        "198.18.0.100/24"
-    };
-    // The engine starts first and is master before keepalived comes up.
-    let (result, log) = std::thread::scope(|s| {
-        let engine = s.spawn(|| run_engine(lan.host(2), lbkit(version, 200, v6), 10));
-        std::thread::sleep(Duration::from_secs(1));
-        let mut ka = Keepalived::start(
-            lan.host(1),
-            tag,
-            &conf(version.number(), 150, vip, version == Version::V2),
-        );
-        std::thread::sleep(Duration::from_secs(8));
-        let log = ka.stop();
-        (engine.join().unwrap(), log)
-    });
-    let (r, events) = result;
-    no_drops(&events);
-    assert_eq!(r.state(VI), Some(State::Master));
-    assert!(
-        log.contains("Entering BACKUP STATE"),
-        "keepalived log:\n{log}"
-    );
-    assert!(
-        !log.contains("Entering MASTER STATE"),
-        "keepalived took over:\n{log}"
-    );
+/// keepalived's log has no complaint about any packet.
+fn assert_no_complaint(log: &str) {
     for bad in [
         "invalid",
         "Invalid",
@@ -306,34 +91,206 @@ fn lbkit_master(tag: &str, version: Version, v6: bool) {
     }
 }
 
+/// keepalived's adverts (host 1, priority `ka_prio`) are byte for byte the
+/// engine's for the same configuration; with IPv4, the IP headers of both
+/// peers' adverts are equal but for the identification, the header checksum
+/// (which covers it) and the addresses.
+fn assert_same_bytes(f: Flavour, ka: &Observer, ka_prio: u8, lbkit: &Observer, lbkit_prio: u8) {
+    let theirs = ka.from(f.addr(1));
+    let ka_adv = theirs
+        .iter()
+        .find(|s| s.payload.get(2) == Some(&ka_prio))
+        .unwrap_or_else(|| panic!("no advert of keepalived at priority {ka_prio}: {theirs:?}"));
+    assert_eq!(
+        ka_adv.payload,
+        f.engine_advert(1, ka_prio),
+        "{f:?}: keepalived's advert differs from the engine's for the same configuration"
+    );
+    let ours = lbkit.from(f.addr(2));
+    let lb_adv = ours
+        .iter()
+        .find(|s| s.payload.get(2) == Some(&lbkit_prio))
+        .unwrap_or_else(|| panic!("no advert of the engine at priority {lbkit_prio}: {ours:?}"));
+    assert_eq!(lb_adv.payload, f.engine_advert(2, lbkit_prio));
+    assert_eq!((ka_adv.ttl, lb_adv.ttl), (255, 255));
+    if let (Some(a), Some(b)) = (&ka_adv.ip_header, &lb_adv.ip_header) {
+        let mask = |h: &[u8]| {
+            let mut h = h.to_vec();
+            for i in [4, 5, 10, 11] {
+                h[i] = 0;
+            }
+            h[12..20].fill(0);
+            h
+        };
+        assert_eq!(
+            mask(a),
+            mask(b),
+            "{f:?}: IPv4 headers differ beyond ID, checksum and addresses"
+        );
+    }
+}
+
+/// keepalived (150) is master; the engine (100) stays backup, accepting every
+/// advert; on keepalived's SIGTERM it gets priority 0 and takes over after
+/// its Skew_Time. keepalived's adverts are byte for byte the engine's.
+fn keepalived_master(tag: &str, f: Flavour) {
+    let Some(lan) = lan(tag, f) else { return };
+    let lim = limit(f);
+    let mut ka = Keepalived::start(lan.host(1), tag, &f.keepalived_conf(1, 150, ""));
+    assert!(
+        ka.wait_log("Entering MASTER STATE", lim),
+        "keepalived log:\n{}",
+        ka.log()
+    );
+    let engine = Engine::default();
+    let (at1, at2) = (Observer::default(), Observer::default());
+    let log = std::thread::scope(|s| {
+        at1.spawn(s, lan.host(1), f.addr(1));
+        at2.spawn(s, lan.host(2), f.addr(2));
+        let h = engine.spawn(s, lan.host(2), f.engine_conf(2, 100));
+        assert!(
+            wait_for(lim, || engine.stats().adverts_rx >= 3),
+            "{:?}",
+            engine.stats()
+        );
+        assert_eq!(engine.state(), Some(State::Backup));
+        let log = ka.stop();
+        assert!(
+            engine.wait_state(State::Master, lim),
+            "{:?}",
+            engine.events()
+        );
+        assert!(at1.wait_adverts(f.addr(2), 100, 1, lim));
+        engine.crash();
+        h.join().unwrap();
+        at1.stop();
+        at2.stop();
+        log
+    });
+    assert!(
+        log.contains("Entering MASTER STATE"),
+        "keepalived log:\n{log}"
+    );
+    engine.assert_no_drops();
+    let s = engine.stats();
+    assert_eq!(
+        s.prio0_rx, 1,
+        "keepalived's priority-0 advert on SIGTERM: {s:?}"
+    );
+    assert!(engine.events().iter().any(|(_, e)| matches!(
+        e,
+        Event::StateChanged {
+            to: State::Master,
+            reason: TransitionReason::MasterDown,
+            ..
+        }
+    )));
+    assert_same_bytes(f, &at2, 150, &at1, 100);
+}
+
+/// The engine (200) is master; keepalived (150) starts, accepts its adverts
+/// and stays backup (for longer than its Master_Down_Interval), never
+/// logging a bad packet. Then the engine stops gracefully: keepalived gets
+/// its priority-0 advert and takes over.
+fn lbkit_master(tag: &str, f: Flavour) {
+    let Some(lan) = lan(tag, f) else { return };
+    let lim = limit(f);
+    let engine = Engine::default();
+    let (at1, at2) = (Observer::default(), Observer::default());
+    let log = std::thread::scope(|s| {
+        at1.spawn(s, lan.host(1), f.addr(1));
+        at2.spawn(s, lan.host(2), f.addr(2));
+        let h = engine.spawn(s, lan.host(2), f.engine_conf(2, 200));
+        assert!(
+            engine.wait_state(State::Master, lim),
+            "{:?}",
+            engine.events()
+        );
+        let mut ka = Keepalived::start(lan.host(1), tag, &f.keepalived_conf(1, 150, ""));
+        assert!(
+            ka.wait_log("Entering BACKUP STATE", lim),
+            "keepalived log:\n{}",
+            ka.log()
+        );
+        // Five more adverts: longer than keepalived's Master_Down_Interval.
+        let n = at1.from(f.addr(2)).len();
+        assert!(at1.wait_adverts(f.addr(2), 200, n + 5, lim));
+        assert!(
+            !ka.log().contains("Entering MASTER STATE"),
+            "keepalived took over:\n{}",
+            ka.log()
+        );
+        engine.shutdown();
+        h.join().unwrap();
+        assert!(
+            ka.wait_log("Entering MASTER STATE", lim),
+            "keepalived did not take over after the priority-0 advert:\n{}",
+            ka.log()
+        );
+        assert!(at2.wait_adverts(f.addr(1), 150, 1, lim));
+        at1.stop();
+        at2.stop();
+        ka.stop()
+    });
+    engine.assert_no_drops();
+    assert_eq!(engine.state(), Some(State::Initialize));
+    assert_eq!(engine.stats().prio0_tx, 1);
+    assert!(
+        log.contains("Backup received priority 0 advertisement"),
+        "keepalived log:\n{log}"
+    );
+    assert_no_complaint(&log);
+    assert_same_bytes(f, &at2, 150, &at1, 200);
+}
+
 #[test]
 fn v2_pass_keepalived_master() {
-    keepalived_master("vrka2m", Version::V2, false);
+    keepalived_master("vrka2m", V2_PASS);
 }
 
 #[test]
 fn v2_pass_lbkit_master() {
-    lbkit_master("vrka2l", Version::V2, false);
+    lbkit_master("vrka2l", V2_PASS);
 }
 
 #[test]
 fn v3_ipv4_keepalived_master() {
-    keepalived_master("vrka3m", Version::V3, false);
+    keepalived_master("vrka3m", V3_IPV4);
 }
 
 #[test]
 fn v3_ipv4_lbkit_master() {
-    lbkit_master("vrka3l", Version::V3, false);
+    lbkit_master("vrka3l", V3_IPV4);
+}
+
+#[test]
+fn v3_ipv4_fast_keepalived_master() {
+    keepalived_master("vrkafm", V3_FAST);
+}
+
+#[test]
+fn v3_ipv4_fast_lbkit_master() {
+    lbkit_master("vrkafl", V3_FAST);
 }
 
 #[test]
 fn v3_ipv6_keepalived_master() {
-    keepalived_master("vrka6m", Version::V3, true);
+    keepalived_master("vrka6m", V3_IPV6);
 }
 
 #[test]
 fn v3_ipv6_lbkit_master() {
-    lbkit_master("vrka6l", Version::V3, true);
+    lbkit_master("vrka6l", V3_IPV6);
+}
+
+#[test]
+fn v3_unicast_keepalived_master() {
+    keepalived_master("vrkaum", V3_UNICAST);
+}
+
+#[test]
+fn v3_unicast_lbkit_master() {
+    lbkit_master("vrkaul", V3_UNICAST);
 }
 
 #[test]
@@ -385,14 +342,13 @@ fn announce(tag: &str, v6: bool) {
     let lan = Lan::new(tag, 2).unwrap();
     let h1 = lan.host(1);
     if v6 {
-        wait_v6_ready(&lan);
+        wait_v6_ready(&lan, 2);
     }
-    let cfg = {
-        let mut c = lbkit(Version::V3, 100, v6);
-        c.mac = vrrp::wire::MacAddr([2, 0, 0, 0, 0, 2]);
-        c.garp.master_delay = Duration::ZERO;
-        c
-    };
+    let f = if v6 { V3_IPV6 } else { V3_FAST };
+    let mut cfg = f.engine_conf(2, 100);
+    cfg.advert_interval = Duration::from_millis(100);
+    cfg.mac = vrrp::wire::MacAddr([2, 0, 0, 0, 0, 2]);
+    cfg.garp.master_delay = Duration::ZERO;
     let vip = cfg.vips.iter().next().unwrap();
     let prefix = if v6 { 64 } else { 24 };
     // h1 still has the old master's MAC for the address, as after a failover.
@@ -409,31 +365,8 @@ fn announce(tag: &str, v6: bool) {
         "stale",
     ])
     .unwrap();
-    let (r, events) = lan
-        .host(2)
-        .enter(move || {
-            let idx = ifindex("eth0").unwrap();
-            let sock = VrrpSocket::open("eth0", idx, cfg.primary).unwrap();
-            let ann = vrrp::linux::Announcer::open(idx).unwrap();
-            let mut r = Router::new();
-            r.add_instance(cfg).unwrap();
-            r.handle_command(Instant::now(), Command::Startup(VI))
-                .unwrap();
-            let mut events = Vec::new();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            run_until(&mut r, &sock, Some(&ann), deadline, |e| {
-                if let Event::StateChanged {
-                    to: State::Master, ..
-                } = e
-                {
-                    vrrp::linux::set_vip(idx, vip, prefix, true).unwrap();
-                }
-                events.push(e);
-            })
-            .unwrap();
-            (r, events)
-        })
-        .unwrap();
+    // Master after 0.36 s; the run lasts well beyond.
+    let (r, events) = run_announcing(lan.host(2), cfg, prefix, 2);
     assert_eq!(r.state(VI), Some(State::Master), "{events:?}");
     let s = r.stats(VI).unwrap();
     assert_eq!(s.garp_tx + s.na_tx, 5);
@@ -461,28 +394,28 @@ fn unsolicited_na_teaches_the_segment() {
 #[test]
 fn v3_ipv4_keepalived_crash_failover() {
     let tag = "vrkacr";
-    if !tier::namespace(tag) || !keepalived_present(tag) {
-        return;
-    }
-    let lan = Lan::new(tag, 2).unwrap();
-    let mut ka = Keepalived::start(lan.host(1), tag, &conf(3, 150, "198.18.0.100/24", false));
-    std::thread::sleep(Duration::from_secs(5));
-    let ((r, events), log) = std::thread::scope(|s| {
-        let engine = s.spawn(|| run_engine(lan.host(2), lbkit(Version::V3, 100, false), 9));
-        std::thread::sleep(Duration::from_secs(4));
-        let log = ka.crash();
-        (engine.join().unwrap(), log)
+    let f = V3_FAST;
+    let Some(lan) = lan(tag, f) else { return };
+    let lim = limit(f);
+    let mut ka = Keepalived::start(lan.host(1), tag, &f.keepalived_conf(1, 150, ""));
+    assert!(ka.wait_log("Entering MASTER STATE", lim), "{}", ka.log());
+    let engine = Engine::default();
+    std::thread::scope(|s| {
+        let h = engine.spawn(s, lan.host(2), f.engine_conf(2, 100));
+        assert!(wait_for(lim, || engine.stats().adverts_rx >= 2));
+        ka.crash();
+        assert!(
+            engine.wait_state(State::Master, lim),
+            "{:?}",
+            engine.events()
+        );
+        engine.crash();
+        h.join().unwrap();
     });
-    assert!(
-        log.contains("Entering MASTER STATE"),
-        "keepalived log:\n{log}"
-    );
-    no_drops(&events);
-    let s = r.stats(VI).unwrap();
+    engine.assert_no_drops();
+    let s = engine.stats();
     assert_eq!(s.prio0_rx, 0, "a crash sends no priority 0: {s:?}");
-    assert!(s.adverts_rx >= 2, "{s:?}");
-    assert_eq!(r.state(VI), Some(State::Master));
-    assert!(events.iter().any(|e| matches!(
+    assert!(engine.events().iter().any(|(_, e)| matches!(
         e,
         Event::StateChanged {
             to: State::Master,
@@ -493,30 +426,47 @@ fn v3_ipv4_keepalived_crash_failover() {
 }
 
 /// The engine (100) is master; keepalived (150) starts and preempts it: the
-/// engine yields on the first higher-priority advert. With `nopreempt`,
-/// keepalived stays backup.
+/// engine yields on the first higher-priority advert, and is master again
+/// after keepalived's graceful stop. With `nopreempt`, keepalived stays
+/// backup (while the engine sends more adverts than its
+/// Master_Down_Interval lasts).
 #[test]
 fn v2_keepalived_preempts_unless_nopreempt() {
     let tag = "vrkapre";
-    if !tier::namespace(tag) || !keepalived_present(tag) {
+    let f = V2_PASS;
+    if !gate(tag) {
         return;
     }
+    let lim = limit(f);
     for nopreempt in [false, true] {
         let lan = Lan::new(&format!("{tag}{}", u8::from(nopreempt)), 2).unwrap();
-        let mut conf = conf(2, 150, "198.18.0.100/24", true);
-        if nopreempt {
-            conf = conf.replace("    priority 150\n", "    priority 150\n    nopreempt\n");
-        }
-        let ((r, events), log) = std::thread::scope(|s| {
-            let engine = s.spawn(|| run_engine(lan.host(2), lbkit(Version::V2, 100, false), 12));
-            std::thread::sleep(Duration::from_secs(5)); // the engine is master after 3.6 s
-            let mut ka = Keepalived::start(lan.host(1), tag, &conf);
-            std::thread::sleep(Duration::from_secs(6));
+        let extra = if nopreempt { "    nopreempt\n" } else { "" };
+        let engine = Engine::default();
+        let at1 = Observer::default();
+        let log = std::thread::scope(|s| {
+            at1.spawn(s, lan.host(1), f.addr(1));
+            let h = engine.spawn(s, lan.host(2), f.engine_conf(2, 100));
+            assert!(engine.wait_state(State::Master, lim));
+            let mut ka = Keepalived::start(lan.host(1), tag, &f.keepalived_conf(1, 150, extra));
+            if nopreempt {
+                assert!(ka.wait_log("Entering BACKUP STATE", lim), "{}", ka.log());
+                // Five more adverts: longer than keepalived's Master_Down_Interval.
+                let n = at1.from(f.addr(2)).len();
+                assert!(at1.wait_adverts(f.addr(2), 100, n + 5, lim));
+            } else {
+                assert!(ka.wait_log("Entering MASTER STATE", lim), "{}", ka.log());
+                assert!(engine.wait_state(State::Backup, lim));
+            }
             let log = ka.stop();
-            (engine.join().unwrap(), log)
+            // After keepalived's stop the engine is (or stays) master.
+            assert!(engine.wait_state(State::Master, lim));
+            engine.crash();
+            h.join().unwrap();
+            at1.stop();
+            log
         });
-        no_drops(&events);
-        let yielded = events.iter().any(|e| {
+        engine.assert_no_drops();
+        let yielded = engine.events().iter().any(|(_, e)| {
             matches!(
                 e,
                 Event::StateChanged {
@@ -531,10 +481,103 @@ fn v2_keepalived_preempts_unless_nopreempt() {
             assert!(!yielded, "nopreempt: keepalived must not take over:\n{log}");
             assert!(!log.contains("Entering MASTER STATE"), "{log}");
         } else {
-            assert!(yielded, "keepalived did not preempt: {events:?}\n{log}");
-            assert!(log.contains("Entering MASTER STATE"), "{log}");
-            // keepalived then stopped gracefully: the engine is master again.
-            assert_eq!(r.state(VI), Some(State::Master));
+            assert!(
+                yielded,
+                "keepalived did not preempt: {:?}\n{log}",
+                engine.events()
+            );
         }
     }
+}
+
+/// preempt_delay, both ways (v3, 0.1 s adverts, delay 1 s). The engine (150,
+/// preempt_delay) meets keepalived (100) as master: it accepts keepalived's
+/// adverts until the delay ends and takes over Master_Down_Interval after
+/// the last one, never before the delay's end. Then keepalived (150,
+/// preempt_delay) meets the engine (100) as master: it logs the delay and
+/// takes over; the engine yields.
+#[test]
+fn v3_preempt_delay_both_ways() {
+    let tag = "vrkapd";
+    let f = V3_FAST;
+    let Some(lan) = lan(tag, f) else { return };
+    let lim = limit(f) + Duration::from_secs(1);
+    let mut ka = Keepalived::start(lan.host(1), tag, &f.keepalived_conf(1, 100, ""));
+    assert!(ka.wait_log("Entering MASTER STATE", lim), "{}", ka.log());
+    let engine = Engine::default();
+    std::thread::scope(|s| {
+        let mut cfg = f.engine_conf(2, 150);
+        cfg.preempt_delay = Duration::from_secs(1);
+        let h = engine.spawn(s, lan.host(2), cfg);
+        assert!(
+            engine.wait_state(State::Master, lim),
+            "{:?}",
+            engine.events()
+        );
+        // Once at start-up ("(init)"), once on the engine's first advert.
+        assert!(
+            ka.wait_log_count("Entering BACKUP STATE", 2, lim),
+            "{}",
+            ka.log()
+        );
+        engine.crash();
+        h.join().unwrap();
+    });
+    ka.stop();
+    engine.assert_no_drops();
+    let events = engine.events();
+    let until = events
+        .iter()
+        .find_map(|(_, e)| match e {
+            Event::PreemptDelayStarted { until, .. } => Some(*until),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no preempt delay: {events:?}"));
+    let (took_over, reason) = events
+        .iter()
+        .find_map(|(t, e)| match e {
+            Event::StateChanged {
+                to: State::Master,
+                reason,
+                ..
+            } => Some((*t, *reason)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(reason, TransitionReason::MasterDown);
+    assert!(
+        took_over >= until,
+        "took over before the preempt delay ended"
+    );
+    assert!(engine.stats().adverts_rx >= 3, "{:?}", engine.stats());
+
+    // The other way round, on a fresh LAN (keepalived keeps no state).
+    let lan = Lan::new(&format!("{tag}2"), 2).unwrap();
+    let engine = Engine::default();
+    let log = std::thread::scope(|s| {
+        let h = engine.spawn(s, lan.host(2), f.engine_conf(2, 100));
+        assert!(engine.wait_state(State::Master, lim));
+        let mut ka = Keepalived::start(
+            lan.host(1),
+            tag,
+            &f.keepalived_conf(1, 150, "    preempt_delay 1\n"),
+        );
+        assert!(ka.wait_log("start preempt delay", lim), "{}", ka.log());
+        assert!(ka.wait_log("Entering MASTER STATE", lim), "{}", ka.log());
+        assert!(engine.wait_state(State::Backup, lim));
+        engine.crash();
+        h.join().unwrap();
+        ka.stop()
+    });
+    engine.assert_no_drops();
+    assert_no_complaint(&log);
+    assert!(engine.events().iter().any(|(_, e)| matches!(
+        e,
+        Event::StateChanged {
+            from: State::Master,
+            to: State::Backup,
+            reason: TransitionReason::HigherPriority { priority: 150, .. },
+            ..
+        }
+    )));
 }
