@@ -22,6 +22,10 @@ pub struct GarpConfig {
     /// advert, i.e. another master (split brain healing); keepalived's
     /// `garp_lower_prio_repeat`. Default 5, so the winner re-announces.
     pub lower_prio_repeat: u32,
+    /// Delay of the second burst after such a lower-priority advert
+    /// (`garp_lower_prio_delay`, keepalived's default: `garp_master_delay`,
+    /// 5 s; zero disables the second burst).
+    pub lower_prio_delay: Duration,
 }
 
 impl Default for GarpConfig {
@@ -32,6 +36,7 @@ impl Default for GarpConfig {
             master_refresh: None,
             refresh_repeat: 1,
             lower_prio_repeat: 5,
+            lower_prio_delay: Duration::from_secs(5),
         }
     }
 }
@@ -41,6 +46,8 @@ impl Default for GarpConfig {
 pub struct TrackScript {
     /// keepalived's weight: positive adds when the script succeeds, negative
     /// subtracts when it fails, 0 puts the instance in FAULT while it fails.
+    /// Before its first result a script counts neither way (see
+    /// [`Command::ScriptResult`](super::Command::ScriptResult)).
     pub weight: i16,
 }
 

@@ -39,11 +39,16 @@ pub(super) struct Instance {
     master_adv: Duration,
     priority: u8,
     ifaces_up: Vec<bool>,
-    scripts_ok: Vec<bool>,
+    /// Each tracked script's status; `None` until its first result
+    /// (keepalived's `SCRIPT_INIT_STATE_INIT`).
+    scripts_ok: Vec<Option<bool>>,
     pub(super) own_fault: bool,
     pub(super) group_fault: bool,
     preempt_until: Option<Instant>,
-    garp_second_burst_due: bool,
+    /// The next GARP timer expiry is a second burst of this many per
+    /// address (after becoming master or a lower-priority advert); `None`:
+    /// a refresh.
+    garp_second_burst: Option<u32>,
     pending: VecDeque<Pending>,
     pub(super) stats: Stats,
 }
@@ -59,13 +64,15 @@ impl Instance {
             master_adv: cfg.advert_interval,
             priority: cfg.priority,
             ifaces_up: vec![true; cfg.track_interfaces],
-            // keepalived starts scripts as failed until their first result;
-            // we start them as succeeded so that an untracked start is clean.
-            scripts_ok: vec![true; cfg.track_scripts.len()],
+            // As keepalived (without `init_fail`): a script's status is
+            // unknown until its first result, and an unknown script neither
+            // adds nor subtracts its weight; an instance with an unknown
+            // weight-0 script waits in Initialize (see `startup`).
+            scripts_ok: vec![None; cfg.track_scripts.len()],
             own_fault: false,
             group_fault: false,
             preempt_until: None,
-            garp_second_burst_due: false,
+            garp_second_burst: None,
             pending: VecDeque::new(),
             stats: Stats::default(),
             cfg,
@@ -99,7 +106,7 @@ impl Instance {
         }
         let mut p = i32::from(self.cfg.priority);
         for (s, ok) in self.cfg.track_scripts.iter().zip(&self.scripts_ok) {
-            if (s.weight > 0 && *ok) || (s.weight < 0 && !*ok) {
+            if (s.weight > 0 && *ok == Some(true)) || (s.weight < 0 && *ok == Some(false)) {
                 p += i32::from(s.weight);
             }
         }
@@ -113,7 +120,17 @@ impl Instance {
                 .track_scripts
                 .iter()
                 .zip(&self.scripts_ok)
-                .any(|(s, ok)| s.weight == 0 && !ok)
+                .any(|(s, ok)| s.weight == 0 && *ok == Some(false))
+    }
+
+    /// A weight-0 script has not reported yet: keepalived keeps the
+    /// instance in INIT until it has (`num_script_init`).
+    fn scripts_pending(&self) -> bool {
+        self.cfg
+            .track_scripts
+            .iter()
+            .zip(&self.scripts_ok)
+            .any(|(s, ok)| s.weight == 0 && ok.is_none())
     }
 
     pub(super) fn next_timeout(&self) -> Option<Instant> {
@@ -182,7 +199,7 @@ impl Instance {
             g.master_refresh
         };
         self.set(Timer::Garp, next_garp.map(|d| now + d));
-        self.garp_second_burst_due = !g.master_delay.is_zero();
+        self.garp_second_burst = (!g.master_delay.is_zero()).then_some(g.master_repeat);
         self.set(Timer::Advert, Some(now + self.cfg.advert_interval));
         self.set(Timer::MasterDown, None);
         self.preempt_until = None;
@@ -223,14 +240,27 @@ impl Instance {
         }
         self.started = true;
         self.preempt_until = None;
+        self.come_up(now, TransitionReason::Startup, ev);
+    }
+
+    /// Leaves Initialize (or Fault) for Fault, Master (owner) or Backup;
+    /// stays in Initialize while a weight-0 script has not reported.
+    fn come_up(&mut self, now: Instant, reason: TransitionReason, ev: &mut VecDeque<Event>) {
         if self.own_fault || self.group_fault {
             self.enter_fault(ev);
+        } else if self.scripts_pending() {
+            // Initialize until the first results.
         } else if self.cfg.priority == 255 {
-            self.become_master(now, TransitionReason::StartupOwner, ev);
+            let reason = if reason == TransitionReason::Startup {
+                TransitionReason::StartupOwner
+            } else {
+                reason
+            };
+            self.become_master(now, reason, ev);
         } else {
             self.master_adv = self.cfg.advert_interval;
             self.update_intervals();
-            self.become_backup(now, TransitionReason::Startup, ev);
+            self.become_backup(now, reason, ev);
         }
     }
 
@@ -266,7 +296,7 @@ impl Instance {
                 *self
                     .scripts_ok
                     .get_mut(index)
-                    .ok_or_else(|| unknown("script", index))? = ok;
+                    .ok_or_else(|| unknown("script", index))? = Some(ok);
             }
             _ => {}
         }
@@ -292,14 +322,10 @@ impl Instance {
         let fault = self.own_fault || self.group_fault;
         match self.state {
             State::Backup | State::Master if fault => self.enter_fault(ev),
-            State::Fault if !fault => {
-                if self.cfg.priority == 255 {
-                    self.become_master(now, TransitionReason::FaultCleared, ev);
-                } else {
-                    self.master_adv = self.cfg.advert_interval;
-                    self.update_intervals();
-                    self.become_backup(now, TransitionReason::FaultCleared, ev);
-                }
+            State::Fault if !fault => self.come_up(now, TransitionReason::FaultCleared, ev),
+            // Started, waiting for the first results of weight-0 scripts.
+            State::Initialize if fault || !self.scripts_pending() => {
+                self.come_up(now, TransitionReason::Startup, ev);
             }
             _ => {}
         }
@@ -316,14 +342,10 @@ impl Instance {
         }
         if due(self.timers[Timer::Garp as usize]) && self.state == State::Master {
             let g = self.cfg.garp;
-            // The first expiry after becoming master is the delayed second
-            // burst; later ones are refreshes.
-            let repeat = if self.garp_second_burst_due {
-                g.master_repeat
-            } else {
-                g.refresh_repeat
-            };
-            self.garp_second_burst_due = false;
+            // The first expiry after becoming master (or after a
+            // lower-priority advert) is the delayed second burst; later ones
+            // are refreshes.
+            let repeat = self.garp_second_burst.take().unwrap_or(g.refresh_repeat);
             self.queue_announcements(repeat);
             self.set(Timer::Garp, g.master_refresh.map(|d| now + d));
         }
@@ -473,7 +495,12 @@ impl Instance {
                     // so that the sender sees a better master (keepalived does
                     // the same, "forcing new election").
                     self.queue_adverts(ours);
-                    self.queue_announcements(self.cfg.garp.lower_prio_repeat);
+                    let g = self.cfg.garp;
+                    self.queue_announcements(g.lower_prio_repeat);
+                    if !g.lower_prio_delay.is_zero() {
+                        self.garp_second_burst = Some(g.lower_prio_repeat);
+                        self.set(Timer::Garp, Some(now + g.lower_prio_delay));
+                    }
                     self.set(Timer::Advert, Some(now + self.cfg.advert_interval));
                 }
             }

@@ -220,7 +220,15 @@ pub enum Command {
         /// Whether it is up.
         up: bool,
     },
-    /// A tracked script (index) finished.
+    /// A tracked script (index) changed status (the driver counts keepalived's
+    /// `rise` / `fall` results before sending it).
+    ///
+    /// Until a script's first result its status is unknown, as in keepalived:
+    /// its weight neither adds nor subtracts, and a started instance with an
+    /// unknown weight-0 script stays in Initialize until that script reports
+    /// (then Backup, or Fault if it failed). keepalived's `init_fail` (the
+    /// script starts as failed) is a `ScriptResult { ok: false }` sent before
+    /// [`Command::Startup`].
     ScriptResult {
         /// The instance.
         instance: InstanceId,

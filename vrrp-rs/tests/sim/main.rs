@@ -619,3 +619,146 @@ fn early_timeout_is_a_no_op_and_deadlines_are_never_past() {
     }
     assert_eq!(r.state(VI), Some(State::Master));
 }
+
+/// A tracked script's status is unknown until its first result, as in
+/// keepalived without `init_fail` (`vrrp_init_script`: "one success is
+/// enough"): an unknown weight-0 script holds the instance in Initialize
+/// (sending nothing) until it reports; an unknown weighted script counts
+/// neither way. keepalived's `init_fail` is a failure reported before
+/// Startup.
+#[test]
+fn scripts_start_unknown_as_in_keepalived() {
+    let t0 = epoch();
+    let mut sim = Sim::new(t0, 12);
+    let mut c1 = cfg(Version::V2, 1, 150);
+    c1.track_scripts = vec![
+        TrackScript { weight: 0 },
+        TrackScript { weight: 20 },
+        TrackScript { weight: -60 },
+    ];
+    let r1 = node(&mut sim, c1);
+    let r2 = node(&mut sim, cfg(Version::V2, 2, 100));
+    start(&mut sim, r1);
+    start(&mut sim, r2);
+    sim.run_for(Duration::from_secs(10));
+    // r1 waits for its weight-0 script: no state change, no advert; r2 is
+    // master alone.
+    assert_eq!(sim.router(r1).state(VI), Some(State::Initialize));
+    assert_eq!(sim.router(r1).priority(VI), Some(150));
+    assert!(!sim.sent.iter().any(|s| s.node == r1));
+    assert!(entered(&sim, r1, State::Backup).is_none());
+    assert_eq!(sim.router(r2).state(VI), Some(State::Master));
+    let script = |index, ok| Command::ScriptResult {
+        instance: VI,
+        index,
+        ok,
+    };
+    // The weighted scripts report first: +20 on success, nothing yet from
+    // the unknown -60 one; still waiting for the weight-0 one.
+    sim.command(r1, script(1, true)).unwrap();
+    assert_eq!(sim.router(r1).priority(VI), Some(170));
+    assert_eq!(sim.router(r1).state(VI), Some(State::Initialize));
+    // One success of the weight-0 script is enough: Backup, then it
+    // preempts r2 after its Master_Down_Interval.
+    sim.command(r1, script(0, true)).unwrap();
+    let up = sim.now();
+    assert!(matches!(
+        sim.events.last(),
+        Some((
+            _,
+            _,
+            Event::StateChanged {
+                from: State::Initialize,
+                to: State::Backup,
+                reason: TransitionReason::Startup,
+                ..
+            }
+        ))
+    ));
+    sim.run_for(Duration::from_secs(5));
+    let (mdi, _) = master_down_interval(Version::V2, 170, Duration::from_secs(1));
+    assert_eq!(entered(&sim, r1, State::Master), Some(up + mdi));
+    sim.command(r1, script(2, false)).unwrap();
+    assert_eq!(sim.router(r1).priority(VI), Some(110));
+
+    // A first result that fails puts a waiting instance in Fault directly.
+    let mut sim = Sim::new(t0, 13);
+    let mut c = cfg(Version::V3, 1, 150);
+    c.track_scripts = vec![TrackScript { weight: 0 }, TrackScript { weight: 0 }];
+    let r = node(&mut sim, c);
+    start(&mut sim, r);
+    sim.command(r, script(1, false)).unwrap();
+    assert_eq!(sim.router(r).state(VI), Some(State::Fault));
+    // Healthy again, but the other weight-0 script has not reported: as
+    // keepalived (`num_script_init`), the instance stays down.
+    sim.command(r, script(1, true)).unwrap();
+    assert_eq!(sim.router(r).state(VI), Some(State::Fault));
+    sim.command(r, script(0, true)).unwrap();
+    assert_eq!(sim.router(r).state(VI), Some(State::Backup));
+
+    // init_fail: the driver reports the failure before Startup.
+    let mut sim = Sim::new(t0, 14);
+    let mut c = cfg(Version::V3, 1, 150);
+    c.track_scripts = vec![TrackScript { weight: 0 }, TrackScript { weight: -60 }];
+    let r = node(&mut sim, c);
+    sim.command(r, script(0, false)).unwrap();
+    sim.command(r, script(1, false)).unwrap();
+    assert_eq!(sim.router(r).priority(VI), Some(90));
+    start(&mut sim, r);
+    assert_eq!(sim.router(r).state(VI), Some(State::Fault));
+    assert!(!sim.sent.iter().any(|s| s.node == r));
+}
+
+/// keepalived's `garp_lower_prio_repeat` / `garp_lower_prio_delay`: a master
+/// that sees a lower-priority advert (another master: split brain) sends a
+/// burst of announcements at once and a second one after the delay.
+#[test]
+fn garp_after_a_lower_priority_advert() {
+    let t0 = epoch();
+    let mut sim = Sim::new(t0, 15);
+    let mut c = cfg(Version::V2, 1, 150);
+    c.garp.lower_prio_repeat = 2;
+    c.garp.lower_prio_delay = Duration::from_secs(3);
+    let r1 = node(&mut sim, c);
+    start(&mut sim, r1);
+    sim.run_for(Duration::from_secs(4));
+    let up = entered(&sim, r1, State::Master).unwrap();
+    sim.run_until(up + Duration::from_secs(10), 100_000);
+    let adv = vrrp::wire::AdvertRepr {
+        version: Version::V2,
+        vrid: 51,
+        priority: 50,
+        interval: 1,
+        reserved: 0,
+        addrs: AddrList::V4(vec![Ipv4Addr::new(198, 18, 0, 100)]),
+        auth: V2Auth::pass(b"secret"),
+    };
+    let (src, dst) = (v4(3), IpAddr::V4(vrrp::wire::MCAST_V4));
+    let bytes = adv.to_vec(vrrp::wire::ChecksumRule::MessageOnly);
+    sim.inject(
+        r1,
+        &vrrp::Received {
+            src,
+            dst,
+            ttl: 255,
+            payload: &bytes,
+        },
+    );
+    sim.run_until(up + Duration::from_secs(20), 100_000);
+    // garp_master_repeat (5) at 0 s and garp_master_delay (5 s); then
+    // garp_lower_prio_repeat (2) at the lower advert (10 s) and
+    // garp_lower_prio_delay later (13 s).
+    let times: Vec<Duration> = sim
+        .sent
+        .iter()
+        .filter(|s| s.tx.kind == TransmitKind::Garp)
+        .map(|s| s.at - up)
+        .collect();
+    let secs = |n: u64| Duration::from_secs(n);
+    let expect: Vec<Duration> = [(0, 5), (5, 5), (10, 2), (13, 2)]
+        .iter()
+        .flat_map(|&(t, n)| std::iter::repeat_n(secs(t), n))
+        .collect();
+    assert_eq!(times, expect);
+    assert_eq!(sim.router(r1).state(VI), Some(State::Master));
+}
