@@ -11,6 +11,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod harness;
+mod idle;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
