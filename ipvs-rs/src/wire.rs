@@ -613,9 +613,11 @@ pub fn get_daemons() -> Request {
 }
 
 mod decode;
+mod direct;
 mod emit;
 
 pub use decode::{Reply, decode};
+pub(crate) use direct::encode_op;
 pub use emit::emit_reply;
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use super::{Client, describe_dest, describe_key, kernel_err, service_err};
 use crate::error::Error;
 use crate::model::{DestKey, ServiceKey};
 use crate::plan::Op;
-use crate::wire::{self, Reply, Request};
+use crate::wire::{self, Reply};
 
 /// Bytes of requests packed into one `sendmsg` by [`Client::apply`].
 const SEND_CHUNK: usize = 4096;
@@ -63,17 +63,6 @@ fn describe_op(op: &Op) -> String {
     }
 }
 
-fn op_request(op: &Op) -> Request {
-    match op {
-        Op::AddService(s) => wire::new_service(s),
-        Op::EditService(s) => wire::set_service(s),
-        Op::DelService(k) => wire::del_service(k),
-        Op::AddDest(k, d) => wire::new_dest(k, d),
-        Op::EditDest(k, d) => wire::set_dest(k, d),
-        Op::DelDest(k, d) => wire::del_dest(k, d),
-    }
-}
-
 impl Client {
     /// Sends operations in batches: many requests per `sendmsg`, no ack
     /// asked per request (the kernel reports every failure anyway, matched by
@@ -95,9 +84,7 @@ impl Client {
             while i < ops.len() && window < WINDOW_BYTES {
                 let seq = self.next_seq();
                 let before = chunk.len();
-                op_request(&ops[i])
-                    .emit_into(&mut chunk, self.family, seq, false)
-                    .map_err(Error::Invalid)?;
+                wire::encode_op(&mut chunk, self.family, seq, &ops[i]).map_err(Error::Invalid)?;
                 window += chunk.len() - before;
                 i += 1;
                 if chunk.len() >= SEND_CHUNK {

@@ -301,7 +301,11 @@ fn parse_service(buf: &str, protocol: u16) -> Option<(IpAddr, Option<u16>)> {
         }
         None => (buf, None),
     };
-    let (addr, port) = if let Ok(v6) = text.parse::<Ipv6Addr>() {
+    // Every IPv6 literal has two colons or more.
+    let v6 = (text.bytes().filter(|&b| b == b':').count() >= 2)
+        .then(|| text.parse::<Ipv6Addr>().ok())
+        .flatten();
+    let (addr, port) = if let Some(v6) = v6 {
         (IpAddr::V6(v6), bracket_port)
     } else {
         let (host, port) = match text.rsplit_once(':') {

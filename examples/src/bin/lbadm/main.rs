@@ -8,7 +8,7 @@ mod resolve;
 mod show;
 mod usage;
 
-use std::io::{BufRead, Write};
+use std::io::{Read, Write};
 use std::process::ExitCode;
 
 use ipvs::{Client, Error, Op};
@@ -242,12 +242,20 @@ fn restore(program: &str, ipvs: &mut Client, out: &mut Out) -> Result<i32, Exit>
         pending.clear();
         Ok(status)
     };
-    for line in std::io::stdin().lock().lines() {
-        let line = line.map_err(|e| Exit {
+    // One read and one argument vector for every line: `-R` takes tens of
+    // thousands of lines.
+    let mut input = String::new();
+    std::io::stdin()
+        .lock()
+        .read_to_string(&mut input)
+        .map_err(|e| Exit {
             msg: format!("reading stdin: {e}"),
             code: 255,
         })?;
-        let args: Vec<&str> = line.split_ascii_whitespace().collect();
+    let mut args: Vec<&str> = Vec::new();
+    for line in input.lines() {
+        args.clear();
+        args.extend(line.split_ascii_whitespace());
         if args.is_empty() {
             continue;
         }
