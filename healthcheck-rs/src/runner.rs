@@ -14,9 +14,9 @@ use tokio::task::JoinSet;
 
 use crate::error::Error;
 use crate::outcome::Outcome;
-use crate::probe::Prober;
+use crate::probe::{Prober, syn};
 use crate::sched::{AttemptId, Event, Scheduler, SchedulerConfig, SubId, Subscription};
-use crate::spec::CheckSpec;
+use crate::spec::{CheckSpec, Probe};
 
 /// Default wake-up granularity, see [`Runner::with_tick`].
 pub const DEFAULT_TICK: Duration = Duration::from_millis(5);
@@ -113,13 +113,41 @@ impl Runner {
     fn step(&mut self) {
         let now = Instant::now();
         self.sched.handle_timeout(now);
+        let mut syn: Option<(Arc<syn::Engine>, Vec<syn::Launch>)> = None;
         while let Some(req) = self.sched.poll_probe(now) {
+            // Plain TCP checks that can go as SYN probes start as one batch,
+            // without a task each.
+            if let Probe::Tcp(c) = &req.spec.probe {
+                let to = c.to.unwrap_or(req.spec.target);
+                if let Some(engine) = syn
+                    .as_ref()
+                    .map(|(e, _)| Arc::clone(e))
+                    .filter(|e| e.serves(to) && c.fwmark.is_none() && c.bind_port.is_none())
+                    .or_else(|| self.prober.syn_engine(req.spec.target, c))
+                {
+                    let launch = syn::Launch {
+                        attempt: req.attempt,
+                        target: req.spec.target,
+                        to,
+                        bind: c.bind_ip,
+                        timeout: req.spec.timing.timeout,
+                        deadline: req.deadline,
+                    };
+                    syn.get_or_insert_with(|| (engine, Vec::new()))
+                        .1
+                        .push(launch);
+                    continue;
+                }
+            }
             let prober = Arc::clone(&self.prober);
             let tx = self.tx.clone();
             self.tasks.spawn(async move {
                 let outcome = prober.probe(&req.spec, req.deadline).await;
                 let _ = tx.send((req.attempt, outcome));
             });
+        }
+        if let Some((engine, batch)) = syn {
+            engine.launch(batch, &self.tx);
         }
         while self.tasks.try_join_next().is_some() {}
     }

@@ -21,7 +21,7 @@ mod datagram;
 mod exec;
 mod http;
 mod stream;
-mod syn;
+pub(crate) mod syn;
 mod tls;
 
 pub use conn::connect;
@@ -161,7 +161,7 @@ impl Prober {
     /// The SYN probe engine if this check can use it: SYN probes are on,
     /// the check sets neither `fwmark` nor `bind_port` (both are properties
     /// of a socket of its own), and the engine serves the target's family.
-    fn syn_engine(&self, target: SocketAddr, c: &Connect) -> Option<Arc<syn::Engine>> {
+    pub(crate) fn syn_engine(&self, target: SocketAddr, c: &Connect) -> Option<Arc<syn::Engine>> {
         if !self.syn_on.load(Ordering::Relaxed) || c.fwmark.is_some() || c.bind_port.is_some() {
             return None;
         }

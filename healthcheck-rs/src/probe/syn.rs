@@ -29,8 +29,11 @@
 //! and [`Prober::syn_stats`](super::Prober::syn_stats) says why.
 //! ICMP errors (host unreachable) are not read: such a check fails at its
 //! deadline instead of early.
+// The IO edge reads the clock (retransmissions, deadlines, route cache).
+#![allow(clippy::disallowed_methods)]
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -39,11 +42,12 @@ use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::io_failure;
 use crate::outcome::{FailKind, Outcome};
+use crate::sched::AttemptId;
 
 mod packet;
 
@@ -91,6 +95,10 @@ pub(crate) struct Engine {
     v4: Result<Family, String>,
     v6: Result<Family, String>,
     pending: Mutex<Table>,
+    /// Retransmissions and deadlines of batch probes, earliest first.
+    timers: Mutex<BinaryHeap<Reverse<(Instant, Fire, Key)>>>,
+    /// Tells the timer task that the earliest timer changed.
+    wake: Notify,
     routes: Mutex<HashMap<IpAddr, (Instant, IpAddr)>>,
     sent: AtomicU64,
     open: AtomicU64,
@@ -111,7 +119,7 @@ struct Family {
 
 /// A probe in flight, found by who must answer and what it must
 /// acknowledge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 struct Key {
     server: IpAddr,
     port: u16,
@@ -123,19 +131,53 @@ struct Key {
 /// family tells it), and acknowledges the probe's sequence number.
 #[derive(Default)]
 struct Table {
-    probes: HashMap<Key, (IpAddr, oneshot::Sender<ReplyKind>)>,
+    probes: HashMap<Key, (IpAddr, Waiter)>,
+}
+
+/// Who learns a probe's answer.
+enum Waiter {
+    /// A [`Engine::probe`] future.
+    One(oneshot::Sender<ReplyKind>),
+    /// A probe of a [`Engine::launch`] batch: the answer, or the deadline's
+    /// timeout, goes to `done` as an outcome.
+    Batch(Box<Launched>),
+}
+
+/// What a batch probe's outcome needs.
+struct Launched {
+    attempt: AttemptId,
+    target: SocketAddr,
+    timeout: Duration,
+    done: Done,
+}
+
+/// Where a batch's outcomes go: the runner's result channel.
+pub(crate) type Done = mpsc::UnboundedSender<(AttemptId, Outcome)>;
+
+/// A probe to start with [`Engine::launch`].
+pub(crate) struct Launch {
+    pub attempt: AttemptId,
+    /// The check's target, for messages.
+    pub target: SocketAddr,
+    /// Where the SYN goes (`connect_ip`/`connect_port`, or the target).
+    pub to: SocketAddr,
+    pub bind: Option<IpAddr>,
+    pub timeout: Duration,
+    pub deadline: Instant,
+}
+
+/// What a timer does when it fires (if its probe is still in flight).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Fire {
+    Retransmit,
+    Deadline,
 }
 
 impl Table {
     /// Files a probe of `server` from `local` under a fresh random
     /// sequence number; returns its key (whose `ack` is that number plus
     /// one).
-    fn register(
-        &mut self,
-        server: SocketAddr,
-        local: IpAddr,
-        done: oneshot::Sender<ReplyKind>,
-    ) -> Key {
+    fn register(&mut self, server: SocketAddr, local: IpAddr, waiter: Waiter) -> Key {
         // Bounded in practice: a collision needs the same server and the
         // same random number among the probes in flight.
         loop {
@@ -145,14 +187,14 @@ impl Table {
                 ack: fastrand::u32(..).wrapping_add(1),
             };
             if let std::collections::hash_map::Entry::Vacant(v) = self.probes.entry(key) {
-                v.insert((local, done));
+                v.insert((local, waiter));
                 return key;
             }
         }
     }
 
-    /// Completes the probe `r` answers; `false` for a stray reply.
-    fn complete(&mut self, r: &packet::Reply) -> bool {
+    /// Takes the probe `r` answers; `None` for a stray reply.
+    fn complete(&mut self, r: &packet::Reply) -> Option<Waiter> {
         let key = Key {
             server: r.from,
             port: r.sport,
@@ -162,17 +204,13 @@ impl Table {
             .probes
             .get(&key)
             .is_some_and(|(local, _)| r.to.is_none_or(|to| to == *local));
-        match ours.then(|| self.probes.remove(&key)).flatten() {
-            Some((_, done)) => {
-                let _ = done.send(r.kind);
-                true
-            }
-            None => false,
-        }
+        ours.then(|| self.probes.remove(&key))
+            .flatten()
+            .map(|(_, w)| w)
     }
 
-    fn forget(&mut self, key: &Key) {
-        self.probes.remove(key);
+    fn forget(&mut self, key: &Key) -> Option<(IpAddr, Waiter)> {
+        self.probes.remove(key)
     }
 }
 
@@ -210,6 +248,8 @@ impl Engine {
             v4: Family::open(false),
             v6: Family::open(true),
             pending: Mutex::default(),
+            timers: Mutex::default(),
+            wake: Notify::new(),
             routes: Mutex::default(),
             sent: AtomicU64::new(0),
             open: AtomicU64::new(0),
@@ -223,7 +263,8 @@ impl Engine {
                 format!("IPv4: {a}; IPv6: {b}")
             });
         }
-        let mut tasks = Vec::new();
+        let e = Arc::clone(&engine);
+        let mut tasks = vec![tokio::spawn(async move { e.run_timers().await })];
         for v6 in [false, true] {
             if engine.family(v6).is_some() {
                 let e = Arc::clone(&engine);
@@ -238,7 +279,7 @@ impl Engine {
     }
 
     /// Whether a SYN probe can reach `to`; else the check uses `connect()`.
-    pub(super) fn serves(&self, to: SocketAddr) -> bool {
+    pub(crate) fn serves(&self, to: SocketAddr) -> bool {
         match to.ip() {
             IpAddr::V4(_) => self.v4.is_ok(),
             IpAddr::V6(a) => self.v6.is_ok() && a.to_ipv4_mapped().is_none(),
@@ -259,46 +300,34 @@ impl Engine {
         }
     }
 
+    /// The source address of a SYN to `to`: `bind`, or the route's.
+    fn source(&self, to: SocketAddr, bind: Option<IpAddr>) -> Result<IpAddr, Outcome> {
+        match bind {
+            Some(ip) if ip.is_ipv6() != to.is_ipv6() => Err(Outcome::fail(
+                FailKind::Setup,
+                format!("cannot bind to {ip} for {to}: not of the same address family"),
+            )),
+            Some(ip) => Ok(ip),
+            None => self
+                .source_for(to.ip())
+                .map_err(|e| io_failure(&format!("connect to {to}"), &e)),
+        }
+    }
+
     /// Probes `to` from `bind` (or the route's source address): `Ok` on a
     /// SYN-ACK, a `Connect` failure on a RST. Runs until answered; the
     /// caller's deadline ends it (dropping it forgets the probe).
     pub(super) async fn probe(&self, to: SocketAddr, bind: Option<IpAddr>) -> Result<(), Outcome> {
-        let v6 = to.is_ipv6();
-        let Some(fam) = self.family(v6) else {
+        let Some(fam) = self.family(to.is_ipv6()) else {
             return Err(Outcome::fail(
                 FailKind::Setup,
                 format!("no raw socket for {to}"),
             ));
         };
-        let src = match bind {
-            Some(ip) if ip.is_ipv6() != v6 => {
-                return Err(Outcome::fail(
-                    FailKind::Setup,
-                    format!("cannot bind to {ip} for {to}: not of the same address family"),
-                ));
-            }
-            Some(ip) => ip,
-            None => self
-                .source_for(to.ip())
-                .map_err(|e| io_failure(&format!("connect to {to}"), &e))?,
-        };
+        let src = self.source(to, bind)?;
         let (rx, guard) = self.register(to, src);
-        let syn = Syn {
-            src,
-            dst: to.ip(),
-            sport: fam.port,
-            dport: to.port(),
-            seq: guard.key.ack.wrapping_sub(1),
-        };
-        let mut buf = [0u8; packet::MAX_SYN];
-        let len = syn.emit(&mut buf).ok_or_else(|| {
-            Outcome::fail(FailKind::Setup, format!("cannot build a SYN for {to}"))
-        })?;
-        // Raw sockets take the protocol, or 0, as the port.
-        let dest = match to {
-            SocketAddr::V4(a) => SocketAddr::new((*a.ip()).into(), 0),
-            SocketAddr::V6(a) => SocketAddrV6::new(*a.ip(), 0, 0, a.scope_id()).into(),
-        };
+        let (buf, len) = fam.syn(src, to, guard.key.ack)?;
+        let dest = raw_dest(to);
         let send = || async {
             fam.raw
                 .send_to(&buf[..len], dest)
@@ -320,10 +349,7 @@ impl Engine {
         drop(guard);
         match kind {
             Ok(ReplyKind::SynAck) => Ok(()),
-            Ok(ReplyKind::Reset) => Err(Outcome::fail(
-                FailKind::Connect,
-                format!("connect to {to}: connection refused (the server answered RST)"),
-            )),
+            Ok(ReplyKind::Reset) => Err(refused(to)),
             Err(_) => Err(Outcome::fail(
                 FailKind::Io,
                 format!("connect to {to}: the SYN probe's receiver stopped"),
@@ -331,15 +357,137 @@ impl Engine {
         }
     }
 
+    /// Starts a batch of probes without a task each: the SYNs go out now,
+    /// and each probe's outcome (the reply, or a timeout at its deadline)
+    /// is sent to `done` with its attempt id. This is how the
+    /// [`Runner`](crate::runner::Runner) runs plain TCP checks.
+    pub(crate) fn launch(&self, batch: impl IntoIterator<Item = Launch>, done: &Done) {
+        let mut timers = Vec::new();
+        for l in batch {
+            let fail = |o: Outcome| {
+                let _ = done.send((l.attempt, o));
+            };
+            let Some(fam) = self.family(l.to.is_ipv6()) else {
+                fail(Outcome::fail(
+                    FailKind::Setup,
+                    format!("no raw socket for {}", l.to),
+                ));
+                continue;
+            };
+            let src = match self.source(l.to, l.bind) {
+                Ok(src) => src,
+                Err(o) => {
+                    fail(o);
+                    continue;
+                }
+            };
+            let waiter = Waiter::Batch(Box::new(Launched {
+                attempt: l.attempt,
+                target: l.target,
+                timeout: l.timeout,
+                done: done.clone(),
+            }));
+            let key = lock(&self.pending).register(l.to, src, waiter);
+            let sent = fam.syn(src, l.to, key.ack).and_then(|(buf, len)| {
+                fam.raw
+                    .try_send_to(&buf[..len], raw_dest(l.to))
+                    .map_err(|e| io_failure(&format!("connect to {}", l.to), &e))
+            });
+            if let Err(o) = sent {
+                lock(&self.pending).forget(&key);
+                fail(o);
+                continue;
+            }
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            let retransmit = Instant::now() + RETRANSMIT;
+            if retransmit < l.deadline {
+                timers.push(Reverse((retransmit, Fire::Retransmit, key)));
+            }
+            timers.push(Reverse((l.deadline, Fire::Deadline, key)));
+        }
+        if timers.is_empty() {
+            return;
+        }
+        let mut heap = lock(&self.timers);
+        let before = heap.peek().map(|Reverse((at, _, _))| *at);
+        heap.extend(timers);
+        let after = heap.peek().map(|Reverse((at, _, _))| *at);
+        drop(heap);
+        if after != before {
+            self.wake.notify_one();
+        }
+    }
+
+    /// Fires the batch probes' timers: retransmissions and deadlines.
+    async fn run_timers(&self) {
+        loop {
+            let next = lock(&self.timers).peek().map(|Reverse((at, _, _))| *at);
+            match next {
+                Some(at) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(at.into()) => {}
+                        () = self.wake.notified() => continue,
+                    }
+                }
+                None => {
+                    self.wake.notified().await;
+                    continue;
+                }
+            }
+            let now = Instant::now();
+            // Bounded by the timers due now.
+            loop {
+                let due = {
+                    let mut heap = lock(&self.timers);
+                    match heap.peek() {
+                        Some(Reverse((at, _, _))) if *at <= now => heap.pop(),
+                        _ => None,
+                    }
+                };
+                let Some(Reverse((_, fire, key))) = due else {
+                    break;
+                };
+                self.fire(fire, key);
+            }
+        }
+    }
+
+    fn fire(&self, fire: Fire, key: Key) {
+        let to = SocketAddr::new(key.server, key.port);
+        match fire {
+            Fire::Retransmit => {
+                let local = lock(&self.pending).probes.get(&key).map(|(l, _)| *l);
+                let (Some(local), Some(fam)) = (local, self.family(to.is_ipv6())) else {
+                    return;
+                };
+                let sent = fam
+                    .syn(local, to, key.ack)
+                    .ok()
+                    .and_then(|(buf, len)| fam.raw.try_send_to(&buf[..len], raw_dest(to)).ok());
+                if sent.is_some() {
+                    self.sent.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+            Fire::Deadline => {
+                if let Some((_, Waiter::Batch(l))) = lock(&self.pending).forget(&key) {
+                    let o = Outcome::fail(
+                        FailKind::Timeout,
+                        format!("no answer from {} within {:?}", l.target, l.timeout),
+                    );
+                    let _ = l.done.send((l.attempt, o));
+                }
+            }
+        }
+    }
+
     /// Files a probe; it is forgotten when the guard drops.
     fn register(&self, to: SocketAddr, local: IpAddr) -> (oneshot::Receiver<ReplyKind>, Guard<'_>) {
         let (done, rx) = oneshot::channel();
-        let key = lock(&self.pending).register(to, local, done);
+        let key = lock(&self.pending).register(to, local, Waiter::One(done));
         (rx, Guard { engine: self, key })
     }
 
     /// The source address the kernel would pick for `dst`, from a cache.
-    #[allow(clippy::disallowed_methods)] // the IO edge reads the clock
     fn source_for(&self, dst: IpAddr) -> io::Result<IpAddr> {
         let now = Instant::now();
         let cached = lock(&self.routes).get(&dst).copied();
@@ -397,13 +545,35 @@ impl Engine {
             self.stray.fetch_add(1, Ordering::Relaxed);
             return;
         };
-        let counter = match (lock(&self.pending).complete(&r), r.kind) {
-            (false, _) => &self.stray,
-            (true, ReplyKind::SynAck) => &self.open,
-            (true, ReplyKind::Reset) => &self.refused,
+        let waiter = lock(&self.pending).complete(&r);
+        let counter = match (&waiter, r.kind) {
+            (None, _) => &self.stray,
+            (Some(_), ReplyKind::SynAck) => &self.open,
+            (Some(_), ReplyKind::Reset) => &self.refused,
         };
         counter.fetch_add(1, Ordering::Relaxed);
+        match waiter {
+            Some(Waiter::One(done)) => {
+                let _ = done.send(r.kind);
+            }
+            Some(Waiter::Batch(l)) => {
+                let to = SocketAddr::new(r.from, r.sport);
+                let outcome = match r.kind {
+                    ReplyKind::SynAck => Outcome::pass(),
+                    ReplyKind::Reset => refused(to),
+                };
+                let _ = l.done.send((l.attempt, outcome));
+            }
+            None => {}
+        }
     }
+}
+
+fn refused(to: SocketAddr) -> Outcome {
+    Outcome::fail(
+        FailKind::Connect,
+        format!("connect to {to}: connection refused (the server answered RST)"),
+    )
 }
 
 /// Forgets a probe when it ends, answered or not.
@@ -418,7 +588,36 @@ impl Drop for Guard<'_> {
     }
 }
 
+/// Raw sockets take the protocol, or 0, as the port.
+fn raw_dest(to: SocketAddr) -> SocketAddr {
+    match to {
+        SocketAddr::V4(a) => SocketAddr::new((*a.ip()).into(), 0),
+        SocketAddr::V6(a) => SocketAddrV6::new(*a.ip(), 0, 0, a.scope_id()).into(),
+    }
+}
+
 impl Family {
+    /// The SYN of the probe of `to` from `src` filed under `ack`.
+    fn syn(
+        &self,
+        src: IpAddr,
+        to: SocketAddr,
+        ack: u32,
+    ) -> Result<([u8; packet::MAX_SYN], usize), Outcome> {
+        let syn = Syn {
+            src,
+            dst: to.ip(),
+            sport: self.port,
+            dport: to.port(),
+            seq: ack.wrapping_sub(1),
+        };
+        let mut buf = [0u8; packet::MAX_SYN];
+        let len = syn.emit(&mut buf).ok_or_else(|| {
+            Outcome::fail(FailKind::Setup, format!("cannot build a SYN for {to}"))
+        })?;
+        Ok((buf, len))
+    }
+
     fn open(v6: bool) -> Result<Self, String> {
         let name = if v6 { "IPv6" } else { "IPv4" };
         let domain = if v6 { Domain::IPV6 } else { Domain::IPV4 };
@@ -494,7 +693,7 @@ mod tests {
         let mut t = Table::default();
         let (tx, mut rx) = oneshot::channel();
         let server: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        let key = t.register(server, "127.0.0.2".parse().unwrap(), tx);
+        let key = t.register(server, "127.0.0.2".parse().unwrap(), Waiter::One(tx));
         let a = key.ack;
         let syn_ack = ReplyKind::SynAck;
         // Wrong acknowledgment (a forged or older probe's reply), wrong
@@ -518,24 +717,32 @@ mod tests {
             reply("127.0.0.9", Some("127.0.0.2"), 8080, a, syn_ack),
             reply("127.0.0.1", Some("127.0.0.3"), 8080, a, syn_ack),
         ] {
-            assert!(!t.complete(&r), "{r:?}");
+            assert!(t.complete(&r).is_none(), "{r:?}");
         }
         assert!(rx.try_recv().is_err(), "nothing delivered yet");
         let right = reply("127.0.0.1", Some("127.0.0.2"), 8080, a, ReplyKind::Reset);
-        assert!(t.complete(&right));
+        let Some(Waiter::One(done)) = t.complete(&right) else {
+            panic!("the right reply found no probe");
+        };
+        done.send(ReplyKind::Reset).unwrap();
         assert_eq!(rx.try_recv().unwrap(), ReplyKind::Reset);
         // A duplicate of the answer finds the probe gone.
-        assert!(!t.complete(&right));
+        assert!(t.complete(&right).is_none());
     }
 
     #[test]
     fn a_forgotten_probe_takes_no_reply() {
         let mut t = Table::default();
         let (tx, rx) = oneshot::channel();
-        let key = t.register("[::1]:443".parse().unwrap(), "::1".parse().unwrap(), tx);
-        t.forget(&key);
+        let key = t.register(
+            "[::1]:443".parse().unwrap(),
+            "::1".parse().unwrap(),
+            Waiter::One(tx),
+        );
+        assert!(t.forget(&key).is_some());
         // IPv6 replies carry no destination address.
-        assert!(!t.complete(&reply("::1", None, 443, key.ack, ReplyKind::SynAck)));
+        let r = reply("::1", None, 443, key.ack, ReplyKind::SynAck);
+        assert!(t.complete(&r).is_none());
         drop(rx);
         assert!(t.probes.is_empty());
     }
@@ -548,7 +755,7 @@ mod tests {
         for _ in 0..1000 {
             let (tx, rx) = oneshot::channel();
             keep.push(rx);
-            t.register(server, server.ip(), tx);
+            t.register(server, server.ip(), Waiter::One(tx));
         }
         assert_eq!(t.probes.len(), 1000);
     }

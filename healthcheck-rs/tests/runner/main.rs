@@ -4,6 +4,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod haproxy;
+mod syn;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,0 +1,110 @@
+//! The runner's batch of SYN probes (plain TCP checks without a task each),
+//! in network namespaces the test creates.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use healthcheck::runner::Runner;
+use healthcheck::spec::Connect;
+use healthcheck::{
+    CheckSpec, Event, FailKind, Health, InitialState, Probe, SchedulerConfig, Timing, Verdict,
+};
+use lbkit_testsupport::netns::{Netns, veth};
+use lbkit_testsupport::tier;
+
+/// Fail kinds of the checks' transitions, by target.
+type Seen = HashMap<SocketAddr, (Health, Option<FailKind>)>;
+
+#[test]
+fn batch_syn_probes_judge_open_closed_and_silent_servers() {
+    if !tier::namespace("batch_syn_probes_judge_open_closed_and_silent_servers") {
+        return;
+    }
+    let here = Netns::new("hcrsyn").unwrap();
+    let peer = Netns::new("hcrsynp").unwrap();
+    veth(&here, "eth0", &peer, "eth0").unwrap();
+    here.add_addr("eth0", "198.18.2.1/24").unwrap();
+    peer.add_addr("eth0", "198.18.2.2/24").unwrap();
+    let (seen, stats, addrs) = here
+        .enter(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let open = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+                    let open6 = std::net::TcpListener::bind("[::1]:0").unwrap();
+                    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+                        .unwrap()
+                        .local_addr()
+                        .unwrap();
+                    // On the link, but nobody answers ARP for it.
+                    let silent: SocketAddr = "198.18.2.3:80".parse().unwrap();
+                    let addrs = [
+                        open.local_addr().unwrap(),
+                        open6.local_addr().unwrap(),
+                        closed,
+                        silent,
+                    ];
+                    let mut r = Runner::new(SchedulerConfig::default()).unwrap();
+                    for (a, initial) in addrs.iter().zip([
+                        InitialState::FullyDown,
+                        InitialState::FullyDown,
+                        InitialState::FullyUp,
+                        InitialState::FullyUp,
+                    ]) {
+                        let timing = Timing {
+                            interval: Duration::from_millis(200),
+                            // Longer than the retransmission for one probe.
+                            timeout: Duration::from_millis(1200),
+                            rise: 2,
+                            fall: 2,
+                            initial,
+                            ..Timing::default()
+                        };
+                        let spec = CheckSpec::new(*a, Probe::Tcp(Connect::default()));
+                        r.subscribe(spec.with_timing(timing)).unwrap();
+                    }
+                    let mut seen = Seen::new();
+                    let end = Instant::now() + Duration::from_secs(10);
+                    while seen.len() < addrs.len() && Instant::now() < end {
+                        r.run_until(Instant::now() + Duration::from_millis(100), |s, e| {
+                            if let Event::Transition {
+                                check, to, outcome, ..
+                            } = e
+                            {
+                                let target = s.spec(check).map(|x| x.target);
+                                let kind = match outcome.verdict {
+                                    Verdict::Fail { kind, .. } => Some(kind),
+                                    Verdict::Pass => None,
+                                };
+                                if let Some(t) = target {
+                                    seen.insert(t, (to, kind));
+                                }
+                            }
+                        })
+                        .await;
+                    }
+                    drop((open, open6));
+                    (seen, r.prober().syn_stats(), addrs)
+                })
+        })
+        .unwrap();
+    assert_eq!(seen.get(&addrs[0]), Some(&(Health::Up, None)), "{seen:?}");
+    assert_eq!(seen.get(&addrs[1]), Some(&(Health::Up, None)), "{seen:?}");
+    assert_eq!(
+        seen.get(&addrs[2]),
+        Some(&(Health::Down, Some(FailKind::Connect))),
+        "{seen:?}"
+    );
+    assert_eq!(
+        seen.get(&addrs[3]),
+        Some(&(Health::Down, Some(FailKind::Timeout))),
+        "{seen:?}"
+    );
+    assert!(stats.open >= 4 && stats.refused >= 2, "{stats:?}");
+    // The silent server's probes were each sent twice.
+    assert!(stats.sent > stats.open + stats.refused + 2, "{stats:?}");
+    drop(peer);
+}
