@@ -142,18 +142,28 @@ impl Proc {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
 
-    /// Sends SIGTERM; waits at most `limit` for the exit.
-    pub(crate) fn term(&mut self, limit: Duration) -> Option<ExitStatus> {
+    /// Sends SIGTERM.
+    pub(crate) fn signal_term(&self) {
         let pid = self.child.id().to_string();
         let _ = std::process::Command::new("kill")
             .args(["-TERM", &pid])
             .status();
+    }
+
+    /// Waits at most `limit` for the exit.
+    pub(crate) fn wait_exit(&mut self, limit: Duration) -> Option<ExitStatus> {
         let mut status = None;
         wait_for(limit, || {
             status = self.child.try_wait().ok().flatten();
             status.is_some()
         });
         status
+    }
+
+    /// Sends SIGTERM; waits at most `limit` for the exit.
+    pub(crate) fn term(&mut self, limit: Duration) -> Option<ExitStatus> {
+        self.signal_term();
+        self.wait_exit(limit)
     }
 }
 

@@ -110,12 +110,13 @@ fn lbd_master_then_sigterm_hands_over_to_keepalived() {
     assert!(n.contains("65534 INSTANCE VI_1 MASTER 150"), "{n}");
     assert_eq!(dir.read_out("master"), "65534 was-backup\n");
 
-    let status = lbd.term(LONG);
-    assert_eq!(status.map(|s| s.code()), Some(Some(0)), "{}", lbd.log());
-    assert!(!has_vip(lan.host(1), VIP), "lbd left its address behind");
+    lbd.signal_term();
     let took = wait_for(LONG, || has_vip(lan.host(2), VIP));
     must("keepalived master after lbd's SIGTERM", took, &lbd, &ka);
-    eprintln!("{tag}: lbd exit -> keepalived's address: {took:?}");
+    eprintln!("{tag}: SIGTERM to lbd -> keepalived's address: {took:?} (Skew_Time 0.609 s)");
+    let status = lbd.wait_exit(LONG);
+    assert_eq!(status.map(|s| s.code()), Some(Some(0)), "{}", lbd.log());
+    assert!(!has_vip(lan.host(1), VIP), "lbd left its address behind");
     let log = ka.log();
     assert!(
         log.contains("Backup received priority 0 advertisement"),
@@ -302,4 +303,100 @@ fn invalid_configurations_are_refused() {
     );
     assert!(err.contains("use_vmac is not supported"), "{err}");
     assert!(err.contains("k.conf:1"), "{err}");
+}
+
+/// The seed's sync group: an IPv4 and an IPv6 instance (VRRPv3) that move
+/// together. lbd (150) holds both; when a tracked interface of one fails,
+/// both leave (FAULT) and keepalived (100) takes both; the group's notify
+/// gets keepalived's `GROUP NAME STATE PRIORITY` arguments.
+#[test]
+fn sync_group_moves_ipv4_and_ipv6_together() {
+    let tag = "lbdv-sync";
+    if !gate(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let h1 = lan.host(1);
+    h1.ip(&[
+        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+    ])
+    .unwrap();
+    h1.ip(&["link", "set", "trk0", "up"]).unwrap();
+    h1.ip(&["link", "set", "trk1", "up"]).unwrap();
+    // Both instances need eth0's link-local address (the IPv6 adverts' source).
+    for i in 1..=2 {
+        let ready = wait_for(LONG, || {
+            let a = harness::addrs(lan.host(i), "eth0");
+            a.contains("inet6 fe80::") && !a.contains("tentative")
+        });
+        assert!(ready.is_some(), "no link-local address on h{i}");
+    }
+    let dir = Dir::new(tag);
+    let notify = notify_script(&dir, "group");
+    let instances = |prio: u8, lbd: bool| {
+        let track = if lbd {
+            "    track_interface {\n        trk0\n    }\n"
+        } else {
+            ""
+        };
+        format!(
+            "vrrp_instance RH_EXT {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 51\n    \
+             priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        {VIP}/24\n    }}\n{track}}}\n\
+             vrrp_instance RH_INT {{\n    state BACKUP\n    interface eth0\n    virtual_router_id 52\n    \
+             priority {prio}\n    advert_int 1\n    virtual_ipaddress {{\n        fd00::100/64\n    }}\n}}\n"
+        )
+    };
+    let group = |notify: &str| {
+        format!(
+            "vrrp_sync_group RH {{\n    group {{\n        RH_EXT\n        RH_INT\n    }}\n{notify}}}\n"
+        )
+    };
+    let lbd_conf = format!(
+        "global_defs {{\n    router_id lb1\n    vrrp_version 3\n    enable_script_security\n    \
+         script_user nobody\n}}\n{}{}",
+        group(&format!("    notify {notify}\n")),
+        instances(150, true)
+    );
+    let ka_conf = format!(
+        "global_defs {{\n    router_id ka\n    vrrp_version 3\n}}\n{}{}",
+        group(""),
+        instances(100, false)
+    );
+    let lbd = Proc::lbd(h1, &dir, &lbd_conf);
+    let ka = Proc::keepalived(lan.host(2), &dir, &ka_conf);
+    let both = |i: usize| has_vip(lan.host(i), VIP) && has_vip(lan.host(i), "fd00::100");
+    let neither = |i: usize| !has_vip(lan.host(i), VIP) && !has_vip(lan.host(i), "fd00::100");
+    must(
+        "lbd master of both",
+        wait_for(LONG, || both(1) && dir.read_out("group").contains("MASTER")),
+        &lbd,
+        &ka,
+    );
+    assert!(neither(2), "keepalived holds an address too");
+    assert!(
+        dir.read_out("group").contains("65534 GROUP RH MASTER"),
+        "{}",
+        dir.read_out("group")
+    );
+
+    h1.ip(&["link", "set", "trk1", "down"]).unwrap();
+    let took = wait_for(LONG, || neither(1) && both(2));
+    must(
+        "keepalived master of both after lbd's fault",
+        took,
+        &lbd,
+        &ka,
+    );
+    eprintln!("{tag}: trk0 carrier lost -> keepalived holds both: {took:?}");
+    must(
+        "the group's FAULT notification",
+        wait_for(LONG, || dir.read_out("group").contains("GROUP RH FAULT")),
+        &lbd,
+        &ka,
+    );
+    let l = lbd.log();
+    assert!(
+        l.contains("(RH_INT) Entering FAULT STATE"),
+        "RH_INT did not follow RH_EXT:\n{l}"
+    );
 }

@@ -85,12 +85,22 @@ struct Daemon {
     stopping: bool,
 }
 
+/// A state as notify scripts get it: Initialize is STOP (only reached by
+/// stopping).
 fn state_name(s: State) -> &'static str {
     match s {
         State::Master => "MASTER",
         State::Backup => "BACKUP",
         State::Fault => "FAULT",
         State::Initialize => "STOP",
+    }
+}
+
+/// A state as the log names it (keepalived's words).
+fn log_name(s: State) -> &'static str {
+    match s {
+        State::Initialize => "INIT",
+        other => state_name(other),
     }
 }
 
@@ -212,81 +222,60 @@ impl Daemon {
         }
     }
 
-    /// Looks at every tracked interface; tells the engine about changes.
+    /// Looks at every tracked interface; tells the engine about those that
+    /// changed since the last look (all of them the first time).
     fn check_links(&mut self, notices: &mut Vec<Notice>) {
         let now = Instant::now();
-        let mut cmds = Vec::new();
-        for (k, inst) in self.plan.instances.iter().enumerate() {
-            let instance = InstanceId(k);
-            let tracked = inst
-                .fault_ifaces
-                .iter()
-                .enumerate()
-                .map(|(index, name)| (name, true, index))
-                .chain(
-                    inst.weighted
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(index, w)| match w {
-                            Weighted::Interface(name) => Some((name, false, index)),
-                            Weighted::Script(_) => None,
-                        }),
-                );
-            for (name, fault, index) in tracked {
-                let up = interface(name).is_ok_and(|i| i.up);
-                let known = self
-                    .link_state
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, u)| *u);
-                if known == Some(up) {
-                    continue;
-                }
-                cmds.push(if fault {
-                    Command::InterfaceState {
-                        instance,
-                        index,
-                        up,
-                    }
-                } else {
-                    Command::ScriptResult {
-                        instance,
-                        index,
-                        ok: up,
-                    }
-                });
-            }
-        }
-        let mut changed = Vec::new();
+        let mut seen: Vec<(String, bool)> = Vec::new();
         for inst in &self.plan.instances {
-            let names = inst
-                .fault_ifaces
-                .iter()
-                .chain(inst.weighted.iter().filter_map(|w| match w {
-                    Weighted::Interface(n) => Some(n),
-                    Weighted::Script(_) => None,
-                }));
-            for name in names {
-                let up = interface(name).is_ok_and(|i| i.up);
-                if !changed.iter().any(|(n, _): &(String, bool)| n == name) {
-                    changed.push((name.clone(), up));
+            for name in inst.tracked_interfaces() {
+                if !seen.iter().any(|(n, _)| n == name) {
+                    seen.push((name.to_string(), interface(name).is_ok_and(|i| i.up)));
                 }
             }
         }
-        for (name, up) in &changed {
-            let known = self
+        let before = std::mem::replace(&mut self.link_state, seen);
+        let changed = |name: &str| {
+            let now_up = self
                 .link_state
                 .iter()
                 .find(|(n, _)| n == name)
-                .map(|(_, u)| *u);
-            if known != Some(*up) {
+                .map(|(_, u)| *u)?;
+            let was = before.iter().find(|(n, _)| n == name).map(|(_, u)| *u);
+            (was != Some(now_up)).then_some(now_up)
+        };
+        for (name, up) in &self.link_state {
+            if changed(name).is_some() {
                 eprintln!(
                     "lbd: interface {name} is {}",
                     if *up { "up" } else { "down" }
                 );
             }
         }
-        self.link_state = changed;
+        let mut cmds = Vec::new();
+        for (k, inst) in self.plan.instances.iter().enumerate() {
+            let instance = InstanceId(k);
+            for (index, name) in inst.fault_ifaces.iter().enumerate() {
+                if let Some(up) = changed(name) {
+                    cmds.push(Command::InterfaceState {
+                        instance,
+                        index,
+                        up,
+                    });
+                }
+            }
+            for (index, w) in inst.weighted.iter().enumerate() {
+                if let Weighted::Interface(name) = w
+                    && let Some(ok) = changed(name)
+                {
+                    cmds.push(Command::ScriptResult {
+                        instance,
+                        index,
+                        ok,
+                    });
+                }
+            }
+        }
         for cmd in cmds {
             if let Err(e) = self.runner.handle_command(now, cmd, notices) {
                 eprintln!("lbd: {e}");
@@ -376,8 +365,8 @@ impl Daemon {
                     let name = &self.plan.instances[instance.0].cfg.name;
                     eprintln!(
                         "lbd: ({name}) Entering {} STATE (from {}, {})",
-                        state_name(to),
-                        state_name(from),
+                        log_name(to),
+                        log_name(from),
                         describe(reason)
                     );
                     moved = true;

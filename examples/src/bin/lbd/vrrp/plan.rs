@@ -62,6 +62,17 @@ pub(crate) struct Instance {
     pub(crate) notify: Vec<Notify>,
 }
 
+impl Instance {
+    /// Every interface the instance tracks, weighted or not.
+    pub(crate) fn tracked_interfaces(&self) -> impl Iterator<Item = &str> {
+        let weighted = self.weighted.iter().filter_map(|w| match w {
+            Weighted::Interface(n) => Some(n.as_str()),
+            Weighted::Script(_) => None,
+        });
+        self.fault_ifaces.iter().map(String::as_str).chain(weighted)
+    }
+}
+
 /// One `vrrp_sync_group`.
 #[derive(Clone, Debug)]
 pub(crate) struct Group {
