@@ -183,7 +183,7 @@ impl Driver {
         self.model
             .virtual_servers
             .get(v)
-            .map_or_else(String::new, |vs| service_name(&vs.key))
+            .map_or_else(String::new, |vs| vs.name.clone())
     }
 
     fn start_line(&self, file: &std::path::Path) -> Value {
@@ -213,8 +213,8 @@ impl Driver {
                     })
                     .collect();
                 json!({
-                    "virtual_server": service_name(&vs.key),
-                    "service": service_json(&vs.key),
+                    "virtual_server": vs.name,
+                    "services": vs.services.iter().map(|(k, _)| service_json(k)).collect::<Vec<_>>(),
                     "quorum_up": vs.quorum_up,
                     "real_servers": rss,
                 })

@@ -100,9 +100,11 @@ struct Sorry {
 /// A virtual server of the model.
 #[derive(Debug, Clone)]
 pub(crate) struct Vs {
-    /// Its IPVS key.
-    pub(crate) key: ServiceKey,
-    settings: ServiceSettings,
+    /// keepalived's name for it (`198.18.0.1:80/TCP`, `FWM 7`, `[group]`).
+    pub(crate) name: String,
+    /// Its IPVS services (several for a `virtual_server group`) and their
+    /// settings.
+    pub(crate) services: Vec<(ServiceKey, ServiceSettings)>,
     quorum: i64,
     hysteresis: i64,
     /// Quorum state.
@@ -143,47 +145,22 @@ impl Model {
     pub(crate) fn new(config: &Config, checks: &[KeepalivedCheck]) -> Result<Model, String> {
         let mut virtual_servers = Vec::new();
         for (v, vs) in config.virtual_servers.iter().enumerate() {
-            let family = |ip: IpAddr| AddressFamily::of(ip);
-            let key = match &vs.target.value {
-                VsTarget::Addr(ip, port) => {
-                    let protocol = match vs.protocol.as_ref().map(|p| p.value.as_str()) {
-                        Some("UDP") => Protocol::UDP,
-                        Some("SCTP") => Protocol::SCTP,
-                        _ => Protocol::TCP,
-                    };
-                    ServiceKey::Addr {
-                        protocol,
-                        addr: *ip,
-                        port: *port,
-                    }
+            let keys = service_keys(config, vs)?;
+            let mut services = Vec::new();
+            for key in keys {
+                let mut settings = ipvs::Service::new(
+                    key,
+                    vs.lb_algo.as_ref().map_or("wlc", |a| a.value.as_str()),
+                )
+                .settings;
+                if let Some(t) = &vs.persistence_timeout {
+                    settings.timeout = t.value;
+                    settings.flags |= ServiceFlags::PERSISTENT;
                 }
-                VsTarget::Fwmark(mark) => {
-                    let fam = match vs.ip_family.as_ref().map(|f| f.value.as_str()) {
-                        Some("inet6") => AddressFamily::INET6,
-                        Some(_) => AddressFamily::INET,
-                        None => vs
-                            .real_servers
-                            .first()
-                            .map_or(AddressFamily::INET, |rs| family(rs.address.value)),
-                    };
-                    ServiceKey::fwmark(*mark, fam)
+                if vs.ops {
+                    settings.flags |= ServiceFlags::ONE_PACKET;
                 }
-                VsTarget::Group(name) => {
-                    return Err(format!(
-                        "virtual_server group {name}: groups are not modelled by the dry run yet \
-                         (write one virtual_server per address)"
-                    ));
-                }
-            };
-            let mut settings =
-                ipvs::Service::new(key, vs.lb_algo.as_ref().map_or("wlc", |a| a.value.as_str()))
-                    .settings;
-            if let Some(t) = &vs.persistence_timeout {
-                settings.timeout = t.value;
-                settings.flags |= ServiceFlags::PERSISTENT;
-            }
-            if vs.ops {
-                settings.flags |= ServiceFlags::ONE_PACKET;
+                services.push((key, settings));
             }
             let vs_weight = setting(vs, "weight")
                 .and_then(|w| w.parse().ok())
@@ -252,8 +229,8 @@ impl Model {
                 .map_or(0, |h| i64::from(h.value))
                 .min((quorum - 1).max(0));
             virtual_servers.push(Vs {
-                key,
-                settings,
+                name: service_name(vs),
+                services,
                 quorum,
                 hysteresis,
                 quorum_up: true,
@@ -383,10 +360,7 @@ impl Model {
     pub(crate) fn table(&self) -> Table {
         let mut table = Table::new();
         for vs in &self.virtual_servers {
-            let mut svc = DesiredService {
-                settings: vs.settings.clone(),
-                ..DesiredService::default()
-            };
+            let mut svc = DesiredService::default();
             let sorry_in = vs.sorry.as_ref().is_some_and(|s| s.alive);
             let dest = |addr: SocketAddr, forwarding, weight| {
                 (
@@ -417,10 +391,118 @@ impl Model {
                     svc.dests.insert(k, d);
                 }
             }
-            table.services.insert(vs.key, svc);
+            for (key, settings) in &vs.services {
+                table.services.insert(
+                    *key,
+                    DesiredService {
+                        settings: settings.clone(),
+                        dests: svc.dests.clone(),
+                    },
+                );
+            }
         }
         table
     }
+}
+
+/// keepalived's name of a virtual server.
+fn service_name(vs: &VirtualServer) -> String {
+    match &vs.target.value {
+        VsTarget::Addr(ip, port) => format!(
+            "{}/{}",
+            SocketAddr::new(*ip, *port),
+            vs.protocol.as_ref().map_or("TCP", |p| p.value.as_str())
+        ),
+        VsTarget::Fwmark(mark) => format!("FWM {mark}"),
+        VsTarget::Group(name) => format!("[{name}]"),
+    }
+}
+
+fn protocol(vs: &VirtualServer) -> Protocol {
+    match vs.protocol.as_ref().map(|p| p.value.as_str()) {
+        Some("UDP") => Protocol::UDP,
+        Some("SCTP") => Protocol::SCTP,
+        _ => Protocol::TCP,
+    }
+}
+
+/// The family of a fwmark service: `ip_family`, else its first real
+/// server's, else IPv4.
+fn fwmark_family(vs: &VirtualServer) -> AddressFamily {
+    match vs.ip_family.as_ref().map(|f| f.value.as_str()) {
+        Some("inet6") => AddressFamily::INET6,
+        Some(_) => AddressFamily::INET,
+        None => vs.real_servers.first().map_or(AddressFamily::INET, |rs| {
+            AddressFamily::of(rs.address.value)
+        }),
+    }
+}
+
+/// The IPVS services of a virtual server: one, or one per address (and
+/// port) of its `virtual_server_group`, ranges `A.B.C.D-E` expanded on the
+/// last byte (IPv4) or the last group of 16 bits (IPv6).
+fn service_keys(config: &Config, vs: &VirtualServer) -> Result<Vec<ServiceKey>, String> {
+    let name = match &vs.target.value {
+        VsTarget::Addr(ip, port) => {
+            return Ok(vec![ServiceKey::Addr {
+                protocol: protocol(vs),
+                addr: *ip,
+                port: *port,
+            }]);
+        }
+        VsTarget::Fwmark(mark) => return Ok(vec![ServiceKey::fwmark(*mark, fwmark_family(vs))]),
+        VsTarget::Group(name) => name,
+    };
+    let group = config
+        .virtual_server_groups
+        .iter()
+        .find(|g| g.name.value == *name)
+        .ok_or_else(|| format!("virtual_server group {name}: no virtual_server_group {name}"))?;
+    let mut keys = Vec::new();
+    for m in &group.members {
+        let first = m.args.first().map(|a| a.value.as_str());
+        if m.keyword.value == "fwmark" {
+            let mark = first
+                .and_then(|f| f.parse().ok())
+                .ok_or_else(|| format!("virtual_server_group {name}: `fwmark` without a mark"))?;
+            keys.push(ServiceKey::fwmark(mark, fwmark_family(vs)));
+            continue;
+        }
+        let port = first.and_then(|p| p.parse().ok()).unwrap_or(0);
+        let text = m.keyword.value.as_str();
+        let (start, end) = text.split_once('-').unwrap_or((text, ""));
+        let start: IpAddr = start
+            .parse()
+            .map_err(|_| format!("virtual_server_group {name}: `{text}` is not an address"))?;
+        let addrs: Vec<IpAddr> = match (start, end) {
+            (_, "") => vec![start],
+            (IpAddr::V4(a), e) => {
+                let [x, y, z, lo] = a.octets();
+                let hi: u8 = e
+                    .parse()
+                    .map_err(|_| format!("virtual_server_group {name}: bad range `{text}`"))?;
+                (lo..=hi).map(|d| IpAddr::from([x, y, z, d])).collect()
+            }
+            (IpAddr::V6(a), e) => {
+                let mut seg = a.segments();
+                let lo = seg[7];
+                let hi = u16::from_str_radix(e, 16)
+                    .map_err(|_| format!("virtual_server_group {name}: bad range `{text}`"))?;
+                (lo..=hi)
+                    .map(|d| {
+                        seg[7] = d;
+                        IpAddr::from(seg)
+                    })
+                    .collect()
+            }
+        };
+        keys.extend(addrs.into_iter().map(|addr| ServiceKey::Addr {
+            protocol: protocol(vs),
+            addr,
+            port,
+        }));
+    }
+    Ok(keys)
 }
 
 /// The alive real servers' weights (keepalived's `weigh_live_realservers`).
@@ -622,6 +704,34 @@ mod tests {
             ops(&start)[1..],
             [Op::AddDest(svc(), dest("198.18.0.99", 1))]
         );
+    }
+
+    #[test]
+    fn a_group_is_one_service_per_address_with_the_same_servers() {
+        let text = "virtual_server_group web {\n    198.18.0.1-2 80\n    fwmark 7\n}\n\
+                    virtual_server group web {\n    lb_algo rr\n    lb_kind NAT\n    protocol TCP\n    \
+                    real_server 198.18.0.10 80 {\n        TCP_CHECK {\n        }\n    }\n}\n";
+        let mut m = model(text);
+        assert_eq!(m.virtual_servers[0].name, "[web]");
+        m.start();
+        let table = m.table();
+        let keys: Vec<ServiceKey> = table.services.keys().copied().collect();
+        assert_eq!(
+            keys,
+            [
+                ServiceKey::tcp("198.18.0.1".parse().unwrap(), 80),
+                ServiceKey::tcp("198.18.0.2".parse().unwrap(), 80),
+                ServiceKey::fwmark(7, AddressFamily::INET),
+            ]
+        );
+        assert!(
+            table
+                .services
+                .values()
+                .all(|s| s.dests.contains_key(&key("198.18.0.10")))
+        );
+        // One health change is one removal per service.
+        assert_eq!(ops(&m.set_health(0, 0, 0, false)).len(), 3);
     }
 
     #[test]
