@@ -7,15 +7,75 @@ use super::keywords;
 use super::lexer::{LexError, LexErrorKind};
 use super::model::{Config, Global, Section, SectionKind, Spanned, Statement};
 use super::proxy;
-use super::syntax::{Directive, Item, LineWords, Lines, Nesting, Step, SyntaxTree};
+use super::syntax::{Directive, Item, LineWords, Lines, Lookup, Nesting, Step, SyntaxTree};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, Span};
 
 /// What conditions are evaluated against.
 pub(crate) struct Env<'a> {
-    pub(crate) defined: &'a dyn Fn(&str) -> bool,
+    pub(crate) defined: &'a (dyn Fn(&str) -> bool + Sync),
     pub(crate) features: &'a [String],
     pub(crate) version: &'a str,
+}
+
+/// What the builder noted about the statements while their words were at
+/// hand, so that the checks need not read every word of the file again.
+#[derive(Debug, Default)]
+pub(crate) struct Facts {
+    /// One entry per section, in the order of [`Config::sections`].
+    pub(crate) sections: Vec<SectionFacts>,
+    /// The `errorfile` statements, as (section, statement) indices.
+    pub(crate) errorfiles: Vec<(usize, usize)>,
+}
+
+/// What [`Facts`] knows about one section.
+#[derive(Debug, Default)]
+pub(crate) struct SectionFacts {
+    /// It has a `stick-table` statement.
+    pub(crate) stick_table: bool,
+    /// A statement has a `track` word (a server may track another).
+    pub(crate) track: bool,
+    /// The statements the cross-reference checks read: `use-server`,
+    /// HTTP rules (captures), and those with a `track-sc` or `http_auth(`
+    /// word.
+    pub(crate) xref: Vec<usize>,
+}
+
+impl Facts {
+    /// The facts of section `i` (none for a section the builder did not
+    /// see).
+    pub(crate) fn section(&self, i: usize) -> &SectionFacts {
+        static NONE: SectionFacts = SectionFacts {
+            stick_table: false,
+            track: false,
+            xref: Vec::new(),
+        };
+        self.sections.get(i).unwrap_or(&NONE)
+    }
+
+    /// Notes statement `index` of section `section`.
+    fn note(&mut self, section: usize, index: usize, words: &[Spanned<String>]) {
+        if self.sections.len() <= section {
+            self.sections
+                .resize_with(section + 1, SectionFacts::default);
+        }
+        let f = &mut self.sections[section];
+        let kw = words[0].value.as_str();
+        match kw {
+            "stick-table" => f.stick_table = true,
+            "errorfile" => self.errorfiles.push((section, index)),
+            _ => {}
+        }
+        let mut xref = matches!(kw, "use-server" | "http-request" | "http-response");
+        for w in words {
+            let v = w.value.as_str();
+            f.track |= v == "track";
+            xref |= v.starts_with("track-sc") || (v.len() >= 10 && v.contains("http_auth("));
+        }
+        if xref {
+            f.xref.push(index);
+        }
+    }
 }
 
 /// Builds the model line by line: evaluates the conditions of the blocks the
@@ -29,6 +89,8 @@ pub(crate) struct Builder<'e> {
     pub(crate) statements: Vec<Diagnostic>,
     /// The model so far.
     pub(crate) config: Config,
+    /// What the checks will want to know about the statements.
+    pub(crate) facts: Facts,
 }
 
 impl<'e> Builder<'e> {
@@ -38,18 +100,37 @@ impl<'e> Builder<'e> {
             directives: Vec::new(),
             statements: Vec::new(),
             config: Config::default(),
+            facts: Facts::default(),
         }
     }
 
-    /// The model, with the diagnostics of the directives before those of
-    /// the statements.
-    pub(crate) fn finish(mut self, diags: &mut Vec<Diagnostic>) -> Config {
+    /// The model and its facts, with the diagnostics of the directives
+    /// before those of the statements.
+    pub(crate) fn finish(mut self, diags: &mut Vec<Diagnostic>) -> (Config, Facts) {
         if let Some(s) = self.config.sections.last_mut() {
             trim(s);
         }
         diags.append(&mut self.directives);
         diags.append(&mut self.statements);
-        self.config
+        (self.config, self.facts)
+    }
+
+    /// Appends what `next` built from the lines after this builder's.
+    fn take(&mut self, mut next: Builder<'_>) {
+        if let Some(s) = self.config.sections.last_mut() {
+            trim(s);
+        }
+        let shift = self.config.sections.len();
+        self.directives.append(&mut next.directives);
+        self.statements.append(&mut next.statements);
+        self.config.sections.append(&mut next.config.sections);
+        self.facts
+            .sections
+            .resize_with(shift, SectionFacts::default);
+        self.facts.sections.append(&mut next.facts.sections);
+        self.facts
+            .errorfiles
+            .extend(next.facts.errorfiles.iter().map(|&(s, k)| (s + shift, k)));
     }
 
     /// Reports the tokenizer error of a line, if it has one.
@@ -168,6 +249,7 @@ impl<'e> Builder<'e> {
             self.config.sections.push(section);
             return;
         }
+        let index = self.config.sections.len().wrapping_sub(1);
         let Some(section) = self.config.sections.last_mut() else {
             diags.push(
                 Diagnostic::error("H0301", format!("unknown keyword '{kw}' out of section"))
@@ -180,6 +262,9 @@ impl<'e> Builder<'e> {
             words: owned,
             span: words.words_span(line),
         };
+        let at = index;
+        self.facts
+            .note(at, section.statements.len(), &statement.words);
         statement_in(section, &statement, diags);
         section.statements.push(statement);
     }
@@ -195,7 +280,11 @@ fn trim(s: &mut Section) {
 
 /// Builds the model of `tree`: the statements of the active branches, in
 /// order, and the diagnostics of the directives.
-pub(crate) fn from_tree(tree: &SyntaxTree, env: &Env<'_>, diags: &mut Vec<Diagnostic>) -> Config {
+pub(crate) fn from_tree(
+    tree: &SyntaxTree,
+    env: &Env<'_>,
+    diags: &mut Vec<Diagnostic>,
+) -> (Config, Facts) {
     let mut b = Builder::new(env);
     walk(&tree.items, true, &mut b);
     b.finish(diags)
@@ -227,49 +316,209 @@ fn walk(items: &[Item], active: bool, b: &mut Builder<'_>) {
 /// Builds the model of `text` (file `file`, named `name`) in one pass over
 /// its lines, without a syntax tree: the nesting errors go to `nesting`,
 /// the others to `diags`.
+///
+/// With `parts` above 1, the file is cut into up to that many parts of
+/// about the same size, each starting at a line that opens a section, and
+/// the parts are read on threads of their own as if each started a file. A
+/// part is then kept only if that guess was right: the part before it ended
+/// with no conditional block open, its first line did open a section, and
+/// it did not expand `.SECTION` before that; otherwise the reading of the
+/// part before goes on through the rest of the file. Either way the model
+/// and the diagnostics are those of reading the file in one go.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn from_text(
     file: FileId,
     name: &str,
     text: &str,
-    lookup: &dyn Fn(&str) -> Option<String>,
+    lookup: &Lookup<'_>,
     env: &Env<'_>,
+    parts: usize,
     nesting_diags: &mut Vec<Diagnostic>,
     diags: &mut Vec<Diagnostic>,
-) -> Config {
-    let mut b = Builder::new(env);
-    let mut nesting = Nesting::default();
-    // For each open block: whether its parent is active, and whether a
-    // branch was taken.
-    let mut blocks: Vec<(bool, bool)> = Vec::new();
-    let mut active = true;
-    let mut lines = Lines::new(file, name, text, lookup);
-    while let Some((_, span)) = lines.next_line() {
-        let w = &lines.words;
-        let step = nesting.step(w.directive(), w.words_span(span), nesting_diags);
-        b.lex_error(w.error);
-        match step {
-            Step::Open => {
-                let on = active && b.holds(w, span);
-                blocks.push((active, on));
-                active = on;
-            }
-            Step::Branch => {
-                if let Some((parent, taken)) = blocks.last_mut() {
-                    let on = *parent && !*taken && b.holds(w, span);
-                    *taken |= on;
-                    active = on;
+) -> (Config, Facts) {
+    let cuts = if parts > 1 {
+        cut_points(text, parts)
+    } else {
+        Vec::new()
+    };
+    let bounds: Vec<usize> = std::iter::once(0)
+        .chain(cuts)
+        .chain(std::iter::once(text.len()))
+        .collect();
+    let mut first = Reader::new(Lines::range(file, name, text, lookup, 0..bounds[1]), env);
+    if bounds.len() == 2 {
+        first.run();
+        return first.finish(nesting_diags, diags);
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = bounds[1..]
+            .windows(2)
+            .map(|w| {
+                let range = w[0]..w[1];
+                let read = move || {
+                    let mut r = Reader::new(Lines::range(file, name, text, lookup, range), env);
+                    r.run();
+                    r
+                };
+                std::thread::Builder::new()
+                    .spawn_scoped(scope, read)
+                    .map_err(|_| w[0])
+            })
+            .collect();
+        first.run();
+        for part in parts {
+            let next = match part {
+                Ok(handle) => match handle.join() {
+                    Ok(r) => Some(r),
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                // No thread: read the part here.
+                Err(_) => None,
+            };
+            match next {
+                Some(r) if first.can_take(&r) => first.take(r),
+                _ => {
+                    first.lines.extend_to(text.len());
+                    first.run();
+                    break;
                 }
             }
-            Step::Close => {
-                if let Some((parent, _)) = blocks.pop() {
-                    active = parent;
-                }
+        }
+    });
+    first.finish(nesting_diags, diags)
+}
+
+/// Where to cut `text` into `n` parts of about the same size: at the start
+/// of a line that opens a section, in increasing order, possibly fewer.
+fn cut_points(text: &str, n: usize) -> Vec<usize> {
+    let mut cuts = Vec::new();
+    let mut from = 0;
+    for k in 1..n {
+        let target = (text.len() / n * k).max(from);
+        let Some(nl) = text.get(target..).and_then(|r| r.find('\n')) else {
+            break;
+        };
+        let mut at = target + nl + 1;
+        let found = loop {
+            let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) else {
+                break None;
+            };
+            if super::syntax::opens_section(rest) {
+                break Some(at);
             }
-            Step::Plain => b.line(w, span, w.error.is_some(), active),
+            match rest.find('\n') {
+                Some(p) => at += p + 1,
+                None => break None,
+            }
+        };
+        let Some(cut) = found else { break };
+        cuts.push(cut);
+        from = cut + 1;
+    }
+    cuts
+}
+
+/// Reads a range of a file's lines into a model: evaluates the conditional
+/// blocks and hands the other lines to a [`Builder`].
+struct Reader<'t, 'e> {
+    lines: Lines<'t>,
+    nesting: Nesting,
+    nesting_diags: Vec<Diagnostic>,
+    /// For each open block: whether its parent is active, and whether a
+    /// branch was taken.
+    blocks: Vec<(bool, bool)>,
+    active: bool,
+    /// Whether the first line read opened a section.
+    first_opened: Option<bool>,
+    builder: Builder<'e>,
+}
+
+impl<'t, 'e> Reader<'t, 'e> {
+    fn new(lines: Lines<'t>, env: &'e Env<'e>) -> Reader<'t, 'e> {
+        Reader {
+            lines,
+            nesting: Nesting::default(),
+            nesting_diags: Vec::new(),
+            blocks: Vec::new(),
+            active: true,
+            first_opened: None,
+            builder: Builder::new(env),
         }
     }
-    nesting.finish(nesting_diags);
-    b.finish(diags)
+
+    /// Reads every line left in the range.
+    fn run(&mut self) {
+        while let Some((_, span)) = self.lines.next_line() {
+            let w = &self.lines.words;
+            let b = &mut self.builder;
+            let step =
+                self.nesting
+                    .step(w.directive(), w.words_span(span), &mut self.nesting_diags);
+            b.lex_error(w.error);
+            match step {
+                Step::Open => {
+                    let on = self.active && b.holds(w, span);
+                    self.blocks.push((self.active, on));
+                    self.active = on;
+                }
+                Step::Branch => {
+                    if let Some((parent, taken)) = self.blocks.last_mut() {
+                        let on = *parent && !*taken && b.holds(w, span);
+                        *taken |= on;
+                        self.active = on;
+                    }
+                }
+                Step::Close => {
+                    if let Some((parent, _)) = self.blocks.pop() {
+                        self.active = parent;
+                    }
+                }
+                Step::Plain => {
+                    let sections = b.config.sections.len();
+                    b.line(w, span, w.error.is_some(), self.active);
+                    self.first_opened
+                        .get_or_insert(b.config.sections.len() > sections);
+                }
+            }
+            self.first_opened.get_or_insert(false);
+        }
+    }
+
+    /// Whether `next`, read from where this reader stopped as if it started
+    /// a file, read what this reader would have.
+    fn can_take(&self, next: &Reader<'_, '_>) -> bool {
+        self.nesting.is_empty() && next.first_opened == Some(true) && !next.lines.section_guessed()
+    }
+
+    /// Appends what `next` read (see [`Reader::can_take`]) and goes on from
+    /// where it stopped.
+    fn take(&mut self, next: Reader<'t, 'e>) {
+        let Reader {
+            lines,
+            nesting,
+            mut nesting_diags,
+            blocks,
+            active,
+            builder,
+            ..
+        } = next;
+        self.lines = lines;
+        self.nesting = nesting;
+        self.nesting_diags.append(&mut nesting_diags);
+        self.blocks = blocks;
+        self.active = active;
+        self.builder.take(builder);
+    }
+
+    fn finish(
+        mut self,
+        nesting_diags: &mut Vec<Diagnostic>,
+        diags: &mut Vec<Diagnostic>,
+    ) -> (Config, Facts) {
+        self.nesting.finish(&mut self.nesting_diags);
+        nesting_diags.append(&mut self.nesting_diags);
+        self.builder.finish(diags)
+    }
 }
 
 fn lex_diagnostic(e: LexError) -> Diagnostic {
@@ -602,4 +851,200 @@ pub(crate) fn missing_arg(kw: &Spanned<String>) -> Diagnostic {
     Diagnostic::error("H0401", format!("'{}' expects an argument", kw.value))
         .with_label(kw.span, "argument missing")
         .with_help("see the keyword in HAProxy's configuration manual")
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeMap;
+
+    use proptest::prelude::*;
+
+    use super::super::{Options, checks, model_of, sort, syntax_tree};
+    use super::*;
+
+    fn opts() -> Options {
+        Options {
+            env: BTreeMap::from([
+                ("A".to_owned(), "1".to_owned()),
+                ("L".to_owned(), "x y".to_owned()),
+            ]),
+            ..Options::default()
+        }
+    }
+
+    /// What `parse_str` does, reading in `parts` parts.
+    fn read(text: &str, parts: usize) -> (Config, Vec<Diagnostic>) {
+        let opts = opts();
+        let lookup = |v: &str| opts.env.get(v).cloned();
+        let defined = |v: &str| opts.env.contains_key(v);
+        let env = Env {
+            defined: &defined,
+            features: &opts.features,
+            version: &opts.version,
+        };
+        let (mut diags, mut rest) = (Vec::new(), Vec::new());
+        let (config, facts) = from_text(
+            FileId(0),
+            "p.cfg",
+            text,
+            &lookup,
+            &env,
+            parts,
+            &mut diags,
+            &mut rest,
+        );
+        diags.append(&mut rest);
+        checks::check(&config, &facts, None, parts, &mut diags);
+        sort(&mut diags);
+        (config, diags)
+    }
+
+    /// What the syntax tree gives.
+    fn via_tree(text: &str) -> (Config, Vec<Diagnostic>) {
+        let opts = opts();
+        let tree = syntax_tree("p.cfg", text, &opts);
+        let mut diags = tree.diagnostics;
+        let config = model_of(&tree.value, &opts, &mut diags);
+        sort(&mut diags);
+        (config, diags)
+    }
+
+    fn agree(text: &str) {
+        let one = read(text, 1);
+        assert_eq!(via_tree(text), one, "tree and text differ on:\n{text}");
+        for parts in 2..=5 {
+            assert_eq!(read(text, parts), one, "{parts} parts differ on:\n{text}");
+        }
+    }
+
+    #[test]
+    fn cuts_fall_on_section_headers() {
+        let text = "global\n  maxconn 1\nbackend a\n  server s 198.18.0.1:80\n\
+                    \"backend\" x\nbackend\tb\nbackends c\nfrontend f # c\n";
+        let cuts = cut_points(text, 4);
+        assert!(!cuts.is_empty());
+        for c in &cuts {
+            assert!(super::super::syntax::opens_section(&text[*c..]), "{c}");
+            assert_eq!(&text[c - 1..*c], "\n");
+        }
+        assert!(cuts.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    #[test]
+    fn parts_that_cannot_stand_alone_are_read_again() {
+        // A block open across the cut, a header with a tokenizer error, and
+        // `.SECTION` on a header line: each part after the first must be
+        // read on from the part before.
+        let body = "  server s 198.18.0.1:80 check\n  timeout server 1s\n";
+        for (i, mid) in [
+            ".if 0\nbackend a\n",
+            "backend \"a\n",
+            "backend \"$.SECTION\"\n",
+            ".if 1\nbackend a\n.endif\n",
+            "backend a\n.elif 1\n",
+        ]
+        .iter()
+        .enumerate()
+        {
+            let mut text = String::from("defaults\n  mode http\n  timeout connect 1s\n");
+            for k in 0..12 {
+                text.push_str(&format!("backend b{k}\n{body}"));
+                if k == 6 {
+                    text.push_str(mid);
+                    text.push_str(body);
+                }
+            }
+            text.push_str(if i == 0 { ".endif\n" } else { "" });
+            agree(&text);
+        }
+    }
+
+    #[test]
+    fn a_part_is_kept_only_when_it_can_stand_alone() {
+        let opts = opts();
+        let lookup = |v: &str| opts.env.get(v).cloned();
+        let defined = |v: &str| opts.env.contains_key(v);
+        let env = Env {
+            defined: &defined,
+            features: &opts.features,
+            version: &opts.version,
+        };
+        for (before, after, kept) in [
+            ("backend a\n", "backend b\n  server s 198.18.0.1:80\n", true),
+            (".if 1\nbackend a\n", "backend b\n.endif\n", false),
+            ("backend a\n", "backend \"b\n", false),
+            ("backend a\n", "backend \"$.SECTION\"\n", false),
+            ("backend a\n", "backend b \"$.SECTION\"\n", false),
+            ("backend a\n", "backend b\n  \"$.SECTION\" x\n", true),
+        ] {
+            let text = format!("{before}{after}");
+            let cut = before.len();
+            let mut first = Reader::new(
+                Lines::range(FileId(0), "p.cfg", &text, &lookup, 0..cut),
+                &env,
+            );
+            first.run();
+            let mut next = Reader::new(
+                Lines::range(FileId(0), "p.cfg", &text, &lookup, cut..text.len()),
+                &env,
+            );
+            next.run();
+            assert_eq!(first.can_take(&next), kept, "{text}");
+        }
+    }
+
+    #[test]
+    fn corpus_files_read_in_parts_as_in_one() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/haproxy/corpus");
+        let mut seen = 0;
+        for sub in ["valid", "invalid"] {
+            let Ok(entries) = std::fs::read_dir(dir.join(sub)) else {
+                continue;
+            };
+            for e in entries.flatten() {
+                if let Ok(text) = std::fs::read_to_string(e.path()) {
+                    agree(&text);
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen > 50, "only {seen} corpus files");
+    }
+
+    fn line() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("backend b".to_owned()),
+            Just("backend b2".to_owned()),
+            Just("frontend f".to_owned()),
+            Just("listen \"$.SECTION\"".to_owned()),
+            Just("defaults d".to_owned()),
+            Just("userlist u".to_owned()),
+            Just(".if 1".to_owned()),
+            Just(".if 0".to_owned()),
+            Just(".elif 1".to_owned()),
+            Just(".else".to_owned()),
+            Just(".endif".to_owned()),
+            Just(".warning \"$.LINE\"".to_owned()),
+            Just("  bind 127.0.0.1:80".to_owned()),
+            Just("  server s 198.18.0.1:80 check".to_owned()),
+            Just("  server t 198.18.0.2:80 track b/s".to_owned()),
+            Just("  use-server s if TRUE".to_owned()),
+            Just("  http-request track-sc0 src".to_owned()),
+            Just("  stick-table type ip size 1m".to_owned()),
+            Just("  errorfile 503 /nonexistent".to_owned()),
+            Just("  use_backend b2 if { path / }".to_owned()),
+            Just("  default_backend b".to_owned()),
+            Just("  \"${L[*]}\" x".to_owned()),
+            "[a-z \\t#'\"\\\\$.{}]{0,16}",
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_text_reads_in_parts_as_in_one(lines in prop::collection::vec(line(), 0..80)) {
+            agree(&lines.join("\n"));
+        }
+    }
 }

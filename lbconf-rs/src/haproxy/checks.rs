@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use super::build::Facts;
 use super::model::{Config, Mode, Proxy, Section, SectionKind, Spanned};
 use super::values::Host;
 use crate::diagnostic::Diagnostic;
@@ -37,7 +38,16 @@ const PREDEFINED_ACLS: &[&str] = &[
 ];
 
 /// Runs every check and appends what it finds to `diags`.
-pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
+///
+/// The checks of each proxy run on up to `threads` threads (in turns of
+/// consecutive sections, their findings appended in section order).
+pub(crate) fn check(
+    config: &Config,
+    facts: &Facts,
+    base: Option<&Path>,
+    threads: usize,
+    diags: &mut Vec<Diagnostic>,
+) {
     duplicates(config, diags);
     let defaults = inherited_defaults(config, diags);
     let global_verify_none = config.sections.iter().any(|s| {
@@ -55,36 +65,24 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
         .filter_map(|s| s.name.as_ref().map(|n| n.value.as_str()))
         .collect();
     super::xref::other_sections(config, diags);
-    let names = super::xref::Names::of(config);
+    let names = super::xref::Names::of(config, facts);
     let refs = Refs {
         backends: backend_names(config),
         modes: modes(config, &defaults),
     };
-    for (i, s) in config.sections.iter().enumerate() {
-        let Some(p) = &s.proxy else { continue };
-        if s.kind == SectionKind::Defaults {
-            continue;
-        }
-        let inherited = defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
-        references(&refs, config, i, inherited, diags);
-        log_formats(config, &refs, i, defaults[i], diags);
-        super::xref::cross_references(config, &names, i, diags);
-        tracks(config, &refs, s, p, diags);
-        acls(s, p, diags);
-        servers(
-            &resolver_sections,
-            base,
-            s,
-            p,
-            inherited,
-            global_verify_none,
-            diags,
-        );
-        binds(p, base, diags);
-        timeouts(s, p, inherited, diags);
-    }
+    let each = Each {
+        config,
+        facts,
+        base,
+        defaults: &defaults,
+        global_verify_none,
+        resolver_sections: &resolver_sections,
+        names: &names,
+        refs: &refs,
+    };
+    each.run(threads, diags);
     listeners(config, &defaults, diags);
-    super::xref::errorfiles(config, base, diags);
+    super::xref::errorfiles(config, facts, base, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !config.sections.iter().any(|g| {
@@ -102,6 +100,91 @@ pub(crate) fn check(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagno
                 .with_label(s.keyword, "this program section")
                 .with_help("add 'master-worker' to the global section (or run haproxy with -W)"),
             );
+        }
+    }
+}
+
+/// What the checks of each proxy need.
+struct Each<'a> {
+    config: &'a Config,
+    facts: &'a Facts,
+    base: Option<&'a Path>,
+    defaults: &'a [Option<usize>],
+    global_verify_none: bool,
+    resolver_sections: &'a [&'a str],
+    names: &'a super::xref::Names<'a>,
+    refs: &'a Refs<'a>,
+}
+
+impl Each<'_> {
+    /// Checks every proxy, on up to `threads` threads.
+    fn run(&self, threads: usize, diags: &mut Vec<Diagnostic>) {
+        let n = self.config.sections.len();
+        let threads = threads.clamp(1, n.max(1));
+        if threads == 1 {
+            self.sections(0..n, diags);
+            return;
+        }
+        let chunk = n.div_ceil(threads);
+        std::thread::scope(|scope| {
+            let rest: Vec<_> = (1..threads)
+                .map(|t| {
+                    let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
+                    let work = {
+                        let range = range.clone();
+                        move || {
+                            let mut found = Vec::new();
+                            self.sections(range, &mut found);
+                            found
+                        }
+                    };
+                    std::thread::Builder::new()
+                        .spawn_scoped(scope, work)
+                        .map_err(|_| range)
+                })
+                .collect();
+            self.sections(0..chunk.min(n), diags);
+            for r in rest {
+                match r {
+                    Ok(handle) => match handle.join() {
+                        Ok(mut found) => diags.append(&mut found),
+                        Err(panic) => std::panic::resume_unwind(panic),
+                    },
+                    // No thread: check these sections here.
+                    Err(range) => self.sections(range, diags),
+                }
+            }
+        });
+    }
+
+    /// Checks the proxies among sections `range`.
+    fn sections(&self, range: std::ops::Range<usize>, diags: &mut Vec<Diagnostic>) {
+        let config = self.config;
+        for i in range {
+            let s = &config.sections[i];
+            let Some(p) = &s.proxy else { continue };
+            if s.kind == SectionKind::Defaults {
+                continue;
+            }
+            let inherited = self.defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
+            references(self.refs, config, i, inherited, diags);
+            log_formats(config, self.refs, i, self.defaults[i], diags);
+            super::xref::cross_references(config, self.facts, self.names, i, diags);
+            if self.facts.section(i).track {
+                tracks(config, self.refs, s, p, diags);
+            }
+            acls(s, p, diags);
+            servers(
+                self.resolver_sections,
+                self.base,
+                s,
+                p,
+                inherited,
+                self.global_verify_none,
+                diags,
+            );
+            binds(p, self.base, diags);
+            timeouts(s, p, inherited, diags);
         }
     }
 }

@@ -2,7 +2,43 @@
 //! list of global keywords and section 4.1's proxy keyword matrix).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
+
+/// A fast hasher for the fixed keyword tables (rustc's "Fx" hash): their
+/// keys are ours, so the collision resistance of the default hasher buys
+/// nothing there, and keyword lookups happen for every word of a file.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct KeywordHasher(u64);
+
+impl Hasher for KeywordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A map over one of the keyword tables.
+type Index<V> = HashMap<&'static str, V, BuildHasherDefault<KeywordHasher>>;
 
 /// Proxy capabilities a keyword is allowed in (bit set).
 pub(crate) const D: u8 = 1;
@@ -517,14 +553,14 @@ pub(crate) const SERVER_OPTIONS: &[(&str, u8)] = &[
     ("ws", 1),
 ];
 
-type ByFirstWord = HashMap<&'static str, Vec<(&'static str, &'static str, u8)>>;
+type ByFirstWord = Index<Vec<(&'static str, &'static str, u8)>>;
 
 /// The proxy keyword made of `first` (and `second`, for keywords of several
 /// words), with its capabilities.
 pub(crate) fn proxy_keyword(first: &str, second: Option<&str>) -> Option<(&'static str, u8)> {
     static INDEX: OnceLock<ByFirstWord> = OnceLock::new();
     let index = INDEX.get_or_init(|| {
-        let mut m: ByFirstWord = HashMap::new();
+        let mut m: ByFirstWord = Index::default();
         for &(name, caps) in PROXY {
             let (head, rest) = name.split_once(' ').unwrap_or((name, ""));
             m.entry(head).or_default().push((name, rest, caps));
@@ -546,14 +582,14 @@ pub(crate) fn proxy_keyword(first: &str, second: Option<&str>) -> Option<(&'stat
 
 /// How many arguments `bind` option `name` takes, if it is one.
 pub(crate) fn bind_option(name: &str) -> Option<u8> {
-    static INDEX: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+    static INDEX: OnceLock<Index<u8>> = OnceLock::new();
     let index = INDEX.get_or_init(|| BIND_OPTIONS.iter().copied().collect());
     index.get(name).copied()
 }
 
 /// How many arguments server option `name` takes, if it is one.
 pub(crate) fn server_option(name: &str) -> Option<u8> {
-    static INDEX: OnceLock<HashMap<&'static str, u8>> = OnceLock::new();
+    static INDEX: OnceLock<Index<u8>> = OnceLock::new();
     let index = INDEX.get_or_init(|| SERVER_OPTIONS.iter().copied().collect());
     index.get(name).copied()
 }

@@ -158,17 +158,38 @@ pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed<Config> {
         features: &opts.features,
         version: &opts.version,
     };
+    let threads = parts(text.len());
     let mut diags = Vec::new();
     let mut rest = Vec::new();
-    let config = build::from_text(file, name, text, &lookup, &env, &mut diags, &mut rest);
+    let (config, facts) = build::from_text(
+        file, name, text, &lookup, &env, threads, &mut diags, &mut rest,
+    );
     diags.append(&mut rest);
-    checks::check(&config, opts.base_dir.as_deref(), &mut diags);
+    checks::check(
+        &config,
+        &facts,
+        opts.base_dir.as_deref(),
+        threads,
+        &mut diags,
+    );
     sort(&mut diags);
     Parsed {
         value: config,
         diagnostics: diags,
         sources,
     }
+}
+
+/// Files smaller than this are read on one thread.
+const PARALLEL_MIN_BYTES: usize = 1 << 20;
+
+/// How many parts to read a file of `len` bytes in (see `build::from_text`):
+/// one per core, at most 4, for files of [`PARALLEL_MIN_BYTES`] or more.
+fn parts(len: usize) -> usize {
+    if len < PARALLEL_MIN_BYTES {
+        return 1;
+    }
+    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// Builds the model from a syntax tree (conditions resolved against `opts`).
@@ -179,8 +200,8 @@ pub fn model_of(tree: &SyntaxTree, opts: &Options, diags: &mut Vec<Diagnostic>) 
         features: &opts.features,
         version: &opts.version,
     };
-    let config = build::from_tree(tree, &env, diags);
-    checks::check(&config, opts.base_dir.as_deref(), diags);
+    let (config, facts) = build::from_tree(tree, &env, diags);
+    checks::check(&config, &facts, opts.base_dir.as_deref(), 1, diags);
     config
 }
 

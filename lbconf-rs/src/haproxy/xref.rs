@@ -6,6 +6,7 @@ use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 use super::args::ERROR_CODES;
+use super::build::Facts;
 use super::checks::name_of;
 use super::model::{Config, Section, SectionKind};
 use super::values::Host;
@@ -90,9 +91,17 @@ fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
 
 /// `errorfile <code> <file>` (proxies and `http-errors`): HAProxy reads the
 /// file while parsing, so a missing one is fatal.
-pub(crate) fn errorfiles(config: &Config, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
-    let statements = config.sections.iter().flat_map(|s| s.statements.iter());
-    for st in statements.filter(|st| st.words[0].value == "errorfile") {
+pub(crate) fn errorfiles(
+    config: &Config,
+    facts: &Facts,
+    base: Option<&Path>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let statements = facts
+        .errorfiles
+        .iter()
+        .filter_map(|&(s, k)| config.sections.get(s)?.statements.get(k));
+    for st in statements {
         let (Some(code), Some(file)) = (st.words.get(1), st.words.get(2)) else {
             continue;
         };
@@ -138,23 +147,20 @@ pub(crate) struct Names<'c> {
     tables: HashSet<&'c str>,
 }
 
-fn has_table(sec: &Section) -> bool {
-    sec.statements
-        .iter()
-        .any(|st| st.words[0].value == "stick-table")
-}
-
 impl<'c> Names<'c> {
-    pub(crate) fn of(config: &'c Config) -> Names<'c> {
+    pub(crate) fn of(config: &'c Config, facts: &Facts) -> Names<'c> {
         let mut names = Names {
             userlists: HashSet::new(),
             tables: HashSet::new(),
         };
-        for s in &config.sections {
+        for (i, s) in config.sections.iter().enumerate() {
             let Some(n) = &s.name else { continue };
             if s.kind == SectionKind::Userlist {
                 names.userlists.insert(n.value.as_str());
-            } else if s.proxy.is_some() && s.kind != SectionKind::Defaults && has_table(s) {
+            } else if s.proxy.is_some()
+                && s.kind != SectionKind::Defaults
+                && facts.section(i).stick_table
+            {
                 names.tables.insert(n.value.as_str());
             }
         }
@@ -167,13 +173,20 @@ impl<'c> Names<'c> {
 /// `http_auth(<userlist>)` names a userlist.
 pub(crate) fn cross_references(
     config: &Config,
+    facts: &Facts,
     names: &Names<'_>,
     i: usize,
     diags: &mut Vec<Diagnostic>,
 ) {
     let s = &config.sections[i];
     let Some(p) = &s.proxy else { return };
-    for st in &s.statements {
+    let has_table = facts.section(i).stick_table;
+    for st in facts
+        .section(i)
+        .xref
+        .iter()
+        .filter_map(|&k| s.statements.get(k))
+    {
         let w = &st.words;
         if w[0].value == "use-server" {
             if let Some(target) = w.get(1) {
@@ -206,7 +219,7 @@ pub(crate) fn cross_references(
                 .and_then(|p| w.get(t + p + 1));
             let (name, ok) = match table {
                 Some(n) => (n.value.as_str(), names.tables.contains(n.value.as_str())),
-                None => (name_of(s), has_table(s)),
+                None => (name_of(s), has_table),
             };
             if !ok {
                 diags.push(
