@@ -191,24 +191,16 @@ impl Driver {
             .model
             .virtual_servers
             .iter()
-            .enumerate()
-            .map(|(v, vs)| {
+            .map(|vs| {
                 let rss: Vec<Value> = vs
                     .real_servers
                     .iter()
-                    .enumerate()
-                    .map(|(r, rs)| {
-                        let kinds: Vec<&str> = self
-                            .checks
-                            .iter()
-                            .filter(|c| c.virtual_server == v && c.real_server == r)
-                            .map(|c| c.kind)
-                            .collect();
+                    .map(|rs| {
                         json!({
                             "real_server": rs.addr.to_string(),
                             "weight": rs.weight,
                             "alive": rs.alive,
-                            "checkers": kinds,
+                            "checkers": rs.checkers,
                         })
                     })
                     .collect();

@@ -11,6 +11,7 @@
 //! the sorry server and back. The model keeps the desired [`Table`] and
 //! each change is the [`ipvs::plan`] between the table before and after.
 
+use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
 use healthcheck::WeightChange;
@@ -66,6 +67,8 @@ pub(crate) struct RealServer {
     pub(crate) addr: SocketAddr,
     /// Configured weight.
     pub(crate) weight: u32,
+    /// Its checkers' keywords, in order.
+    pub(crate) checkers: Vec<&'static str>,
     forwarding: Forwarding,
     inhibit: bool,
     checks: Vec<Check>,
@@ -143,6 +146,13 @@ impl Model {
     /// The model of `config` with the checks converted from it, before any
     /// probe ran: servers whose checkers start down (`alpha`) are not alive.
     pub(crate) fn new(config: &Config, checks: &[KeepalivedCheck]) -> Result<Model, String> {
+        let mut by_server: HashMap<(usize, usize), Vec<&KeepalivedCheck>> = HashMap::new();
+        for c in checks {
+            by_server
+                .entry((c.virtual_server, c.real_server))
+                .or_default()
+                .push(c);
+        }
         let mut virtual_servers = Vec::new();
         for (v, vs) in config.virtual_servers.iter().enumerate() {
             let keys = service_keys(config, vs)?;
@@ -168,9 +178,9 @@ impl Model {
             let vs_fwd = vs.lb_kind.as_ref().map(|k| k.value.as_str());
             let mut real_servers = Vec::new();
             for (r, rs) in vs.real_servers.iter().enumerate() {
-                let mine: Vec<Check> = checks
+                let theirs = by_server.get(&(v, r)).map_or(&[][..], Vec::as_slice);
+                let mine: Vec<Check> = theirs
                     .iter()
-                    .filter(|c| c.virtual_server == v && c.real_server == r)
                     .map(|c| Check {
                         checker: c.checker,
                         up: c.spec.timing.initial != healthcheck::InitialState::Down
@@ -180,6 +190,7 @@ impl Model {
                     .collect();
                 real_servers.push(RealServer {
                     addr: real_server_addr(vs, rs),
+                    checkers: theirs.iter().map(|c| c.kind).collect(),
                     weight: rs
                         .weight
                         .as_ref()
