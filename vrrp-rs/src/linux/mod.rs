@@ -20,10 +20,12 @@ mod announce;
 mod runner;
 mod sys;
 mod vip;
+mod vmac;
 mod wait;
 pub use announce::Announcer;
 pub use runner::{Interface, LinkWatch, Notice, Runner, RunnerError, Vip, interface};
 pub use vip::set_vip;
+pub use vmac::{Vmac, vrrp_mac};
 pub use wait::Sleeper;
 
 use crate::wire::{IPPROTO_VRRP, MCAST_V4, MCAST_V6, VRRP_TTL};
@@ -80,6 +82,10 @@ pub struct Datagram {
 pub struct VrrpSocket {
     sock: Socket,
     v6: bool,
+    /// IPv4: the interface index and source address each send names in
+    /// `IP_PKTINFO`, so that the source may live on another interface
+    /// (a VMAC: see [`Vmac`]).
+    v4_src: Option<(u32, Ipv4Addr)>,
 }
 
 impl VrrpSocket {
@@ -111,13 +117,14 @@ impl VrrpSocket {
         sock.bind_device(Some(iface.as_bytes()))
             .map_err(err("SO_BINDTODEVICE"))?;
         match local {
-            IpAddr::V4(a) => {
+            IpAddr::V4(_) => {
                 // Not bound to `local`: a raw socket bound to an address only
                 // receives packets for that address, not for 224.0.0.18.
-                sock.join_multicast_v4(&MCAST_V4, &a)
+                // Joined by index: on a VMAC the source address belongs to
+                // the base interface, not to `iface`.
+                let index = socket2::InterfaceIndexOrAddress::Index(ifindex);
+                sock.join_multicast_v4_n(&MCAST_V4, &index)
                     .map_err(err("join 224.0.0.18"))?;
-                sock.set_multicast_if_v4(&a)
-                    .map_err(err("IP_MULTICAST_IF"))?;
                 sock.set_multicast_ttl_v4(u32::from(VRRP_TTL))
                     .map_err(err("IP_MULTICAST_TTL"))?;
                 sock.set_ttl_v4(u32::from(VRRP_TTL))
@@ -157,7 +164,11 @@ impl VrrpSocket {
         socket::setsockopt(&sock, sockopt::ReceiveTimestampns, &true)
             .map_err(|e| err("SO_TIMESTAMPNS")(io::Error::from(e)))?;
         sock.set_nonblocking(true).map_err(err("O_NONBLOCK"))?;
-        Ok(VrrpSocket { sock, v6 })
+        let v4_src = match local {
+            IpAddr::V4(a) => Some((ifindex, a)),
+            IpAddr::V6(_) => None,
+        };
+        Ok(VrrpSocket { sock, v6, v4_src })
     }
 
     /// The socket's file descriptor, to wait on with a [`Sleeper`].
@@ -167,8 +178,30 @@ impl VrrpSocket {
 
     /// Sends `payload` (a VRRP message) to `dst`.
     pub fn send(&self, dst: IpAddr, payload: &[u8]) -> io::Result<usize> {
-        self.sock
-            .send_to(payload, &SockAddr::from(SocketAddr::new(dst, 0)))
+        let (Some((index, src)), IpAddr::V4(d)) = (self.v4_src, dst) else {
+            return self
+                .sock
+                .send_to(payload, &SockAddr::from(SocketAddr::new(dst, 0)));
+        };
+        // The interface and the source address, as keepalived's own IP
+        // header has them (IP_MULTICAST_IF by address would refuse a source
+        // of another interface).
+        let info = nix::libc::in_pktinfo {
+            ipi_ifindex: index as i32,
+            ipi_spec_dst: nix::libc::in_addr {
+                s_addr: u32::from(src).to_be(),
+            },
+            ipi_addr: nix::libc::in_addr { s_addr: 0 },
+        };
+        let to = socket::SockaddrIn::from(std::net::SocketAddrV4::new(d, 0));
+        socket::sendmsg(
+            self.sock.as_raw_fd(),
+            &[io::IoSlice::new(payload)],
+            &[socket::ControlMessage::Ipv4PacketInfo(&info)],
+            MsgFlags::empty(),
+            Some(&to),
+        )
+        .map_err(io::Error::from)
     }
 
     /// Waits up to `timeout` for a datagram; `Ok(None)` on timeout. Datagrams

@@ -303,23 +303,49 @@ impl Engine {
         host: &'e Netns,
         cfg: InstanceConfig,
     ) -> ScopedJoinHandle<'s, Router> {
-        s.spawn(move || host.enter(move || self.run(cfg)).unwrap())
+        self.spawn_on(s, host, cfg, "eth0", None)
     }
 
-    fn run(&self, cfg: InstanceConfig) -> Router {
-        let idx = ifindex("eth0").unwrap();
-        let sock = VrrpSocket::open("eth0", idx, cfg.primary).unwrap();
+    /// As [`Engine::spawn`], with the VRRP socket on `sock_iface`, and with
+    /// `vips = Some((iface, prefix))`: GARP / NA through an [`Announcer`] on
+    /// `iface`, where the engine adds its addresses as master (and removes
+    /// them on leaving Master).
+    pub(crate) fn spawn_on<'s, 'e: 's>(
+        &'e self,
+        s: &'s Scope<'s, 'e>,
+        host: &'e Netns,
+        cfg: InstanceConfig,
+        sock_iface: &'e str,
+        vips: Option<(&'e str, u8)>,
+    ) -> ScopedJoinHandle<'s, Router> {
+        s.spawn(move || host.enter(move || self.run(cfg, sock_iface, vips)).unwrap())
+    }
+
+    fn run(&self, cfg: InstanceConfig, sock_iface: &str, vips: Option<(&str, u8)>) -> Router {
+        let sock = VrrpSocket::open(sock_iface, ifindex(sock_iface).unwrap(), cfg.primary).unwrap();
+        let ann = vips.map(|(i, _)| Announcer::open(ifindex(i).unwrap()).unwrap());
+        let addrs: Vec<IpAddr> = cfg.vips.iter().collect();
         let mut r = Router::new();
         r.add_instance(cfg).unwrap();
         r.handle_command(Instant::now(), Command::Startup(VI))
             .unwrap();
         let hard = Instant::now() + Duration::from_secs(60);
-        let mut on_event = |e: Event| self.events.lock().unwrap().push((Instant::now(), e));
+        let mut on_event = |e: Event| {
+            if let (Some((iface, prefix)), Event::StateChanged { from, to, .. }) = (vips, &e) {
+                let idx = ifindex(iface).unwrap();
+                if *to == State::Master || *from == State::Master {
+                    for a in &addrs {
+                        vrrp::linux::set_vip(idx, *a, prefix, *to == State::Master).unwrap();
+                    }
+                }
+            }
+            self.events.lock().unwrap().push((Instant::now(), e));
+        };
         while Instant::now() < hard {
             run_until(
                 &mut r,
                 &sock,
-                None,
+                ann.as_ref(),
                 Instant::now() + Duration::from_millis(10),
                 &mut on_event,
             )
@@ -331,7 +357,7 @@ impl Engine {
                 GRACEFUL => {
                     r.handle_command(Instant::now(), Command::Shutdown(VI))
                         .unwrap();
-                    run_until(&mut r, &sock, None, Instant::now(), &mut on_event).unwrap();
+                    run_until(&mut r, &sock, ann.as_ref(), Instant::now(), &mut on_event).unwrap();
                     break;
                 }
                 _ => {}

@@ -12,6 +12,7 @@
 
 mod harness;
 mod idle;
+mod vmac;
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::time::Duration;
