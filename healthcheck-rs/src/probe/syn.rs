@@ -32,8 +32,7 @@
 // The IO edge reads the clock (retransmissions, deadlines, route cache).
 #![allow(clippy::disallowed_methods)]
 
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, HashMap};
+use std::collections::{HashMap, VecDeque};
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -95,8 +94,8 @@ pub(crate) struct Engine {
     v4: Result<Family, String>,
     v6: Result<Family, String>,
     pending: Mutex<Table>,
-    /// Retransmissions and deadlines of batch probes, earliest first.
-    timers: Mutex<BinaryHeap<Reverse<(Instant, Fire, Key)>>>,
+    /// Retransmissions and deadlines of batch probes.
+    timers: Mutex<Timers>,
     /// Tells the timer task that the earliest timer changed.
     wake: Notify,
     routes: Mutex<HashMap<IpAddr, (Instant, IpAddr)>>,
@@ -119,7 +118,7 @@ struct Family {
 
 /// A probe in flight, found by who must answer and what it must
 /// acknowledge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Key {
     server: IpAddr,
     port: u16,
@@ -166,8 +165,63 @@ pub(crate) struct Launch {
     pub deadline: Instant,
 }
 
+/// The batch probes' timers, in FIFO queues rather than a heap: probes
+/// start in time order, so one queue of retransmissions (all [`RETRANSMIT`]
+/// after the start) and one queue of deadlines per distinct timeout are
+/// each in time order too. Pushing and firing are O(1), and a timer of a
+/// probe already answered costs one look-up when it fires.
+#[derive(Default)]
+struct Timers {
+    retransmit: VecDeque<(Instant, Key)>,
+    /// By timeout; a handful of distinct values in practice.
+    deadlines: Vec<(Duration, VecDeque<(Instant, Key)>)>,
+}
+
+impl Timers {
+    fn next(&self) -> Option<Instant> {
+        let fronts = self.deadlines.iter().filter_map(|(_, q)| q.front());
+        self.retransmit
+            .front()
+            .into_iter()
+            .chain(fronts)
+            .map(|(at, _)| *at)
+            .min()
+    }
+
+    fn push_deadline(&mut self, timeout: Duration, at: Instant, key: Key) {
+        let i = match self.deadlines.iter().position(|(t, _)| *t == timeout) {
+            Some(i) => i,
+            None => {
+                self.deadlines.push((timeout, VecDeque::new()));
+                self.deadlines.len() - 1
+            }
+        };
+        if let Some((_, q)) = self.deadlines.get_mut(i) {
+            q.push_back((at, key));
+        }
+    }
+
+    /// The next timer due at `now`, removed.
+    fn pop_due(&mut self, now: Instant) -> Option<(Fire, Key)> {
+        if let Some(&(at, key)) = self.retransmit.front() {
+            if at <= now {
+                self.retransmit.pop_front();
+                return Some((Fire::Retransmit, key));
+            }
+        }
+        for (_, q) in &mut self.deadlines {
+            if q.front().is_some_and(|(at, _)| *at <= now) {
+                return q.pop_front().map(|(_, key)| (Fire::Deadline, key));
+            }
+        }
+        // Forget the queues of timeouts no longer used.
+        self.deadlines.retain(|(_, q)| !q.is_empty());
+        None
+    }
+}
+
 /// What a timer does when it fires (if its probe is still in flight).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Fire {
     Retransmit,
     Deadline,
@@ -362,6 +416,8 @@ impl Engine {
     /// is sent to `done` with its attempt id. This is how the
     /// [`Runner`](crate::runner::Runner) runs plain TCP checks.
     pub(crate) fn launch(&self, batch: impl IntoIterator<Item = Launch>, done: &Done) {
+        let now = Instant::now();
+        let retransmit = now + RETRANSMIT;
         let mut timers = Vec::new();
         for l in batch {
             let fail = |o: Outcome| {
@@ -399,20 +455,21 @@ impl Engine {
                 continue;
             }
             self.sent.fetch_add(1, Ordering::Relaxed);
-            let retransmit = Instant::now() + RETRANSMIT;
-            if retransmit < l.deadline {
-                timers.push(Reverse((retransmit, Fire::Retransmit, key)));
-            }
-            timers.push(Reverse((l.deadline, Fire::Deadline, key)));
+            timers.push((key, l.timeout, l.deadline));
         }
         if timers.is_empty() {
             return;
         }
-        let mut heap = lock(&self.timers);
-        let before = heap.peek().map(|Reverse((at, _, _))| *at);
-        heap.extend(timers);
-        let after = heap.peek().map(|Reverse((at, _, _))| *at);
-        drop(heap);
+        let mut t = lock(&self.timers);
+        let before = t.next();
+        for (key, timeout, deadline) in timers {
+            if retransmit < deadline {
+                t.retransmit.push_back((retransmit, key));
+            }
+            t.push_deadline(timeout, deadline, key);
+        }
+        let after = t.next();
+        drop(t);
         if after != before {
             self.wake.notify_one();
         }
@@ -421,7 +478,7 @@ impl Engine {
     /// Fires the batch probes' timers: retransmissions and deadlines.
     async fn run_timers(&self) {
         loop {
-            let next = lock(&self.timers).peek().map(|Reverse((at, _, _))| *at);
+            let next = lock(&self.timers).next();
             match next {
                 Some(at) => {
                     tokio::select! {
@@ -437,14 +494,8 @@ impl Engine {
             let now = Instant::now();
             // Bounded by the timers due now.
             loop {
-                let due = {
-                    let mut heap = lock(&self.timers);
-                    match heap.peek() {
-                        Some(Reverse((at, _, _))) if *at <= now => heap.pop(),
-                        _ => None,
-                    }
-                };
-                let Some(Reverse((_, fire, key))) = due else {
+                let due = lock(&self.timers).pop_due(now);
+                let Some((fire, key)) = due else {
                     break;
                 };
                 self.fire(fire, key);
@@ -745,6 +796,40 @@ mod tests {
         assert!(t.complete(&r).is_none());
         drop(rx);
         assert!(t.probes.is_empty());
+    }
+
+    #[test]
+    fn due_timers_fire_in_one_pass_and_later_ones_wait() {
+        let mut t = Timers::default();
+        let t0 = Instant::now();
+        let k = |ack| Key {
+            server: IpAddr::from([127, 0, 0, 1]),
+            port: 80,
+            ack,
+        };
+        let ms = Duration::from_millis;
+        t.retransmit.push_back((t0 + ms(1000), k(1)));
+        t.push_deadline(ms(2000), t0 + ms(2000), k(1));
+        t.push_deadline(ms(500), t0 + ms(500), k(2));
+        t.push_deadline(ms(2000), t0 + ms(2100), k(3));
+        assert_eq!(t.next(), Some(t0 + ms(500)));
+        assert_eq!(t.pop_due(t0 + ms(499)), None);
+        let mut fired = Vec::new();
+        while let Some(f) = t.pop_due(t0 + ms(2050)) {
+            fired.push(f);
+        }
+        assert_eq!(
+            fired,
+            [
+                (Fire::Retransmit, k(1)),
+                (Fire::Deadline, k(1)),
+                (Fire::Deadline, k(2)),
+            ]
+        );
+        assert_eq!(t.next(), Some(t0 + ms(2100)));
+        assert_eq!(t.pop_due(t0 + ms(3000)), Some((Fire::Deadline, k(3))));
+        assert_eq!(t.pop_due(t0 + ms(3000)), None);
+        assert!(t.deadlines.is_empty(), "empty queues are dropped");
     }
 
     #[test]
