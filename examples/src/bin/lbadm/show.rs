@@ -90,21 +90,89 @@ impl Names {
 
     /// `addrport_to_anyname`.
     fn addrport(&self, addr: IpAddr, port: u16, proto: Protocol) -> String {
+        let mut s = String::new();
+        self.addrport_into(&mut s, addr, port, proto);
+        s
+    }
+
+    /// [`Names::addrport`] appended to `out` (listings reuse one buffer).
+    fn addrport_into(&self, out: &mut String, addr: IpAddr, port: u16, proto: Protocol) {
+        let start = out.len();
+        if !self.hosts {
+            match addr {
+                IpAddr::V4(a) => push_ipv4(out, a),
+                IpAddr::V6(a) => {
+                    let _ = write!(out, "[{a}]");
+                }
+            }
+            out.push(':');
+            push_u64(out, u64::from(port));
+            return;
+        }
         let p = self.port(port, proto);
         let h = self.host(addr);
-        let mut s = match addr {
-            IpAddr::V4(_) => format!("{h}:{p}"),
-            IpAddr::V6(_) => format!("[{h}]:{p}"),
+        let _ = match addr {
+            IpAddr::V4(_) => write!(out, "{h}:{p}"),
+            IpAddr::V6(_) => write!(out, "[{h}]:{p}"),
         };
         // ipvsadm formats into a 60-byte buffer.
-        if s.len() > 59 {
-            let mut end = 59;
-            while !s.is_char_boundary(end) {
+        if out.len() - start > 59 {
+            let mut end = start + 59;
+            while !out.is_char_boundary(end) {
                 end -= 1;
             }
-            s.truncate(end);
+            out.truncate(end);
         }
-        s
+    }
+}
+
+/// A number in decimal, without the formatting machinery: listings print
+/// tens of thousands.
+fn push_u64(out: &mut String, mut v: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
+}
+
+fn push_ipv4(out: &mut String, a: std::net::Ipv4Addr) {
+    for (i, o) in a.octets().into_iter().enumerate() {
+        if i > 0 {
+            out.push('.');
+        }
+        push_u64(out, u64::from(o));
+    }
+}
+
+/// printf's `%-Ns`: `s`, then blanks up to `width` bytes.
+fn push_left(out: &mut String, s: &str, width: usize) {
+    out.push_str(s);
+    pad_to(out, s.len(), width);
+}
+
+/// printf's `%-Nu`.
+fn push_left_u64(out: &mut String, v: u64, width: usize) {
+    let start = out.len();
+    push_u64(out, v);
+    pad_to(out, out.len() - start, width);
+}
+
+fn pad_to(out: &mut String, len: usize, width: usize) {
+    const BLANKS: &str = "                                ";
+    let mut n = width.saturating_sub(len);
+    while n > 0 {
+        let k = n.min(BLANKS.len());
+        out.push_str(&BLANKS[..k]);
+        n -= k;
     }
 }
 
@@ -386,10 +454,16 @@ pub(crate) fn service(
     if format & fmt::NOSORT == 0 {
         dests.sort_by_key(|d| d.key);
     }
+    let mut dname = String::new();
     for d in dests.iter() {
-        let mut dname = names.addrport(d.key.addr, d.key.port, proto);
-        if !rule && d.key.addr.is_ipv4() {
-            dname.truncate(28);
+        dname.clear();
+        names.addrport_into(&mut dname, d.key.addr, d.key.port, proto);
+        if !rule && d.key.addr.is_ipv4() && dname.len() > 28 {
+            let mut end = 28;
+            while !dname.is_char_boundary(end) {
+                end -= 1;
+            }
+            dname.truncate(end);
         }
         let ds = &d.settings;
         let dst = &d.stats;
@@ -466,14 +540,19 @@ pub(crate) fn service(
                 d.inactive_conns
             );
         } else {
-            let _ = writeln!(
-                out,
-                "  -> {dname:<28} {:<7} {:<6} {:<10} {:<10}",
-                fwd_name(ds.forwarding),
-                ds.weight,
-                d.active_conns,
-                d.inactive_conns
-            );
+            // "  -> %-28s %-7s %-6d %-10u %-10u\n", written out: the line
+            // of the plain listing, tens of thousands of times.
+            out.push_str("  -> ");
+            push_left(out, &dname, 28);
+            out.push(' ');
+            push_left(out, fwd_name(ds.forwarding), 7);
+            out.push(' ');
+            push_left_u64(out, u64::from(ds.weight), 6);
+            out.push(' ');
+            push_left_u64(out, u64::from(d.active_conns), 10);
+            out.push(' ');
+            push_left_u64(out, u64::from(d.inactive_conns), 10);
+            out.push('\n');
         }
     }
 }
@@ -583,4 +662,38 @@ pub(crate) fn connections(out: &mut String, format: u32, names: &Names) -> Resul
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hand_written_numbers_and_padding_match_the_formatter() {
+        for v in [0u64, 7, 10, 99, 65_535, 4_294_967_295, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, v);
+            assert_eq!(s, v.to_string());
+            for w in [0, 6, 10, 40] {
+                let mut p = String::new();
+                push_left_u64(&mut p, v, w);
+                assert_eq!(p, format!("{v:<w$}"));
+            }
+        }
+        let mut s = String::new();
+        push_left(&mut s, "Masq", 7);
+        assert_eq!(s, "Masq   ");
+        let mut s = String::new();
+        push_ipv4(&mut s, "198.18.0.255".parse().unwrap());
+        assert_eq!(s, "198.18.0.255");
+    }
+
+    #[test]
+    fn numeric_addresses_with_ports() {
+        let n = Names::load(fmt::NUMERIC);
+        let a = |s: &str, port| n.addrport(s.parse().unwrap(), port, Protocol::TCP);
+        assert_eq!(a("198.18.0.1", 80), "198.18.0.1:80");
+        assert_eq!(a("0.0.0.0", 0), "0.0.0.0:0");
+        assert_eq!(a("fd00::1", 443), "[fd00::1]:443");
+    }
 }
