@@ -8,11 +8,11 @@
 //! so our kernel answers it with a RST itself, and the server forgets the
 //! half-open connection as it does after HAProxy's checks.
 //!
-//! - One raw `IPPROTO_TCP` socket per family, with `IP_HDRINCL` /
-//!   `IPV6_HDRINCL` (so each SYN has its own source: `bindto`, or the
-//!   route's source address) and a classic BPF filter that keeps only
-//!   SYN-ACKs and RSTs to our source port, so the host's other TCP traffic
-//!   never wakes us.
+//! - One raw `IPPROTO_TCP` socket per source address (`bindto`, or the
+//!   route's source address), bound to it so that the kernel hands it only
+//!   packets to that address, with `IP_HDRINCL` / `IPV6_HDRINCL` and a
+//!   classic BPF filter that keeps only SYN-ACKs and RSTs to our source
+//!   port: the host's other TCP traffic never wakes us.
 //! - The source port is reserved by a TCP socket bound to it on the wildcard
 //!   address (never listening): no `connect()` of this host can take it, and
 //!   replies to it find no socket, which is what makes the kernel reset them.
@@ -59,6 +59,8 @@ pub const RETRANSMIT: Duration = Duration::from_secs(1);
 /// How long a route's source address is trusted before it is looked up
 /// again.
 const ROUTE_TTL: Duration = Duration::from_secs(10);
+/// Most source addresses (raw sockets) per family.
+const MAX_SOURCES: usize = 1024;
 /// Most destinations whose source address is remembered.
 const ROUTE_CACHE: usize = 65_536;
 
@@ -98,6 +100,8 @@ pub(crate) struct Engine {
     timers: Mutex<Timers>,
     /// Tells the timer task that the earliest timer changed.
     wake: Notify,
+    /// The timer task and one receive task per raw socket.
+    tasks: Mutex<Vec<JoinHandle<()>>>,
     routes: Mutex<HashMap<IpAddr, (Instant, IpAddr)>>,
     sent: AtomicU64,
     open: AtomicU64,
@@ -105,12 +109,16 @@ pub(crate) struct Engine {
     stray: AtomicU64,
 }
 
-/// One family's raw socket and the port its probes come from.
+/// One family's raw sockets and the port its probes come from.
 struct Family {
-    /// The raw socket, driven through tokio's datagram socket: `send_to`
-    /// and `recv_from` mean the same on a raw socket (the port of the
-    /// addresses is 0), and it needs no `unsafe` registration.
-    raw: UdpSocket,
+    v6: bool,
+    /// One raw socket per source address, bound to it: the kernel then
+    /// hands it only packets to that address (an unbound raw socket gets a
+    /// copy of every TCP packet of the host before its filter runs). Each is
+    /// driven through tokio's datagram socket: `send_to` and `recv_from`
+    /// mean the same on a raw socket (the port of the addresses is 0), and
+    /// it needs no `unsafe` registration.
+    raws: Mutex<HashMap<IpAddr, Arc<UdpSocket>>>,
     port: u16,
     /// Holds `port` so that nothing else on this host uses it.
     _reserved: Socket,
@@ -271,19 +279,18 @@ impl Table {
 /// The engine and its receive tasks, which stop when this is dropped.
 pub(crate) struct Running {
     pub(super) engine: Arc<Engine>,
-    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Running {
-    /// The receive tasks died (their runtime shut down): start again.
+    /// The tasks died (their runtime shut down): start again.
     pub(super) fn is_stale(&self) -> bool {
-        self.tasks.iter().any(JoinHandle::is_finished)
+        lock(&self.engine.tasks).iter().any(JoinHandle::is_finished)
     }
 }
 
 impl Drop for Running {
     fn drop(&mut self) {
-        for t in &self.tasks {
+        for t in lock(&self.engine.tasks).iter() {
             t.abort();
         }
     }
@@ -304,6 +311,7 @@ impl Engine {
             pending: Mutex::default(),
             timers: Mutex::default(),
             wake: Notify::new(),
+            tasks: Mutex::default(),
             routes: Mutex::default(),
             sent: AtomicU64::new(0),
             open: AtomicU64::new(0),
@@ -318,14 +326,8 @@ impl Engine {
             });
         }
         let e = Arc::clone(&engine);
-        let mut tasks = vec![tokio::spawn(async move { e.run_timers().await })];
-        for v6 in [false, true] {
-            if engine.family(v6).is_some() {
-                let e = Arc::clone(&engine);
-                tasks.push(tokio::spawn(async move { e.receive(v6).await }));
-            }
-        }
-        Ok(Running { engine, tasks })
+        lock(&engine.tasks).push(tokio::spawn(async move { e.run_timers().await }));
+        Ok(Running { engine })
     }
 
     fn family(&self, v6: bool) -> Option<&Family> {
@@ -354,6 +356,37 @@ impl Engine {
         }
     }
 
+    /// The raw socket for SYNs from `src`, opened (with its receive task)
+    /// at first use.
+    fn raw(
+        self: &Arc<Self>,
+        fam: &Family,
+        src: IpAddr,
+        to: SocketAddr,
+    ) -> Result<Arc<UdpSocket>, Outcome> {
+        let mut raws = lock(&fam.raws);
+        if let Some(r) = raws.get(&src) {
+            return Ok(Arc::clone(r));
+        }
+        if raws.len() >= MAX_SOURCES {
+            return Err(Outcome::fail(
+                FailKind::Setup,
+                format!(
+                    "cannot send a SYN from {src} to {to}: SYN probes already use {MAX_SOURCES} source addresses"
+                ),
+            ));
+        }
+        let raw = Arc::new(
+            fam.bound(src)
+                .map_err(|e| io_failure(&format!("cannot bind to {src} for {to}"), &e))?,
+        );
+        raws.insert(src, Arc::clone(&raw));
+        drop(raws);
+        let (e, r, v6, port) = (Arc::clone(self), Arc::clone(&raw), fam.v6, fam.port);
+        lock(&self.tasks).push(tokio::spawn(async move { e.receive(v6, port, &r).await }));
+        Ok(raw)
+    }
+
     /// The source address of a SYN to `to`: `bind`, or the route's.
     fn source(&self, to: SocketAddr, bind: Option<IpAddr>) -> Result<IpAddr, Outcome> {
         match bind {
@@ -371,7 +404,11 @@ impl Engine {
     /// Probes `to` from `bind` (or the route's source address): `Ok` on a
     /// SYN-ACK, a `Connect` failure on a RST. Runs until answered; the
     /// caller's deadline ends it (dropping it forgets the probe).
-    pub(super) async fn probe(&self, to: SocketAddr, bind: Option<IpAddr>) -> Result<(), Outcome> {
+    pub(super) async fn probe(
+        self: &Arc<Self>,
+        to: SocketAddr,
+        bind: Option<IpAddr>,
+    ) -> Result<(), Outcome> {
         let Some(fam) = self.family(to.is_ipv6()) else {
             return Err(Outcome::fail(
                 FailKind::Setup,
@@ -379,12 +416,12 @@ impl Engine {
             ));
         };
         let src = self.source(to, bind)?;
+        let raw = self.raw(fam, src, to)?;
         let (rx, guard) = self.register(to, src);
         let (buf, len) = fam.syn(src, to, guard.key.ack)?;
         let dest = raw_dest(to);
         let send = || async {
-            fam.raw
-                .send_to(&buf[..len], dest)
+            raw.send_to(&buf[..len], dest)
                 .await
                 .map(|_| {
                     self.sent.fetch_add(1, Ordering::Relaxed);
@@ -415,7 +452,7 @@ impl Engine {
     /// and each probe's outcome (the reply, or a timeout at its deadline)
     /// is sent to `done` with its attempt id. This is how the
     /// [`Runner`](crate::runner::Runner) runs plain TCP checks.
-    pub(crate) fn launch(&self, batch: impl IntoIterator<Item = Launch>, done: &Done) {
+    pub(crate) fn launch(self: &Arc<Self>, batch: impl IntoIterator<Item = Launch>, done: &Done) {
         let now = Instant::now();
         let retransmit = now + RETRANSMIT;
         let mut timers = Vec::new();
@@ -430,8 +467,11 @@ impl Engine {
                 ));
                 continue;
             };
-            let src = match self.source(l.to, l.bind) {
-                Ok(src) => src,
+            let src_raw = self
+                .source(l.to, l.bind)
+                .and_then(|src| Ok((src, self.raw(fam, src, l.to)?)));
+            let (src, raw) = match src_raw {
+                Ok(x) => x,
                 Err(o) => {
                     fail(o);
                     continue;
@@ -445,8 +485,7 @@ impl Engine {
             }));
             let key = lock(&self.pending).register(l.to, src, waiter);
             let sent = fam.syn(src, l.to, key.ack).and_then(|(buf, len)| {
-                fam.raw
-                    .try_send_to(&buf[..len], raw_dest(l.to))
+                raw.try_send_to(&buf[..len], raw_dest(l.to))
                     .map_err(|e| io_failure(&format!("connect to {}", l.to), &e))
             });
             if let Err(o) = sent {
@@ -511,10 +550,10 @@ impl Engine {
                 let (Some(local), Some(fam)) = (local, self.family(to.is_ipv6())) else {
                     return;
                 };
-                let sent = fam
-                    .syn(local, to, key.ack)
-                    .ok()
-                    .and_then(|(buf, len)| fam.raw.try_send_to(&buf[..len], raw_dest(to)).ok());
+                let raw = lock(&fam.raws).get(&local).cloned();
+                let sent = raw
+                    .zip(fam.syn(local, to, key.ack).ok())
+                    .and_then(|(raw, (buf, len))| raw.try_send_to(&buf[..len], raw_dest(to)).ok());
                 if sent.is_some() {
                     self.sent.fetch_add(1, Ordering::Relaxed);
                 }
@@ -563,23 +602,20 @@ impl Engine {
     }
 
     /// Reads replies until the socket fails or the task is aborted.
-    async fn receive(&self, v6: bool) {
-        let Some(fam) = self.family(v6) else {
-            return;
-        };
+    async fn receive(&self, v6: bool, port: u16, raw: &UdpSocket) {
         let mut buf = [0u8; 256];
         loop {
-            if fam.raw.readable().await.is_err() {
+            if raw.readable().await.is_err() {
                 return;
             }
             // Bounded: the socket's buffer holds a finite number of packets,
             // and an error goes back to waiting.
-            while let Ok((n, from)) = fam.raw.try_recv_from(&mut buf) {
+            while let Ok((n, from)) = raw.try_recv_from(&mut buf) {
                 let from = match from {
                     SocketAddr::V6(a) => Some(*a.ip()),
                     SocketAddr::V4(_) => None,
                 };
-                self.handle(v6, fam.port, buf.get(..n).unwrap_or_default(), from);
+                self.handle(v6, port, buf.get(..n).unwrap_or_default(), from);
             }
         }
     }
@@ -711,15 +747,31 @@ impl Family {
             .ok_or_else(|| fail("no reserved port", io::ErrorKind::Other.into()))?;
         raw.attach_filter(&packet::sock_filter(v6, port))
             .map_err(|e| fail("cannot attach the reply filter", e))?;
-        // Replies arrive in bursts of a tick's worth of checks.
-        let _ = raw.set_recv_buffer_size(1 << 20);
-        let raw = UdpSocket::from_std(raw.into())
-            .map_err(|e| fail("cannot register the raw socket", e))?;
+        // The sockets that send are opened per source address (`bound`);
+        // this one only proved that they can be.
+        drop(raw);
         Ok(Self {
-            raw,
+            v6,
+            raws: Mutex::default(),
             port,
             _reserved: reserved,
         })
+    }
+
+    /// A raw socket bound to `src`, with the reply filter.
+    fn bound(&self, src: IpAddr) -> io::Result<UdpSocket> {
+        let domain = if self.v6 { Domain::IPV6 } else { Domain::IPV4 };
+        let raw = Socket::new(domain, Type::RAW.nonblocking(), Some(Protocol::TCP))?;
+        if self.v6 {
+            raw.set_header_included_v6(true)?;
+        } else {
+            raw.set_header_included_v4(true)?;
+        }
+        raw.attach_filter(&packet::sock_filter(self.v6, self.port))?;
+        raw.bind(&SocketAddr::new(src, 0).into())?;
+        // Replies arrive in bursts of a tick's worth of checks.
+        let _ = raw.set_recv_buffer_size(1 << 20);
+        UdpSocket::from_std(raw.into())
     }
 }
 

@@ -67,6 +67,8 @@ fn syn_probes_open_closed_ipv6_bindto_and_half_open() {
         out.push(check(&p, closed, to, t).await);
         // A source address of the other family is a setup error.
         out.push(check(&p, l6.local_addr().unwrap(), from([127, 0, 0, 1]), t).await);
+        // A source address that is not ours: the bind fails as connect()'s.
+        out.push(check(&p, l4.local_addr().unwrap(), from([198, 18, 9, 9]), t).await);
         // No SYN probe completes a handshake: accept() sees nothing.
         let mut accepted = 0;
         while accepted < 10
@@ -87,6 +89,8 @@ fn syn_probes_open_closed_ipv6_bindto_and_half_open() {
     assert_pass(&outcomes[8]);
     let d = assert_fail(&outcomes[9], FailKind::Setup);
     assert!(d.contains("127.0.0.1"), "{d}");
+    let d = assert_fail(&outcomes[10], FailKind::Connect);
+    assert!(d.contains("cannot bind to 198.18.9.9"), "{d}");
     assert_eq!(accepted, 0, "a SYN probe reached accept()");
     assert!(stats.started);
     assert_eq!(stats.ipv4_fallback, None);
