@@ -93,7 +93,10 @@ fn lbd_master_then_sigterm_hands_over_to_keepalived() {
     let mut lbd = Proc::lbd(lan.host(1), &dir, &lbd_conf(2, 150, "", &extra));
     let ka = Proc::keepalived(lan.host(2), &dir, &keepalived_conf(2, 100));
     let t = wait_for(LONG, || {
-        has_vip(lan.host(1), VIP) && dir.read_out("notify").contains("MASTER")
+        // notify_master and notify run side by side: wait for both.
+        has_vip(lan.host(1), VIP)
+            && dir.read_out("notify").contains("MASTER")
+            && !dir.read_out("master").is_empty()
     });
     must("lbd master with the address", t, &lbd, &ka);
     must(
@@ -252,10 +255,14 @@ fn script_and_interface_tracking_fail_over() {
     });
     must("lbd in FAULT without the address", took, &lbd, &ka);
     eprintln!("{tag}: trk0 carrier lost -> FAULT: {took:?}");
-    assert!(
-        dir.read_out("notify").contains("INSTANCE VI_1 FAULT"),
-        "{}",
-        dir.read_out("notify")
+    // The notify scripts run side by side: wait for the second one too.
+    must(
+        "notify INSTANCE VI_1 FAULT",
+        wait_for(LONG, || {
+            dir.read_out("notify").contains("INSTANCE VI_1 FAULT")
+        }),
+        &lbd,
+        &ka,
     );
     must(
         "keepalived master during the fault",

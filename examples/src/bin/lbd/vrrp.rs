@@ -27,7 +27,7 @@ use vrrp::linux::{LinkWatch, Notice, Runner, interface};
 use vrrp::{Command, Event, InstanceId, State, TransitionReason};
 
 use crate::Args;
-use exec::{Children, Purpose};
+use exec::{Children, Purpose, RunAs};
 use plan::{NotifyOn, Plan, Weighted};
 use track::ScriptState;
 
@@ -138,7 +138,7 @@ impl Daemon {
         let scripts = plan
             .scripts
             .iter()
-            .map(|s| ScriptState::new(s.rise, s.fall, now))
+            .map(|s| ScriptState::new(!s.init_fail, s.rise, s.fall, now))
             .collect();
         let group_state = vec![None; plan.groups.len()];
         Ok(Daemon {
@@ -162,18 +162,41 @@ impl Daemon {
             self.plan.groups.len(),
             self.plan.scripts.len()
         );
+        // The engine starts every tracked object as good: tell it about
+        // `init_fail` scripts and `reverse` weights before the first advert.
+        for (i, inst) in self.plan.instances.iter().enumerate() {
+            for (index, w) in inst.weighted.iter().enumerate() {
+                let Weighted::Script(k) = w else { continue };
+                let ok = inst.engine_result(index, self.scripts[*k].ok);
+                if !ok {
+                    let cmd = Command::ScriptResult {
+                        instance: InstanceId(i),
+                        index,
+                        ok,
+                    };
+                    self.runner
+                        .handle_command(Instant::now(), cmd, &mut notices)
+                        .map_err(|e| e.to_string())?;
+                }
+            }
+        }
         self.runner
             .start(Instant::now(), &mut notices)
             .map_err(|e| e.to_string())?;
         self.handle_notices(&mut notices);
         self.check_links(&mut notices);
+        // A failed wait ends the loop, but the instances still stop
+        // cleanly: priority 0, addresses removed.
+        let mut failure = None;
         while !self.stopping {
             let until = self.next_wake();
-            let ready = {
-                let fds = [self.signals.as_fd(), self.links.as_fd()];
-                self.runner
-                    .run_once(&fds, until, &mut notices)
-                    .map_err(|e| format!("waiting for packets and signals: {e}"))?
+            let fds = [self.signals.as_fd(), self.links.as_fd()];
+            let ready = match self.runner.run_once(&fds, until, &mut notices) {
+                Ok(r) => r,
+                Err(e) => {
+                    failure = Some(format!("waiting for packets and signals: {e}"));
+                    break;
+                }
             };
             self.handle_notices(&mut notices);
             if ready[0] {
@@ -186,14 +209,20 @@ impl Daemon {
             self.reap(&mut notices);
             self.start_scripts();
         }
+        self.stopping = true;
         eprintln!("lbd: stopping: priority 0 from the masters, addresses removed");
         self.runner
             .shutdown(&mut notices)
             .map_err(|e| e.to_string())?;
         self.handle_notices(&mut notices);
         self.wait_children();
-        eprintln!("lbd: stopped");
-        Ok(())
+        match failure {
+            None => {
+                eprintln!("lbd: stopped");
+                Ok(())
+            }
+            Some(e) => Err(e),
+        }
     }
 
     fn next_wake(&self) -> Option<Instant> {
@@ -266,8 +295,9 @@ impl Daemon {
             }
             for (index, w) in inst.weighted.iter().enumerate() {
                 if let Weighted::Interface(name) = w
-                    && let Some(ok) = changed(name)
+                    && let Some(up) = changed(name)
                 {
+                    let ok = inst.engine_result(index, up);
                     cmds.push(Command::ScriptResult {
                         instance,
                         index,
@@ -310,7 +340,7 @@ impl Daemon {
                                 let cmd = Command::ScriptResult {
                                     instance: InstanceId(i),
                                     index,
-                                    ok,
+                                    ok: inst.engine_result(index, ok),
                                 };
                                 if let Err(e) = self.runner.handle_command(now, cmd, notices) {
                                     eprintln!("lbd: {e}");
@@ -432,13 +462,13 @@ impl Daemon {
         }
     }
 
-    fn spawn_notify(&mut self, jobs: Vec<Vec<String>>, owner: &str) {
+    fn spawn_notify(&mut self, jobs: Vec<(Vec<String>, RunAs)>, owner: &str) {
         let now = Instant::now();
-        for argv in jobs {
+        for (argv, user) in jobs {
             let label = format!("{owner}: {}", argv.join(" "));
             if let Err(e) = self.children.spawn(
                 &argv,
-                self.plan.notify_user,
+                user,
                 plan::NOTIFY_TIMEOUT,
                 Purpose::Notify(label),
                 now,
@@ -484,7 +514,7 @@ fn notify_jobs(
     kind: &str,
     name: &str,
     prio: u8,
-) -> Vec<Vec<String>> {
+) -> Vec<(Vec<String>, RunAs)> {
     let specific = match to {
         State::Master => NotifyOn::Master,
         State::Backup => NotifyOn::Backup,
@@ -494,7 +524,7 @@ fn notify_jobs(
     let mut jobs = Vec::new();
     for n in list {
         if n.on == specific {
-            jobs.push(n.argv.clone());
+            jobs.push((n.argv.clone(), n.user));
         }
     }
     for n in list.iter().filter(|n| n.on == NotifyOn::Any) {
@@ -505,7 +535,7 @@ fn notify_jobs(
             state_name(to).to_string(),
             prio.to_string(),
         ]);
-        jobs.push(argv);
+        jobs.push((argv, n.user));
     }
     jobs
 }
@@ -536,31 +566,46 @@ mod tests {
 
     #[test]
     fn notify_arguments_are_keepalived_s() {
+        let root = RunAs { uid: 0, gid: 0 };
+        let nobody = RunAs {
+            uid: 65534,
+            gid: 65534,
+        };
+        let n = |on, argv: &[&str], user| plan::Notify {
+            on,
+            argv: argv.iter().map(|a| (*a).to_string()).collect(),
+            user,
+        };
         let list = vec![
-            plan::Notify {
-                on: NotifyOn::Master,
-                argv: vec!["/m".into()],
-            },
-            plan::Notify {
-                on: NotifyOn::Any,
-                argv: vec!["/n".into(), "x".into()],
-            },
-            plan::Notify {
-                on: NotifyOn::Fault,
-                argv: vec!["/f".into()],
-            },
+            n(NotifyOn::Master, &["/m"], nobody),
+            n(NotifyOn::Any, &["/n", "x"], root),
+            n(NotifyOn::Fault, &["/f"], root),
         ];
+        let argvs = |jobs: Vec<(Vec<String>, RunAs)>| -> Vec<Vec<String>> {
+            jobs.into_iter().map(|(a, _)| a).collect()
+        };
+        let master = notify_jobs(&list, State::Master, "INSTANCE", "VI_1", 150);
+        assert_eq!((master[0].1, master[1].1), (nobody, root));
         assert_eq!(
-            notify_jobs(&list, State::Master, "INSTANCE", "VI_1", 150),
+            argvs(master),
             [
                 vec!["/m"],
                 vec!["/n", "x", "INSTANCE", "VI_1", "MASTER", "150"]
             ]
         );
         assert_eq!(
-            notify_jobs(&list, State::Initialize, "INSTANCE", "VI_1", 100),
+            argvs(notify_jobs(
+                &list,
+                State::Initialize,
+                "INSTANCE",
+                "VI_1",
+                100
+            )),
             [vec!["/n", "x", "INSTANCE", "VI_1", "STOP", "100"]]
         );
-        assert_eq!(notify_jobs(&list, State::Fault, "GROUP", "G", 0)[0], ["/f"]);
+        assert_eq!(
+            argvs(notify_jobs(&list, State::Fault, "GROUP", "G", 0))[0],
+            ["/f"]
+        );
     }
 }

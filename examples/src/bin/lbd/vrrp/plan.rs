@@ -4,8 +4,8 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lbconf::SourceMap;
 use lbconf::keepalived::{AuthType, Config, GlobalDefs, Setting, Spanned};
+use lbconf::{SourceMap, Span};
 use vrrp::linux::{Interface, Vip};
 use vrrp::wire::{AddrList, V2Auth, Version};
 use vrrp::{GarpConfig, InstanceConfig, TrackScript};
@@ -35,6 +35,8 @@ pub(crate) enum NotifyOn {
 pub(crate) struct Notify {
     pub(crate) on: NotifyOn,
     pub(crate) argv: Vec<String>,
+    /// `[username [groupname]]`, by default the global script user.
+    pub(crate) user: RunAs,
 }
 
 /// What a weighted tracked object of an instance is (the engine's
@@ -59,10 +61,18 @@ pub(crate) struct Instance {
     pub(crate) fault_ifaces: Vec<String>,
     /// Weighted tracked objects (engine script index = position).
     pub(crate) weighted: Vec<Weighted>,
+    /// For each of `weighted`: keepalived's `reverse` (the engine gets the
+    /// opposite result and the opposite weight).
+    pub(crate) reversed: Vec<bool>,
     pub(crate) notify: Vec<Notify>,
 }
 
 impl Instance {
+    /// What the engine is told for weighted object `index` being `up`.
+    pub(crate) fn engine_result(&self, index: usize, up: bool) -> bool {
+        up != self.reversed.get(index).copied().unwrap_or(false)
+    }
+
     /// Every interface the instance tracks, weighted or not.
     pub(crate) fn tracked_interfaces(&self) -> impl Iterator<Item = &str> {
         let weighted = self.weighted.iter().filter_map(|w| match w {
@@ -92,6 +102,8 @@ pub(crate) struct Script {
     pub(crate) rise: u32,
     pub(crate) fall: u32,
     pub(crate) user: RunAs,
+    /// `init_fail`: failed until its first success.
+    pub(crate) init_fail: bool,
 }
 
 /// Everything `lbd --vrrp` runs.
@@ -100,8 +112,6 @@ pub(crate) struct Plan {
     pub(crate) instances: Vec<Instance>,
     pub(crate) groups: Vec<Group>,
     pub(crate) scripts: Vec<Script>,
-    /// The user notify scripts run as.
-    pub(crate) notify_user: RunAs,
     /// Statements read but not acted on, for the log.
     pub(crate) ignored: Vec<String>,
 }
@@ -163,6 +173,71 @@ fn setting_num<T: std::str::FromStr>(settings: &[Setting], kw: &str) -> Option<T
     setting(settings, kw)?.args.first()?.value.parse().ok()
 }
 
+/// The words of the source line from `span` on, split as keepalived splits
+/// a line (quotes group, `#` and `!` start a comment).
+fn line_words(sources: &SourceMap, span: Span) -> Vec<String> {
+    let line = sources
+        .get(span.file)
+        .and_then(|f| f.text().get(span.start as usize..))
+        .and_then(|rest| rest.lines().next())
+        .unwrap_or("");
+    // The comment starts at the first `#` or `!` outside quotes.
+    let mut quote = None;
+    let mut end = line.len();
+    for (i, c) in line.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '#' | '!') => {
+                end = i;
+                break;
+            }
+            _ => {}
+        }
+    }
+    exec::split(&line[..end]).unwrap_or_default()
+}
+
+/// [`line_words`] when the first word is `first` (a value that macro
+/// expansion did not change). It recovers what the model keeps as one
+/// string or drops: a user's group, a weight's `reverse`.
+fn words_from(sources: &SourceMap, span: Span, first: &str) -> Option<Vec<String>> {
+    let words = line_words(sources, span);
+    (words.first().map(String::as_str) == Some(first)).then_some(words)
+}
+
+/// `SCRIPT [username [groupname]]` of a notify line: the model joins every
+/// word, so the line tells the script (one word, quoted when it has
+/// arguments) from the user and group.
+fn notify_parts(sources: &SourceMap, script: &Spanned<String>) -> (String, Vec<String>) {
+    let words = line_words(sources, script.span);
+    match words.split_first() {
+        Some((first, rest)) if rest.len() <= 2 && words.join(" ") == script.value => {
+            (first.clone(), rest.to_vec())
+        }
+        _ => (script.value.clone(), Vec::new()),
+    }
+}
+
+/// Whether the line of `span` (starting with `first`) ends in `reverse`.
+fn reversed(sources: &SourceMap, span: Span, first: &str) -> bool {
+    words_from(sources, span, first).is_some_and(|w| w.iter().skip(1).any(|x| x == "reverse"))
+}
+
+/// `USER [GROUP]` from a `user`/`script_user` value and its line.
+fn user_spec(sources: &SourceMap, user: &Spanned<String>) -> String {
+    words_from(sources, user.span, &user.value).map_or_else(|| user.value.clone(), |w| w.join(" "))
+}
+
+/// The engine's weight: keepalived's `reverse` flips the sign (and the
+/// result, see [`Instance::engine_result`]).
+fn engine_weight(w: i32, reverse: bool) -> TrackScript {
+    let w = w.clamp(-254, 254) as i16;
+    TrackScript {
+        weight: if reverse { -w } else { w },
+    }
+}
+
 fn secs(s: f64) -> Duration {
     Duration::try_from_secs_f64(s).unwrap_or(Duration::ZERO)
 }
@@ -212,7 +287,7 @@ pub(crate) fn plan(
         .rev()
         .find_map(|g| g.script_user.as_ref())
     {
-        Some(u) => match exec::run_as(&u.value) {
+        Some(u) => match exec::run_as(&user_spec(sources, u)) {
             Ok(r) => r,
             Err(e) => {
                 cx.err(u, format!("script_user: {e}"));
@@ -243,7 +318,7 @@ pub(crate) fn plan(
             }
         };
         let user = match &s.user {
-            Some(u) => exec::run_as(&u.value).unwrap_or_else(|e| {
+            Some(u) => exec::run_as(&user_spec(sources, u)).unwrap_or_else(|e| {
                 cx.err(u, format!("vrrp_script {}: {e}", s.name.value));
                 default_user
             }),
@@ -265,6 +340,7 @@ pub(crate) fn plan(
             rise: s.rise.as_ref().map_or(1, |r| r.value.max(1)),
             fall: s.fall.as_ref().map_or(1, |f| f.value.max(1)),
             user,
+            init_fail: s.settings.iter().any(|x| x.keyword.value == "init_fail"),
         });
     }
     let script_weight = |name: &str| {
@@ -273,7 +349,9 @@ pub(crate) fn plan(
             .iter()
             .find(|s| s.name.value == name)
             .and_then(|s| s.weight.as_ref())
-            .map_or(0, |w| w.value)
+            .map_or((0, false), |w| {
+                (w.value, reversed(sources, w.span, &w.value.to_string()))
+            })
     };
 
     let notify_of = |cx: &mut Ctx<'_>,
@@ -293,7 +371,19 @@ pub(crate) fn plan(
                     continue;
                 }
             };
-            let argv = match exec::split(&n.script.value) {
+            let (script, user) = notify_parts(sources, &n.script);
+            let user = if user.is_empty() {
+                default_user
+            } else {
+                match exec::run_as(&user.join(" ")) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        cx.err(&n.script, format!("{owner}: {}: {e}", n.kind));
+                        continue;
+                    }
+                }
+            };
+            let argv = match exec::split(&script) {
                 Some(a) if !a.is_empty() => a,
                 _ => {
                     cx.err(
@@ -303,10 +393,10 @@ pub(crate) fn plan(
                     continue;
                 }
             };
-            if secure && let Err(e) = exec::check_secure(&argv[0], default_user) {
+            if secure && let Err(e) = exec::check_secure(&argv[0], user) {
                 cx.err(&n.script, format!("{owner}: {e}"));
             }
-            out.push(Notify { on, argv });
+            out.push(Notify { on, argv, user });
         }
         out
     };
@@ -453,6 +543,7 @@ pub(crate) fn plan(
             fault_ifaces.push(iface.value.clone());
         }
         let mut weighted = Vec::new();
+        let mut reverse = Vec::new();
         let group_tracks = config
             .sync_groups
             .iter()
@@ -460,22 +551,26 @@ pub(crate) fn plan(
             .flat_map(|g| g.tracks.iter());
         for t in i.tracks.iter().chain(group_tracks) {
             match t.kind.as_str() {
-                "track_interface" => match t.weight.unwrap_or(0) {
-                    0 => fault_ifaces.push(t.name.value.clone()),
-                    w => {
-                        weighted.push(Weighted::Interface(t.name.value.clone()));
-                        cfg.track_scripts.push(TrackScript {
-                            weight: w.clamp(-254, 254) as i16,
-                        });
+                "track_interface" => {
+                    let rev = reversed(sources, t.name.span, &t.name.value);
+                    match (t.weight.unwrap_or(0), rev) {
+                        (0, false) => fault_ifaces.push(t.name.value.clone()),
+                        (w, rev) => {
+                            weighted.push(Weighted::Interface(t.name.value.clone()));
+                            reverse.push(rev);
+                            cfg.track_scripts.push(engine_weight(w, rev));
+                        }
                     }
-                },
+                }
                 "track_script" => match scripts.iter().position(|s| s.name == t.name.value) {
                     Some(k) => {
-                        let w = t.weight.unwrap_or_else(|| script_weight(&t.name.value));
+                        let (w, rev) = match t.weight {
+                            Some(w) => (w, reversed(sources, t.name.span, &t.name.value)),
+                            None => script_weight(&t.name.value),
+                        };
                         weighted.push(Weighted::Script(k));
-                        cfg.track_scripts.push(TrackScript {
-                            weight: w.clamp(-254, 254) as i16,
-                        });
+                        reverse.push(rev);
+                        cfg.track_scripts.push(engine_weight(w, rev));
                     }
                     None => cx.err(
                         &t.name,
@@ -508,6 +603,7 @@ pub(crate) fn plan(
             vips,
             fault_ifaces,
             weighted,
+            reversed: reverse,
             notify,
         });
     }
@@ -540,7 +636,6 @@ pub(crate) fn plan(
         instances,
         groups,
         scripts,
-        notify_user: default_user,
         ignored,
     })
 }
@@ -669,6 +764,61 @@ vrrp_instance RH_INT {
         );
         assert_eq!(p.groups[0].members, [0, 1]);
         assert_eq!(p.groups[0].notify[0].argv, ["/bin/true", "group"]);
+    }
+
+    #[test]
+    fn users_reverse_and_init_fail_come_from_the_lines() {
+        let p = parse(
+            r#"
+global_defs {
+    enable_script_security
+    script_user nobody root   # a group other than the user's
+}
+vrrp_script chk {
+    script "/bin/true"
+    weight 10 reverse
+    init_fail
+}
+vrrp_instance VI_1 {
+    interface eth0
+    virtual_router_id 1
+    virtual_ipaddress {
+        198.18.0.100
+    }
+    track_script {
+        chk
+    }
+    track_interface {
+        eth1 weight -5 reverse
+    }
+    notify_master "/bin/true a b" root
+    notify_backup /bin/true   # no user: script_user
+    notify "/bin/echo x"
+}
+"#,
+        )
+        .unwrap();
+        let nobody_root = RunAs { uid: 65534, gid: 0 };
+        assert_eq!(p.scripts[0].user, nobody_root);
+        assert!(p.scripts[0].init_fail);
+        let i = &p.instances[0];
+        assert_eq!(
+            i.weighted,
+            [Weighted::Script(0), Weighted::Interface("eth1".into())]
+        );
+        assert_eq!(i.reversed, [true, true]);
+        let weights: Vec<i16> = i.cfg.track_scripts.iter().map(|t| t.weight).collect();
+        assert_eq!(weights, [-10, 5]);
+        // Reversed: up is a failure for the engine, down a success.
+        assert!(!i.engine_result(0, true) && i.engine_result(1, false));
+        let n: Vec<(&[String], RunAs)> = i.notify.iter().map(|n| (&n.argv[..], n.user)).collect();
+        assert_eq!(n[0].0, ["/bin/true", "a", "b"]);
+        assert_eq!(n[0].1, RunAs { uid: 0, gid: 0 });
+        assert_eq!(
+            (n[1].0, n[1].1),
+            (&["/bin/true".to_string()][..], nobody_root)
+        );
+        assert_eq!(n[2].0, ["/bin/echo", "x"]);
     }
 
     #[test]

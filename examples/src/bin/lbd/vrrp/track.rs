@@ -17,11 +17,12 @@ pub(crate) struct ScriptState {
 }
 
 impl ScriptState {
-    /// A script needing `rise` successes in a row to become good and `fall`
-    /// failures in a row to become bad, first run at `first`.
-    pub(crate) fn new(rise: u32, fall: u32, first: Instant) -> Self {
+    /// A script starting good (`ok`) or failed (`init_fail`), needing
+    /// `rise` successes in a row to become good and `fall` failures in a row
+    /// to become bad, first run at `first`.
+    pub(crate) fn new(ok: bool, rise: u32, fall: u32, first: Instant) -> Self {
         ScriptState {
-            ok: true,
+            ok,
             next_run: first,
             rise: rise.max(1),
             fall: fall.max(1),
@@ -63,7 +64,7 @@ mod tests {
     #[test]
     fn rise_and_fall_count_runs_in_a_row() {
         #[allow(clippy::disallowed_methods)]
-        let mut s = ScriptState::new(2, 3, Instant::now());
+        let mut s = ScriptState::new(true, 2, 3, Instant::now());
         assert!(s.ok);
         assert_eq!(s.record(false), None);
         assert_eq!(s.record(false), None);
@@ -75,5 +76,9 @@ mod tests {
         assert_eq!(s.record(true), None);
         assert_eq!(s.record(true), Some(true));
         assert!(s.ok);
+        #[allow(clippy::disallowed_methods)]
+        let mut s = ScriptState::new(false, 1, 1, Instant::now());
+        assert_eq!(s.record(false), None);
+        assert_eq!(s.record(true), Some(true));
     }
 }
