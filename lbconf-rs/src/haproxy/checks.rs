@@ -448,9 +448,20 @@ fn servers(
         .collect();
     let from_defaults =
         |f: &dyn Fn(&super::model::ServerSettings) -> bool| defaults.iter().any(|d| f(d));
+    // The first server of each name: a short list is searched, a long one
+    // hashed.
     let mut first: HashMap<&str, usize> = HashMap::new();
+    let long = p.servers.len() > 16;
     for (i, srv) in p.servers.iter().enumerate() {
-        let prev = *first.entry(srv.name.value.as_str()).or_insert(i);
+        let name = srv.name.value.as_str();
+        let prev = if long {
+            *first.entry(name).or_insert(i)
+        } else {
+            p.servers[..i]
+                .iter()
+                .position(|o| o.name.value == name)
+                .unwrap_or(i)
+        };
         if prev != i {
             let prev = &p.servers[prev];
             diags.push(

@@ -149,8 +149,14 @@ pub fn syntax_tree(name: &str, text: &str, opts: &Options) -> Parsed<SyntaxTree>
 /// syntax tree ([`syntax_tree`] builds it when it is wanted); the result is
 /// the same as [`model_of`] on that tree.
 pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed<Config> {
+    parse_owned(name, text.to_owned(), opts)
+}
+
+/// [`parse_str`] on a text the source map can keep without a copy.
+fn parse_owned(name: &str, text: String, opts: &Options) -> Parsed<Config> {
     let mut sources = SourceMap::new();
     let file = sources.add(name, text);
+    let text = sources.get(file).map_or("", |f| f.text());
     let lookup = |v: &str| opts.env.get(v).cloned();
     let defined = |v: &str| opts.env.contains_key(v);
     let env = build::Env {
@@ -221,7 +227,7 @@ pub fn parse_file(path: &Path, opts: &Options) -> Parsed<Config> {
         Err(e) => return unreadable(&name, format!("cannot read {name}: {e}")),
     };
     match String::from_utf8(bytes) {
-        Ok(text) => parse_str(&name, &text, opts),
+        Ok(text) => parse_owned(&name, text, opts),
         Err(e) => unreadable(
             &name,
             format!(

@@ -161,7 +161,7 @@ pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<D
         return;
     }
     let words_in_name = name.split(' ').count();
-    if NEED_ARGUMENT.contains(&name) && w.len() <= k + words_in_name {
+    if w.len() <= k + words_in_name && NEED_ARGUMENT.contains(&name) {
         diags.push(
             Diagnostic::error("H0316", format!("'{name}' expects an argument"))
                 .with_label(st.span, "argument missing")

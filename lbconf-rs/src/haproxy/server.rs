@@ -223,18 +223,22 @@ pub(crate) fn settings(words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) -
         };
         let mut args: Vec<Spanned<String>> = Vec::new();
         if arity > 0 {
-            let Some(a) = words.get(i + 1) else {
+            if words.get(i + 1).is_none() {
                 diags.push(
                     Diagnostic::error("H0423", format!("'{}' expects an argument", o.value))
                         .with_label(o.span, "value missing")
                         .with_help(format!("write '{} <value>'", o.value)),
                 );
                 return s;
-            };
-            args.push(a.clone());
-            if o.value == "source" && words.get(i + 2).is_some_and(|u| u.value == "usesrc") {
-                args.extend(words[i + 2..(i + 4).min(words.len())].iter().cloned());
             }
+            // `source ADDR usesrc ADDR` takes three words, the others one.
+            let n = if o.value == "source" && words.get(i + 2).is_some_and(|u| u.value == "usesrc")
+            {
+                (i + 4).min(words.len()) - (i + 1)
+            } else {
+                1
+            };
+            args = words[i + 1..i + 1 + n].to_vec();
         }
         i += 1 + args.len();
         apply(&mut s, o, args.first(), diags);
