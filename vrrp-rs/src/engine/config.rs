@@ -78,7 +78,10 @@ pub struct InstanceConfig {
     /// lower-priority advert, accept it as if it were higher.
     pub preempt_delay: Duration,
     /// Accept mode (RFC 5798): the master accepts packets for the VIPs.
-    /// Reported to the driver; the engine itself sends nothing differently.
+    /// The engine sends nothing differently; a driver enforcing it blocks
+    /// the addresses of a non-owner master without it (the Linux layer's
+    /// `AcceptFilter`, as keepalived does only with `vrrp_strict` or
+    /// `no_accept`).
     pub accept: bool,
     /// VRRPv2 authentication (ignored for v3).
     pub auth: V2Auth,

@@ -16,12 +16,14 @@ use nix::sys::socket::{self, ControlMessageOwned, MsgFlags, SockaddrIn6, sockopt
 use nix::sys::time::TimeSpec;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 
+mod accept;
 mod announce;
 mod runner;
 mod sys;
 mod vip;
 mod vmac;
 mod wait;
+pub use accept::AcceptFilter;
 pub use announce::Announcer;
 pub use runner::{Interface, LinkWatch, Notice, Runner, RunnerError, Vip, interface};
 pub use vip::set_vip;

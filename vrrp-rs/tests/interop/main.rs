@@ -10,6 +10,7 @@
 // This test is an IO driver: it reads the clock and sleeps, as drivers do.
 #![allow(clippy::disallowed_methods)]
 
+mod accept;
 mod harness;
 mod idle;
 mod vmac;
