@@ -309,7 +309,7 @@ fn invalid_configurations_are_refused() {
          virtual_ipaddress {\n        198.18.0.100\n    }\n}\n",
     );
     assert!(err.contains("use_vmac is not supported"), "{err}");
-    assert!(err.contains("k.conf:1"), "{err}");
+    assert!(err.contains("k.conf:4"), "the use_vmac line: {err}");
 }
 
 /// The seed's sync group: an IPv4 and an IPv6 instance (VRRPv3) that move

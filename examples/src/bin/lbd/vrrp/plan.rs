@@ -4,13 +4,19 @@
 use std::net::IpAddr;
 use std::time::Duration;
 
-use lbconf::keepalived::{AuthType, Config, GlobalDefs, Setting, Spanned};
-use lbconf::{SourceMap, Span};
+use lbconf::SourceMap;
+use lbconf::keepalived::{AuthType, Config, Setting, Spanned, SyncGroup, VrrpInstance, VrrpScript};
 use vrrp::linux::{Interface, Vip};
 use vrrp::wire::{AddrList, V2Auth, Version};
 use vrrp::{GarpConfig, InstanceConfig, TrackScript};
 
 use super::exec::{self, RunAs};
+
+mod lines;
+#[cfg(test)]
+mod tests;
+
+use lines::{notify_parts, reversed, user_spec};
 
 /// How long a notify script may run before it is killed.
 pub(crate) const NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -153,80 +159,12 @@ const INSTANCE_KEYWORDS: &[&str] = &[
 /// Looks up an interface (in tests, a table instead of the host).
 pub(crate) type Lookup<'a> = dyn Fn(&str) -> Result<Interface, String> + 'a;
 
-struct Ctx<'a> {
-    sources: &'a SourceMap,
-    errors: Vec<String>,
-}
-
-impl Ctx<'_> {
-    fn err<T>(&mut self, at: &Spanned<T>, what: impl std::fmt::Display) {
-        self.errors
-            .push(format!("{}: {what}", self.sources.locate(at.span)));
-    }
-}
-
 fn setting<'a>(settings: &'a [Setting], kw: &str) -> Option<&'a Setting> {
     settings.iter().rev().find(|s| s.keyword.value == kw)
 }
 
 fn setting_num<T: std::str::FromStr>(settings: &[Setting], kw: &str) -> Option<T> {
     setting(settings, kw)?.args.first()?.value.parse().ok()
-}
-
-/// The words of the source line from `span` on, split as keepalived splits
-/// a line (quotes group, `#` and `!` start a comment).
-fn line_words(sources: &SourceMap, span: Span) -> Vec<String> {
-    let line = sources
-        .get(span.file)
-        .and_then(|f| f.text().get(span.start as usize..))
-        .and_then(|rest| rest.lines().next())
-        .unwrap_or("");
-    // The comment starts at the first `#` or `!` outside quotes.
-    let mut quote = None;
-    let mut end = line.len();
-    for (i, c) in line.char_indices() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (None, '\'' | '"') => quote = Some(c),
-            (None, '#' | '!') => {
-                end = i;
-                break;
-            }
-            _ => {}
-        }
-    }
-    exec::split(&line[..end]).unwrap_or_default()
-}
-
-/// [`line_words`] when the first word is `first` (a value that macro
-/// expansion did not change). It recovers what the model keeps as one
-/// string or drops: a user's group, a weight's `reverse`.
-fn words_from(sources: &SourceMap, span: Span, first: &str) -> Option<Vec<String>> {
-    let words = line_words(sources, span);
-    (words.first().map(String::as_str) == Some(first)).then_some(words)
-}
-
-/// `SCRIPT [username [groupname]]` of a notify line: the model joins every
-/// word, so the line tells the script (one word, quoted when it has
-/// arguments) from the user and group.
-fn notify_parts(sources: &SourceMap, script: &Spanned<String>) -> (String, Vec<String>) {
-    let words = line_words(sources, script.span);
-    match words.split_first() {
-        Some((first, rest)) if rest.len() <= 2 && words.join(" ") == script.value => {
-            (first.clone(), rest.to_vec())
-        }
-        _ => (script.value.clone(), Vec::new()),
-    }
-}
-
-/// Whether the line of `span` (starting with `first`) ends in `reverse`.
-fn reversed(sources: &SourceMap, span: Span, first: &str) -> bool {
-    words_from(sources, span, first).is_some_and(|w| w.iter().skip(1).any(|x| x == "reverse"))
-}
-
-/// `USER [GROUP]` from a `user`/`script_user` value and its line.
-fn user_spec(sources: &SourceMap, user: &Spanned<String>) -> String {
-    words_from(sources, user.span, &user.value).map_or_else(|| user.value.clone(), |w| w.join(" "))
 }
 
 /// The engine's weight: keepalived's `reverse` flips the sign (and the
@@ -248,92 +186,140 @@ pub(crate) fn plan(
     sources: &SourceMap,
     lookup: &Lookup<'_>,
 ) -> Result<Plan, Vec<String>> {
-    let mut cx = Ctx {
-        sources,
-        errors: Vec::new(),
-    };
-    let globals = |f: &dyn Fn(&GlobalDefs) -> bool| config.global_defs.iter().any(f);
-    let secure = globals(&|g| g.enable_script_security);
-    let version = config
-        .global_defs
+    let mut p = Planner::new(config, sources);
+    let scripts: Vec<Script> = config
+        .vrrp_scripts
         .iter()
-        .rev()
-        .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
-        .unwrap_or(2);
-    let gsettings: Vec<Setting> = config
-        .global_defs
-        .iter()
-        .flat_map(|g| g.settings.iter().cloned())
+        .filter_map(|s| p.script(s))
         .collect();
-    let mut garp = GarpConfig::default();
-    if let Some(d) = setting_num::<f64>(&gsettings, "vrrp_garp_master_delay") {
-        garp.master_delay = secs(d);
-    }
-    if let Some(n) = setting_num(&gsettings, "vrrp_garp_master_repeat") {
-        garp.master_repeat = n;
-    }
-    if let Some(d) = setting_num::<f64>(&gsettings, "vrrp_garp_master_refresh") {
-        garp.master_refresh = (d > 0.0).then(|| secs(d));
-    }
-    if let Some(n) = setting_num(&gsettings, "vrrp_garp_master_refresh_repeat") {
-        garp.refresh_repeat = n;
-    }
-    if let Some(n) = setting_num(&gsettings, "vrrp_garp_lower_prio_repeat") {
-        garp.lower_prio_repeat = n;
-    }
-    let default_user = match config
-        .global_defs
+    let instances: Vec<Instance> = config
+        .instances
         .iter()
-        .rev()
-        .find_map(|g| g.script_user.as_ref())
-    {
-        Some(u) => match exec::run_as(&user_spec(sources, u)) {
-            Ok(r) => r,
-            Err(e) => {
-                cx.err(u, format!("script_user: {e}"));
-                RunAs { uid: 0, gid: 0 }
-            }
-        },
-        None => exec::run_as("keepalived_script").unwrap_or(RunAs { uid: 0, gid: 0 }),
-    };
-    let mut ignored = Vec::new();
+        .filter_map(|i| p.instance(i, &scripts, lookup))
+        .collect();
+    let groups = config
+        .sync_groups
+        .iter()
+        .map(|g| p.group(g, &instances))
+        .collect();
+    if instances.is_empty() && p.errors.is_empty() {
+        p.errors
+            .push("the configuration has no vrrp_instance: nothing to run".to_string());
+    }
+    if !p.errors.is_empty() {
+        return Err(p.errors);
+    }
+    Ok(Plan {
+        instances,
+        groups,
+        scripts,
+        ignored: p.ignored,
+    })
+}
 
-    let mut scripts = Vec::new();
-    for s in &config.vrrp_scripts {
+/// The global settings and what was found wrong so far.
+struct Planner<'a> {
+    config: &'a Config,
+    sources: &'a SourceMap,
+    errors: Vec<String>,
+    ignored: Vec<String>,
+    /// `enable_script_security`.
+    secure: bool,
+    /// `vrrp_version`, default 2.
+    version: u8,
+    /// The `vrrp_garp_*` defaults.
+    garp: GarpConfig,
+    /// `script_user`, or keepalived's default.
+    default_user: RunAs,
+}
+
+impl<'a> Planner<'a> {
+    fn new(config: &'a Config, sources: &'a SourceMap) -> Self {
+        let mut p = Planner {
+            config,
+            sources,
+            errors: Vec::new(),
+            ignored: Vec::new(),
+            secure: config.global_defs.iter().any(|g| g.enable_script_security),
+            version: config
+                .global_defs
+                .iter()
+                .rev()
+                .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
+                .unwrap_or(2),
+            garp: GarpConfig::default(),
+            default_user: RunAs { uid: 0, gid: 0 },
+        };
+        let gsettings: Vec<Setting> = config
+            .global_defs
+            .iter()
+            .flat_map(|g| g.settings.iter().cloned())
+            .collect();
+        garp_settings(&mut p.garp, &gsettings, "vrrp_");
+        p.default_user = match config
+            .global_defs
+            .iter()
+            .rev()
+            .find_map(|g| g.script_user.as_ref())
+        {
+            Some(u) => match exec::run_as(&user_spec(sources, u)) {
+                Ok(r) => r,
+                Err(e) => {
+                    p.err(u, format!("script_user: {e}"));
+                    RunAs { uid: 0, gid: 0 }
+                }
+            },
+            // keepalived's default; without it (and without
+            // enable_script_security) `keepalived -t` already refused.
+            None => exec::run_as("keepalived_script").unwrap_or(RunAs { uid: 0, gid: 0 }),
+        };
+        p
+    }
+
+    fn err<T>(&mut self, at: &Spanned<T>, what: impl std::fmt::Display) {
+        self.errors
+            .push(format!("{}: {what}", self.sources.locate(at.span)));
+    }
+
+    /// A `vrrp_script`.
+    fn script(&mut self, s: &VrrpScript) -> Option<Script> {
+        let name = &s.name.value;
         let Some(line) = &s.script else {
-            cx.err(
-                &s.name,
-                format!("vrrp_script {} has no script", s.name.value),
-            );
-            continue;
+            self.err(&s.name, format!("vrrp_script {name} has no script"));
+            return None;
         };
         let argv = match exec::split(&line.value) {
             Some(a) if !a.is_empty() => a,
             _ => {
-                cx.err(
+                self.err(
                     line,
                     "cannot split the script into words (an unclosed quote?)",
                 );
-                continue;
+                return None;
             }
         };
         let user = match &s.user {
-            Some(u) => exec::run_as(&user_spec(sources, u)).unwrap_or_else(|e| {
-                cx.err(u, format!("vrrp_script {}: {e}", s.name.value));
-                default_user
-            }),
-            None => default_user,
+            Some(u) => match exec::run_as(&user_spec(self.sources, u)) {
+                Ok(r) => r,
+                Err(e) => {
+                    self.err(u, format!("vrrp_script {name}: {e}"));
+                    return None;
+                }
+            },
+            None => self.default_user,
         };
-        if secure && let Err(e) = exec::check_secure(&argv[0], user) {
-            cx.err(line, format!("vrrp_script {}: {e}", s.name.value));
+        if self.secure
+            && let Err(e) = exec::check_secure(&argv[0], user)
+        {
+            self.err(line, format!("vrrp_script {name}: {e}"));
         }
         let interval = s
             .interval
             .as_ref()
-            .map_or(Duration::from_secs(1), |i| secs(i.value));
-        let interval = interval.max(Duration::from_millis(10));
-        scripts.push(Script {
-            name: s.name.value.clone(),
+            .map_or(Duration::from_secs(1), |i| secs(i.value))
+            .max(Duration::from_millis(10));
+        Some(Script {
+            name: name.clone(),
             argv,
             interval,
             timeout: s.timeout.as_ref().map_or(interval, |t| secs(t.value)),
@@ -341,23 +327,26 @@ pub(crate) fn plan(
             fall: s.fall.as_ref().map_or(1, |f| f.value.max(1)),
             user,
             init_fail: s.settings.iter().any(|x| x.keyword.value == "init_fail"),
-        });
+        })
     }
-    let script_weight = |name: &str| {
-        config
+
+    /// The weight of `vrrp_script NAME` and whether it is `reverse`.
+    fn script_weight(&self, name: &str) -> (i32, bool) {
+        self.config
             .vrrp_scripts
             .iter()
             .find(|s| s.name.value == name)
             .and_then(|s| s.weight.as_ref())
             .map_or((0, false), |w| {
-                (w.value, reversed(sources, w.span, &w.value.to_string()))
+                (
+                    w.value,
+                    reversed(self.sources, w.span, &w.value.to_string()),
+                )
             })
-    };
+    }
 
-    let notify_of = |cx: &mut Ctx<'_>,
-                     ignored: &mut Vec<String>,
-                     list: &[lbconf::keepalived::Notify],
-                     owner: &str| {
+    /// The notify scripts of an instance or group.
+    fn notify(&mut self, list: &[lbconf::keepalived::Notify], owner: &str) -> Vec<Notify> {
         let mut out = Vec::new();
         for n in list {
             let on = match n.kind.as_str() {
@@ -367,18 +356,21 @@ pub(crate) fn plan(
                 "notify_stop" => NotifyOn::Stop,
                 "notify" => NotifyOn::Any,
                 other => {
-                    ignored.push(format!("{owner}: {other} is not supported; ignored"));
+                    self.ignored.push(format!(
+                        "{}: {owner}: {other} is not supported by lbd --vrrp; ignored",
+                        self.sources.locate(n.script.span)
+                    ));
                     continue;
                 }
             };
-            let (script, user) = notify_parts(sources, &n.script);
+            let (script, user) = notify_parts(self.sources, &n.script);
             let user = if user.is_empty() {
-                default_user
+                self.default_user
             } else {
                 match exec::run_as(&user.join(" ")) {
                     Ok(u) => u,
                     Err(e) => {
-                        cx.err(&n.script, format!("{owner}: {}: {e}", n.kind));
+                        self.err(&n.script, format!("{owner}: {}: {e}", n.kind));
                         continue;
                     }
                 }
@@ -386,103 +378,92 @@ pub(crate) fn plan(
             let argv = match exec::split(&script) {
                 Some(a) if !a.is_empty() => a,
                 _ => {
-                    cx.err(
+                    self.err(
                         &n.script,
                         format!("{owner}: cannot split {} into words", n.kind),
                     );
                     continue;
                 }
             };
-            if secure && let Err(e) = exec::check_secure(&argv[0], user) {
-                cx.err(&n.script, format!("{owner}: {e}"));
+            if self.secure
+                && let Err(e) = exec::check_secure(&argv[0], user)
+            {
+                self.err(&n.script, format!("{owner}: {e}"));
             }
             out.push(Notify { on, argv, user });
         }
         out
-    };
+    }
 
-    let mut instances: Vec<Instance> = Vec::new();
-    for i in &config.instances {
+    /// A `vrrp_instance`; `None` when it cannot be built (the error is
+    /// recorded).
+    fn instance(
+        &mut self,
+        i: &VrrpInstance,
+        scripts: &[Script],
+        lookup: &Lookup<'_>,
+    ) -> Option<Instance> {
         let name = i.name.value.clone();
         let owner = format!("vrrp_instance {name}");
-        let bad = |cx: &mut Ctx<'_>, what: String| cx.err(&i.name, format!("{owner}: {what}"));
         let Some(iface) = &i.interface else {
-            bad(&mut cx, "no interface (add `interface NAME`)".into());
-            continue;
+            self.err(
+                &i.name,
+                format!("{owner}: no interface (add `interface NAME`)"),
+            );
+            return None;
         };
         let Some(vrid) = &i.virtual_router_id else {
-            bad(&mut cx, "no virtual_router_id (add one, 1 to 255)".into());
-            continue;
+            self.err(
+                &i.name,
+                format!("{owner}: no virtual_router_id (add one, 1 to 255)"),
+            );
+            return None;
         };
         let info = match lookup(&iface.value) {
             Ok(x) => x,
             Err(e) => {
-                cx.err(iface, format!("{owner}: {e}"));
-                continue;
+                self.err(iface, format!("{owner}: {e}"));
+                return None;
             }
         };
-        if i.use_vmac.is_some() {
-            bad(&mut cx, "use_vmac is not supported by lbd --vrrp (remove it; the instance then uses the interface's MAC, as keepalived's default)".into());
+        if let Some(v) = &i.use_vmac {
+            self.err(v, format!("{owner}: use_vmac is not supported by lbd --vrrp (remove it; the instance then uses the interface's MAC, as keepalived's default)"));
         }
-        let ver = match i.version.as_ref().map_or(version, |v| v.value) {
+        let version = match i.version.as_ref().map_or(self.version, |v| v.value) {
             3 => Version::V3,
             _ => Version::V2,
         };
         let Some(first) = i.virtual_ipaddress.first() else {
-            bad(
-                &mut cx,
-                "no virtual_ipaddress (add at least one address)".into(),
+            self.err(
+                &i.name,
+                format!("{owner}: no virtual_ipaddress (add at least one address)"),
             );
-            continue;
+            return None;
         };
         let v6 = first.address.value.is_ipv6();
-        let addrs = i
-            .virtual_ipaddress
-            .iter()
-            .map(|v| v.address.value)
-            .filter(|a| a.is_ipv6() == v6);
-        let list = if v6 {
-            AddrList::V6(
-                addrs
-                    .filter_map(|a| match a {
-                        IpAddr::V6(a) => Some(a),
-                        IpAddr::V4(_) => None,
-                    })
-                    .collect(),
-            )
-        } else {
-            AddrList::V4(
-                addrs
-                    .filter_map(|a| match a {
-                        IpAddr::V4(a) => Some(a),
-                        IpAddr::V6(_) => None,
-                    })
-                    .collect(),
-            )
-        };
         let primary = match (&i.unicast_src_ip, v6) {
             (Some(s), _) => Some(s.value),
             (None, false) => info.ipv4.first().map(|a| IpAddr::V4(*a)),
             (None, true) => info.ipv6_link_local.first().map(|a| IpAddr::V6(*a)),
         };
         let Some(primary) = primary else {
-            cx.err(iface, format!(
+            self.err(iface, format!(
                 "{owner}: interface {} has no {} address to send adverts from (add one, or set unicast_src_ip)",
                 iface.value,
                 if v6 { "IPv6 link-local" } else { "IPv4" }
             ));
-            continue;
+            return None;
         };
         let mut cfg = InstanceConfig::new(
             &name,
             vrid.value,
-            ver,
+            version,
             i.priority.as_ref().map_or(100, |p| p.value),
             primary,
-            list,
+            addr_list(i, v6),
         );
         if let Some(a) = &i.advert_int {
-            cfg.advert_interval = match ver {
+            cfg.advert_interval = match version {
                 Version::V2 => Duration::from_secs(a.value.round().max(1.0) as u64),
                 Version::V3 => Duration::from_millis(((a.value * 100.0).round() as u64) * 10),
             };
@@ -496,27 +477,16 @@ pub(crate) fn plan(
         cfg.accept = i.accept;
         cfg.unicast_peers = i.unicast_peer.iter().map(|p| p.value).collect();
         cfg.check_unicast_source = setting(&i.settings, "check_unicast_src").is_some();
-        cfg.garp = garp;
+        cfg.garp = self.garp;
         if let Some(d) = &i.garp_master_delay {
             cfg.garp.master_delay = Duration::from_secs(u64::from(d.value));
         }
-        if let Some(n) = setting_num(&i.settings, "garp_master_repeat") {
-            cfg.garp.master_repeat = n;
-        }
-        if let Some(d) = setting_num::<f64>(&i.settings, "garp_master_refresh") {
-            cfg.garp.master_refresh = (d > 0.0).then(|| secs(d));
-        }
-        if let Some(n) = setting_num(&i.settings, "garp_master_refresh_repeat") {
-            cfg.garp.refresh_repeat = n;
-        }
-        if let Some(n) = setting_num(&i.settings, "garp_lower_prio_repeat") {
-            cfg.garp.lower_prio_repeat = n;
-        }
+        garp_settings(&mut cfg.garp, &i.settings, "");
         if let Some(auth) = &i.authentication
-            && ver == Version::V2
+            && version == Version::V2
         {
             match (&auth.auth_type, &auth.auth_pass) {
-                (Some(t), _) if t.value == AuthType::Ah => cx.err(
+                (Some(t), _) if t.value == AuthType::Ah => self.err(
                     t,
                     format!("{owner}: auth_type AH is not supported (use PASS, or none)"),
                 ),
@@ -524,321 +494,157 @@ pub(crate) fn plan(
                 _ => {}
             }
         }
-        let vip = |v: &lbconf::keepalived::VirtualIp| Vip {
-            addr: v.address.value,
-            prefix: v
-                .prefix
-                .unwrap_or(if v.address.value.is_ipv6() { 128 } else { 32 }),
-            iface: v.dev.clone().unwrap_or_else(|| iface.value.clone()),
-        };
         let vips = i
             .virtual_ipaddress
             .iter()
             .chain(&i.virtual_ipaddress_excluded)
-            .map(vip)
+            .map(|v| Vip {
+                addr: v.address.value,
+                prefix: v
+                    .prefix
+                    .unwrap_or(if v.address.value.is_ipv6() { 128 } else { 32 }),
+                iface: v.dev.clone().unwrap_or_else(|| iface.value.clone()),
+            })
             .collect();
-
-        let mut fault_ifaces = Vec::new();
+        let mut inst = Instance {
+            cfg,
+            iface: iface.value.clone(),
+            vips,
+            fault_ifaces: Vec::new(),
+            weighted: Vec::new(),
+            reversed: Vec::new(),
+            notify: Vec::new(),
+        };
         if setting(&i.settings, "dont_track_primary").is_none() {
-            fault_ifaces.push(iface.value.clone());
+            inst.fault_ifaces.push(iface.value.clone());
         }
-        let mut weighted = Vec::new();
-        let mut reverse = Vec::new();
-        let group_tracks = config
-            .sync_groups
-            .iter()
-            .filter(|g| g.group.iter().any(|m| m.value == name))
-            .flat_map(|g| g.tracks.iter());
-        for t in i.tracks.iter().chain(group_tracks) {
-            match t.kind.as_str() {
-                "track_interface" => {
-                    let rev = reversed(sources, t.name.span, &t.name.value);
-                    match (t.weight.unwrap_or(0), rev) {
-                        (0, false) => fault_ifaces.push(t.name.value.clone()),
-                        (w, rev) => {
-                            weighted.push(Weighted::Interface(t.name.value.clone()));
-                            reverse.push(rev);
-                            cfg.track_scripts.push(engine_weight(w, rev));
-                        }
-                    }
-                }
-                "track_script" => match scripts.iter().position(|s| s.name == t.name.value) {
-                    Some(k) => {
-                        let (w, rev) = match t.weight {
-                            Some(w) => (w, reversed(sources, t.name.span, &t.name.value)),
-                            None => script_weight(&t.name.value),
-                        };
-                        weighted.push(Weighted::Script(k));
-                        reverse.push(rev);
-                        cfg.track_scripts.push(engine_weight(w, rev));
-                    }
-                    None => cx.err(
-                        &t.name,
-                        format!("{owner}: no vrrp_script {} to track", t.name.value),
-                    ),
-                },
-                other => cx.err(
-                    &t.name,
-                    format!("{owner}: {other} is not supported by lbd --vrrp (remove it)"),
-                ),
-            }
-        }
-        cfg.track_interfaces = fault_ifaces.len();
-        if let Err(e) = cfg.validate() {
-            bad(&mut cx, e.to_string());
+        self.tracks(i, &owner, scripts, &mut inst);
+        if let Err(e) = inst.cfg.validate() {
+            self.err(&i.name, format!("{owner}: {e}"));
         }
         for s in &i.settings {
             let kw = s.keyword.value.as_str();
             if !INSTANCE_KEYWORDS.contains(&kw) && !kw.starts_with("track_") {
-                ignored.push(format!(
+                self.ignored.push(format!(
                     "{}: {owner}: {kw} is not supported by lbd --vrrp; ignored",
-                    sources.locate(s.span)
+                    self.sources.locate(s.span)
                 ));
             }
         }
-        let notify = notify_of(&mut cx, &mut ignored, &i.notify, &owner);
-        instances.push(Instance {
-            cfg,
-            iface: iface.value.clone(),
-            vips,
-            fault_ifaces,
-            weighted,
-            reversed: reverse,
-            notify,
-        });
+        inst.notify = self.notify(&i.notify, &owner);
+        Some(inst)
     }
 
-    let mut groups = Vec::new();
-    for g in &config.sync_groups {
+    /// The instance's tracked interfaces and scripts, and those of its sync
+    /// group: weight 0 interfaces are FAULT conditions, the others engine
+    /// [`TrackScript`]s.
+    fn tracks(&mut self, i: &VrrpInstance, owner: &str, scripts: &[Script], inst: &mut Instance) {
+        let group_tracks = self
+            .config
+            .sync_groups
+            .iter()
+            .filter(|g| g.group.iter().any(|m| m.value == i.name.value))
+            .flat_map(|g| g.tracks.iter());
+        for t in i.tracks.iter().chain(group_tracks) {
+            let (what, weight, rev) = match t.kind.as_str() {
+                "track_interface" => {
+                    let rev = reversed(self.sources, t.name.span, &t.name.value);
+                    let w = t.weight.unwrap_or(0);
+                    if w == 0 && !rev {
+                        inst.fault_ifaces.push(t.name.value.clone());
+                        continue;
+                    }
+                    (Weighted::Interface(t.name.value.clone()), w, rev)
+                }
+                "track_script" => {
+                    let Some(k) = scripts.iter().position(|s| s.name == t.name.value) else {
+                        self.err(
+                            &t.name,
+                            format!("{owner}: no vrrp_script {} to track", t.name.value),
+                        );
+                        continue;
+                    };
+                    let (w, rev) = match t.weight {
+                        Some(w) => (w, reversed(self.sources, t.name.span, &t.name.value)),
+                        None => self.script_weight(&t.name.value),
+                    };
+                    (Weighted::Script(k), w, rev)
+                }
+                other => {
+                    self.err(
+                        &t.name,
+                        format!("{owner}: {other} is not supported by lbd --vrrp (remove it)"),
+                    );
+                    continue;
+                }
+            };
+            inst.weighted.push(what);
+            inst.reversed.push(rev);
+            inst.cfg.track_scripts.push(engine_weight(weight, rev));
+        }
+        inst.cfg.track_interfaces = inst.fault_ifaces.len();
+    }
+
+    /// A `vrrp_sync_group`.
+    fn group(&mut self, g: &SyncGroup, instances: &[Instance]) -> Group {
         let owner = format!("vrrp_sync_group {}", g.name.value);
         let mut members = Vec::new();
         for m in &g.group {
             match instances.iter().position(|i| i.cfg.name == m.value) {
                 Some(k) => members.push(k),
-                None => cx.err(m, format!("{owner}: no vrrp_instance {}", m.value)),
+                None => self.err(m, format!("{owner}: no vrrp_instance {}", m.value)),
             }
         }
-        let notify = notify_of(&mut cx, &mut ignored, &g.notify, &owner);
-        groups.push(Group {
+        Group {
             name: g.name.value.clone(),
             members,
-            notify,
-        });
-    }
-    if instances.is_empty() && cx.errors.is_empty() {
-        cx.errors
-            .push("the configuration has no vrrp_instance: nothing to run".to_string());
-    }
-    if !cx.errors.is_empty() {
-        return Err(cx.errors);
-    }
-    Ok(Plan {
-        instances,
-        groups,
-        scripts,
-        ignored,
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::net::{Ipv4Addr, Ipv6Addr};
-    use vrrp::wire::MacAddr;
-
-    fn lookup(name: &str) -> Result<Interface, String> {
-        match name {
-            "eth0" | "eth1" => Ok(Interface {
-                index: 2,
-                mac: MacAddr([2, 0, 0, 0, 0, 1]),
-                up: true,
-                ipv4: vec![Ipv4Addr::new(198, 18, 0, 1)],
-                ipv6_link_local: vec![Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0xff, 0xfe00, 1)],
-            }),
-            other => Err(format!("no interface {other}")),
+            notify: self.notify(&g.notify, &owner),
         }
     }
+}
 
-    fn parse(text: &str) -> Result<Plan, Vec<String>> {
-        let opts = lbconf::keepalived::Options {
-            config_id: Some("lb1".into()),
-            interfaces: Some(vec!["eth0".into(), "eth1".into()]),
-        };
-        let parsed = lbconf::keepalived::parse_str("k.conf", text, &opts);
-        plan(&parsed.value, &parsed.sources, &lookup)
-    }
-
-    const SEED: &str = r#"
-global_defs {
-    router_id lb1
-    enable_script_security
-    script_user root
-}
-vrrp_script chk_haproxy {
-    script "/bin/true --quiet"
-    interval 2
-    timeout 3
-    weight -30
-    rise 2
-    fall 3
-}
-vrrp_sync_group RH {
-    group {
-        RH_EXT
-        RH_INT
-    }
-    notify "/bin/true group"
-}
-vrrp_instance RH_EXT {
-    state MASTER
-    interface eth0
-    virtual_router_id 50
-    priority 150
-    advert_int 1
-    authentication {
-        auth_type PASS
-        auth_pass secret
-    }
-    virtual_ipaddress {
-        198.18.0.100/24
-        198.18.0.101 dev eth1
-    }
-    track_interface {
-        eth1 weight -20
-    }
-    track_script {
-        chk_haproxy
-    }
-    notify_master "/bin/true master"
-    notify /bin/true
-}
-vrrp_instance RH_INT {
-    state MASTER
-    interface eth1
-    virtual_router_id 51
-    priority 150
-    version 3
-    advert_int 0.1
-    virtual_ipaddress {
-        fd00::100/64
-    }
-    dont_track_primary
-}
-"#;
-
-    #[test]
-    fn the_seed_maps_to_the_engine() {
-        let p = parse(SEED).unwrap();
-        assert_eq!(p.instances.len(), 2);
-        let ext = &p.instances[0];
-        assert_eq!(ext.cfg.vrid, 50);
-        assert_eq!(ext.cfg.version, Version::V2);
-        assert_eq!(ext.cfg.auth, V2Auth::pass(b"secret"));
-        assert_eq!(ext.cfg.primary, IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1)));
-        assert_eq!(ext.cfg.mac, MacAddr([2, 0, 0, 0, 0, 1]));
-        assert_eq!(ext.fault_ifaces, ["eth0"]);
-        assert_eq!(
-            ext.weighted,
-            [Weighted::Interface("eth1".into()), Weighted::Script(0)]
-        );
-        let weights: Vec<i16> = ext.cfg.track_scripts.iter().map(|t| t.weight).collect();
-        assert_eq!(weights, [-20, -30]);
-        assert_eq!(ext.vips[0].prefix, 24);
-        assert_eq!(
-            (ext.vips[1].prefix, ext.vips[1].iface.as_str()),
-            (32, "eth1")
-        );
-        assert_eq!(ext.notify.len(), 2);
-        assert_eq!(ext.notify[0].argv, ["/bin/true", "master"]);
-        assert_eq!(ext.notify[1].on, NotifyOn::Any);
-        let int = &p.instances[1];
-        assert_eq!(int.cfg.version, Version::V3);
-        assert_eq!(int.cfg.advert_interval, Duration::from_millis(100));
-        assert!(int.cfg.primary.is_ipv6());
-        assert!(int.fault_ifaces.is_empty());
-        let s = &p.scripts[0];
-        assert_eq!(s.argv, ["/bin/true", "--quiet"]);
-        assert_eq!(
-            (s.interval, s.timeout, s.rise, s.fall),
-            (Duration::from_secs(2), Duration::from_secs(3), 2, 3)
-        );
-        assert_eq!(p.groups[0].members, [0, 1]);
-        assert_eq!(p.groups[0].notify[0].argv, ["/bin/true", "group"]);
-    }
-
-    #[test]
-    fn users_reverse_and_init_fail_come_from_the_lines() {
-        let p = parse(
-            r#"
-global_defs {
-    enable_script_security
-    script_user nobody root   # a group other than the user's
-}
-vrrp_script chk {
-    script "/bin/true"
-    weight 10 reverse
-    init_fail
-}
-vrrp_instance VI_1 {
-    interface eth0
-    virtual_router_id 1
-    virtual_ipaddress {
-        198.18.0.100
-    }
-    track_script {
-        chk
-    }
-    track_interface {
-        eth1 weight -5 reverse
-    }
-    notify_master "/bin/true a b" root
-    notify_backup /bin/true   # no user: script_user
-    notify "/bin/echo x"
-}
-"#,
+/// The advertised addresses: those of the first address's family (lbconf
+/// warns about the others, and `keepalived -t` then refuses).
+fn addr_list(i: &VrrpInstance, v6: bool) -> AddrList {
+    let addrs = i.virtual_ipaddress.iter().map(|v| v.address.value);
+    if v6 {
+        AddrList::V6(
+            addrs
+                .filter_map(|a| match a {
+                    IpAddr::V6(a) => Some(a),
+                    IpAddr::V4(_) => None,
+                })
+                .collect(),
         )
-        .unwrap();
-        let nobody_root = RunAs { uid: 65534, gid: 0 };
-        assert_eq!(p.scripts[0].user, nobody_root);
-        assert!(p.scripts[0].init_fail);
-        let i = &p.instances[0];
-        assert_eq!(
-            i.weighted,
-            [Weighted::Script(0), Weighted::Interface("eth1".into())]
-        );
-        assert_eq!(i.reversed, [true, true]);
-        let weights: Vec<i16> = i.cfg.track_scripts.iter().map(|t| t.weight).collect();
-        assert_eq!(weights, [-10, 5]);
-        // Reversed: up is a failure for the engine, down a success.
-        assert!(!i.engine_result(0, true) && i.engine_result(1, false));
-        let n: Vec<(&[String], RunAs)> = i.notify.iter().map(|n| (&n.argv[..], n.user)).collect();
-        assert_eq!(n[0].0, ["/bin/true", "a", "b"]);
-        assert_eq!(n[0].1, RunAs { uid: 0, gid: 0 });
-        assert_eq!(
-            (n[1].0, n[1].1),
-            (&["/bin/true".to_string()][..], nobody_root)
-        );
-        assert_eq!(n[2].0, ["/bin/echo", "x"]);
+    } else {
+        AddrList::V4(
+            addrs
+                .filter_map(|a| match a {
+                    IpAddr::V4(a) => Some(a),
+                    IpAddr::V6(_) => None,
+                })
+                .collect(),
+        )
     }
+}
 
-    #[test]
-    fn unsupported_parts_are_refused_with_their_place() {
-        let text = SEED
-            .replace("dont_track_primary", "use_vmac")
-            .replace("auth_type PASS", "auth_type AH");
-        let errs = parse(&text).unwrap_err();
-        assert!(errs.iter().any(|e| e.contains("use_vmac")), "{errs:?}");
-        assert!(
-            errs.iter()
-                .any(|e| e.starts_with("k.conf:") && e.contains("AH")),
-            "{errs:?}"
-        );
-        let errs = parse(&SEED.replace("interface eth1", "interface eth9")).unwrap_err();
-        assert!(
-            errs.iter().any(|e| e.contains("no interface eth9")),
-            "{errs:?}"
-        );
-        let errs = parse("global_defs {\n router_id x\n}\n").unwrap_err();
-        assert!(errs[0].contains("no vrrp_instance"));
+/// `[vrrp_]garp_master_repeat`, `_refresh`, `_refresh_repeat`,
+/// `garp_lower_prio_repeat` (and, globally, `vrrp_garp_master_delay`).
+fn garp_settings(garp: &mut GarpConfig, settings: &[Setting], prefix: &str) {
+    let kw = |k: &str| format!("{prefix}{k}");
+    if let Some(d) = setting_num::<f64>(settings, &kw("garp_master_delay")) {
+        garp.master_delay = secs(d);
+    }
+    if let Some(n) = setting_num(settings, &kw("garp_master_repeat")) {
+        garp.master_repeat = n;
+    }
+    if let Some(d) = setting_num::<f64>(settings, &kw("garp_master_refresh")) {
+        garp.master_refresh = (d > 0.0).then(|| secs(d));
+    }
+    if let Some(n) = setting_num(settings, &kw("garp_master_refresh_repeat")) {
+        garp.refresh_repeat = n;
+    }
+    if let Some(n) = setting_num(settings, &kw("garp_lower_prio_repeat")) {
+        garp.lower_prio_repeat = n;
     }
 }

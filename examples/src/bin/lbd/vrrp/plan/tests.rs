@@ -1,0 +1,203 @@
+//! The mapping on the seed's configuration and on lines the model keeps
+//! as one string.
+
+use super::*;
+use crate::vrrp::exec::RunAs;
+use std::net::{Ipv4Addr, Ipv6Addr};
+use vrrp::wire::MacAddr;
+
+fn lookup(name: &str) -> Result<Interface, String> {
+    match name {
+        "eth0" | "eth1" => Ok(Interface {
+            index: 2,
+            mac: MacAddr([2, 0, 0, 0, 0, 1]),
+            up: true,
+            ipv4: vec![Ipv4Addr::new(198, 18, 0, 1)],
+            ipv6_link_local: vec![Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0xff, 0xfe00, 1)],
+        }),
+        other => Err(format!("no interface {other}")),
+    }
+}
+
+fn parse(text: &str) -> Result<Plan, Vec<String>> {
+    let opts = lbconf::keepalived::Options {
+        config_id: Some("lb1".into()),
+        interfaces: Some(vec!["eth0".into(), "eth1".into()]),
+    };
+    let parsed = lbconf::keepalived::parse_str("k.conf", text, &opts);
+    plan(&parsed.value, &parsed.sources, &lookup)
+}
+
+const SEED: &str = r#"
+global_defs {
+router_id lb1
+enable_script_security
+script_user root
+}
+vrrp_script chk_haproxy {
+script "/bin/true --quiet"
+interval 2
+timeout 3
+weight -30
+rise 2
+fall 3
+}
+vrrp_sync_group RH {
+group {
+    RH_EXT
+    RH_INT
+}
+notify "/bin/true group"
+}
+vrrp_instance RH_EXT {
+state MASTER
+interface eth0
+virtual_router_id 50
+priority 150
+advert_int 1
+authentication {
+    auth_type PASS
+    auth_pass secret
+}
+virtual_ipaddress {
+    198.18.0.100/24
+    198.18.0.101 dev eth1
+}
+track_interface {
+    eth1 weight -20
+}
+track_script {
+    chk_haproxy
+}
+notify_master "/bin/true master"
+notify /bin/true
+}
+vrrp_instance RH_INT {
+state MASTER
+interface eth1
+virtual_router_id 51
+priority 150
+version 3
+advert_int 0.1
+virtual_ipaddress {
+    fd00::100/64
+}
+dont_track_primary
+}
+"#;
+
+#[test]
+fn the_seed_maps_to_the_engine() {
+    let p = parse(SEED).unwrap();
+    assert_eq!(p.instances.len(), 2);
+    let ext = &p.instances[0];
+    assert_eq!(ext.cfg.vrid, 50);
+    assert_eq!(ext.cfg.version, Version::V2);
+    assert_eq!(ext.cfg.auth, V2Auth::pass(b"secret"));
+    assert_eq!(ext.cfg.primary, IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1)));
+    assert_eq!(ext.cfg.mac, MacAddr([2, 0, 0, 0, 0, 1]));
+    assert_eq!(ext.fault_ifaces, ["eth0"]);
+    assert_eq!(
+        ext.weighted,
+        [Weighted::Interface("eth1".into()), Weighted::Script(0)]
+    );
+    let weights: Vec<i16> = ext.cfg.track_scripts.iter().map(|t| t.weight).collect();
+    assert_eq!(weights, [-20, -30]);
+    assert_eq!(ext.vips[0].prefix, 24);
+    assert_eq!(
+        (ext.vips[1].prefix, ext.vips[1].iface.as_str()),
+        (32, "eth1")
+    );
+    assert_eq!(ext.notify.len(), 2);
+    assert_eq!(ext.notify[0].argv, ["/bin/true", "master"]);
+    assert_eq!(ext.notify[1].on, NotifyOn::Any);
+    let int = &p.instances[1];
+    assert_eq!(int.cfg.version, Version::V3);
+    assert_eq!(int.cfg.advert_interval, Duration::from_millis(100));
+    assert!(int.cfg.primary.is_ipv6());
+    assert!(int.fault_ifaces.is_empty());
+    let s = &p.scripts[0];
+    assert_eq!(s.argv, ["/bin/true", "--quiet"]);
+    assert_eq!(
+        (s.interval, s.timeout, s.rise, s.fall),
+        (Duration::from_secs(2), Duration::from_secs(3), 2, 3)
+    );
+    assert_eq!(p.groups[0].members, [0, 1]);
+    assert_eq!(p.groups[0].notify[0].argv, ["/bin/true", "group"]);
+}
+
+#[test]
+fn users_reverse_and_init_fail_come_from_the_lines() {
+    let p = parse(
+        r#"
+global_defs {
+enable_script_security
+script_user nobody root   # a group other than the user's
+}
+vrrp_script chk {
+script "/bin/true"
+weight 10 reverse
+init_fail
+}
+vrrp_instance VI_1 {
+interface eth0
+virtual_router_id 1
+virtual_ipaddress {
+    198.18.0.100
+}
+track_script {
+    chk
+}
+track_interface {
+    eth1 weight -5 reverse
+}
+notify_master "/bin/true a b" root
+notify_backup /bin/true   # no user: script_user
+notify "/bin/echo x"
+}
+"#,
+    )
+    .unwrap();
+    let nobody_root = RunAs { uid: 65534, gid: 0 };
+    assert_eq!(p.scripts[0].user, nobody_root);
+    assert!(p.scripts[0].init_fail);
+    let i = &p.instances[0];
+    assert_eq!(
+        i.weighted,
+        [Weighted::Script(0), Weighted::Interface("eth1".into())]
+    );
+    assert_eq!(i.reversed, [true, true]);
+    let weights: Vec<i16> = i.cfg.track_scripts.iter().map(|t| t.weight).collect();
+    assert_eq!(weights, [-10, 5]);
+    // Reversed: up is a failure for the engine, down a success.
+    assert!(!i.engine_result(0, true) && i.engine_result(1, false));
+    let n: Vec<(&[String], RunAs)> = i.notify.iter().map(|n| (&n.argv[..], n.user)).collect();
+    assert_eq!(n[0].0, ["/bin/true", "a", "b"]);
+    assert_eq!(n[0].1, RunAs { uid: 0, gid: 0 });
+    assert_eq!(
+        (n[1].0, n[1].1),
+        (&["/bin/true".to_string()][..], nobody_root)
+    );
+    assert_eq!(n[2].0, ["/bin/echo", "x"]);
+}
+
+#[test]
+fn unsupported_parts_are_refused_with_their_place() {
+    let text = SEED
+        .replace("dont_track_primary", "use_vmac")
+        .replace("auth_type PASS", "auth_type AH");
+    let errs = parse(&text).unwrap_err();
+    assert!(errs.iter().any(|e| e.contains("use_vmac")), "{errs:?}");
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("k.conf:") && e.contains("AH")),
+        "{errs:?}"
+    );
+    let errs = parse(&SEED.replace("interface eth1", "interface eth9")).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.contains("no interface eth9")),
+        "{errs:?}"
+    );
+    let errs = parse("global_defs {\n router_id x\n}\n").unwrap_err();
+    assert!(errs[0].contains("no vrrp_instance"));
+}
