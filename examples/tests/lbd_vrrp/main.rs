@@ -407,3 +407,53 @@ fn sync_group_moves_ipv4_and_ipv6_together() {
         "RH_INT did not follow RH_EXT:\n{l}"
     );
 }
+
+/// Unicast (VRRPv3 to a `unicast_peer`, from `unicast_src_ip`): lbd (150)
+/// is master over keepalived (100), and hands over on SIGTERM.
+#[test]
+fn unicast_peers_elect_and_hand_over() {
+    let tag = "lbdv-ucast";
+    if !gate(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let dir = Dir::new(tag);
+    let unicast = |me: u8, peer: u8| {
+        format!(
+            "    unicast_src_ip 198.18.0.{me}\n    unicast_peer {{\n        198.18.0.{peer}\n    }}\n"
+        )
+    };
+    let mut lbd = Proc::lbd(lan.host(1), &dir, &lbd_conf(3, 150, "", &unicast(1, 2)));
+    let ka_conf = keepalived_conf(3, 100).replace(
+        "    virtual_ipaddress",
+        &format!("{}    virtual_ipaddress", unicast(2, 1)),
+    );
+    let ka = Proc::keepalived(lan.host(2), &dir, &ka_conf);
+    must(
+        "lbd master",
+        wait_for(LONG, || has_vip(lan.host(1), VIP)),
+        &lbd,
+        &ka,
+    );
+    must(
+        "keepalived backup",
+        wait_for(LONG, || ka.log().contains("Entering BACKUP STATE")),
+        &lbd,
+        &ka,
+    );
+    // Two advert intervals: keepalived accepts lbd's unicast adverts.
+    let quiet = wait_for(Duration::from_secs(2), || has_vip(lan.host(2), VIP));
+    assert_eq!(quiet, None, "keepalived took the address:\n{}", ka.log());
+    lbd.signal_term();
+    let took = wait_for(LONG, || has_vip(lan.host(2), VIP));
+    must("keepalived master after lbd's SIGTERM", took, &lbd, &ka);
+    eprintln!("{tag}: SIGTERM to lbd -> keepalived's address: {took:?}");
+    assert_eq!(lbd.wait_exit(LONG).map(|s| s.code()), Some(Some(0)));
+    assert!(!has_vip(lan.host(1), VIP), "lbd left its address behind");
+    assert!(
+        ka.log()
+            .contains("Backup received priority 0 advertisement"),
+        "{}",
+        ka.log()
+    );
+}
