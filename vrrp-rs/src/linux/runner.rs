@@ -24,12 +24,6 @@ use crate::wire::MacAddr;
 use crate::{Command, ConfigError, Event, InstanceConfig, InstanceId, Received, Router, State};
 use crate::{TransmitKind, wire::Family};
 
-impl AsFd for VrrpSocket {
-    fn as_fd(&self) -> BorrowedFd<'_> {
-        self.sock.as_fd()
-    }
-}
-
 /// A virtual address an instance adds while it is master.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Vip {
@@ -419,7 +413,7 @@ impl Runner {
             .collect();
         let mut fds: Vec<PollFd<'_>> = socks
             .iter()
-            .map(|(_, s)| PollFd::new(s.as_fd(), PollFlags::POLLIN))
+            .map(|(_, s)| PollFd::new(s.sock.as_fd(), PollFlags::POLLIN))
             .chain(wake.iter().map(|w| PollFd::new(*w, PollFlags::POLLIN)))
             .collect();
         match ppoll(&mut fds, timeout, None) {
