@@ -570,3 +570,127 @@ impl Runner {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::TransitionReason;
+    use crate::wire::{AddrList, Version};
+    use lbkit_testsupport::netns::{Lan, Netns};
+    use lbkit_testsupport::tier;
+
+    const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 100);
+
+    /// What a host saw: its transitions, and whether the address was on
+    /// eth0 while it was master and after it stopped.
+    #[derive(Debug, Default)]
+    struct Seen {
+        moves: Vec<(State, TransitionReason)>,
+        vip_as_master: bool,
+        vip_after: bool,
+    }
+
+    fn has_vip() -> bool {
+        interface("eth0").is_ok_and(|i| i.ipv4.contains(&VIP))
+    }
+
+    /// Runs a runner on `host`'s eth0 (VRRPv3, 0.1 s adverts) until it has
+    /// been master for `hold` (then shuts down) or until `limit` passes.
+    fn host_run(host: &Netns, prio: u8, hold: Option<Duration>, limit: Duration) -> Seen {
+        host.enter(move || {
+            let eth0 = interface("eth0").unwrap();
+            let mut cfg = InstanceConfig::new(
+                "VI_1",
+                51,
+                Version::V3,
+                prio,
+                IpAddr::V4(eth0.ipv4[0]),
+                AddrList::V4(vec![VIP]),
+            );
+            cfg.advert_interval = Duration::from_millis(100);
+            cfg.mac = eth0.mac;
+            let vip = Vip {
+                addr: IpAddr::V4(VIP),
+                prefix: 24,
+                iface: "eth0".into(),
+            };
+            let mut r = Runner::new();
+            let id = r.add_instance(cfg, "eth0", vec![vip]).unwrap();
+            let mut notices = Vec::new();
+            let mut seen = Seen::default();
+            let start = Instant::now();
+            r.start(start, &mut notices).unwrap();
+            let mut master_since = None;
+            // Bounded by `limit`.
+            while start.elapsed() < limit {
+                r.run_once(
+                    &[],
+                    Some(Instant::now() + Duration::from_millis(50)),
+                    &mut notices,
+                )
+                .unwrap();
+                for n in notices.drain(..) {
+                    if let Notice::Engine(Event::StateChanged { to, reason, .. }) = n {
+                        seen.moves.push((to, reason));
+                    }
+                }
+                if r.router().state(id) == Some(State::Master) {
+                    let since = *master_since.get_or_insert_with(Instant::now);
+                    seen.vip_as_master |= has_vip();
+                    if hold.is_some_and(|h| since.elapsed() >= h) {
+                        r.shutdown(&mut notices).unwrap();
+                        for n in notices.drain(..) {
+                            if let Notice::Engine(Event::StateChanged { to, reason, .. }) = n {
+                                seen.moves.push((to, reason));
+                            }
+                        }
+                        break;
+                    }
+                    if hold.is_none() && seen.vip_as_master {
+                        break;
+                    }
+                }
+            }
+            seen.vip_after = has_vip();
+            seen
+        })
+        .unwrap()
+    }
+
+    /// Two runners: the higher priority becomes master with the address;
+    /// on its shutdown (priority 0) the other takes over, and the first
+    /// one's address is gone.
+    #[test]
+    fn two_runners_hand_over_on_shutdown() {
+        if !tier::namespace("runner_handover") {
+            return;
+        }
+        let lan = Lan::new("runner", 2).unwrap();
+        let (a, b) = std::thread::scope(|s| {
+            let a = s.spawn(|| {
+                host_run(
+                    lan.host(1),
+                    200,
+                    Some(Duration::from_secs(1)),
+                    Duration::from_secs(20),
+                )
+            });
+            let b = s.spawn(|| host_run(lan.host(2), 100, None, Duration::from_secs(25)));
+            (a.join().unwrap(), b.join().unwrap())
+        });
+        assert!(a.vip_as_master, "{a:?}");
+        assert!(!a.vip_after, "the address stayed after shutdown: {a:?}");
+        assert_eq!(
+            a.moves.last(),
+            Some(&(State::Initialize, TransitionReason::Shutdown)),
+            "{a:?}"
+        );
+        assert!(b.vip_as_master && b.vip_after, "{b:?}");
+        assert_eq!(b.moves.first().map(|m| m.0), Some(State::Backup), "{b:?}");
+        assert_eq!(
+            b.moves.last(),
+            Some(&(State::Master, TransitionReason::MasterDown)),
+            "{b:?}"
+        );
+    }
+}
