@@ -53,7 +53,8 @@
 //! address, port or mark on `UDP_CHECK`/`PING_CHECK`. Not mapped and ignored, since they change
 //! what keepalived reports and not the verdict: `log_all_failures`,
 //! `smtp_alert`, `notify_up`/`notify_down`, `omega`, `quorum_up`/`quorum_down`
-//! (the lbd runner handles quorum itself).
+//! (the lbd runner handles quorum itself). Also ignored: `ha_suspend` (the
+//! checks run whether or not the virtual address is up on this host).
 //!
 //! # haproxy.cfg
 //!

@@ -7,8 +7,9 @@
 //! converted with `healthcheck::convert::keepalived` and run by
 //! `healthcheck::runner::Runner`. Every line on stdout is one JSON object:
 //!
-//! - `{"event":"start", ...}`: the virtual servers, their real servers
-//!   (alive or not: `alpha` starts them down) and quorum state;
+//! - `{"event":"start", ...}`: the virtual servers (with their IPVS
+//!   services: one per address of a `virtual_server_group`), their real
+//!   servers (alive or not: `alpha` starts them down) and quorum state;
 //! - `{"event":"ipvs","op":"add_service"|"add_dest"|"edit_dest"|"del_dest"|...}`:
 //!   each change keepalived would make to IPVS, at start and after every
 //!   change below, with the `reason`;
@@ -20,7 +21,8 @@
 //! - `{"event":"stop","reason":...}` last.
 //!
 //! Logs (checker transitions that do not change a real server, scheduler
-//! lag) go to stderr. Driving IPVS for real is the daemon's job.
+//! lag) go to stderr. Nothing else happens: no IPVS change, no notify or
+//! quorum script, no SMTP alert. Driving IPVS for real is the daemon's job.
 
 mod model;
 
@@ -108,6 +110,50 @@ struct Driver {
     subs: std::collections::HashMap<SubId, usize>,
     model: Model,
     epoch: Instant,
+    lag: LagLog,
+}
+
+/// Scheduler lag, logged at most once a second: with thousands of checks
+/// one line per late check would flood stderr.
+struct LagLog {
+    since: Instant,
+    count: u64,
+    max: std::time::Duration,
+    in_flight: usize,
+}
+
+impl LagLog {
+    fn record(&mut self, behind: std::time::Duration, in_flight: usize) {
+        self.count += 1;
+        self.max = self.max.max(behind);
+        self.in_flight = self.in_flight.max(in_flight);
+        if self.since.elapsed() >= std::time::Duration::from_secs(1) {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        if self.count > 0 {
+            eprintln!(
+                "lbd: {} check(s) started late in the last {:.1} s (up to {:?} behind, {} in flight); \
+                 the host may be overloaded",
+                self.count,
+                self.since.elapsed().as_secs_f64(),
+                self.max,
+                self.in_flight
+            );
+        }
+        *self = LagLog::new();
+    }
+
+    fn new() -> Self {
+        Self {
+            since: Instant::now(),
+            count: 0,
+            max: std::time::Duration::ZERO,
+            in_flight: 0,
+        }
+    }
 }
 
 impl Driver {
@@ -117,6 +163,7 @@ impl Driver {
             subs: std::collections::HashMap::new(),
             model,
             epoch: Instant::now(),
+            lag: LagLog::new(),
         }
     }
 
@@ -139,20 +186,38 @@ impl Driver {
                 return ExitCode::from(1);
             }
         };
+        // Every spec is checked before anything is printed; the checks are
+        // subscribed after the (possibly long) start lines, so that their
+        // first due times are not already behind.
+        let mut validate = match healthcheck::Scheduler::new(SchedulerConfig::default()) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("lbd: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        let now = Instant::now();
+        for c in &self.checks {
+            if let Err(e) = validate.subscribe(now, c.spec.clone()) {
+                eprintln!("lbd: {} of {}: {e}", c.kind, c.real_server_addr);
+                return ExitCode::from(1);
+            }
+        }
+        drop(validate);
+        let start = self.model.start();
+        emit(&self.start_line(&args.file));
+        self.report(&start, "start", None);
         for (i, c) in self.checks.iter().enumerate() {
             match runner.subscribe(c.spec.clone()) {
                 Ok(s) => {
                     self.subs.insert(s.sub, i);
                 }
                 Err(e) => {
-                    eprintln!("lbd: {e}");
+                    eprintln!("lbd: {} of {}: {e}", c.kind, c.real_server_addr);
                     return ExitCode::from(1);
                 }
             }
         }
-        let start = self.model.start();
-        emit(&self.start_line(&args.file));
-        self.report(&start, "start", None);
         let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
         let stop = loop {
             tokio::select! {
@@ -167,6 +232,7 @@ impl Driver {
                 } => break Stop::Duration,
             }
         };
+        self.lag.flush();
         let reason = match stop {
             Stop::Duration => "duration".to_owned(),
             Stop::Signal(s) => s.to_owned(),
@@ -271,7 +337,7 @@ impl Driver {
             }
             Event::Lag {
                 behind, in_flight, ..
-            } => eprintln!("lbd: checks are running {behind:?} late ({in_flight} in flight)"),
+            } => self.lag.record(behind, in_flight),
             Event::Admin { .. } | Event::Stale { .. } => {}
         }
     }
