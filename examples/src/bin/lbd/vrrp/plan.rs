@@ -429,10 +429,6 @@ impl<'a> Planner<'a> {
         if let Some(v) = &i.use_vmac {
             self.err(v, format!("{owner}: use_vmac is not supported by lbd --vrrp (remove it; the instance then uses the interface's MAC, as keepalived's default)"));
         }
-        let version = match i.version.as_ref().map_or(self.version, |v| v.value) {
-            3 => Version::V3,
-            _ => Version::V2,
-        };
         let Some(first) = i.virtual_ipaddress.first() else {
             self.err(
                 &i.name,
@@ -441,6 +437,12 @@ impl<'a> Planner<'a> {
             return None;
         };
         let v6 = first.address.value.is_ipv6();
+        // keepalived runs IPv6 instances as VRRPv3 whatever vrrp_version says.
+        let version = match i.version.as_ref().map_or(self.version, |v| v.value) {
+            _ if v6 => Version::V3,
+            3 => Version::V3,
+            _ => Version::V2,
+        };
         let primary = match (&i.unicast_src_ip, v6) {
             (Some(s), _) => Some(s.value),
             (None, false) => info.ipv4.first().map(|a| IpAddr::V4(*a)),
@@ -520,7 +522,7 @@ impl<'a> Planner<'a> {
         }
         self.tracks(i, &owner, scripts, &mut inst);
         if let Err(e) = inst.cfg.validate() {
-            self.err(&i.name, format!("{owner}: {e}"));
+            self.err(&i.name, e);
         }
         for s in &i.settings {
             let kw = s.keyword.value.as_str();

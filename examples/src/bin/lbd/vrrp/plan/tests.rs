@@ -201,3 +201,58 @@ fn unsupported_parts_are_refused_with_their_place() {
     let errs = parse("global_defs {\n router_id x\n}\n").unwrap_err();
     assert!(errs[0].contains("no vrrp_instance"));
 }
+
+/// Every configuration of lbconf's corpus that `keepalived -t` accepts and
+/// that has VRRP instances maps onto the engine, but for those using what
+/// lbd refuses by name (`use_vmac`, AH, tracking other than interfaces and
+/// scripts), which are refused with that name.
+#[test]
+fn the_accepted_corpus_maps() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../lbconf-rs/tests/keepalived/corpus/valid");
+    let any = |_: &str| {
+        Ok(Interface {
+            index: 2,
+            mac: MacAddr([2, 0, 0, 0, 0, 1]),
+            up: true,
+            ipv4: vec![Ipv4Addr::new(198, 18, 0, 1)],
+            ipv6_link_local: vec![Ipv6Addr::new(0xfe80, 0, 0, 0, 0, 0xff, 0xfe00, 1)],
+        })
+    };
+    let mut files: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "conf"))
+        .collect();
+    files.sort();
+    let (mut mapped, mut refused) = (0, 0);
+    for f in &files {
+        let opts = lbconf::keepalived::Options {
+            config_id: Some("lb1".into()),
+            interfaces: Some(vec!["eth0".into(), "eth1".into()]),
+        };
+        let parsed = lbconf::keepalived::parse_file(f, &opts);
+        if parsed.value.instances.is_empty() {
+            continue;
+        }
+        match plan(&parsed.value, &parsed.sources, &any) {
+            Ok(p) => {
+                assert_eq!(p.instances.len(), parsed.value.instances.len(), "{f:?}");
+                mapped += 1;
+            }
+            Err(errs) => {
+                assert!(
+                    errs.iter()
+                        .all(|e| ["use_vmac", "auth_type AH", "not supported"]
+                            .iter()
+                            .any(|w| e.contains(w))),
+                    "{f:?}: {errs:?}"
+                );
+                refused += 1;
+            }
+        }
+    }
+    eprintln!("corpus: {mapped} configurations mapped, {refused} refused by name");
+    assert!(mapped >= 20, "only {mapped} mapped ({refused} refused)");
+}
