@@ -39,9 +39,12 @@ pub fn vrrp_mac(vrid: u8, family: Family) -> MacAddr {
 /// [`mac`](crate::InstanceConfig::mac) to [`Vmac::mac`], and adds the
 /// virtual addresses on it: adverts, GARP / NA and replies to the addresses
 /// then carry the virtual MAC, so a failover needs no ARP update at all.
-/// With keepalived's `vmac_xmit_base`, the driver opens the VRRP socket on
-/// the base interface instead (adverts leave with its MAC) and keeps the
-/// addresses on the macvlan.
+/// For IPv6, the driver first adds the instance's source (the base
+/// interface's link-local address) to the macvlan with
+/// [`set_vip`](super::set_vip), as keepalived does, so that the socket can
+/// bind to it there. With keepalived's `vmac_xmit_base`, the driver opens
+/// the VRRP socket on the base interface instead (adverts leave with its
+/// MAC) and keeps the addresses on the macvlan.
 ///
 /// It sets `arp_ignore = 1` on the base interface and the macvlan (only the
 /// macvlan, which holds the addresses, answers ARP for them) and

@@ -1,8 +1,10 @@
 //! keepalived's `use_vmac` and `vmac_xmit_base` with [`Vmac`] (a macvlan
 //! created through rtnetlink): the engine on `vrrp.51` is master over a
-//! keepalived that uses a VMAC too; adverts, GARP and ARP replies carry
-//! 00:00:5e:00:01:33; with `vmac_xmit_base` the adverts leave from the base
-//! interface's MAC while the address stays on the VMAC.
+//! keepalived that uses a VMAC too; adverts, GARP / NA and ARP / ND replies
+//! carry 00:00:5e:00:01:33 (IPv4) or 00:00:5e:00:02:33 (IPv6, with the base
+//! link-local address added to the VMAC, as keepalived does); with
+//! `vmac_xmit_base` the adverts leave from the base interface's MAC while the
+//! address stays on the VMAC.
 
 use std::io::Read;
 use std::sync::Mutex;
@@ -13,14 +15,21 @@ use lbkit_testsupport::netns::{Lan, Netns};
 use lbkit_testsupport::tier;
 use socket2::{Domain, Protocol, Socket, Type};
 use vrrp::State;
-use vrrp::linux::{Vmac, vrrp_mac};
+use vrrp::linux::{Vmac, set_vip, vrrp_mac};
 use vrrp::wire::{Family, MacAddr};
 
-use crate::harness::{Engine, Flavour, Keepalived, keepalived_present, wait_for};
+use crate::harness::{Engine, Flavour, Keepalived, keepalived_present, wait_for, wait_v6_ready};
 
 const F: Flavour = Flavour {
     version: vrrp::wire::Version::V3,
     v6: false,
+    adv_cs: 10,
+    unicast: false,
+};
+
+const F6: Flavour = Flavour {
+    version: vrrp::wire::Version::V3,
+    v6: true,
     adv_cs: 10,
     unicast: false,
 };
@@ -44,7 +53,9 @@ impl MacSniffer {
                 continue;
             };
             let b = &buf[..n];
-            if b.len() > 34 && b[12..14] == [0x08, 0x00] && b[23] == 112 {
+            let v4 = b.len() > 34 && b[12..14] == [0x08, 0x00] && b[23] == 112;
+            let v6 = b.len() > 54 && b[12..14] == [0x86, 0xdd] && b[20] == 112;
+            if v4 || v6 {
                 let mut mac = [0u8; 6];
                 mac.copy_from_slice(&b[6..12]);
                 self.seen.lock().unwrap().push(mac);
@@ -77,21 +88,38 @@ fn vmac_and_xmit_base_against_keepalived_with_use_vmac() {
     }
     assert_eq!(fmt(vrrp_mac(51, Family::V4)), "00:00:5e:00:01:33");
     assert_eq!(fmt(vrrp_mac(51, Family::V6)), "00:00:5e:00:02:33");
-    for xmit_base in [false, true] {
-        let lan = Lan::new(&format!("{tag}{}", u8::from(xmit_base)), 2).unwrap();
+    for (n, (f, xmit_base)) in [(F, false), (F, true), (F6, false)].into_iter().enumerate() {
+        let lan = Lan::new(&format!("{tag}{n}"), 2).unwrap();
+        if f.v6 {
+            wait_v6_ready(&lan, 2);
+        }
         let (h1, h2) = (lan.host(1), lan.host(2));
+        let family = if f.v6 { Family::V6 } else { Family::V4 };
         let vmac = h2
-            .enter(|| Vmac::create("eth0", "vrrp.51", 51, Family::V4))
-            .unwrap()
+            .enter(|| {
+                let vmac = Vmac::create("eth0", "vrrp.51", 51, family).unwrap();
+                if f.v6 && !xmit_base {
+                    // As keepalived: the instance's source, the base
+                    // interface's link-local address, is added to the VMAC.
+                    set_vip(vmac.ifindex(), f.addr(2), 64, true).unwrap();
+                }
+                vmac
+            })
             .unwrap();
+        let mac = fmt(vmac.mac());
         let link = h2.ip(&["-d", "link", "show", "vrrp.51"]).unwrap();
         assert!(
             link.contains("macvlan mode private")
-                && link.contains("00:00:5e:00:01:33")
+                && link.contains(&mac)
                 && link.contains("state UP"),
             "{link}"
         );
-        let mut cfg = F.engine_conf(2, 200);
+        let (vip, prefix) = if f.v6 {
+            ("fd00::100", 64)
+        } else {
+            ("198.18.0.100", 24)
+        };
+        let mut cfg = f.engine_conf(2, 200);
         cfg.mac = vmac.mac();
         cfg.garp.master_delay = Duration::ZERO;
         let sock_iface = if xmit_base { "eth0" } else { "vrrp.51" };
@@ -99,22 +127,22 @@ fn vmac_and_xmit_base_against_keepalived_with_use_vmac() {
         let sniff = MacSniffer::default();
         let log = std::thread::scope(|s| {
             s.spawn(|| h1.enter(|| sniff.run()).unwrap());
-            let h = engine.spawn_on(s, h2, cfg, sock_iface, Some(("vrrp.51", 24)));
+            let h = engine.spawn_on(s, h2, cfg, sock_iface, Some(("vrrp.51", prefix)));
             assert!(engine.wait_state(State::Master, Duration::from_secs(10)));
-            let mut ka = Keepalived::start(h1, tag, &F.keepalived_conf(1, 150, "    use_vmac\n"));
+            let mut ka = Keepalived::start(h1, tag, &f.keepalived_conf(1, 150, "    use_vmac\n"));
             assert!(
                 ka.wait_log("Entering BACKUP STATE", Duration::from_secs(10)),
                 "{}",
                 ka.log()
             );
-            // The address answers from the VMAC, and GARP taught h1 so.
+            // The address answers from the VMAC, and GARP / NA taught h1 so.
             assert!(
-                h1.run("ping", &["-c", "1", "-W", "2", "198.18.0.100"])
+                h1.run("ping", &["-c", "1", "-W", "2", vip])
                     .is_ok_and(|o| o.status.success())
             );
             assert!(
                 wait_for(Duration::from_secs(5), || {
-                    neigh_mac(h1, "198.18.0.100").as_deref() == Some("00:00:5e:00:01:33")
+                    neigh_mac(h1, vip).as_deref() == Some(mac.as_str())
                 }),
                 "h1's neighbours:\n{}\nh2's addresses:\n{}",
                 h1.ip(&["neigh", "show"]).unwrap_or_default(),
