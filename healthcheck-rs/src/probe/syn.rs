@@ -40,6 +40,13 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use socket2::{Domain, Protocol, Socket, Type};
+use std::io::{IoSlice, IoSliceMut};
+use std::os::fd::AsRawFd;
+
+use nix::sys::socket::{
+    ControlMessage, MsgFlags, MultiHeaders, SockaddrStorage, recvmmsg, sendmmsg,
+};
+use tokio::io::Interest;
 use tokio::net::UdpSocket;
 use tokio::sync::{Notify, mpsc, oneshot};
 use tokio::task::JoinHandle;
@@ -455,7 +462,7 @@ impl Engine {
     pub(crate) fn launch(self: &Arc<Self>, batch: impl IntoIterator<Item = Launch>, done: &Done) {
         let now = Instant::now();
         let retransmit = now + RETRANSMIT;
-        let mut timers = Vec::new();
+        let mut out = Vec::new();
         for l in batch {
             let fail = |o: Outcome| {
                 let _ = done.send((l.attempt, o));
@@ -484,28 +491,55 @@ impl Engine {
                 done: done.clone(),
             }));
             let key = lock(&self.pending).register(l.to, src, waiter);
-            let sent = fam.syn(src, l.to, key.ack).and_then(|(buf, len)| {
-                raw.try_send_to(&buf[..len], raw_dest(l.to))
-                    .map_err(|e| io_failure(&format!("connect to {}", l.to), &e))
-            });
-            if let Err(o) = sent {
-                lock(&self.pending).forget(&key);
-                fail(o);
-                continue;
+            match fam.syn(src, l.to, key.ack) {
+                Ok((buf, len)) => out.push(Outgoing {
+                    raw,
+                    dest: raw_dest(l.to),
+                    buf,
+                    len,
+                    key,
+                    timeout: l.timeout,
+                    deadline: l.deadline,
+                }),
+                Err(o) => {
+                    lock(&self.pending).forget(&key);
+                    fail(o);
+                }
             }
-            self.sent.fetch_add(1, Ordering::Relaxed);
-            timers.push((key, l.timeout, l.deadline));
         }
-        if timers.is_empty() {
+        // One sendmmsg() per run of SYNs from the same socket (usually
+        // the whole batch).
+        let mut errors = Vec::new();
+        let mut first = 0;
+        while let Some(head) = out.get(first) {
+            let run = out[first..]
+                .iter()
+                .take_while(|o| Arc::ptr_eq(&o.raw, &head.raw))
+                .count();
+            send_many(&out[first..first + run], |i, e| errors.push((first + i, e)));
+            first += run;
+        }
+        for &(i, ref e) in &errors {
+            let Some(o) = out.get(i) else { continue };
+            if let Some((_, Waiter::Batch(l))) = lock(&self.pending).forget(&o.key) {
+                let to = SocketAddr::new(o.key.server, o.key.port);
+                let _ = l
+                    .done
+                    .send((l.attempt, io_failure(&format!("connect to {to}"), e)));
+            }
+        }
+        let sent = out.len() - errors.len();
+        self.sent.fetch_add(sent as u64, Ordering::Relaxed);
+        if sent == 0 {
             return;
         }
         let mut t = lock(&self.timers);
         let before = t.next();
-        for (key, timeout, deadline) in timers {
-            if retransmit < deadline {
-                t.retransmit.push_back((retransmit, key));
+        for o in &out {
+            if retransmit < o.deadline {
+                t.retransmit.push_back((retransmit, o.key));
             }
-            t.push_deadline(timeout, deadline, key);
+            t.push_deadline(o.timeout, o.deadline, o.key);
         }
         let after = t.next();
         drop(t);
@@ -603,19 +637,45 @@ impl Engine {
 
     /// Reads replies until the socket fails or the task is aborted.
     async fn receive(&self, v6: bool, port: u16, raw: &UdpSocket) {
-        let mut buf = [0u8; 256];
+        let mut bufs = [[0u8; 256]; RECV_BATCH];
+        let fd = raw.as_raw_fd();
         loop {
             if raw.readable().await.is_err() {
                 return;
             }
             // Bounded: the socket's buffer holds a finite number of packets,
             // and an error goes back to waiting.
-            while let Ok((n, from)) = raw.try_recv_from(&mut buf) {
-                let from = match from {
-                    SocketAddr::V6(a) => Some(*a.ip()),
-                    SocketAddr::V4(_) => None,
-                };
-                self.handle(v6, port, buf.get(..n).unwrap_or_default(), from);
+            loop {
+                let got = raw.try_io(Interest::READABLE, || {
+                    // (Not kept across awaits: it holds raw pointers.)
+                    let mut headers =
+                        MultiHeaders::<SockaddrStorage>::preallocate(RECV_BATCH, None);
+                    let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
+                        bufs.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
+                    let results = recvmmsg(
+                        fd,
+                        &mut headers,
+                        iovs.iter_mut(),
+                        MsgFlags::MSG_DONTWAIT,
+                        None,
+                    )
+                    .map_err(io::Error::from)?;
+                    Ok(results
+                        .map(|m| {
+                            (
+                                m.bytes,
+                                m.address.and_then(|a| a.as_sockaddr_in6().map(|a| a.ip())),
+                            )
+                        })
+                        .collect::<Vec<_>>())
+                });
+                let Ok(got) = got else { break };
+                for ((n, from), buf) in got.iter().zip(&bufs) {
+                    self.handle(v6, port, buf.get(..*n).unwrap_or_default(), *from);
+                }
+                if got.len() < RECV_BATCH {
+                    break;
+                }
             }
         }
     }
@@ -672,6 +732,60 @@ struct Guard<'a> {
 impl Drop for Guard<'_> {
     fn drop(&mut self) {
         lock(&self.engine.pending).forget(&self.key);
+    }
+}
+
+/// A SYN of a batch, ready to go.
+struct Outgoing {
+    raw: Arc<UdpSocket>,
+    dest: SocketAddr,
+    buf: [u8; packet::MAX_SYN],
+    len: usize,
+    key: Key,
+    timeout: Duration,
+    deadline: Instant,
+}
+
+/// Most replies per `recvmmsg()` call.
+const RECV_BATCH: usize = 64;
+
+/// Most SYNs per `sendmmsg()` call.
+const SEND_BATCH: usize = 256;
+
+/// Sends `msgs` (all from the same socket) with as few `sendmmsg()` calls
+/// as the kernel allows; `failed(i, error)` for each that could not go.
+fn send_many(msgs: &[Outgoing], mut failed: impl FnMut(usize, io::Error)) {
+    let Some(first) = msgs.first() else { return };
+    let fd = first.raw.as_raw_fd();
+    let mut headers =
+        MultiHeaders::<SockaddrStorage>::preallocate(msgs.len().min(SEND_BATCH), None);
+    let mut at = 0;
+    // Bounded: every turn sends or fails at least one message.
+    while at < msgs.len() {
+        let chunk = &msgs[at..msgs.len().min(at + SEND_BATCH)];
+        let iovs: Vec<[IoSlice<'_>; 1]> = chunk
+            .iter()
+            .map(|m| [IoSlice::new(m.buf.get(..m.len).unwrap_or_default())])
+            .collect();
+        let addrs: Vec<Option<SockaddrStorage>> = chunk
+            .iter()
+            .map(|m| Some(SockaddrStorage::from(m.dest)))
+            .collect();
+        let none: [ControlMessage<'_>; 0] = [];
+        match sendmmsg(fd, &mut headers, &iovs, addrs, none, MsgFlags::empty()) {
+            Ok(results) => match results.count() {
+                0 => {
+                    failed(at, io::ErrorKind::WouldBlock.into());
+                    at += 1;
+                }
+                n => at += n,
+            },
+            // The message at `at` failed (no route, ...); the rest may go.
+            Err(e) => {
+                failed(at, e.into());
+                at += 1;
+            }
+        }
     }
 }
 
