@@ -3,12 +3,22 @@
 //! 1. Two hosts on a bridged LAN in network namespaces (the ground VRRP runs on).
 //! 2. `lbconf check` judging a director's keepalived.conf and a broken copy of it,
 //!    as `keepalived -t` would.
-//! 3. In the test VM, the real kernel's IPVS: `lbadm` (lbkit's ipvsadm) builds the
+//! 3. `lbd --check --dry-run` running that shape of virtual server's TCP checks
+//!    against listeners on loopback: one listener goes away and comes back, and
+//!    lbd prints each transition, the quorum change and the IPVS operations
+//!    keepalived would make, as JSON lines.
+//! 4. `lbd --vrrp` and the real keepalived (VRRP only) electing a master on the
+//!    LAN: lbd holds the virtual address, then on SIGTERM hands it over.
+//! 5. In the test VM, the real kernel's IPVS: `lbadm` (lbkit's ipvsadm) builds the
 //!    table that configuration describes (NAT and direct routing services, a
 //!    firewall-mark service with persistence, IPv6), the real `ipvsadm` reads it
 //!    back, and `lbadm -Sn | ipvsadm -R` round-trips it into a second namespace.
 
-use std::process::Command;
+use std::io::BufRead;
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use lbkit_testsupport::netns::{Lan, Netns};
 
@@ -106,9 +116,6 @@ pub(crate) fn run() -> Result {
     }
     drop(lan);
 
-    lbconf_step()?;
-
-    println!("== the real kernel's IPVS, in the test VM (qemu, no network device)");
     let root = crate::tests::workspace_root()?;
     cmd::run(
         Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
@@ -122,10 +129,22 @@ pub(crate) fn run() -> Result {
             ])
             .current_dir(&root),
     )?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
+    let bin = target.join("release");
+    lbconf_step(&bin.join("lbconf"))?;
+    lbd_check_step(&bin.join("lbd"))?;
+    lbd_vrrp_step(&bin.join("lbd"))?;
+
+    println!("== the real kernel's IPVS, in the test VM (qemu, no network device)");
     let vm = vm::Vm::prepare(&crate::cache_dir())?;
     let mut opts = vm::RunOptions::default();
     opts.shares.push(root.clone());
-    let lbadm = root.join("target/release/lbadm");
+    if !target.starts_with(&root) {
+        opts.shares.push(target.clone());
+    }
+    let lbadm = bin.join("lbadm");
     let script = format!("export LBADM='{}'\n{IPVS_SCRIPT}", lbadm.display());
     match vm.run(&script, &opts)? {
         0 => Ok(()),
@@ -137,14 +156,7 @@ pub(crate) fn run() -> Result {
 
 /// `lbconf check` on the director's configuration and on a broken copy, in a
 /// namespace that has the `eth0` it names (keepalived checks interfaces).
-fn lbconf_step() -> Result {
-    let root = crate::tests::workspace_root()?;
-    cmd::run(
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .args(["build", "--locked", "--release", "--bin", "lbconf"])
-            .current_dir(&root),
-    )?;
-    let lbconf = root.join("target/release/lbconf");
+fn lbconf_step(lbconf: &Path) -> Result {
     let dir = std::env::temp_dir().join(format!("lbkit-demo-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let good = dir.join("keepalived.conf");
@@ -186,4 +198,214 @@ fn lbconf_step() -> Result {
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+/// The health-check part of a director's configuration, its real servers
+/// being the two listeners the demo opens on loopback.
+const CHECK_CONF: &str = "\
+virtual_server 198.18.1.10 80 {
+    delay_loop 1
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    quorum 2
+    sorry_server 198.18.2.99 80
+    real_server 127.0.0.1 18080 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+    real_server 127.0.0.1 18081 {
+        TCP_CHECK {
+            connect_timeout 1
+        }
+    }
+}
+";
+
+/// `lbd --check --dry-run` in a namespace of its own, against two listeners
+/// on its loopback; the second closes for a few seconds.
+fn lbd_check_step(lbd: &Path) -> Result {
+    println!(
+        "== lbd --check --dry-run: TCP checks of two listeners on loopback; one closes, then returns"
+    );
+    let ns = Netns::new("demo-chk").map_err(|e| fail!("cannot create a namespace: {e}"))?;
+    let listen = |port: u16| {
+        ns.enter(|| TcpListener::bind(("127.0.0.1", port)))
+            .map_err(|e| fail!("cannot enter the namespace: {e}"))?
+            .map_err(|e| fail!("cannot listen on 127.0.0.1:{port}: {e}"))
+    };
+    let _first = listen(18080)?;
+    let mut second = Some(listen(18081)?);
+    let dir = std::env::temp_dir().join(format!("lbkit-demo-chk-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let conf = dir.join("keepalived.conf");
+    std::fs::write(&conf, CHECK_CONF)?;
+    let mut child = ns
+        .command(&lbd.display().to_string())
+        .args(["--check", "--dry-run", "--duration", "9", "-f"])
+        .arg(&conf)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| fail!("no stdout from lbd"))?;
+    let reader = std::thread::spawn(move || {
+        let mut lines = Vec::new();
+        for line in std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(|l| l.ok())
+        {
+            println!("   {line}");
+            lines.push(line);
+        }
+        lines
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    println!("-- closing 127.0.0.1:18081");
+    second.take();
+    std::thread::sleep(Duration::from_secs(3));
+    println!("-- listening on 127.0.0.1:18081 again");
+    second = Some(listen(18081)?);
+    let status = wait_bounded(&mut child, Duration::from_secs(30))?;
+    drop(second);
+    let lines = reader
+        .join()
+        .map_err(|_| fail!("the lbd reader panicked"))?;
+    let _ = std::fs::remove_dir_all(&dir);
+    let saw = |needle: &str| lines.iter().any(|l| l.contains(needle));
+    if !status.success() || !saw(r#""to":"down""#) || !saw(r#""to":"up""#) || !saw("198.18.2.99:80")
+    {
+        return Err(fail!(
+            "lbd --check should have seen 127.0.0.1:18081 go down and up and the sorry server \
+             come and go (exit {status})"
+        ));
+    }
+    Ok(())
+}
+
+/// `lbd --vrrp` on h1 (priority 150) and keepalived on h2 (priority 100),
+/// VRRPv3 on the LAN: lbd becomes master and holds 198.18.0.100; on SIGTERM it
+/// sends priority 0 and keepalived takes the address over.
+fn lbd_vrrp_step(lbd: &Path) -> Result {
+    println!("== lbd --vrrp (h1, priority 150) and keepalived (h2, priority 100) on the LAN");
+    const VIP: &str = "198.18.0.100";
+    let conf = |prio: u8| {
+        format!(
+            "global_defs {{\n    vrrp_version 3\n}}\nvrrp_instance VI_1 {{\n    state BACKUP\n    \
+             interface eth0\n    virtual_router_id 51\n    priority {prio}\n    advert_int 1\n    \
+             virtual_ipaddress {{\n        {VIP}/24\n    }}\n}}\n"
+        )
+    };
+    let lan = Lan::new("demo-vrrp", 2).map_err(|e| fail!("cannot build the LAN: {e}"))?;
+    let dir = std::env::temp_dir().join(format!("lbkit-demo-vrrp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let (lbd_conf, ka_conf) = (dir.join("lbd.conf"), dir.join("keepalived.conf"));
+    std::fs::write(&lbd_conf, conf(150))?;
+    std::fs::write(&ka_conf, conf(100))?;
+    let pid = |n: &str| dir.join(n).display().to_string();
+    let mut keepalived = lan
+        .host(2)
+        .command("keepalived")
+        .args(["-P", "-n", "-l", "-D", "-f"])
+        .arg(&ka_conf)
+        .args([
+            "-p",
+            &pid("k.pid"),
+            "-r",
+            &pid("v.pid"),
+            "-c",
+            &pid("c.pid"),
+            "-b",
+            &pid("b.pid"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let mut lbd = lan
+        .host(1)
+        .command(&lbd.display().to_string())
+        .args(["--vrrp", "-f"])
+        .arg(&lbd_conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()?;
+    let has_vip = |h: usize| {
+        lan.host(h)
+            .ip(&["-4", "addr", "show", "dev", "eth0"])
+            .is_ok_and(|a| a.contains(&format!("inet {VIP}/")))
+    };
+    let result = (|| {
+        let t = Instant::now();
+        if !poll(Duration::from_secs(15), || has_vip(1) && !has_vip(2)) {
+            return Err(fail!("lbd did not become master with {VIP} within 15 s"));
+        }
+        println!(
+            "   h1 (lbd) is master and holds {VIP} after {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
+        cmd::run(Command::new("kill").args(["-TERM", &lbd.id().to_string()]))?;
+        let t = Instant::now();
+        if !poll(Duration::from_secs(15), || has_vip(2) && !has_vip(1)) {
+            return Err(fail!(
+                "keepalived did not take {VIP} over within 15 s of lbd's SIGTERM"
+            ));
+        }
+        println!(
+            "   SIGTERM to lbd: h2 (keepalived) holds {VIP} after {:.2} s (priority 0 from lbd, then keepalived's skew time)",
+            t.elapsed().as_secs_f64()
+        );
+        let status = wait_bounded(&mut lbd, Duration::from_secs(10))?;
+        println!("   lbd exited: {status}");
+        if !status.success() {
+            return Err(fail!("lbd --vrrp should exit 0 on SIGTERM ({status})"));
+        }
+        Ok(())
+    })();
+    let _ = Command::new("kill")
+        .args(["-TERM", &keepalived.id().to_string()])
+        .status();
+    let _ = wait_bounded(&mut keepalived, Duration::from_secs(10));
+    let _ = lbd.kill();
+    let _ = lbd.wait();
+    // keepalived's VRRP child outlives a killed parent: end it by its pid file.
+    if let Ok(p) = std::fs::read_to_string(dir.join("v.pid")) {
+        let _ = Command::new("kill").args(["-KILL", p.trim()]).status();
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    result
+}
+
+/// Polls `cond` every 50 ms until it holds or `limit` passes.
+fn poll(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let end = Instant::now() + limit;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= end {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Waits for `child` at most `limit`, killing it after that.
+fn wait_bounded(
+    child: &mut std::process::Child,
+    limit: Duration,
+) -> Result<std::process::ExitStatus> {
+    let end = Instant::now() + limit;
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if Instant::now() >= end {
+            let _ = child.kill();
+            return Ok(child.wait()?);
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
