@@ -54,6 +54,25 @@ pub(crate) fn split(line: &str) -> Option<Vec<String>> {
     Some(words)
 }
 
+/// The search path when the environment has none.
+const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+/// The full path of `program`: as given when it has a `/`, else the first
+/// executable file of that name in `$PATH` (as keepalived finds scripts
+/// such as `killall -0 haproxy`).
+pub(crate) fn resolve(program: &str) -> Result<String, String> {
+    if program.contains('/') {
+        return Ok(program.to_string());
+    }
+    let path = std::env::var("PATH").unwrap_or_else(|_| DEFAULT_PATH.to_string());
+    path.split(':')
+        .filter(|d| !d.is_empty())
+        .map(|d| Path::new(d).join(program))
+        .find(|p| std::fs::metadata(p).is_ok_and(|m| m.is_file() && m.mode() & 0o111 != 0))
+        .map(|p| p.to_string_lossy().into_owned())
+        .ok_or_else(|| format!("{program} is not in PATH ({path}): write its full path"))
+}
+
 /// The user and group a script runs as.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct RunAs {
@@ -272,6 +291,18 @@ mod tests {
         assert_eq!(w("a ''"), ["a", ""]);
         assert!(w("   ").is_empty());
         assert_eq!(split("a 'b"), None);
+    }
+
+    #[test]
+    fn programs_resolve_through_path() {
+        let sh = resolve("sh").unwrap();
+        assert!(sh.ends_with("/sh") && Path::new(&sh).is_absolute(), "{sh}");
+        assert_eq!(resolve("/x/y").unwrap(), "/x/y");
+        assert!(
+            resolve("no-such-program-lbkit")
+                .unwrap_err()
+                .contains("PATH")
+        );
     }
 
     #[test]

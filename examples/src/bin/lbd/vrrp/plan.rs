@@ -288,7 +288,7 @@ impl<'a> Planner<'a> {
             self.err(&s.name, format!("vrrp_script {name} has no script"));
             return None;
         };
-        let argv = match exec::split(&line.value) {
+        let mut argv = match exec::split(&line.value) {
             Some(a) if !a.is_empty() => a,
             _ => {
                 self.err(
@@ -298,6 +298,13 @@ impl<'a> Planner<'a> {
                 return None;
             }
         };
+        match exec::resolve(&argv[0]) {
+            Ok(p) => argv[0] = p,
+            Err(e) => {
+                self.err(line, format!("vrrp_script {name}: {e}"));
+                return None;
+            }
+        }
         let user = match &s.user {
             Some(u) => match exec::run_as(&user_spec(self.sources, u)) {
                 Ok(r) => r,
@@ -375,7 +382,7 @@ impl<'a> Planner<'a> {
                     }
                 }
             };
-            let argv = match exec::split(&script) {
+            let mut argv = match exec::split(&script) {
                 Some(a) if !a.is_empty() => a,
                 _ => {
                     self.err(
@@ -385,6 +392,13 @@ impl<'a> Planner<'a> {
                     continue;
                 }
             };
+            match exec::resolve(&argv[0]) {
+                Ok(p) => argv[0] = p,
+                Err(e) => {
+                    self.err(&n.script, format!("{owner}: {}: {e}", n.kind));
+                    continue;
+                }
+            }
             if self.secure
                 && let Err(e) = exec::check_secure(&argv[0], user)
             {

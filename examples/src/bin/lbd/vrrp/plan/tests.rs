@@ -153,7 +153,7 @@ track_interface {
 }
 notify_master "/bin/true a b" root
 notify_backup /bin/true   # no user: script_user
-notify "/bin/echo x"
+notify "echo x"   # found in PATH
 }
 "#,
     )
@@ -178,7 +178,13 @@ notify "/bin/echo x"
         (n[1].0, n[1].1),
         (&["/bin/true".to_string()][..], nobody_root)
     );
-    assert_eq!(n[2].0, ["/bin/echo", "x"]);
+    // A bare name is looked up in PATH, as keepalived does.
+    assert!(
+        n[2].0[0].ends_with("/echo") && n[2].0[0].starts_with('/'),
+        "{:?}",
+        n[2].0
+    );
+    assert_eq!(n[2].0[1], "x");
 }
 
 #[test]
