@@ -6,6 +6,7 @@
 //! columns for messages.
 
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, OnceLock};
 
 /// Identifies one file in a [`SourceMap`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
@@ -50,29 +51,45 @@ impl Span {
     }
 }
 
-/// One source file: its path as given, and its text.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One source file: its path as given, and its text. The line table is
+/// built the first time a line or column is asked for (only diagnostics
+/// need it).
+#[derive(Debug, Clone)]
 pub struct SourceFile {
     path: PathBuf,
-    text: String,
-    line_starts: Vec<u32>,
+    text: Arc<String>,
+    line_starts: OnceLock<Vec<u32>>,
 }
+
+impl PartialEq for SourceFile {
+    fn eq(&self, other: &SourceFile) -> bool {
+        self.path == other.path && self.text == other.text
+    }
+}
+
+impl Eq for SourceFile {}
 
 impl SourceFile {
     fn new(path: PathBuf, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(
-                text.bytes()
-                    .enumerate()
-                    .filter(|&(_, b)| b == b'\n')
-                    .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
-            )
-            .collect();
         SourceFile {
             path,
-            text,
-            line_starts,
+            text: Arc::new(text),
+            line_starts: OnceLock::new(),
         }
+    }
+
+    fn line_starts(&self) -> &[u32] {
+        self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(
+                    self.text
+                        .bytes()
+                        .enumerate()
+                        .filter(|&(_, b)| b == b'\n')
+                        .map(|(i, _)| u32::try_from(i + 1).unwrap_or(u32::MAX)),
+                )
+                .collect()
+        })
     }
 
     /// The path the file was read from (or named by the caller).
@@ -87,8 +104,9 @@ impl SourceFile {
 
     /// 1-based line and column (in characters) of byte `offset`.
     pub fn line_col(&self, offset: u32) -> (usize, usize) {
-        let line = self.line_starts.partition_point(|&s| s <= offset).max(1) - 1;
-        let start = self.line_starts[line] as usize;
+        let starts = self.line_starts();
+        let line = starts.partition_point(|&s| s <= offset).max(1) - 1;
+        let start = starts[line] as usize;
         let end = (offset as usize).min(self.text.len());
         let col = self
             .text
@@ -99,13 +117,11 @@ impl SourceFile {
 
     /// The text of 1-based line `line`, without its line ending.
     pub fn line_text(&self, line: usize) -> &str {
-        let Some(&start) = self.line_starts.get(line.wrapping_sub(1)) else {
+        let starts = self.line_starts();
+        let Some(&start) = starts.get(line.wrapping_sub(1)) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(line)
-            .map_or(self.text.len(), |&e| e as usize);
+        let end = starts.get(line).map_or(self.text.len(), |&e| e as usize);
         self.text
             .get(start as usize..end)
             .unwrap_or("")
@@ -130,6 +146,14 @@ impl SourceMap {
         let id = FileId(u32::try_from(self.files.len()).unwrap_or(u32::MAX));
         self.files.push(SourceFile::new(path.into(), text.into()));
         id
+    }
+
+    /// A shared handle to the text of file `id` (empty when there is none),
+    /// for reading the text while the map changes.
+    pub fn shared_text(&self, id: FileId) -> Arc<String> {
+        self.get(id)
+            .map(|f| Arc::clone(&f.text))
+            .unwrap_or_default()
     }
 
     /// The file `id`, if this map has it.

@@ -67,7 +67,8 @@ fn main() -> ExitCode {
         }
     };
     let text = match std::fs::read(&args.file) {
-        Ok(bytes) => String::from_utf8_lossy(&bytes).into_owned(),
+        Ok(bytes) => String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
         Err(e) => {
             eprintln!("lbconf: cannot read {}: {e}", args.file.display());
             return ExitCode::from(2);
@@ -80,9 +81,14 @@ fn main() -> ExitCode {
                 config_id: args.config_id.clone(),
                 ..keepalived::Options::default()
             };
-            let parsed = keepalived::parse_file(&args.file, &opts);
+            // The file is read once: the parser takes the text read above.
+            let parsed = keepalived::parse_text(&args.file, text, &opts);
             let accepted = keepalived::accepted(&parsed);
-            finish(&args, &parsed, accepted, "keepalived -t", keepalived::dump)
+            let code = finish(&args, &parsed, accepted, "keepalived -t", keepalived::dump);
+            // The process ends here: freeing a large model piece by piece
+            // would only cost time.
+            std::mem::forget(parsed);
+            code
         }
         Kind::Haproxy => {
             let parsed = haproxy::parse_file(&args.file, &haproxy::Options::default());

@@ -6,6 +6,7 @@ use std::str::FromStr;
 
 use super::keywords as kw;
 use super::model::*;
+use super::tree::{Arg, Stmt, View};
 use crate::diagnostic::Diagnostic;
 
 /// Builder state: the diagnostics found so far.
@@ -15,13 +16,14 @@ pub struct Builder {
 }
 
 impl Builder {
-    pub(super) fn unknown(&mut self, s: &Setting, known: &[&str], context: &str) {
+    pub(super) fn unknown<'a>(&mut self, s: impl Stmt<'a>, known: &[&str], context: &str) {
+        let k = s.keyword();
         let mut d = Diagnostic::error(
             "K0100",
-            format!("unknown keyword `{}` in {context}", s.keyword.value),
+            format!("unknown keyword `{}` in {context}", k.value),
         )
-        .with_label(s.keyword.span, "keepalived does not know this keyword here");
-        d = match kw::suggest(&s.keyword.value, known) {
+        .with_label(k.span, "keepalived does not know this keyword here");
+        d = match kw::suggest(k.value, known) {
             Some(k) => d.with_help(format!("did you mean `{k}`?")),
             None => d.with_help(format!(
                 "see keepalived.conf(5) for the keywords of {context}"
@@ -30,25 +32,26 @@ impl Builder {
         self.diags.push(d);
     }
 
-    pub(super) fn arg<'s>(&mut self, s: &'s Setting) -> Option<&'s Spanned<String>> {
-        let a = s.args.first();
+    pub(super) fn arg<'a>(&mut self, s: impl Stmt<'a>) -> Option<Arg<'a>> {
+        let a = s.arg(0);
         if a.is_none() {
+            let k = s.keyword();
             self.diags.push(
-                Diagnostic::error("K0101", format!("`{}` needs a value", s.keyword.value))
-                    .with_label(s.keyword.span, "no value after the keyword")
+                Diagnostic::error("K0101", format!("`{}` needs a value", k.value))
+                    .with_label(k.span, "no value after the keyword")
                     .with_help("see keepalived.conf(5) for what it takes"),
             );
         }
         a
     }
 
-    pub(super) fn string(&mut self, s: &Setting) -> Option<Spanned<String>> {
-        self.arg(s).cloned()
+    pub(super) fn string<'a>(&mut self, s: impl Stmt<'a>) -> Option<Spanned<String>> {
+        self.arg(s).map(Arg::owned)
     }
 
-    pub(super) fn int<T: TryFrom<i64>>(
+    pub(super) fn int<'a, T: TryFrom<i64>>(
         &mut self,
-        s: &Setting,
+        s: impl Stmt<'a>,
         min: i64,
         max: i64,
     ) -> Option<Spanned<T>> {
@@ -56,7 +59,7 @@ impl Builder {
         let Ok(v) = a.value.parse::<i64>() else {
             self.diags.push(
                 Diagnostic::error("K0102", format!("`{}` is not a number", a.value))
-                    .with_label(a.span, format!("`{}` takes an integer", s.keyword.value))
+                    .with_label(a.span, format!("`{}` takes an integer", s.keyword().value))
                     .with_help(format!("use a whole number from {min} to {max}")),
             );
             return None;
@@ -67,7 +70,7 @@ impl Builder {
                     "K0103",
                     format!(
                         "{} {v} is outside the range [{min}, {max}]",
-                        s.keyword.value
+                        s.keyword().value
                     ),
                 )
                 .with_label(a.span, format!("must be {min}-{max}"))
@@ -81,15 +84,14 @@ impl Builder {
         })
     }
 
-    pub(super) fn timer(&mut self, s: &Setting, max: f64) -> Option<Spanned<f64>> {
+    pub(super) fn timer<'a>(&mut self, s: impl Stmt<'a>, max: f64) -> Option<Spanned<f64>> {
         let a = self.arg(s)?;
+        let k = s.keyword().value;
         match a.value.parse::<f64>() {
             Ok(v)
                 if v.is_finite()
                     && v <= max
-                    && (v > 0.0
-                        || (v == 0.0
-                            && matches!(s.keyword.value.as_str(), "preempt_delay" | "warmup"))) =>
+                    && (v > 0.0 || (v == 0.0 && matches!(k, "preempt_delay" | "warmup"))) =>
             {
                 Some(Spanned {
                     value: v,
@@ -100,10 +102,7 @@ impl Builder {
                 self.diags.push(
                     Diagnostic::error(
                         "K0104",
-                        format!(
-                            "`{}` is not a valid time for `{}`",
-                            a.value, s.keyword.value
-                        ),
+                        format!("`{}` is not a valid time for `{k}`", a.value),
                     )
                     .with_label(a.span, "expected seconds, e.g. 1 or 0.5")
                     .with_help(format!("use a number of seconds above 0, up to {max}")),
@@ -113,8 +112,8 @@ impl Builder {
         }
     }
 
-    pub(super) fn ip(&mut self, a: &Spanned<String>) -> Option<Spanned<IpAddr>> {
-        let (addr, _) = a.value.split_once('/').unwrap_or((&a.value, ""));
+    pub(super) fn ip(&mut self, a: Arg<'_>) -> Option<Spanned<IpAddr>> {
+        let (addr, _) = a.value.split_once('/').unwrap_or((a.value, ""));
         match IpAddr::from_str(addr) {
             Ok(ip) => Some(Spanned {
                 value: ip,
@@ -131,73 +130,96 @@ impl Builder {
         }
     }
 
-    /// Builds the whole configuration.
-    pub fn config(&mut self, top: Vec<Setting>) -> Config {
-        let mut c = Config::default();
-        for s in top {
-            match s.keyword.value.as_str() {
-                "global_defs" => c.global_defs.push(self.global(&s)),
-                "vrrp_script" => c.vrrp_scripts.push(self.script(&s)),
-                "vrrp_track_file" | "track_file" => c.track_files.push(self.track_file(&s)),
-                "vrrp_sync_group" => c.sync_groups.push(self.sync(&s)),
-                "vrrp_instance" => c.instances.push(self.instance(&s)),
-                "virtual_server_group" => {
-                    let members = self.block(&s);
-                    for m in members.iter().filter(|m| m.keyword.value != "fwmark") {
-                        // `IP[-LAST] PORT`: the range's end is the last octet/hextet.
-                        let first = m
-                            .keyword
-                            .value
-                            .rsplit_once('-')
-                            .map_or(m.keyword.value.as_str(), |(a, _)| a);
-                        let probe = Spanned {
-                            value: first.to_owned(),
-                            span: m.keyword.span,
-                        };
-                        self.ip(&probe);
-                        if let Some(p) = m.args.first()
-                            && p.value.parse::<u16>().is_err()
-                        {
-                            self.diags.push(
-                                Diagnostic::error("K0121", format!("`{}` is not a port", p.value))
-                                    .with_label(p.span, "expected 0-65535")
-                                    .with_help("use a port number from 0 to 65535"),
-                            );
-                        }
-                    }
-                    c.virtual_server_groups.push(VirtualServerGroup {
-                        name: self.string(&s).unwrap_or_else(|| s.keyword.clone()),
-                        members,
+    /// Builds one top-level statement into `c`. The VRRP sections are small
+    /// and read as owned [`Setting`]s; virtual servers (thousands in big
+    /// configurations) are read straight from the view.
+    pub fn top(&mut self, v: View<'_>, c: &mut Config) {
+        match v.keyword().value {
+            "global_defs" => c.global_defs.push(self.global(&v.to_setting())),
+            "vrrp_script" => c.vrrp_scripts.push(self.script(&v.to_setting())),
+            "vrrp_track_file" | "track_file" => {
+                c.track_files.push(self.track_file(&v.to_setting()));
+            }
+            "vrrp_sync_group" => c.sync_groups.push(self.sync(&v.to_setting())),
+            "vrrp_instance" => c.instances.push(self.instance(&v.to_setting())),
+            "virtual_server_group" => {
+                let s = v.to_setting();
+                let members = self.block(&s);
+                for m in members.iter().filter(|m| m.keyword.value != "fwmark") {
+                    // `IP[-LAST] PORT`: the range's end is the last octet/hextet.
+                    let first = m
+                        .keyword
+                        .value
+                        .rsplit_once('-')
+                        .map_or(m.keyword.value.as_str(), |(a, _)| a);
+                    self.ip(Arg {
+                        value: first,
+                        span: m.keyword.span,
                     });
-                }
-                "virtual_server" => {
-                    if let Some(vs) = self.virtual_server(&s) {
-                        c.virtual_servers.push(vs);
+                    if let Some(p) = m.args.first()
+                        && p.value.parse::<u16>().is_err()
+                    {
+                        self.diags.push(
+                            Diagnostic::error("K0121", format!("`{}` is not a port", p.value))
+                                .with_label(p.span, "expected 0-65535")
+                                .with_help("use a port number from 0 to 65535"),
+                        );
                     }
                 }
-                k if kw::TOP.contains(&k) => c.other.push(s),
-                _ => {
-                    self.unknown(&s, kw::TOP, "the top level");
-                    c.other.push(s);
+                c.virtual_server_groups.push(VirtualServerGroup {
+                    name: self.string(&s).unwrap_or_else(|| s.keyword.clone()),
+                    members,
+                });
+            }
+            "virtual_server" => {
+                if let Some(vs) = self.virtual_server(v) {
+                    c.virtual_servers.push(vs);
                 }
             }
+            k if kw::TOP.contains(&k) => c.other.push(v.to_setting()),
+            _ => {
+                self.unknown(v, kw::TOP, "the top level");
+                c.other.push(v.to_setting());
+            }
         }
-        c
+    }
+
+    /// The statements of `s`'s block, reporting a missing block and blocks
+    /// after keywords that take none.
+    pub(super) fn children<'t>(&mut self, s: View<'t>) -> super::tree::Children<'t> {
+        if !s.has_block() {
+            self.no_block(s);
+        }
+        for x in s.children() {
+            if x.has_block() && !kw::takes_block(x.keyword().value) {
+                let at = x.children().next().map_or(x.span(), |f| f.keyword().span);
+                self.takes_no_block(x.keyword(), at);
+            }
+        }
+        s.children()
+    }
+
+    fn no_block<'a>(&mut self, s: impl Stmt<'a>) {
+        let k = s.keyword().value;
+        self.diags.push(
+            Diagnostic::error("K0106", format!("`{k}` needs a {{ ... }} block"))
+                .with_label(s.span(), "no block follows")
+                .with_help(format!("write `{k} ... {{` and close it with `}}`")),
+        );
+    }
+
+    fn takes_no_block(&mut self, k: Arg<'_>, at: crate::source::Span) {
+        self.diags.push(
+            Diagnostic::error("K0107", format!("`{}` takes no {{ ... }} block", k.value))
+                .with_label(k.span, "this keyword")
+                .with_label(at, "keepalived ignores the `{` and reads this as a keyword")
+                .with_help("remove the block, or quote a value that contains `{` or `}`"),
+        );
     }
 
     pub(super) fn block(&mut self, s: &Setting) -> Vec<Setting> {
         if s.block.is_none() {
-            self.diags.push(
-                Diagnostic::error(
-                    "K0106",
-                    format!("`{}` needs a {{ ... }} block", s.keyword.value),
-                )
-                .with_label(s.span, "no block follows")
-                .with_help(format!(
-                    "write `{} ... {{` and close it with `}}`",
-                    s.keyword.value
-                )),
-            );
+            self.no_block(s);
         }
         let items = s.block.clone().unwrap_or_default();
         for x in &items {
@@ -205,15 +227,7 @@ impl Builder {
                 && !kw::takes_block(&x.keyword.value)
             {
                 let at = b.first().map_or(x.span, |f| f.keyword.span);
-                self.diags.push(
-                    Diagnostic::error(
-                        "K0107",
-                        format!("`{}` takes no {{ ... }} block", x.keyword.value),
-                    )
-                    .with_label(x.keyword.span, "this keyword")
-                    .with_label(at, "keepalived ignores the `{` and reads this as a keyword")
-                    .with_help("remove the block, or quote a value that contains `{` or `}`"),
-                );
+                self.takes_no_block(x.keyword.as_arg(), at);
             }
         }
         items

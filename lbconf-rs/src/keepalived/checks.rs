@@ -396,14 +396,14 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
                 _ => {}
             }
         }
-        if !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
+        if vs.lb_algo.is_none() && !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
             diags.push(
                 Diagnostic::warning("K0234", "virtual_server has no scheduler")
                     .with_label(vs.target.span, "keepalived defaults to wlc")
                     .with_help("add `lb_algo rr` (or another scheduler)"),
             );
         }
-        if !has(&vs.settings, &["lb_kind", "lvs_method"]) {
+        if vs.lb_kind.is_none() && !has(&vs.settings, &["lb_kind", "lvs_method"]) {
             diags.push(
                 Diagnostic::warning("K0235", "virtual_server has no forwarding method")
                     .with_label(vs.target.span, "keepalived defaults to NAT")
@@ -441,7 +441,8 @@ fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {
             .with_label(k.kind.span, "keepalived skips this checker")
             .with_help(format!("add `{key} ...`"))
     };
-    // "Has no X" looks at the statements: a bad value has its own diagnostic.
+    // "Has no X" also looks at the statements kept raw: a bad value has its
+    // own diagnostic.
     let has = |key: &str| k.settings.iter().any(|s| s.keyword.value == key);
     match &k.detail {
         CheckerDetail::Http(h) => {
@@ -460,8 +461,10 @@ fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        CheckerDetail::Misc(_) if !has("misc_path") => diags.push(missing("misc_path")),
-        CheckerDetail::Bfd(_) if !has("name") => diags.push(missing("name")),
+        CheckerDetail::Misc(m) if m.misc_path.is_none() && !has("misc_path") => {
+            diags.push(missing("misc_path"));
+        }
+        CheckerDetail::Bfd(b) if b.name.is_none() && !has("name") => diags.push(missing("name")),
         CheckerDetail::File(f) => match &f.track_file {
             None => diags.push(
                 Diagnostic::warning("K0237", "FILE_CHECK has no track_file")
@@ -607,8 +610,8 @@ pub(crate) fn user_exists(name: &str) -> bool {
         .any(|l| l.split(':').next() == Some(name))
 }
 
-/// Whether one of `keywords` is set (valid or not: a bad value has its own
-/// diagnostic).
+/// Whether one of `keywords` is among the statements kept raw (a statement
+/// whose value could not be read is kept there and has its own diagnostic).
 fn has(settings: &[Setting], keywords: &[&str]) -> bool {
     settings
         .iter()

@@ -7,7 +7,9 @@ use std::fmt::Write as _;
 
 use super::model::*;
 
-fn word(s: &str) -> String {
+mod lvs;
+
+pub(super) fn word(s: &str) -> String {
     let plain = !s.is_empty()
         && !s.contains(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | '{' | '}' | '\\'))
         && !s.starts_with(['#', '!', '@', '$', '~'])
@@ -31,7 +33,7 @@ fn word(s: &str) -> String {
     out
 }
 
-fn settings(out: &mut String, items: &[Setting], depth: usize) {
+pub(super) fn settings(out: &mut String, items: &[Setting], depth: usize) {
     for s in items {
         setting(out, s, depth);
     }
@@ -106,7 +108,9 @@ pub fn dump(c: &Config) -> String {
             VsTarget::Fwmark(m) => format!("virtual_server fwmark {m}"),
             VsTarget::Group(g) => format!("virtual_server group {}", word(g)),
         };
-        section(&mut out, &head, &v.settings);
+        let _ = writeln!(out, "{head} {{");
+        lvs::virtual_server(&mut out, v);
+        out.push_str("}\n");
     }
     settings(&mut out, &c.other, 0);
     out

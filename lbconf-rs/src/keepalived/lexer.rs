@@ -39,8 +39,16 @@ fn is_blank(b: u8) -> bool {
 
 /// Splits `text` into tokens; the bytes between tokens are trivia.
 pub fn lex(text: &str) -> Vec<RawToken> {
-    let bytes = text.as_bytes();
     let mut out = Vec::new();
+    lex_into(text, &mut out);
+    out
+}
+
+/// [`lex`] into `out` (cleared first), so a caller lexing many lines reuses
+/// one buffer.
+pub fn lex_into(text: &str, out: &mut Vec<RawToken>) {
+    out.clear();
+    let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
         let b = bytes[i];
@@ -110,7 +118,6 @@ pub fn lex(text: &str) -> Vec<RawToken> {
             }
         }
     }
-    out
 }
 
 /// The value of a word: quote characters removed and, inside quotes, `\x`

@@ -2,7 +2,7 @@
 //! raw lines, then `@id`/`@^id` conditional lines, `$NAME=value` definitions,
 //! `~SEQ`/`~SEQx`/`~LST` blocks, and `$NAME`/`${NAME}` substitution.
 //!
-//! The result is a list of expanded lines whose tokens keep their origin: a
+//! Every expanded word goes to a [`Sink`] with its origin: a
 //! token of a line that no substitution changed points at its own bytes; a
 //! token that came out of a substitution points at the whole original line.
 
@@ -10,7 +10,8 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::Options;
-use super::lexer::{TokenKind, lex, unquote};
+use super::lexer::{RawToken, lex_into, unquote};
+use super::tree::Sink;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
 
@@ -20,24 +21,6 @@ pub const MAX_INCLUDE_DEPTH: usize = 32;
 pub const MAX_LINES: usize = 2_000_000;
 const MAX_SUBST_ROUNDS: usize = 32;
 const MAX_LINE_LEN: usize = 1 << 20;
-
-/// One token after expansion.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ETok {
-    /// Word, `{` or `}`.
-    pub kind: TokenKind,
-    /// The value (quotes removed).
-    pub value: String,
-    /// The original bytes it came from (see the module docs).
-    pub span: Span,
-}
-
-/// One expanded line.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ELine {
-    /// Its tokens.
-    pub tokens: Vec<ETok>,
-}
 
 /// Where the text of a line being processed came from.
 #[derive(Debug, Clone, Copy)]
@@ -55,8 +38,12 @@ pub struct Expander<'a> {
     pub sources: SourceMap,
     /// Diagnostics.
     pub diags: Vec<Diagnostic>,
-    /// Expanded lines.
-    pub lines: Vec<ELine>,
+    /// Where the expanded words go.
+    pub sink: Sink,
+    /// How many lines were expanded.
+    lines: usize,
+    /// The tokens of the line being emitted (kept to reuse its buffer).
+    scratch: Vec<RawToken>,
     vars: HashMap<String, String>,
     /// For multi-line definitions: the span of each of their lines.
     def_lines: HashMap<String, Vec<Span>>,
@@ -68,12 +55,14 @@ pub struct Expander<'a> {
 
 impl<'a> Expander<'a> {
     /// A fresh expander.
-    pub fn new(opts: &'a Options) -> Expander<'a> {
+    pub fn new(opts: &'a Options, sink: Sink) -> Expander<'a> {
         Expander {
             opts,
             sources: SourceMap::new(),
             diags: Vec::new(),
-            lines: Vec::new(),
+            sink,
+            lines: 0,
+            scratch: Vec::new(),
             vars: HashMap::new(),
             def_lines: HashMap::new(),
             stack: Vec::new(),
@@ -85,7 +74,14 @@ impl<'a> Expander<'a> {
 
     /// Adds a file's text and expands it.
     pub fn run_file(&mut self, path: &Path, text: &str) {
+        self.run_file_owned(path, text.to_owned());
+    }
+
+    /// Adds a file's text (taken, not copied) and expands it.
+    pub fn run_file_owned(&mut self, path: &Path, text: String) {
         let id = self.sources.add(path, text);
+        // The map owns the text now; expand from a shared handle to it.
+        let text = self.sources.shared_text(id);
         let dir = path
             .parent()
             .map(Path::to_path_buf)
@@ -94,7 +90,7 @@ impl<'a> Expander<'a> {
         self.stack
             .push(std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf()));
         self.dirs.push(dir);
-        self.expand_file(id, text);
+        self.expand_file(id, &text);
         self.dirs.pop();
         self.stack.pop();
     }
@@ -122,6 +118,22 @@ impl<'a> Expander<'a> {
                 }
                 continue;
             }
+            let origin = Origin {
+                line: span,
+                exact: Some(start),
+            };
+            // The common line: its first word starts with none of the
+            // characters the macro layer acts on (`include`, `@`, `$`, `~`)
+            // and it has no `$`: straight to the words.
+            let first = line.bytes().find(|&b| b != b' ' && b != b'\t');
+            if !self.truncated
+                && first
+                    .is_none_or(|b| b.is_ascii_graphic() && !matches!(b, b'i' | b'@' | b'$' | b'~'))
+                && !line.contains('$')
+            {
+                self.emit(line, origin);
+                continue;
+            }
             if self.include(line, span) {
                 continue;
             }
@@ -137,10 +149,6 @@ impl<'a> Expander<'a> {
                 }
                 continue;
             }
-            let origin = Origin {
-                line: span,
-                exact: Some(start),
-            };
             self.process(line, origin, 0);
         }
         if let Some((name, value, spans, _)) = pending {
@@ -279,7 +287,7 @@ impl<'a> Expander<'a> {
             }
         };
         for set in sets {
-            if self.lines.len() >= MAX_LINES {
+            if self.lines >= MAX_LINES {
                 self.truncated = true;
                 self.diags.push(
                     Diagnostic::error(
@@ -395,18 +403,19 @@ impl<'a> Expander<'a> {
         // For text that substitution changed, a token still written verbatim
         // on the original line (searched left to right) points at its own
         // bytes; the others point at the whole line.
-        let original = if origin.exact.is_none() {
-            self.sources
+        let original = match origin.exact {
+            None => self
+                .sources
                 .get(origin.line.file)
                 .and_then(|f| f.text().get(origin.line.range()))
-                .unwrap_or("")
-                .to_owned()
-        } else {
-            String::new()
+                .unwrap_or(""),
+            Some(_) => "",
         };
         let mut cursor = 0;
-        let mut tokens = Vec::new();
-        for t in lex(text) {
+        let mut first = true;
+        let mut toks = std::mem::take(&mut self.scratch);
+        lex_into(text, &mut toks);
+        for t in &toks {
             let raw = &text[t.start..t.end];
             let span = match origin.exact {
                 Some(base) => Span::new(origin.line.file, base + t.start, base + t.end),
@@ -426,14 +435,22 @@ impl<'a> Expander<'a> {
                         .with_help("add the closing quote"),
                 );
             }
-            tokens.push(ETok {
-                kind: t.kind,
-                value: unquote(raw),
-                span,
-            });
+            // The value is the span's own text unless quotes were removed or
+            // the text is not the original bytes.
+            let verbatim = origin.exact.is_some() && !raw.contains(['"', '\'']);
+            let unquoted;
+            let value = if verbatim {
+                None
+            } else {
+                unquoted = unquote(raw);
+                Some(unquoted.as_str())
+            };
+            self.sink.push(t.kind, first, span, value, &self.sources);
+            first = false;
         }
-        if !tokens.is_empty() {
-            self.lines.push(ELine { tokens });
+        self.scratch = toks;
+        if !first {
+            self.lines += 1;
         }
     }
 }

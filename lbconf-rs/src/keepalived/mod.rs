@@ -87,12 +87,19 @@ fn resolved(opts: &Options) -> Options {
     }
 }
 
-fn finish(ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
+fn expander(opts: &Options) -> macros::Expander<'_> {
+    let builder = build::Builder { diags: Vec::new() };
+    macros::Expander::new(opts, tree::Sink::new(builder))
+}
+
+fn finish(mut ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
+    ex.sink.flush(&ex.sources);
+    // Macro-layer diagnostics first, then braces, then keywords and values,
+    // then the checks over the whole configuration.
     let mut diags = ex.diags;
-    let top = tree::settings(ex.lines, &mut diags);
-    let mut b = build::Builder { diags };
-    let config = b.config(top);
-    let mut diags = b.diags;
+    diags.append(&mut ex.sink.diags);
+    diags.append(&mut ex.sink.builder.diags);
+    let config = std::mem::take(&mut ex.sink.config);
     checks::run(&config, opts.interfaces.as_deref(), &mut diags);
     Parsed {
         value: config,
@@ -104,25 +111,40 @@ fn finish(ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
 /// Parses the file at `path` and everything it includes (relative includes
 /// are resolved from the including file's directory).
 pub fn parse_file(path: &Path, opts: &Options) -> Parsed<Config> {
-    let opts = resolved(opts);
-    let mut ex = macros::Expander::new(&opts);
     match std::fs::read(path) {
-        Ok(bytes) => ex.run_file(path, &String::from_utf8_lossy(&bytes)),
-        Err(e) => ex.diags.push(
-            Diagnostic::error("K0014", format!("cannot read {}: {e}", path.display()))
-                .with_help("check the path and the file's permissions"),
-        ),
+        Ok(bytes) => {
+            let text = match String::from_utf8(bytes) {
+                Ok(t) => t,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            parse_text(path, text, opts)
+        }
+        Err(e) => {
+            let opts = resolved(opts);
+            let mut ex = expander(&opts);
+            ex.diags.push(
+                Diagnostic::error("K0014", format!("cannot read {}: {e}", path.display()))
+                    .with_help("check the path and the file's permissions"),
+            );
+            finish(ex, &opts)
+        }
     }
+}
+
+/// Parses `text`, already read from the file at `path` (so a caller that
+/// read the file for its own purposes does not read it twice); includes are
+/// resolved from `path`'s directory.
+pub fn parse_text(path: &Path, text: String, opts: &Options) -> Parsed<Config> {
+    let opts = resolved(opts);
+    let mut ex = expander(&opts);
+    ex.run_file_owned(path, text);
     finish(ex, &opts)
 }
 
 /// Parses `text` as if read from a file called `name` (includes are resolved
 /// from the current directory when `name` has no directory).
 pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed<Config> {
-    let opts = resolved(opts);
-    let mut ex = macros::Expander::new(&opts);
-    ex.run_file(Path::new(name), text);
-    finish(ex, &opts)
+    parse_text(Path::new(name), text.to_owned(), opts)
 }
 
 /// Whether `keepalived -t -f FILE` (2.2.7) would exit 0: keepalived fails its

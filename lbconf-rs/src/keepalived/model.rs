@@ -1,8 +1,14 @@
 //! The typed model of an expanded `keepalived.conf`.
 //!
-//! Plain owned data. Every section keeps all its statements in `settings`
-//! (order and duplicates preserved, unknown keywords included) and exposes the
-//! common keywords as typed fields whose values carry their [`Span`].
+//! Plain owned data: typed fields whose values carry their [`Span`], and
+//! `settings` for the rest. The VRRP sections ([`GlobalDefs`],
+//! [`VrrpScript`], [`TrackFile`], [`SyncGroup`], [`VrrpInstance`]) keep all
+//! their statements in `settings` (order and duplicates preserved, unknown
+//! keywords included). Virtual servers, real servers and checkers, which big
+//! configurations have by the thousand, keep in `settings` only the
+//! statements no typed field holds: unknown keywords, keywords without a
+//! typed field, and values that could not be read; [`crate::keepalived::dump`]
+//! prints their typed fields, then those.
 
 use std::net::IpAddr;
 
@@ -329,9 +335,9 @@ pub struct VirtualServer {
     /// `snmp_name`.
     pub snmp_name: Option<Spanned<String>>,
     /// `quorum_up` script.
-    pub quorum_up: Option<ScriptCommand>,
+    pub quorum_up: Option<Box<ScriptCommand>>,
     /// `quorum_down` script.
-    pub quorum_down: Option<ScriptCommand>,
+    pub quorum_down: Option<Box<ScriptCommand>>,
     /// `ip_family` (`inet` or `inet6`).
     pub ip_family: Option<Spanned<String>>,
     /// `sorry_server_inhibit`.
@@ -343,7 +349,8 @@ pub struct VirtualServer {
     pub check_defaults: ConnectOptions,
     /// `real_server` blocks.
     pub real_servers: Vec<RealServer>,
-    /// Every statement of the block.
+    /// The statements no typed field holds (unknown keywords, keywords
+    /// without a typed field, values that could not be read), in order.
     pub settings: Vec<Setting>,
 }
 
@@ -362,9 +369,9 @@ pub struct RealServer {
     /// `lvs_method` (default: the virtual server's).
     pub lvs_method: Option<Spanned<String>>,
     /// `notify_up` script.
-    pub notify_up: Option<ScriptCommand>,
+    pub notify_up: Option<Box<ScriptCommand>>,
     /// `notify_down` script.
-    pub notify_down: Option<ScriptCommand>,
+    pub notify_down: Option<Box<ScriptCommand>>,
     /// `uthreshold`: maximum connections.
     pub uthreshold: Option<Spanned<u32>>,
     /// `lthreshold`: minimum connections.
@@ -378,7 +385,8 @@ pub struct RealServer {
     pub check_defaults: ConnectOptions,
     /// The health checkers.
     pub checkers: Vec<Checker>,
-    /// Every statement of the block.
+    /// The statements no typed field holds (unknown keywords, keywords
+    /// without a typed field, values that could not be read), in order.
     pub settings: Vec<Setting>,
 }
 

@@ -5,6 +5,7 @@ use super::Builder;
 use crate::diagnostic::Diagnostic;
 use crate::keepalived::keywords as kw;
 use crate::keepalived::model::*;
+use crate::keepalived::tree::{Arg, Stmt, View};
 
 /// Which of the shared checker options a block takes.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -28,26 +29,26 @@ const TIMING: &[&str] = &[
 impl Builder {
     /// `KEYWORD [BOOL]`: no value is `true`; keepalived takes `true`/`on`/
     /// `yes` and `false`/`off`/`no`, in lower case.
-    pub(super) fn flag(&mut self, x: &Setting) -> Option<Spanned<bool>> {
-        let Some(a) = x.args.first() else {
+    pub(super) fn flag<'a>(&mut self, x: impl Stmt<'a>) -> Option<Spanned<bool>> {
+        let Some(a) = x.arg(0) else {
             return Some(Spanned {
                 value: true,
-                span: x.keyword.span,
+                span: x.keyword().span,
             });
         };
-        let value = match a.value.as_str() {
+        let value = match a.value {
             "true" | "on" | "yes" => true,
             "false" | "off" | "no" => false,
             _ => {
                 self.diags.push(
                     Diagnostic::error(
                         "K0130",
-                        format!("`{}` is not a valid {} value", a.value, x.keyword.value),
+                        format!("`{}` is not a valid {} value", a.value, x.keyword().value),
                     )
                     .with_label(a.span, "expected true/false, on/off or yes/no")
                     .with_help(format!(
                         "write `{0}` or `{0} false` (lower case)",
-                        x.keyword.value
+                        x.keyword().value
                     )),
                 );
                 return None;
@@ -60,74 +61,105 @@ impl Builder {
     }
 
     /// A program and its optional user and group: `KEYWORD CMD [USER [GROUP]]`.
-    pub(super) fn script_command(&mut self, x: &Setting) -> Option<ScriptCommand> {
-        let command = self.arg(x)?.clone();
+    pub(super) fn script_command<'a>(&mut self, x: impl Stmt<'a>) -> Option<ScriptCommand> {
+        let command = self.arg(x)?.owned();
         Some(ScriptCommand {
             command,
-            user: x.args.get(1).cloned(),
-            group: x.args.get(2).cloned(),
+            user: x.arg(1).map(Arg::owned),
+            group: x.arg(2).map(Arg::owned),
         })
     }
 
     /// Reads `x` into `o` when it is one of the shared options `which`
-    /// allows; false when it is not one of them.
+    /// allows: `None` when it is not one of them, else whether its value
+    /// was read.
     pub(super) fn common_option(
         &mut self,
         o: &mut ConnectOptions,
-        x: &Setting,
+        x: View<'_>,
         which: Common,
-    ) -> bool {
-        let k = x.keyword.value.as_str();
+    ) -> Option<bool> {
+        let k = x.keyword().value;
         if which == Common::Timing && !TIMING.contains(&k) {
-            return false;
+            return None;
         }
-        match k {
+        let ok = match k {
             "connect_ip" => {
-                if let Some(a) = self.arg(x).cloned() {
-                    o.connect_ip = self.ip(&a);
-                }
+                o.connect_ip = self.arg(x).and_then(|a| self.ip(a));
+                o.connect_ip.is_some()
             }
             "connect_port" => {
                 o.connect_port = self.checker_port(x);
+                o.connect_port.is_some()
             }
             "bindto" => {
-                if let Some(a) = self.arg(x).cloned() {
-                    o.bindto = self.ip(&a);
-                }
+                o.bindto = self.arg(x).and_then(|a| self.ip(a));
+                o.bindto.is_some()
             }
-            "bind_port" => o.bind_port = self.checker_port(x),
-            "bind_if" => o.bind_if = self.string(x),
-            "fwmark" => o.fwmark = self.int(x, 0, i64::from(u32::MAX)),
-            "connect_timeout" => o.connect_timeout = self.timer(x, 86_400.0),
-            "retry" => o.retry = self.int(x, 0, i64::from(u32::MAX)),
+            "bind_port" => {
+                o.bind_port = self.checker_port(x);
+                o.bind_port.is_some()
+            }
+            "bind_if" => {
+                o.bind_if = self.string(x);
+                o.bind_if.is_some()
+            }
+            "fwmark" => {
+                o.fwmark = self.int(x, 0, i64::from(u32::MAX));
+                o.fwmark.is_some()
+            }
+            "connect_timeout" => {
+                o.connect_timeout = self.timer(x, 86_400.0);
+                o.connect_timeout.is_some()
+            }
+            "retry" => {
+                o.retry = self.int(x, 0, i64::from(u32::MAX));
+                o.retry.is_some()
+            }
             "nb_get_retry" => {
                 self.diags.push(
                     Diagnostic::warning("K0133", "nb_get_retry is deprecated")
-                        .with_label(x.keyword.span, "keepalived warns and reads it as `retry`")
+                        .with_label(x.keyword().span, "keepalived warns and reads it as `retry`")
                         .with_help("write `retry` instead"),
                 );
                 o.retry = self.int(x, 0, i64::from(u32::MAX));
+                false
             }
-            "delay_before_retry" => o.delay_before_retry = self.timer(x, 86_400.0),
-            "warmup" => o.warmup = self.timer(x, 86_400.0),
-            "delay_loop" => o.delay_loop = self.timer(x, 86_400.0),
-            "alpha" => o.alpha = self.flag(x),
-            "log_all_failures" => o.log_all_failures = self.flag(x),
-            _ => return false,
-        }
-        true
+            "delay_before_retry" => {
+                o.delay_before_retry = self.timer(x, 86_400.0);
+                o.delay_before_retry.is_some()
+            }
+            "warmup" => {
+                o.warmup = self.timer(x, 86_400.0);
+                o.warmup.is_some()
+            }
+            "delay_loop" => {
+                o.delay_loop = self.timer(x, 86_400.0);
+                o.delay_loop.is_some()
+            }
+            "alpha" => {
+                o.alpha = self.flag(x);
+                o.alpha.is_some()
+            }
+            "log_all_failures" => {
+                o.log_all_failures = self.flag(x);
+                o.log_all_failures.is_some()
+            }
+            _ => return None,
+        };
+        Some(ok && x.nargs() <= 1)
     }
 
-    fn checker_port(&mut self, x: &Setting) -> Option<Spanned<u16>> {
+    fn checker_port(&mut self, x: View<'_>) -> Option<Spanned<u16>> {
         self.int(x, 1, 65_535)
     }
 
     /// A checker block of kind `kind`.
-    pub(super) fn checker(&mut self, s: &Setting, kind: CheckerKind) -> Checker {
+    pub(super) fn checker(&mut self, s: View<'_>, kind: CheckerKind) -> Checker {
         let mut c = Checker {
             kind: Spanned {
                 value: kind,
-                span: s.keyword.span,
+                span: s.keyword().span,
             },
             common: ConnectOptions::default(),
             detail: CheckerDetail::empty(kind),
@@ -139,79 +171,126 @@ impl Builder {
             _ => Some(Common::Connect),
         };
         let specific = kw::checker_specific(kind.keyword());
-        for x in self.block(s) {
-            let k = x.keyword.value.as_str();
-            let known = match common {
+        for x in self.children(s) {
+            let k = x.keyword().value;
+            let held = match common {
                 Some(which)
                     if k != "nb_get_retry" || matches!(c.detail, CheckerDetail::Http(_)) =>
                 {
-                    self.common_option(&mut c.common, &x, which)
+                    self.common_option(&mut c.common, x, which)
                 }
-                _ => false,
-            } || self.detail_option(&mut c.detail, &x, specific);
-            if !known {
-                let mut names: Vec<&str> = match common {
-                    Some(Common::Connect) => kw::CHECK_COMMON.to_vec(),
-                    Some(Common::Timing) => TIMING.to_vec(),
-                    None => Vec::new(),
-                };
-                names.extend(specific);
-                self.unknown(&x, &names, kind.keyword());
+                _ => None,
             }
-            c.settings.push(x);
+            .or_else(|| self.detail_option(&mut c.detail, x, specific));
+            match held {
+                Some(true) => {}
+                Some(false) => c.settings.push(x.to_setting()),
+                None => {
+                    let mut names: Vec<&str> = match common {
+                        Some(Common::Connect) => kw::CHECK_COMMON.to_vec(),
+                        Some(Common::Timing) => TIMING.to_vec(),
+                        None => Vec::new(),
+                    };
+                    names.extend(specific);
+                    self.unknown(x, &names, kind.keyword());
+                    c.settings.push(x.to_setting());
+                }
+            }
         }
         c
     }
 
-    /// Reads a kind-specific option into `d`; false when `x` is none of
-    /// `specific`.
-    fn detail_option(&mut self, d: &mut CheckerDetail, x: &Setting, specific: &[&str]) -> bool {
-        let k = x.keyword.value.as_str();
+    /// Reads a kind-specific option into `d`: `None` when `x` is none of
+    /// `specific`, else whether its value was read.
+    fn detail_option(
+        &mut self,
+        d: &mut CheckerDetail,
+        x: View<'_>,
+        specific: &[&str],
+    ) -> Option<bool> {
+        let k = x.keyword().value;
         if !specific.contains(&k) {
-            return false;
+            return None;
         }
-        match d {
+        let one = x.nargs() <= 1;
+        let held = match d {
             CheckerDetail::Http(h) => match k {
-                "http_protocol" => h.http_protocol = self.http_protocol(x),
-                "virtualhost" => h.virtualhost = self.string(x),
-                "enable_sni" => h.enable_sni = self.flag(x),
-                "fast_recovery" => h.fast_recovery = self.flag(x),
-                "url" => h.urls.push(self.url(x)),
-                _ => {}
+                "http_protocol" => {
+                    h.http_protocol = self.http_protocol(x);
+                    h.http_protocol.is_some() && one
+                }
+                "virtualhost" => {
+                    h.virtualhost = self.string(x);
+                    h.virtualhost.is_some() && one
+                }
+                "enable_sni" => {
+                    h.enable_sni = self.flag(x);
+                    h.enable_sni.is_some() && one
+                }
+                "fast_recovery" => {
+                    h.fast_recovery = self.flag(x);
+                    h.fast_recovery.is_some() && one
+                }
+                "url" => {
+                    // Words after `url` mean nothing to keepalived; the
+                    // block is the url.
+                    let u = self.url(x);
+                    h.urls.push(u);
+                    true
+                }
+                _ => false,
             },
             CheckerDetail::Misc(m) => match k {
-                "misc_path" => {
-                    if let Some(a) = self.arg(x) {
-                        let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
+                "misc_path" => match self.arg(x) {
+                    Some(a) => {
+                        let words: Vec<&str> = x.args().map(|a| a.value).collect();
                         m.misc_path = Some(Spanned {
                             value: words.join(" "),
                             span: a.span,
                         });
+                        true
                     }
+                    None => false,
+                },
+                "misc_timeout" => {
+                    m.misc_timeout = self.int(x, 0, i64::from(u32::MAX));
+                    m.misc_timeout.is_some() && one
                 }
-                "misc_timeout" => m.misc_timeout = self.int(x, 0, i64::from(u32::MAX)),
-                "misc_dynamic" => m.misc_dynamic = true,
+                "misc_dynamic" => {
+                    m.misc_dynamic = true;
+                    x.nargs() == 0
+                }
                 "user" => {
                     m.user = self.string(x);
-                    m.group = x.args.get(1).cloned();
+                    m.group = x.arg(1).map(Arg::owned);
+                    m.user.is_some() && x.nargs() <= 2
                 }
-                _ => {}
+                _ => false,
             },
             CheckerDetail::Smtp(sm) => match k {
-                "helo_name" => sm.helo_name = self.string(x),
+                "helo_name" => {
+                    sm.helo_name = self.string(x);
+                    sm.helo_name.is_some() && one
+                }
                 "host" => {
                     let mut host = SmtpHost {
                         connect: ConnectOptions::default(),
-                        span: x.keyword.span,
+                        span: x.keyword().span,
                     };
-                    for y in self.block(x) {
-                        if !self.common_option(&mut host.connect, &y, Common::Connect) {
-                            self.unknown(&y, kw::CHECK_COMMON, "SMTP_CHECK host");
+                    // Like a url, the block is the host: statements that
+                    // could not be read are reported and left out.
+                    for y in self.children(x) {
+                        if self
+                            .common_option(&mut host.connect, y, Common::Connect)
+                            .is_none()
+                        {
+                            self.unknown(y, kw::CHECK_COMMON, "SMTP_CHECK host");
                         }
                     }
                     sm.hosts.push(host);
+                    true
                 }
-                _ => {}
+                _ => false,
             },
             CheckerDetail::Dns(dn) => match k {
                 "type" => {
@@ -223,6 +302,7 @@ impl Builder {
                             span: t.span,
                         })
                     });
+                    dn.query_type.is_some() && one
                 }
                 "name" => {
                     dn.name = self.string(x);
@@ -236,11 +316,14 @@ impl Builder {
                                 format!("DNS_CHECK name `{}` has an empty label", n.value),
                             )
                             .with_label(n.span, "keepalived ignores this name")
-                            .with_help("write the name without a trailing or doubled dot, e.g. example.com"),
+                            .with_help(
+                                "write the name without a trailing or doubled dot, e.g. example.com",
+                            ),
                         );
                     }
+                    dn.name.is_some() && one
                 }
-                _ => {}
+                _ => false,
             },
             CheckerDetail::Udp(u) => match k {
                 "payload" => {
@@ -248,12 +331,13 @@ impl Builder {
                         value: s.value.reply_data,
                         span: s.span,
                     });
+                    u.payload.is_some()
                 }
                 "require_reply" => {
-                    u.require_reply = if x.args.is_empty() {
+                    u.require_reply = if x.nargs() == 0 {
                         Some(Spanned {
                             value: None,
-                            span: x.keyword.span,
+                            span: x.keyword().span,
                         })
                     } else {
                         self.hex(x, true).map(|s| Spanned {
@@ -261,41 +345,57 @@ impl Builder {
                             span: s.span,
                         })
                     };
+                    u.require_reply.is_some()
                 }
-                "min_reply_length" => u.min_reply_length = self.int(x, 0, 65_535),
-                "max_reply_length" => u.max_reply_length = self.int(x, 0, 65_535),
-                _ => {}
+                "min_reply_length" => {
+                    u.min_reply_length = self.int(x, 0, 65_535);
+                    u.min_reply_length.is_some() && one
+                }
+                "max_reply_length" => {
+                    u.max_reply_length = self.int(x, 0, 65_535);
+                    u.max_reply_length.is_some() && one
+                }
+                _ => false,
             },
             CheckerDetail::File(f) => match k {
-                "track_file" => f.track_file = self.string(x),
+                "track_file" => {
+                    f.track_file = self.string(x);
+                    f.track_file.is_some() && one
+                }
                 "weight" => {
                     f.weight = self.int(x, -2_147_483_647, 2_147_483_647);
                     f.reverse = self.reverse(x);
+                    f.weight.is_some() && (one || f.reverse) && x.nargs() <= 2
                 }
                 "dynamic" => {
                     f.dynamic = true;
                     self.newer(x, "FILE_CHECK");
+                    x.nargs() == 0
                 }
-                _ => {}
+                _ => false,
             },
             CheckerDetail::Bfd(b) => match k {
-                "name" => b.name = self.string(x),
+                "name" => {
+                    b.name = self.string(x);
+                    b.name.is_some() && one
+                }
                 "weight" => {
                     b.weight = self.int(x, -253, 253);
                     b.reverse = self.reverse(x);
                     self.newer(x, "BFD_CHECK");
+                    b.weight.is_some() && (one || b.reverse) && x.nargs() <= 2
                 }
-                _ => {}
+                _ => false,
             },
-            CheckerDetail::Tcp | CheckerDetail::Ping => {}
-        }
-        true
+            CheckerDetail::Tcp | CheckerDetail::Ping => false,
+        };
+        Some(held)
     }
 
     /// `weight N [reverse]`: whether `reverse` follows (anything else is
     /// reported).
-    fn reverse(&mut self, x: &Setting) -> bool {
-        match x.args.get(1) {
+    fn reverse(&mut self, x: View<'_>) -> bool {
+        match x.arg(1) {
             Some(o) if o.value == "reverse" => true,
             Some(o) => {
                 self.diags.push(
@@ -310,21 +410,21 @@ impl Builder {
     }
 
     /// A keyword of keepalived's current man page that 2.2.7 does not know.
-    fn newer(&mut self, x: &Setting, context: &str) {
+    fn newer(&mut self, x: View<'_>, context: &str) {
         self.diags.push(
             Diagnostic::error(
                 "K0141",
                 format!(
                     "`{}` in {context} is newer than keepalived 2.2.7",
-                    x.keyword.value
+                    x.keyword().value
                 ),
             )
-            .with_label(x.keyword.span, "keepalived 2.2.7: unknown keyword")
+            .with_label(x.keyword().span, "keepalived 2.2.7: unknown keyword")
             .with_help("remove it for keepalived 2.2.7, or run a newer keepalived"),
         );
     }
 
-    fn http_protocol(&mut self, x: &Setting) -> Option<Spanned<HttpProtocol>> {
+    fn http_protocol(&mut self, x: View<'_>) -> Option<Spanned<HttpProtocol>> {
         let a = self.choice(x, &["1.0", "1.0C", "1.1"])?;
         let value = match a.value.as_str() {
             "1.0" => HttpProtocol::Http10,
@@ -341,9 +441,9 @@ impl Builder {
     /// make bytes, a lone digit at the end of a word is a byte of its own
     /// (`Ab12f 3` is AB 12 0F 03). With `masks`, `X`/`x` is a digit that is
     /// not compared.
-    fn hex(&mut self, x: &Setting, masks: bool) -> Option<Spanned<ReplyPattern>> {
+    fn hex(&mut self, x: View<'_>, masks: bool) -> Option<Spanned<ReplyPattern>> {
         let first = self.arg(x)?;
-        let span = x.args.iter().fold(first.span, |s, a| {
+        let span = x.args().fold(first.span, |s, a| {
             if a.span.file == s.file {
                 s.to(a.span)
             } else {
@@ -351,7 +451,7 @@ impl Builder {
             }
         });
         let mut out = ReplyPattern::default();
-        for a in &x.args {
+        for a in x.args() {
             let nibbles: Option<Vec<(u8, u8)>> = a
                 .value
                 .chars()
@@ -389,13 +489,13 @@ impl Builder {
     }
 
     /// A `url { ... }` block.
-    fn url(&mut self, s: &Setting) -> Url {
+    fn url(&mut self, s: View<'_>) -> Url {
         let mut u = Url::default();
-        for x in self.block(s) {
-            match x.keyword.value.as_str() {
-                "path" => u.path = self.string(&x),
+        for x in self.children(s) {
+            match x.keyword().value {
+                "path" => u.path = self.string(x),
                 "digest" => {
-                    u.digest = self.string(&x);
+                    u.digest = self.string(x);
                     if let Some(d) = &u.digest
                         && (d.value.len() != 32 || !d.value.chars().all(|c| c.is_ascii_hexdigit()))
                     {
@@ -410,16 +510,16 @@ impl Builder {
                     }
                 }
                 "status_code" => {
-                    if self.arg(&x).is_some() {
-                        u.status_code = x.args.iter().filter_map(|a| self.status(a)).collect();
+                    if self.arg(x).is_some() {
+                        u.status_code = x.args().filter_map(|a| self.status(a)).collect();
                     }
                 }
-                "virtualhost" => u.virtualhost = self.string(&x),
-                "regex" => u.regex = self.string(&x),
+                "virtualhost" => u.virtualhost = self.string(x),
+                "regex" => u.regex = self.string(x),
                 "regex_no_match" => u.regex_no_match = true,
-                "regex_options" => u.regex_options = x.args.clone(),
+                "regex_options" => u.regex_options = x.args().map(Arg::owned).collect(),
                 "regex_stack" => {
-                    if let (Some(a), Some(b)) = (x.args.first(), x.args.get(1))
+                    if let (Some(a), Some(b)) = (x.arg(0), x.arg(1))
                         && let (Ok(start), Ok(max)) = (a.value.parse(), b.value.parse())
                     {
                         u.regex_stack = Some(Spanned {
@@ -429,24 +529,24 @@ impl Builder {
                     }
                 }
                 "regex_min_offset" => {
-                    u.regex_min_offset = self.int(&x, 0, i64::from(u32::MAX));
+                    u.regex_min_offset = self.int(x, 0, i64::from(u32::MAX));
                 }
                 "regex_max_offset" => {
-                    u.regex_max_offset = self.int(&x, 0, i64::from(u32::MAX));
+                    u.regex_max_offset = self.int(x, 0, i64::from(u32::MAX));
                 }
                 k if kw::URL.contains(&k) => {}
-                _ => self.unknown(&x, kw::URL, "url"),
+                _ => self.unknown(x, kw::URL, "url"),
             }
         }
         u
     }
 
     /// One `status_code` word: `CODE` or `FIRST-LAST`, codes 100-599.
-    fn status(&mut self, a: &Spanned<String>) -> Option<Spanned<StatusRange>> {
+    fn status(&mut self, a: Arg<'_>) -> Option<Spanned<StatusRange>> {
         let code = |p: &str| p.parse::<u16>().ok().filter(|n| (100..=599).contains(n));
         let range = match a.value.split_once('-') {
             Some((f, l)) => code(f).zip(code(l)).filter(|(f, l)| f <= l),
-            None => code(&a.value).map(|c| (c, c)),
+            None => code(a.value).map(|c| (c, c)),
         };
         match range {
             Some((first, last)) => Some(Spanned {

@@ -1,16 +1,43 @@
-//! `virtual_server`, `real_server` and checker blocks.
+//! `virtual_server` and `real_server` blocks, read straight from the
+//! statement views. A statement is kept in `settings` only when no typed
+//! field holds it: unknown keywords, keywords without a typed field, and
+//! values that could not be read (or carry more than the field holds).
 
 use super::{Builder, check};
 use crate::diagnostic::Diagnostic;
 use crate::keepalived::keywords as kw;
 use crate::keepalived::model::*;
+use crate::keepalived::tree::{Arg, Stmt, View};
+use crate::source::Span;
+
+/// A statement with its first argument as keyword (`fwmark N` → `N`).
+#[derive(Clone, Copy)]
+struct Shifted<S>(S);
+
+impl<'a, S: Stmt<'a>> Stmt<'a> for Shifted<S> {
+    fn keyword(self) -> Arg<'a> {
+        self.0.arg(0).unwrap_or_else(|| self.0.keyword())
+    }
+    fn arg(self, i: usize) -> Option<Arg<'a>> {
+        self.0.arg(i + 1)
+    }
+    fn nargs(self) -> usize {
+        self.0.nargs().saturating_sub(1)
+    }
+    fn span(self) -> Span {
+        self.0.span()
+    }
+    fn has_block(self) -> bool {
+        false
+    }
+}
 
 impl Builder {
-    fn port(&mut self, a: Option<&Spanned<String>>, what: &str, at: &Setting) -> Option<u16> {
+    fn port(&mut self, a: Option<Arg<'_>>, what: &str, at: Span) -> Option<u16> {
         let Some(a) = a else {
             self.diags.push(
                 Diagnostic::error("K0120", format!("{what} has no port"))
-                    .with_label(at.span, "")
+                    .with_label(at, "")
                     .with_help("write the address and the port, e.g. `198.18.0.10 80`"),
             );
             return None;
@@ -28,23 +55,43 @@ impl Builder {
         }
     }
 
-    pub(super) fn virtual_server(&mut self, s: &Setting) -> Option<VirtualServer> {
-        let first = self.arg(s)?.clone();
-        let target = match first.value.as_str() {
+    /// `lb_kind`/`lvs_method`/`sorry_server_lvs_method`: `NAT`, `DR`, or
+    /// `TUN` with tunnel options; true when the statement is fully held by
+    /// the value (no tunnel options).
+    fn lvs_method(&mut self, x: View<'_>, out: &mut Option<Spanned<String>>) -> bool {
+        *out = self.choice(x, LB_KINDS);
+        if let Some(extra) = x.arg(1)
+            && out.as_ref().is_some_and(|k| k.value != "TUN")
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0126",
+                    format!("`{}` takes no option after NAT or DR", x.keyword().value),
+                )
+                .with_label(extra.span, "keepalived: invalid tunnel option")
+                .with_help("only `TUN` takes options (type, port, checksum)"),
+            );
+        }
+        out.is_some() && x.nargs() == 1
+    }
+
+    pub(super) fn virtual_server(&mut self, s: View<'_>) -> Option<VirtualServer> {
+        let first = self.arg(s)?;
+        let target = match first.value {
             "fwmark" => {
-                VsTarget::Fwmark(self.int::<u32>(&shifted(s), 1, i64::from(u32::MAX))?.value)
+                VsTarget::Fwmark(self.int::<u32>(Shifted(s), 1, i64::from(u32::MAX))?.value)
             }
-            "group" => VsTarget::Group(self.string(&shifted(s))?.value),
+            "group" => VsTarget::Group(self.string(Shifted(s))?.value),
             _ => {
-                let ip = self.ip(&first)?.value;
-                let port = self.port(s.args.get(1), "virtual_server", s)?;
+                let ip = self.ip(first)?.value;
+                let port = self.port(s.arg(1), "virtual_server", s.span())?;
                 VsTarget::Addr(ip, port)
             }
         };
         let mut vs = VirtualServer {
             target: Spanned {
                 value: target,
-                span: s.span,
+                span: s.span(),
             },
             lb_algo: None,
             lb_kind: None,
@@ -74,101 +121,165 @@ impl Builder {
             real_servers: Vec::new(),
             settings: Vec::new(),
         };
-        for x in self.block(s) {
-            match x.keyword.value.as_str() {
-                "lb_algo" | "lvs_sched" => vs.lb_algo = self.choice(&x, LB_ALGOS),
-                "lb_kind" | "lvs_method" => {
-                    vs.lb_kind = self.choice(&x, LB_KINDS);
-                    if let Some(extra) = x.args.get(1)
-                        && vs.lb_kind.as_ref().is_some_and(|k| k.value != "TUN")
-                    {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "K0126",
-                                format!("`{}` takes no option after NAT or DR", x.keyword.value),
-                            )
-                            .with_label(extra.span, "keepalived: invalid tunnel option")
-                            .with_help("only `TUN` takes options (type, port, checksum)"),
-                        );
-                    }
+        for x in self.children(s) {
+            let typed = match x.keyword().value {
+                "lb_algo" | "lvs_sched" => {
+                    vs.lb_algo = self.choice(x, LB_ALGOS);
+                    vs.lb_algo.is_some()
                 }
-                "protocol" => vs.protocol = self.choice(&x, &["TCP", "UDP", "SCTP"]),
-                "persistence_timeout" => vs.persistence_timeout = self.int(&x, 1, 86_400 * 31),
+                "lb_kind" | "lvs_method" => self.lvs_method(x, &mut vs.lb_kind),
+                "protocol" => {
+                    vs.protocol = self.choice(x, &["TCP", "UDP", "SCTP"]);
+                    vs.protocol.is_some()
+                }
+                "persistence_timeout" => {
+                    vs.persistence_timeout = self.int(x, 1, 86_400 * 31);
+                    vs.persistence_timeout.is_some()
+                }
                 "persistence_granularity" => {
-                    vs.persistence_granularity = self.string(&x);
-                    if let Some(g) = vs.persistence_granularity.clone() {
-                        self.ip(&g);
+                    vs.persistence_granularity = self.string(x);
+                    match x.arg(0) {
+                        Some(g) => self.ip(g).is_some(),
+                        None => false,
                     }
                 }
-                "delay_loop" => vs.delay_loop = self.timer(&x, 86_400.0),
-                "quorum" => vs.quorum = self.int(&x, 1, i64::from(u32::MAX)),
-                "hysteresis" => vs.hysteresis = self.int(&x, 0, i64::from(u32::MAX)),
-                "sorry_server" => {
-                    let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
-                    if let Some(a) = self.arg(&x).cloned() {
-                        self.ip(&a);
+                "delay_loop" => {
+                    vs.delay_loop = self.timer(x, 86_400.0);
+                    vs.delay_loop.is_some()
+                }
+                "quorum" => {
+                    vs.quorum = self.int(x, 1, i64::from(u32::MAX));
+                    vs.quorum.is_some()
+                }
+                "hysteresis" => {
+                    vs.hysteresis = self.int(x, 0, i64::from(u32::MAX));
+                    vs.hysteresis.is_some()
+                }
+                "sorry_server" => match self.arg(x) {
+                    Some(a) => {
+                        let ok = self.ip(a).is_some();
+                        let words: Vec<&str> = x.args().map(|a| a.value).collect();
                         vs.sorry_server = Some(Spanned {
                             value: words.join(" "),
                             span: a.span,
                         });
+                        ok
                     }
+                    None => false,
+                },
+                "inhibit_on_failure" => {
+                    vs.inhibit_on_failure = true;
+                    x.nargs() == 0
                 }
-                "inhibit_on_failure" => vs.inhibit_on_failure = true,
-                "alpha" => vs.alpha = true,
-                "omega" => vs.omega = true,
-                "persistence_engine" => vs.persistence_engine = self.string(&x),
-                "ha_suspend" => vs.ha_suspend = true,
-                "ops" => vs.ops = true,
+                "alpha" => {
+                    vs.alpha = true;
+                    x.nargs() == 0
+                }
+                "omega" => {
+                    vs.omega = true;
+                    x.nargs() == 0
+                }
+                "persistence_engine" => {
+                    vs.persistence_engine = self.string(x);
+                    vs.persistence_engine.is_some()
+                }
+                "ha_suspend" => {
+                    vs.ha_suspend = true;
+                    x.nargs() == 0
+                }
+                "ops" => {
+                    vs.ops = true;
+                    x.nargs() == 0
+                }
                 "flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback" | "mh-port"
-                | "mh-fallback" => vs.sched_flags.push(x.keyword.clone()),
-                "virtualhost" => vs.virtualhost = self.string(&x),
-                "smtp_alert" => vs.smtp_alert = self.flag(&x),
-                "snmp_name" => vs.snmp_name = self.string(&x),
-                "quorum_up" => vs.quorum_up = self.script_command(&x),
-                "quorum_down" => vs.quorum_down = self.script_command(&x),
-                "ip_family" => vs.ip_family = self.choice(&x, &["inet", "inet6"]),
-                "sorry_server_inhibit" => vs.sorry_server_inhibit = true,
-                "sorry_server_lvs_method" => {
-                    vs.sorry_server_lvs_method = self.choice(&x, LB_KINDS);
-                }
-                "connect_timeout" | "retry" | "delay_before_retry" | "warmup" => {
-                    self.common_option(&mut vs.check_defaults, &x, check::Common::Timing);
-                }
-                "real_server" => {
-                    if let Some(rs) = self.real_server(&x) {
-                        vs.real_servers.push(rs);
+                | "mh-fallback" => {
+                    // A flag with arguments is kept raw only.
+                    if x.nargs() == 0 {
+                        vs.sched_flags.push(x.keyword().owned());
                     }
+                    x.nargs() == 0
                 }
-                k if kw::VS.contains(&k) => {}
-                _ => self.unknown(&x, kw::VS, "virtual_server"),
+                "virtualhost" => {
+                    vs.virtualhost = self.string(x);
+                    vs.virtualhost.is_some()
+                }
+                "smtp_alert" => {
+                    vs.smtp_alert = self.flag(x);
+                    vs.smtp_alert.is_some()
+                }
+                "snmp_name" => {
+                    vs.snmp_name = self.string(x);
+                    vs.snmp_name.is_some()
+                }
+                "quorum_up" => {
+                    vs.quorum_up = self.script_command(x).map(Box::new);
+                    vs.quorum_up.is_some()
+                }
+                "quorum_down" => {
+                    vs.quorum_down = self.script_command(x).map(Box::new);
+                    vs.quorum_down.is_some()
+                }
+                "ip_family" => {
+                    vs.ip_family = self.choice(x, &["inet", "inet6"]);
+                    vs.ip_family.is_some()
+                }
+                "sorry_server_inhibit" => {
+                    vs.sorry_server_inhibit = true;
+                    x.nargs() == 0
+                }
+                "sorry_server_lvs_method" => self.lvs_method(x, &mut vs.sorry_server_lvs_method),
+                "connect_timeout" | "retry" | "delay_before_retry" | "warmup" => {
+                    self.common_option(&mut vs.check_defaults, x, check::Common::Timing)
+                        == Some(true)
+                }
+                "real_server" => match self.real_server(x) {
+                    Some(rs) => {
+                        vs.real_servers.push(rs);
+                        true
+                    }
+                    None => false,
+                },
+                k if kw::VS.contains(&k) => false,
+                _ => {
+                    self.unknown(x, kw::VS, "virtual_server");
+                    false
+                }
+            };
+            if !typed {
+                vs.settings.push(x.to_setting());
             }
-            vs.settings.push(x);
         }
+        vs.real_servers.shrink_to_fit();
+        vs.settings.shrink_to_fit();
         Some(vs)
     }
 
-    pub(super) fn choice(&mut self, x: &Setting, allowed: &[&str]) -> Option<Spanned<String>> {
+    pub(super) fn choice<'a>(
+        &mut self,
+        x: impl Stmt<'a>,
+        allowed: &[&str],
+    ) -> Option<Spanned<String>> {
         let a = self.arg(x)?;
-        if allowed.contains(&a.value.as_str()) {
-            return Some(a.clone());
+        if allowed.contains(&a.value) {
+            return Some(a.owned());
         }
         let mut d = Diagnostic::error(
             "K0122",
-            format!("`{}` is not a valid {}", a.value, x.keyword.value),
+            format!("`{}` is not a valid {}", a.value, x.keyword().value),
         )
         .with_label(a.span, format!("expected one of: {}", allowed.join(", ")));
-        if let Some(k) = kw::suggest(&a.value, allowed) {
+        if let Some(k) = kw::suggest(a.value, allowed) {
             d = d.with_help(format!("did you mean `{k}`?"));
         }
         self.diags.push(d);
         None
     }
 
-    fn real_server(&mut self, s: &Setting) -> Option<RealServer> {
-        let first = self.arg(s)?.clone();
-        let address = self.ip(&first)?;
-        let port = match s.args.get(1) {
-            Some(p) => Some(self.port(Some(p), "real_server", s)?),
+    fn real_server(&mut self, s: View<'_>) -> Option<RealServer> {
+        let first = self.arg(s)?;
+        let address = self.ip(first)?;
+        let port = match s.arg(1) {
+            Some(p) => Some(self.port(Some(p), "real_server", s.span())?),
             None => None,
         };
         let mut rs = RealServer {
@@ -187,43 +298,67 @@ impl Builder {
             checkers: Vec::new(),
             settings: Vec::new(),
         };
-        for x in self.block(s) {
-            match x.keyword.value.as_str() {
-                "weight" => rs.weight = self.int(&x, 0, i64::from(i32::MAX)),
-                "inhibit_on_failure" => {
-                    rs.inhibit_on_failure = self.flag(&x).is_some_and(|f| f.value);
+        for x in self.children(s) {
+            let typed = match x.keyword().value {
+                "weight" => {
+                    rs.weight = self.int(x, 0, i64::from(i32::MAX));
+                    rs.weight.is_some()
                 }
-                "lvs_method" => rs.lvs_method = self.choice(&x, LB_KINDS),
-                "notify_up" => rs.notify_up = self.script_command(&x),
-                "notify_down" => rs.notify_down = self.script_command(&x),
-                "uthreshold" => rs.uthreshold = self.int(&x, 0, i64::from(u32::MAX)),
-                "lthreshold" => rs.lthreshold = self.int(&x, 0, i64::from(u32::MAX)),
-                "smtp_alert" => rs.smtp_alert = self.flag(&x),
-                "virtualhost" => rs.virtualhost = self.string(&x),
+                "inhibit_on_failure" => match self.flag(x) {
+                    Some(f) => {
+                        rs.inhibit_on_failure = f.value;
+                        x.nargs() == 0
+                    }
+                    None => false,
+                },
+                "lvs_method" => self.lvs_method(x, &mut rs.lvs_method),
+                "notify_up" => {
+                    rs.notify_up = self.script_command(x).map(Box::new);
+                    rs.notify_up.is_some()
+                }
+                "notify_down" => {
+                    rs.notify_down = self.script_command(x).map(Box::new);
+                    rs.notify_down.is_some()
+                }
+                "uthreshold" => {
+                    rs.uthreshold = self.int(x, 0, i64::from(u32::MAX));
+                    rs.uthreshold.is_some()
+                }
+                "lthreshold" => {
+                    rs.lthreshold = self.int(x, 0, i64::from(u32::MAX));
+                    rs.lthreshold.is_some()
+                }
+                "smtp_alert" => {
+                    rs.smtp_alert = self.flag(x);
+                    rs.smtp_alert.is_some()
+                }
+                "virtualhost" => {
+                    rs.virtualhost = self.string(x);
+                    rs.virtualhost.is_some()
+                }
                 "alpha" | "connect_timeout" | "retry" | "delay_before_retry" | "warmup"
                 | "delay_loop" => {
-                    self.common_option(&mut rs.check_defaults, &x, check::Common::Timing);
+                    self.common_option(&mut rs.check_defaults, x, check::Common::Timing)
+                        == Some(true)
                 }
-                k if CHECKERS.contains(&k) => {
-                    if let Some(kind) = CheckerKind::from_keyword(k) {
-                        rs.checkers.push(self.checker(&x, kind));
+                k => match CheckerKind::from_keyword(k) {
+                    Some(kind) => {
+                        rs.checkers.push(self.checker(x, kind));
+                        true
                     }
-                }
-                k if kw::RS.contains(&k) => {}
-                _ => self.unknown(&x, kw::RS, "real_server"),
+                    None if kw::RS.contains(&k) => false,
+                    None => {
+                        self.unknown(x, kw::RS, "real_server");
+                        false
+                    }
+                },
+            };
+            if !typed {
+                rs.settings.push(x.to_setting());
             }
-            rs.settings.push(x);
         }
+        rs.checkers.shrink_to_fit();
+        rs.settings.shrink_to_fit();
         Some(rs)
-    }
-}
-
-/// The statement with its first argument dropped (`fwmark N` → `N`).
-fn shifted(s: &Setting) -> Setting {
-    Setting {
-        keyword: s.args.first().cloned().unwrap_or_else(|| s.keyword.clone()),
-        args: s.args.iter().skip(1).cloned().collect(),
-        block: None,
-        span: s.span,
     }
 }

@@ -15,7 +15,7 @@ impl Builder {
             match x.keyword.value.as_str() {
                 "state" => {
                     if let Some(a) = self.arg(&x) {
-                        let st = match a.value.as_str() {
+                        let st = match a.value {
                             "MASTER" => Some(State::Master),
                             "BACKUP" => Some(State::Backup),
                             _ => None,
@@ -60,13 +60,13 @@ impl Builder {
                 "virtual_ipaddress_excluded" => v.virtual_ipaddress_excluded = self.vips(&x),
                 "virtual_routes" => v.virtual_routes = x.block.clone().unwrap_or_default(),
                 "unicast_src_ip" => {
-                    if let Some(a) = self.arg(&x).cloned() {
-                        v.unicast_src_ip = self.ip(&a);
+                    if let Some(a) = self.arg(&x) {
+                        v.unicast_src_ip = self.ip(a);
                     }
                 }
                 "unicast_peer" => {
                     for e in x.block.iter().flatten() {
-                        if let Some(ip) = self.ip(&e.keyword) {
+                        if let Some(ip) = self.ip(e.keyword.as_arg()) {
                             v.unicast_peer.push(ip);
                         }
                     }
@@ -106,7 +106,7 @@ impl Builder {
             match e.keyword.value.as_str() {
                 "auth_type" => {
                     if let Some(t) = self.arg(&e) {
-                        let value = match t.value.as_str() {
+                        let value = match t.value {
                             "PASS" => Some(AuthType::Pass),
                             "AH" => Some(AuthType::Ah),
                             _ => None,
@@ -139,7 +139,7 @@ impl Builder {
     fn vips(&mut self, x: &Setting) -> Vec<VirtualIp> {
         let mut out = Vec::new();
         for e in x.block.iter().flatten() {
-            let Some(address) = self.ip(&e.keyword) else {
+            let Some(address) = self.ip(e.keyword.as_arg()) else {
                 continue;
             };
             let prefix: Option<u8> = e

@@ -354,28 +354,29 @@ pub struct BfdCheck {
     pub reverse: bool,
 }
 
-/// The options of one checker kind.
+/// The options of one checker kind (boxed, so a checker without options of
+/// its own stays small).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub enum CheckerDetail {
     /// TCP_CHECK has no options of its own.
     Tcp,
     /// HTTP_GET and SSL_GET.
-    Http(HttpCheck),
+    Http(Box<HttpCheck>),
     /// MISC_CHECK.
-    Misc(MiscCheck),
+    Misc(Box<MiscCheck>),
     /// SMTP_CHECK.
-    Smtp(SmtpCheck),
+    Smtp(Box<SmtpCheck>),
     /// DNS_CHECK.
-    Dns(DnsCheck),
+    Dns(Box<DnsCheck>),
     /// UDP_CHECK.
-    Udp(UdpCheck),
+    Udp(Box<UdpCheck>),
     /// PING_CHECK has no options of its own.
     Ping,
     /// FILE_CHECK.
-    File(FileCheck),
+    File(Box<FileCheck>),
     /// BFD_CHECK.
-    Bfd(BfdCheck),
+    Bfd(Box<BfdCheck>),
 }
 
 impl CheckerDetail {
@@ -383,14 +384,14 @@ impl CheckerDetail {
     pub fn empty(kind: CheckerKind) -> CheckerDetail {
         match kind {
             CheckerKind::Tcp => CheckerDetail::Tcp,
-            CheckerKind::HttpGet | CheckerKind::SslGet => CheckerDetail::Http(HttpCheck::default()),
-            CheckerKind::Misc => CheckerDetail::Misc(MiscCheck::default()),
-            CheckerKind::Smtp => CheckerDetail::Smtp(SmtpCheck::default()),
-            CheckerKind::Dns => CheckerDetail::Dns(DnsCheck::default()),
-            CheckerKind::Udp => CheckerDetail::Udp(UdpCheck::default()),
+            CheckerKind::HttpGet | CheckerKind::SslGet => CheckerDetail::Http(Box::default()),
+            CheckerKind::Misc => CheckerDetail::Misc(Box::default()),
+            CheckerKind::Smtp => CheckerDetail::Smtp(Box::default()),
+            CheckerKind::Dns => CheckerDetail::Dns(Box::default()),
+            CheckerKind::Udp => CheckerDetail::Udp(Box::default()),
             CheckerKind::Ping => CheckerDetail::Ping,
-            CheckerKind::File => CheckerDetail::File(FileCheck::default()),
-            CheckerKind::Bfd => CheckerDetail::Bfd(BfdCheck::default()),
+            CheckerKind::File => CheckerDetail::File(Box::default()),
+            CheckerKind::Bfd => CheckerDetail::Bfd(Box::default()),
         }
     }
 }
@@ -405,7 +406,8 @@ pub struct Checker {
     pub common: ConnectOptions,
     /// The options of this kind.
     pub detail: CheckerDetail,
-    /// Every statement of the block.
+    /// The statements no typed field holds (unknown keywords, values that
+    /// could not be read), in order.
     pub settings: Vec<Setting>,
 }
 
