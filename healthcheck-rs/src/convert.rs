@@ -193,8 +193,13 @@ impl ConvertError {
 }
 
 /// A duration from seconds as configuration files write them (fractions
-/// allowed); `None` for negative, non-finite or absurd values.
-fn secs(value: f64) -> Option<std::time::Duration> {
-    (value.is_finite() && (0.0..1e12).contains(&value))
-        .then(|| std::time::Duration::from_secs_f64(value))
+/// allowed), clamped to 0..=10^9 s (NaN is 0): a zero interval is then
+/// refused by the scheduler with a typed error, and no deadline overflows.
+fn secs(value: f64) -> std::time::Duration {
+    let v = if value.is_nan() {
+        0.0
+    } else {
+        value.clamp(0.0, 1e9)
+    };
+    std::time::Duration::from_secs_f64(v)
 }

@@ -121,6 +121,12 @@ pub fn haproxy(parsed: &Parsed<Config>) -> Result<Vec<HaproxyCheck>, Vec<Convert
     }
 }
 
+/// A time in milliseconds, capped at HAProxy's largest timer (2^31 - 1 ms,
+/// about 24.8 days) so that no deadline overflows.
+fn millis(ms: u64) -> Duration {
+    Duration::from_millis(ms.min(i32::MAX as u64))
+}
+
 /// The global `spread-checks` percentage (0 when unset).
 fn spread_checks(config: &Config) -> u8 {
     config
@@ -213,7 +219,7 @@ impl<'a> ProxyCx<'a> {
         };
         find(self.proxy)
             .or_else(|| self.inherited.and_then(find))
-            .map(Duration::from_millis)
+            .map(millis)
     }
 
     fn server(
@@ -256,7 +262,7 @@ impl<'a> ProxyCx<'a> {
         let Some((target, connect)) = target else {
             return Err(errors);
         };
-        let ms = |v: Option<u64>| v.map(Duration::from_millis);
+        let ms = |v: Option<u64>| v.map(millis);
         let inter = ms(layers.last(|s| s.inter)).unwrap_or(DEFAULT_INTER);
         let timeout = match self.timeout("check") {
             Some(check) => self.timeout("connect").map_or(inter, |c| c.min(inter)) + check,
@@ -607,9 +613,7 @@ impl<'a> ProxyCx<'a> {
             .raw(&["agent-send"])
             .and_then(|(_, a)| a.first())
             .map(|a| a.value.clone().into_bytes());
-        let interval = layers
-            .last(|s| s.agent_inter)
-            .map_or(DEFAULT_INTER, Duration::from_millis);
+        let interval = layers.last(|s| s.agent_inter).map_or(DEFAULT_INTER, millis);
         Ok((
             Probe::Agent(AgentCheck {
                 connect: Connect {

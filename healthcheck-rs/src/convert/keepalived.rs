@@ -113,7 +113,7 @@ struct Inherited {
 }
 
 fn secs(s: &Spanned<f64>) -> Duration {
-    super::secs(s.value).unwrap_or(Duration::MAX)
+    super::secs(s.value)
 }
 
 impl Cx<'_> {

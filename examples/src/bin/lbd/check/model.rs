@@ -210,7 +210,10 @@ impl Model {
                         .next()
                         .and_then(|w| w.parse().ok())
                         .ok_or_else(|| format!("sorry_server {:?} has no address", s.value))?;
-                    let vs_port = real_server_addr(vs, &vs.real_servers[0]).port();
+                    let vs_port = match &vs.target.value {
+                        VsTarget::Addr(_, port) => *port,
+                        VsTarget::Fwmark(_) | VsTarget::Group(_) => 0,
+                    };
                     let port = words.next().and_then(|p| p.parse().ok()).unwrap_or(vs_port);
                     Some(Sorry {
                         addr: SocketAddr::new(ip, port),
