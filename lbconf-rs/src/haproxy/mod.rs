@@ -152,6 +152,13 @@ pub fn parse_str(name: &str, text: &str, opts: &Options) -> Parsed<Config> {
     parse_owned(name, text.to_owned(), opts)
 }
 
+/// Parses `text`, already read from the file at `path` (so a caller that
+/// read the file for its own purposes does not read it twice, and the text
+/// is kept without a copy).
+pub fn parse_text(path: &Path, text: String, opts: &Options) -> Parsed<Config> {
+    parse_owned(&path.display().to_string(), text, opts)
+}
+
 /// [`parse_str`] on a text the source map can keep without a copy.
 fn parse_owned(name: &str, text: String, opts: &Options) -> Parsed<Config> {
     let mut sources = SourceMap::new();
@@ -227,7 +234,7 @@ pub fn parse_file(path: &Path, opts: &Options) -> Parsed<Config> {
         Err(e) => return unreadable(&name, format!("cannot read {name}: {e}")),
     };
     match String::from_utf8(bytes) {
-        Ok(text) => parse_owned(&name, text, opts),
+        Ok(text) => parse_text(path, text, opts),
         Err(e) => unreadable(
             &name,
             format!(

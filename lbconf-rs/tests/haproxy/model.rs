@@ -298,3 +298,21 @@ fn unreadable_and_non_utf8_files_are_reported() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn text_read_by_the_caller_parses_as_the_file_would() {
+    let rel = "valid/redhat_basic.cfg";
+    let path = corpus::dir().join(rel);
+    let text = std::fs::read_to_string(&path).expect("corpus file");
+    let from_file = haproxy::parse_file(&path, &corpus::options());
+    let from_text = haproxy::parse_text(&path, text.clone(), &corpus::options());
+    assert_eq!(from_text.value, from_file.value);
+    assert_eq!(from_text.diagnostics, from_file.diagnostics);
+    let name = path.display().to_string();
+    let from_str = haproxy::parse_str(&name, &text, &corpus::options());
+    assert_eq!(from_text.value, from_str.value);
+    assert_eq!(
+        from_text.sources.get(lbconf::FileId(0)).map(|f| f.text()),
+        Some(text.as_str())
+    );
+}
