@@ -204,6 +204,7 @@ impl Driver {
             }
         }
         drop(validate);
+        self.read_track_files();
         let start = self.model.start();
         emit(&self.start_line(&args.file));
         self.report(&start, "start", None);
@@ -239,6 +240,34 @@ impl Driver {
         };
         emit(&json!({"event": "stop", "reason": reason, "at_ms": self.ms(Instant::now())}));
         ExitCode::SUCCESS
+    }
+
+    /// keepalived reads each `FILE_CHECK` file while loading the
+    /// configuration, so the first table already has their states and
+    /// weights; an unreadable file is left to the first probe.
+    fn read_track_files(&mut self) {
+        for c in &self.checks {
+            let healthcheck::Probe::File(f) = &c.spec.probe else {
+                continue;
+            };
+            match std::fs::read(&f.path) {
+                Ok(content) => {
+                    let o = healthcheck::reply::proto::file_outcome(&content, f.weight, f.reverse);
+                    self.model.preset(
+                        c.virtual_server,
+                        c.real_server,
+                        c.checker,
+                        o.passed(),
+                        o.weight,
+                    );
+                }
+                Err(e) => eprintln!(
+                    "lbd: FILE_CHECK of {}: cannot read {} yet ({e}); the first check will",
+                    c.real_server_addr,
+                    f.path.display()
+                ),
+            }
+        }
     }
 
     fn ms(&self, t: Instant) -> u64 {

@@ -255,6 +255,30 @@ impl Model {
         Ok(Model { virtual_servers })
     }
 
+    /// Sets a checker's state before [`Model::start`], as keepalived does
+    /// with the `FILE_CHECK` files it reads while loading the configuration.
+    pub(crate) fn preset(
+        &mut self,
+        vs: usize,
+        rs: usize,
+        checker: usize,
+        up: bool,
+        weight: Option<WeightChange>,
+    ) {
+        let Some(rs) = self
+            .virtual_servers
+            .get_mut(vs)
+            .and_then(|v| v.real_servers.get_mut(rs))
+        else {
+            return;
+        };
+        if let Some(c) = rs.checks.iter_mut().find(|c| c.checker == checker) {
+            c.up = up;
+            c.weight = weight;
+        }
+        rs.alive = rs.checks.iter().all(|c| c.up);
+    }
+
     /// Sets the initial quorum states and returns what keepalived does at
     /// start: the quorum decisions and every operation that builds the
     /// table from nothing.
@@ -746,6 +770,18 @@ mod tests {
         );
         // One health change is one removal per service.
         assert_eq!(ops(&m.set_health(0, 0, 0, false)).len(), 3);
+    }
+
+    #[test]
+    fn preset_file_states_shape_the_initial_table() {
+        let mut m = model(&vs("", &[("198.18.0.10", 5), ("198.18.0.11", 1)]));
+        m.preset(0, 0, 0, true, Some(WeightChange::Delta(2)));
+        m.preset(0, 1, 0, false, None);
+        let start = m.start();
+        assert_eq!(
+            ops(&start)[1..],
+            [Op::AddDest(svc(), dest("198.18.0.10", 7))]
+        );
     }
 
     #[test]
