@@ -1,6 +1,7 @@
 //! haproxy.cfg: any input parses without panicking, the syntax tree prints
-//! back the input byte for byte, and the normalized dump parses back to the
-//! same statements.
+//! back the input byte for byte, reading the text directly gives the model
+//! the tree gives, and the normalized dump parses back to the same
+//! statements.
 #![no_main]
 
 use std::collections::BTreeMap;
@@ -38,6 +39,13 @@ fuzz_target!(|data: &[u8]| {
     let tree = haproxy::syntax_tree("f.cfg", text, &opts);
     assert_eq!(tree.value.to_string(), text);
     let parsed = haproxy::parse_str("f.cfg", text, &opts);
+    // parse_str reads the text without the tree: both ways agree.
+    let mut diags = tree.diagnostics.clone();
+    assert_eq!(
+        haproxy::model_of(&tree.value, &opts, &mut diags),
+        parsed.value
+    );
+    assert_eq!(diags.len(), parsed.diagnostics.len());
     let _ = haproxy::accepted(&parsed);
     let _ = haproxy::looks_like(text);
     let dumped = haproxy::dump(&parsed.value);

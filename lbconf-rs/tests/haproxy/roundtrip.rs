@@ -1,5 +1,6 @@
 //! Round trips: the syntax tree prints back its input byte for byte, parsing
-//! never panics, and the normalized dump parses back to the same statements.
+//! never panics and gives what the tree gives, and the normalized dump parses
+//! back to the same statements.
 
 use std::collections::BTreeMap;
 
@@ -39,6 +40,15 @@ fn check_round_trip(text: &str) {
     let tree = haproxy::syntax_tree("p.cfg", text, &opts());
     assert_eq!(tree.value.to_string(), text);
     let parsed = haproxy::parse_str("p.cfg", text, &opts());
+    // parse_str reads the text without the tree: both ways agree.
+    let mut diags = tree.diagnostics.clone();
+    let model = haproxy::model_of(&tree.value, &opts(), &mut diags);
+    assert_eq!(model, parsed.value);
+    let key = |d: &lbconf::Diagnostic| (d.span().map(|s| s.start), d.code, d.message.clone());
+    diags.sort_by_key(key);
+    let mut from_text = parsed.diagnostics.clone();
+    from_text.sort_by_key(key);
+    assert_eq!(diags, from_text);
     let dumped = haproxy::dump(&parsed.value);
     let again = haproxy::parse_str("dump.cfg", &dumped, &opts());
     assert_eq!(shape(&again.value), shape(&parsed.value), "dump:\n{dumped}");
