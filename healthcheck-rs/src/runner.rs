@@ -31,6 +31,9 @@ pub struct Runner {
     tasks: JoinSet<()>,
     epoch: Instant,
     tick: Duration,
+    /// The SYN probe engine once plain TCP checks went through it: its
+    /// timers are fired from this loop.
+    syn: Option<Arc<syn::Engine>>,
 }
 
 impl Runner {
@@ -45,6 +48,7 @@ impl Runner {
             tasks: JoinSet::new(),
             epoch: Instant::now(),
             tick: DEFAULT_TICK,
+            syn: None,
         })
     }
 
@@ -113,6 +117,9 @@ impl Runner {
     fn step(&mut self) {
         let now = Instant::now();
         self.sched.handle_timeout(now);
+        if let Some(engine) = &self.syn {
+            engine.handle_timeout(now);
+        }
         let mut syn: Option<(Arc<syn::Engine>, Vec<syn::Launch>)> = None;
         while let Some(req) = self.sched.poll_probe(now) {
             // Plain TCP checks that can go as SYN probes start as one batch,
@@ -148,6 +155,13 @@ impl Runner {
         }
         if let Some((engine, batch)) = syn {
             engine.launch(batch, &self.tx);
+            if !self.syn.as_ref().is_some_and(|e| Arc::ptr_eq(e, &engine)) {
+                // A new engine (the first, or after a runtime change): fire
+                // the old one's timers once more, then let it go.
+                if let Some(old) = self.syn.replace(engine) {
+                    old.handle_timeout(now + Duration::from_secs(86_400 * 365));
+                }
+            }
         }
         while self.tasks.try_join_next().is_some() {}
     }
@@ -155,9 +169,11 @@ impl Runner {
     /// Waits for a probe result, the scheduler's next deadline (rounded up
     /// to the tick) or `limit`.
     async fn wait(&mut self, limit: Option<Instant>) {
-        let next = self
-            .sched
-            .poll_timeout()
+        let syn = self.syn.as_ref().and_then(|e| e.poll_timeout());
+        let next = [self.sched.poll_timeout(), syn]
+            .into_iter()
+            .flatten()
+            .min()
             .map(|t| self.coarse(t))
             .unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
         let next = limit.map_or(next, |l| l.min(next));

@@ -48,7 +48,7 @@ use nix::sys::socket::{
 };
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
-use tokio::sync::{Notify, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 
 use super::io_failure;
@@ -105,15 +105,21 @@ pub(crate) struct Engine {
     pending: Mutex<Table>,
     /// Retransmissions and deadlines of batch probes.
     timers: Mutex<Timers>,
-    /// Tells the timer task that the earliest timer changed.
-    wake: Notify,
-    /// The timer task and one receive task per raw socket.
+    /// One receive task per raw socket.
     tasks: Mutex<Vec<JoinHandle<()>>>,
     routes: Mutex<HashMap<IpAddr, (Instant, IpAddr)>>,
     sent: AtomicU64,
     open: AtomicU64,
     refused: AtomicU64,
     stray: AtomicU64,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("stats", &self.stats())
+            .finish_non_exhaustive()
+    }
 }
 
 /// One family's raw sockets and the port its probes come from.
@@ -317,7 +323,6 @@ impl Engine {
             v6: Family::open(true),
             pending: Mutex::default(),
             timers: Mutex::default(),
-            wake: Notify::new(),
             tasks: Mutex::default(),
             routes: Mutex::default(),
             sent: AtomicU64::new(0),
@@ -332,8 +337,6 @@ impl Engine {
                 format!("IPv4: {a}; IPv6: {b}")
             });
         }
-        let e = Arc::clone(&engine);
-        lock(&engine.tasks).push(tokio::spawn(async move { e.run_timers().await }));
         Ok(Running { engine })
     }
 
@@ -534,45 +537,30 @@ impl Engine {
             return;
         }
         let mut t = lock(&self.timers);
-        let before = t.next();
         for o in &out {
             if retransmit < o.deadline {
                 t.retransmit.push_back((retransmit, o.key));
             }
             t.push_deadline(o.timeout, o.deadline, o.key);
         }
-        let after = t.next();
-        drop(t);
-        if after != before {
-            self.wake.notify_one();
-        }
     }
 
-    /// Fires the batch probes' timers: retransmissions and deadlines.
-    async fn run_timers(&self) {
+    /// When [`handle_timeout`](Self::handle_timeout) must run next for
+    /// the batch probes' retransmissions and deadlines. The runner folds
+    /// it into its own wake-ups, so the timers cost no wake-up of their own.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        lock(&self.timers).next()
+    }
+
+    /// Fires the batch probes' timers due at `now`; early calls are no-ops.
+    pub(crate) fn handle_timeout(&self, now: Instant) {
+        // Bounded by the timers due now.
         loop {
-            let next = lock(&self.timers).next();
-            match next {
-                Some(at) => {
-                    tokio::select! {
-                        () = tokio::time::sleep_until(at.into()) => {}
-                        () = self.wake.notified() => continue,
-                    }
-                }
-                None => {
-                    self.wake.notified().await;
-                    continue;
-                }
-            }
-            let now = Instant::now();
-            // Bounded by the timers due now.
-            loop {
-                let due = lock(&self.timers).pop_due(now);
-                let Some((fire, key)) = due else {
-                    break;
-                };
-                self.fire(fire, key);
-            }
+            let due = lock(&self.timers).pop_due(now);
+            let Some((fire, key)) = due else {
+                break;
+            };
+            self.fire(fire, key);
         }
     }
 
