@@ -35,6 +35,8 @@ pub(crate) struct SectionFacts {
     pub(crate) stick_table: bool,
     /// A statement has a `track` word (a server may track another).
     pub(crate) track: bool,
+    /// A statement has a `check-ssl` or `no-check-ssl` word.
+    pub(crate) check_ssl: bool,
     /// The statements the cross-reference checks read: `use-server`,
     /// HTTP rules (captures), and those with a `track-sc` or `http_auth(`
     /// word.
@@ -48,6 +50,7 @@ impl Facts {
         static NONE: SectionFacts = SectionFacts {
             stick_table: false,
             track: false,
+            check_ssl: false,
             xref: Vec::new(),
         };
         self.sections.get(i).unwrap_or(&NONE)
@@ -70,7 +73,9 @@ impl Facts {
         for w in words {
             let v = w.value.as_str();
             f.track |= v == "track";
-            xref |= v.starts_with("track-sc") || (v.len() >= 10 && v.contains("http_auth("));
+            f.check_ssl |= matches!(v, "check-ssl" | "no-check-ssl");
+            xref |= v.starts_with("track-sc")
+                || (v.len() >= 10 && v.contains('(') && v.contains("http_auth("));
         }
         if xref {
             f.xref.push(index);

@@ -181,6 +181,7 @@ impl Each<'_> {
                 p,
                 inherited,
                 self.global_verify_none,
+                self.facts.section(i).check_ssl,
                 diags,
             );
             binds(p, self.base, diags);
@@ -431,6 +432,7 @@ fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+#[allow(clippy::too_many_arguments)]
 fn servers(
     resolver_sections: &[&str],
     base: Option<&Path>,
@@ -438,6 +440,7 @@ fn servers(
     p: &Proxy,
     inherited: Option<&Proxy>,
     global_verify_none: bool,
+    check_ssl_written: bool,
     diags: &mut Vec<Diagnostic>,
 ) {
     let defaults: Vec<_> = inherited
@@ -595,11 +598,18 @@ fn servers(
                     _ => None,
                 })
         };
+        // The server's own options are only searched when a word of the
+        // section is `check-ssl` or `no-check-ssl`.
+        let own_check_ssl = if check_ssl_written {
+            check_ssl(st)
+        } else {
+            None
+        };
         let ssl = st
             .ssl
             .or_else(|| defaults.iter().rev().find_map(|d| d.ssl))
             .unwrap_or(false)
-            || check_ssl(st)
+            || own_check_ssl
                 .or_else(|| defaults.iter().rev().find_map(|d| check_ssl(d)))
                 .unwrap_or(false);
         let verify = st
