@@ -13,6 +13,17 @@
 //! 3. The checks `haproxy -c` makes after parsing (references, duplicates,
 //!    ACLs, servers, SSL, listeners).
 //!
+//! [`parse_str`], [`parse_text`] and [`parse_file`] do steps 1 and 2 in one
+//! pass over the lines, without building the tree: each line is split into
+//! buffers reused from line to line, and only the model's own values are
+//! allocated. The tree is built when [`syntax_tree`] is asked for, and
+//! [`model_of`] gives the same model from it. Files of 1 MiB and more are
+//! read in parts on as many threads as there are cores (at most 4), each
+//! part starting at a section header, and the checks of the proxies are
+//! shared among the threads too; the result is the same as on one thread
+//! (a part that cannot be read on its own, because a conditional block
+//! spans the cut, is read on from the part before).
+//!
 //! ```
 //! use lbconf::haproxy::{self, Options};
 //!
