@@ -35,7 +35,7 @@
 //! | `virtualhost` (url, else checker, else real server, else virtual server) | [`HttpCheck::host`] |
 //! | `inhibit_on_failure`, `weight`, `quorum`, `hysteresis`, `sorry_server` | not specs: the IPVS side (the `lbd --check` runner) reads them from the model |
 //! | `http_protocol 1.0`, `1.0C`, `1.1` | [`HttpVersion`] |
-//! | `MISC_CHECK { misc_path misc_timeout misc_dynamic user }` | [`Probe::Misc`]; `misc_timeout` (default: the `delay_loop`) is [`Timing::timeout`] |
+//! | `MISC_CHECK { misc_path misc_timeout misc_dynamic user }` | [`Probe::Misc`]; `misc_timeout` (default: the `delay_loop`) is [`Timing::timeout`]; no `user`: the global `script_user USER [GROUP]`, else the runner's own user (keepalived would try `keepalived_script`, then root) |
 //! | `SMTP_CHECK { helo_name }` | [`Probe::Smtp`], `HELO` (default name `smtpchecker.keepalived.org`, keepalived's `SMTP_DEFAULT_HELO`) |
 //! | `DNS_CHECK { type name }` | [`Probe::Dns`] (defaults `SOA`, `.`) |
 //! | `UDP_CHECK { payload require_reply min_reply_length max_reply_length }` | [`Probe::Udp`] |

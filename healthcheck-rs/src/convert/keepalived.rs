@@ -236,12 +236,21 @@ impl Cx<'_> {
                 }
                 match &m.misc_path {
                     Some(path) => match split_command(&path.value) {
-                        Some(argv) if !argv.is_empty() => Some(Probe::Misc(MiscCheck {
-                            argv,
-                            user: m.user.as_ref().map(|u| u.value.clone()),
-                            group: m.group.as_ref().map(|g| g.value.clone()),
-                            dynamic: m.misc_dynamic,
-                        })),
+                        Some(argv) if !argv.is_empty() => {
+                            let (user, group) = match &m.user {
+                                Some(u) => (
+                                    Some(u.value.clone()),
+                                    m.group.as_ref().map(|g| g.value.clone()),
+                                ),
+                                None => self.script_user(),
+                            };
+                            Some(Probe::Misc(MiscCheck {
+                                argv,
+                                user,
+                                group,
+                                dynamic: m.misc_dynamic,
+                            }))
+                        }
                         _ => {
                             errors.push(self.invalid(
                                 "misc_path",
@@ -497,6 +506,24 @@ impl Cx<'_> {
             requests,
             reuse_connection: false,
         })
+    }
+
+    /// The global `script_user USER [GROUP]`, which runs every script that
+    /// names no user of its own.
+    fn script_user(&self) -> (Option<String>, Option<String>) {
+        let setting = self
+            .config
+            .global_defs
+            .iter()
+            .flat_map(|g| &g.settings)
+            .rfind(|s| s.keyword.value == "script_user");
+        match setting {
+            Some(s) => (
+                s.args.first().map(|a| a.value.clone()),
+                s.args.get(1).map(|a| a.value.clone()),
+            ),
+            None => (None, None),
+        }
     }
 
     /// A client certificate in the global `SSL { certificate key }` block.

@@ -271,6 +271,21 @@ fn misc_check() {
             dynamic: true,
         })
     );
+    // Without a user of its own the script runs as the global script_user.
+    let text = format!(
+        "global_defs {{\n    enable_script_security\n    script_user nobody nogroup\n}}\n{}",
+        one_rs(
+            "",
+            "        MISC_CHECK {\n            misc_path /bin/true\n        }"
+        )
+    );
+    let Probe::Misc(m) = &checks(&text)[0].spec.probe else {
+        panic!("not a MISC_CHECK")
+    };
+    assert_eq!(
+        (m.user.as_deref(), m.group.as_deref()),
+        (Some("nobody"), Some("nogroup"))
+    );
 }
 
 #[test]
