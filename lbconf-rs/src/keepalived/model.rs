@@ -11,6 +11,7 @@
 //! prints their typed fields, then those.
 
 use std::net::IpAddr;
+use std::sync::Arc;
 
 use crate::source::Span;
 
@@ -345,8 +346,9 @@ pub struct VirtualServer {
     /// `sorry_server_lvs_method`.
     pub sorry_server_lvs_method: Option<Spanned<String>>,
     /// Checker defaults: `connect_timeout`, `retry`, `delay_before_retry`,
-    /// `warmup` (`delay_loop` is [`VirtualServer::delay_loop`]).
-    pub check_defaults: ConnectOptions,
+    /// `warmup` (`delay_loop` is [`VirtualServer::delay_loop`]). Servers
+    /// that set none share one empty value.
+    pub check_defaults: Arc<ConnectOptions>,
     /// `real_server` blocks.
     pub real_servers: Vec<RealServer>,
     /// The statements no typed field holds (unknown keywords, keywords
@@ -381,8 +383,9 @@ pub struct RealServer {
     /// `virtualhost`: default for HTTP_GET/SSL_GET.
     pub virtualhost: Option<Spanned<String>>,
     /// Checker defaults: `alpha`, `connect_timeout`, `retry`,
-    /// `delay_before_retry`, `warmup`, `delay_loop`.
-    pub check_defaults: ConnectOptions,
+    /// `delay_before_retry`, `warmup`, `delay_loop`. Servers that set none
+    /// share one empty value (most real servers set none).
+    pub check_defaults: Arc<ConnectOptions>,
     /// The health checkers.
     pub checkers: Vec<Checker>,
     /// The statements no typed field holds (unknown keywords, keywords

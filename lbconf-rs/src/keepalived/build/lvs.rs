@@ -32,6 +32,13 @@ impl<'a, S: Stmt<'a>> Stmt<'a> for Shifted<S> {
     }
 }
 
+/// The empty checker defaults every server without its own shares.
+fn no_defaults() -> std::sync::Arc<ConnectOptions> {
+    static EMPTY: std::sync::LazyLock<std::sync::Arc<ConnectOptions>> =
+        std::sync::LazyLock::new(Default::default);
+    std::sync::Arc::clone(&EMPTY)
+}
+
 impl Builder {
     fn port(&mut self, a: Option<Arg<'_>>, what: &str, at: Span) -> Option<u16> {
         let Some(a) = a else {
@@ -117,7 +124,7 @@ impl Builder {
             ip_family: None,
             sorry_server_inhibit: false,
             sorry_server_lvs_method: None,
-            check_defaults: ConnectOptions::default(),
+            check_defaults: no_defaults(),
             real_servers: Vec::new(),
             settings: Vec::new(),
         };
@@ -229,8 +236,11 @@ impl Builder {
                 }
                 "sorry_server_lvs_method" => self.lvs_method(x, &mut vs.sorry_server_lvs_method),
                 "connect_timeout" | "retry" | "delay_before_retry" | "warmup" => {
-                    self.common_option(&mut vs.check_defaults, x, check::Common::Timing)
-                        == Some(true)
+                    self.common_option(
+                        std::sync::Arc::make_mut(&mut vs.check_defaults),
+                        x,
+                        check::Common::Timing,
+                    ) == Some(true)
                 }
                 "real_server" => match self.real_server(x) {
                     Some(rs) => {
@@ -294,7 +304,7 @@ impl Builder {
             lthreshold: None,
             smtp_alert: None,
             virtualhost: None,
-            check_defaults: ConnectOptions::default(),
+            check_defaults: no_defaults(),
             checkers: Vec::new(),
             settings: Vec::new(),
         };
@@ -338,8 +348,11 @@ impl Builder {
                 }
                 "alpha" | "connect_timeout" | "retry" | "delay_before_retry" | "warmup"
                 | "delay_loop" => {
-                    self.common_option(&mut rs.check_defaults, x, check::Common::Timing)
-                        == Some(true)
+                    self.common_option(
+                        std::sync::Arc::make_mut(&mut rs.check_defaults),
+                        x,
+                        check::Common::Timing,
+                    ) == Some(true)
                 }
                 k => match CheckerKind::from_keyword(k) {
                     Some(kind) => {
