@@ -312,6 +312,7 @@ impl Driver {
             "config": file.display().to_string(),
             "checks": self.checks.len(),
             "virtual_servers": vss,
+            "table": table_json(&self.model.table()),
         })
     }
 
@@ -489,6 +490,34 @@ fn forwarding_name(f: ipvs::Forwarding) -> String {
         ipvs::Forwarding::TUNNEL => "TUN".to_owned(),
         other => format!("{other:?}"),
     }
+}
+
+/// The whole IPVS table keepalived would build, service by service.
+fn table_json(table: &ipvs::Table) -> Value {
+    let services: Vec<Value> = table
+        .services
+        .iter()
+        .map(|(key, svc)| {
+            let dests: Vec<Value> = svc
+                .dests
+                .iter()
+                .map(|(k, d)| {
+                    json!({
+                        "real_server": std::net::SocketAddr::new(k.addr, k.port).to_string(),
+                        "weight": d.weight,
+                        "forwarding": forwarding_name(d.forwarding),
+                    })
+                })
+                .collect();
+            json!({
+                "virtual_server": service_name(key),
+                "service": service_json(key),
+                "scheduler": svc.settings.scheduler.as_str(),
+                "dests": dests,
+            })
+        })
+        .collect();
+    Value::Array(services)
 }
 
 fn dest_key_json(k: &DestKey) -> Value {
