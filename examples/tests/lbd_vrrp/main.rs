@@ -279,6 +279,45 @@ fn script_and_interface_tracking_fail_over() {
     );
 }
 
+/// Tracked objects count from the start, as in keepalived: a healthy
+/// weight-0 `vrrp_script` (with `rise 3`) lets the instance leave
+/// Initialize on its first success, and an up `track_interface` with weight
+/// 60 lifts lbd from 100 to 160 at once, over keepalived's 150.
+#[test]
+fn tracked_objects_count_from_the_start() {
+    let tag = "lbdv-init";
+    if !gate(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let h1 = lan.host(1);
+    h1.ip(&[
+        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+    ])
+    .unwrap();
+    h1.ip(&["link", "set", "trk0", "up"]).unwrap();
+    h1.ip(&["link", "set", "trk1", "up"]).unwrap();
+    let dir = Dir::new(tag);
+    let scripts = "vrrp_script chk_ok {\n    script /usr/bin/true\n    interval 1\n    \
+         weight 0\n    rise 3\n    fall 3\n}\n";
+    let extra = "    track_script {\n        chk_ok\n    }\n    track_interface {\n        \
+         trk0 weight 60\n    }\n";
+    let lbd = Proc::lbd(h1, &dir, &lbd_conf(3, 100, scripts, extra));
+    let ka = Proc::keepalived(lan.host(2), &dir, &keepalived_conf(3, 150));
+    let took = wait_for(LONG, || has_vip(h1, VIP) && !has_vip(lan.host(2), VIP));
+    must("lbd master at 160 over keepalived's 150", took, &lbd, &ka);
+    eprintln!("{tag}: start -> lbd master: {took:?}");
+    must(
+        "keepalived backup",
+        wait_for(LONG, || ka.log().contains("Entering BACKUP STATE")),
+        &lbd,
+        &ka,
+    );
+    let l = lbd.log();
+    assert!(l.contains("VRRP_Script(chk_ok) succeeded"), "{l}");
+    assert!(l.contains("effective priority is now 160"), "{l}");
+}
+
 fn lbd_refuses(conf: &str) -> String {
     let dir = Dir::new(&format!("refuse-{}", conf.len()));
     let f = dir.path.join("k.conf");

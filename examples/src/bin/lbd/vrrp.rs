@@ -138,7 +138,7 @@ impl Daemon {
         let scripts = plan
             .scripts
             .iter()
-            .map(|s| ScriptState::new(!s.init_fail, s.rise, s.fall, now))
+            .map(|s| ScriptState::new(s.init_fail, s.rise, s.fall, now))
             .collect();
         let group_state = vec![None; plan.groups.len()];
         Ok(Daemon {
@@ -162,29 +162,22 @@ impl Daemon {
             self.plan.groups.len(),
             self.plan.scripts.len()
         );
-        // The engine starts every tracked object as good: tell it about
-        // `init_fail` scripts and `reverse` weights before the first advert.
-        for (i, inst) in self.plan.instances.iter().enumerate() {
-            for (index, w) in inst.weighted.iter().enumerate() {
-                let Weighted::Script(k) = w else { continue };
-                let ok = inst.engine_result(index, self.scripts[*k].ok);
-                if !ok {
-                    let cmd = Command::ScriptResult {
-                        instance: InstanceId(i),
-                        index,
-                        ok,
-                    };
-                    self.runner
-                        .handle_command(Instant::now(), cmd, &mut notices)
-                        .map_err(|e| e.to_string())?;
-                }
+        // The engine starts tracked scripts unknown and interfaces up: tell
+        // it, before the first advert, every state already known (each
+        // interface's; `init_fail` scripts, failed), as keepalived has them
+        // when it starts its instances. Scripts report their first result
+        // when they have run.
+        let now = Instant::now();
+        for k in 0..self.scripts.len() {
+            if let Some(ok) = self.scripts[k].ok {
+                self.forward_script(k, ok, now, &mut notices);
             }
         }
+        self.check_links(&mut notices);
         self.runner
             .start(Instant::now(), &mut notices)
             .map_err(|e| e.to_string())?;
         self.handle_notices(&mut notices);
-        self.check_links(&mut notices);
         // A failed wait ends the loop, but the instances still stop
         // cleanly: priority 0, addresses removed.
         let mut failure = None;
@@ -326,28 +319,7 @@ impl Daemon {
                             s.name, s.argv[0], f.how
                         );
                     }
-                    let Some(ok) = self.scripts[k].record(f.ok) else {
-                        continue;
-                    };
-                    eprintln!(
-                        "lbd: VRRP_Script({}) {}",
-                        s.name,
-                        if ok { "succeeded" } else { "failed" }
-                    );
-                    for (i, inst) in self.plan.instances.iter().enumerate() {
-                        for (index, w) in inst.weighted.iter().enumerate() {
-                            if *w == Weighted::Script(k) {
-                                let cmd = Command::ScriptResult {
-                                    instance: InstanceId(i),
-                                    index,
-                                    ok: inst.engine_result(index, ok),
-                                };
-                                if let Err(e) = self.runner.handle_command(now, cmd, notices) {
-                                    eprintln!("lbd: {e}");
-                                }
-                            }
-                        }
-                    }
+                    self.script_result(k, f.ok, now, notices);
                 }
                 Purpose::Notify(label) if !f.ok => {
                     eprintln!("lbd: notify script {label} failed: {}", f.how);
@@ -360,6 +332,7 @@ impl Daemon {
 
     fn start_scripts(&mut self) {
         let now = Instant::now();
+        let mut failed = Vec::new();
         for (k, s) in self.plan.scripts.iter().enumerate() {
             let st = &mut self.scripts[k];
             if now < st.next_run || self.children.is_running(&Purpose::Check(k)) {
@@ -371,12 +344,43 @@ impl Daemon {
                 .spawn(&s.argv, s.user, s.timeout, Purpose::Check(k), now)
             {
                 eprintln!("lbd: vrrp_script {}: {e}", s.name);
-                if let Some(ok) = st.record(false) {
-                    eprintln!(
-                        "lbd: VRRP_Script({}) {}",
-                        s.name,
-                        if ok { "succeeded" } else { "failed" }
-                    );
+                failed.push(k);
+            }
+        }
+        let mut notices = Vec::new();
+        for k in failed {
+            self.script_result(k, false, now, &mut notices);
+        }
+        self.handle_notices(&mut notices);
+    }
+
+    /// Counts a result of script `k` through its `rise`/`fall` and tells
+    /// the engine when it is the first result or the state changed.
+    fn script_result(&mut self, k: usize, ok: bool, now: Instant, notices: &mut Vec<Notice>) {
+        let Some(ok) = self.scripts[k].record(ok) else {
+            return;
+        };
+        eprintln!(
+            "lbd: VRRP_Script({}) {}",
+            self.plan.scripts[k].name,
+            if ok { "succeeded" } else { "failed" }
+        );
+        self.forward_script(k, ok, now, notices);
+    }
+
+    /// Tells the engine script `k`'s state for every instance tracking it.
+    fn forward_script(&mut self, k: usize, ok: bool, now: Instant, notices: &mut Vec<Notice>) {
+        for (i, inst) in self.plan.instances.iter().enumerate() {
+            for (index, w) in inst.weighted.iter().enumerate() {
+                if *w == Weighted::Script(k) {
+                    let cmd = Command::ScriptResult {
+                        instance: InstanceId(i),
+                        index,
+                        ok: inst.engine_result(index, ok),
+                    };
+                    if let Err(e) = self.runner.handle_command(now, cmd, notices) {
+                        eprintln!("lbd: {e}");
+                    }
                 }
             }
         }

@@ -1,13 +1,20 @@
-//! `vrrp_script` results through `rise` and `fall`, as keepalived counts them.
+//! `vrrp_script` results through `rise` and `fall`, as keepalived counts them
+//! (`vrrp_script_child_thread` in keepalived's `vrrp_scheduler.c`).
+//!
+//! A script starts unknown (keepalived's `SCRIPT_INIT_STATE_INIT`, "one
+//! success is enough"): its first result, success or failure, is reported
+//! whatever `rise` and `fall` say. With `init_fail` it starts failed and
+//! needs `rise` successes in a row. After that, `rise` successes in a row
+//! make it good and `fall` failures in a row make it bad.
 
 use std::time::{Duration, Instant};
 
 /// The tracked state of one `vrrp_script`.
 #[derive(Clone, Debug)]
 pub(crate) struct ScriptState {
-    /// Whether the script counts as succeeding (keepalived starts scripts
-    /// as good, and so does the engine).
-    pub(crate) ok: bool,
+    /// Whether the script counts as succeeding; `None` until its first
+    /// result (the engine then neither adds nor subtracts its weight).
+    pub(crate) ok: Option<bool>,
     /// When it runs next.
     pub(crate) next_run: Instant,
     rise: u32,
@@ -17,12 +24,12 @@ pub(crate) struct ScriptState {
 }
 
 impl ScriptState {
-    /// A script starting good (`ok`) or failed (`init_fail`), needing
-    /// `rise` successes in a row to become good and `fall` failures in a row
-    /// to become bad, first run at `first`.
-    pub(crate) fn new(ok: bool, rise: u32, fall: u32, first: Instant) -> Self {
+    /// A script starting unknown, or failed with `init_fail`, needing `rise`
+    /// successes in a row to become good and `fall` failures in a row to
+    /// become bad once known, first run at `first`.
+    pub(crate) fn new(init_fail: bool, rise: u32, fall: u32, first: Instant) -> Self {
         ScriptState {
-            ok,
+            ok: init_fail.then_some(false),
             next_run: first,
             rise: rise.max(1),
             fall: fall.max(1),
@@ -31,24 +38,25 @@ impl ScriptState {
         }
     }
 
-    /// Counts one result; returns the new state when it changed.
+    /// Counts one result; returns the state to report when it is the first
+    /// result or the state changed.
     pub(crate) fn record(&mut self, ok: bool) -> Option<bool> {
         if ok {
             self.failures = 0;
             self.successes = self.successes.saturating_add(1);
-            if !self.ok && self.successes >= self.rise {
-                self.ok = true;
-                return Some(true);
-            }
         } else {
             self.successes = 0;
             self.failures = self.failures.saturating_add(1);
-            if self.ok && self.failures >= self.fall {
-                self.ok = false;
-                return Some(false);
-            }
         }
-        None
+        let changed = match self.ok {
+            None => true,
+            Some(false) => ok && self.successes >= self.rise,
+            Some(true) => !ok && self.failures >= self.fall,
+        };
+        if changed {
+            self.ok = Some(ok);
+        }
+        changed.then_some(ok)
     }
 
     /// Schedules the next run `interval` after `now`.
@@ -61,11 +69,47 @@ impl ScriptState {
 mod tests {
     use super::*;
 
+    #[allow(clippy::disallowed_methods)]
+    fn state(init_fail: bool, rise: u32, fall: u32) -> ScriptState {
+        ScriptState::new(init_fail, rise, fall, Instant::now())
+    }
+
+    #[test]
+    fn the_first_success_is_reported_whatever_rise_says() {
+        let mut s = state(false, 3, 3);
+        assert_eq!(s.ok, None);
+        assert_eq!(s.record(true), Some(true));
+        assert_eq!(s.ok, Some(true));
+        assert_eq!(s.record(true), None);
+    }
+
+    #[test]
+    fn the_first_failure_is_reported_whatever_fall_says() {
+        let mut s = state(false, 3, 3);
+        assert_eq!(s.record(false), Some(false));
+        assert_eq!(s.ok, Some(false));
+        // From then on, rise applies.
+        assert_eq!(s.record(true), None);
+        assert_eq!(s.record(true), None);
+        assert_eq!(s.record(true), Some(true));
+    }
+
+    #[test]
+    fn init_fail_starts_failed_and_needs_rise_successes() {
+        let mut s = state(true, 2, 1);
+        assert_eq!(s.ok, Some(false));
+        // Already failed: a failure reports nothing.
+        assert_eq!(s.record(false), None);
+        assert_eq!(s.record(true), None);
+        assert_eq!(s.record(true), Some(true));
+        let mut s = state(true, 1, 1);
+        assert_eq!(s.record(true), Some(true));
+    }
+
     #[test]
     fn rise_and_fall_count_runs_in_a_row() {
-        #[allow(clippy::disallowed_methods)]
-        let mut s = ScriptState::new(true, 2, 3, Instant::now());
-        assert!(s.ok);
+        let mut s = state(false, 2, 3);
+        assert_eq!(s.record(true), Some(true));
         assert_eq!(s.record(false), None);
         assert_eq!(s.record(false), None);
         assert_eq!(s.record(true), None); // a success resets the failures
@@ -74,11 +118,9 @@ mod tests {
         assert_eq!(s.record(false), Some(false));
         assert_eq!(s.record(false), None);
         assert_eq!(s.record(true), None);
+        assert_eq!(s.record(false), None); // a failure resets the successes
+        assert_eq!(s.record(true), None);
         assert_eq!(s.record(true), Some(true));
-        assert!(s.ok);
-        #[allow(clippy::disallowed_methods)]
-        let mut s = ScriptState::new(false, 1, 1, Instant::now());
-        assert_eq!(s.record(false), None);
-        assert_eq!(s.record(true), Some(true));
+        assert_eq!(s.ok, Some(true));
     }
 }
