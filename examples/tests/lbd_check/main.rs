@@ -413,6 +413,13 @@ fn flapping_servers_give_transitions_and_ipvs_changes() {
     );
 
     let all = lbd.stop("TERM");
+    // keepalived removes its services when it stops.
+    let removed: Vec<&str> = all
+        .iter()
+        .filter(|v| v["op"] == "del_service")
+        .map(|v| v["virtual_server"].as_str().unwrap())
+        .collect();
+    assert_eq!(removed, ["198.18.0.1:80/TCP", "198.18.0.2:80/TCP"]);
     assert!(
         !all.iter().any(|v| ipvs(v, "del_dest", &c)),
         "an inhibited server is never removed"

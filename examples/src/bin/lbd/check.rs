@@ -9,10 +9,12 @@
 //!
 //! - `{"event":"start", ...}`: the virtual servers (with their IPVS
 //!   services: one per address of a `virtual_server_group`), their real
-//!   servers (alive or not: `alpha` starts them down) and quorum state;
-//! - `{"event":"ipvs","op":"add_service"|"add_dest"|"edit_dest"|"del_dest"|...}`:
-//!   each change keepalived would make to IPVS, at start and after every
-//!   change below, with the `reason`;
+//!   servers (alive or not: `alpha` starts them down), quorum state and the
+//!   initial IPVS `table`;
+//! - `{"event":"ipvs","op":"add_service"|"add_dest"|"edit_dest"|"del_dest"|"del_service"}`:
+//!   each change keepalived would make to IPVS, at start, after every
+//!   change below, and when it stops (its services removed), with the
+//!   `reason`;
 //! - `{"event":"real_server", ...}`: a real server became alive or not,
 //!   with the checker and the outcome that decided it and its timing;
 //! - `{"event":"quorum", ...}`: a virtual server gained or lost its quorum;
@@ -234,6 +236,8 @@ impl Driver {
             }
         };
         self.lag.flush();
+        let end = self.model.stop();
+        self.report(&end, "stop", None);
         let reason = match stop {
             Stop::Duration => "duration".to_owned(),
             Stop::Signal(s) => s.to_owned(),

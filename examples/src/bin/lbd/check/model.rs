@@ -294,6 +294,15 @@ impl Model {
         out
     }
 
+    /// What keepalived does to IPVS when it stops: it removes its virtual
+    /// services (and with them their destinations).
+    pub(crate) fn stop(&self) -> Vec<Change> {
+        ipvs::plan(&Table::new(), &self.table(), PlanOptions::default())
+            .into_iter()
+            .map(Change::Ipvs)
+            .collect()
+    }
+
     /// A checker of real server `rs` of virtual server `vs` went up or down.
     pub(crate) fn set_health(
         &mut self,
@@ -782,6 +791,13 @@ mod tests {
             ops(&start)[1..],
             [Op::AddDest(svc(), dest("198.18.0.10", 7))]
         );
+    }
+
+    #[test]
+    fn stopping_removes_the_services() {
+        let mut m = model(&vs("", &[("198.18.0.10", 1)]));
+        m.start();
+        assert_eq!(ops(&m.stop()), vec![Op::DelService(svc())]);
     }
 
     #[test]
