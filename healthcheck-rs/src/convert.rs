@@ -73,7 +73,7 @@
 //! | global `spread-checks N` | [`Timing::spread_percent`] |
 //! | `addr IP`, `port N` | [`Connect::to`] |
 //! | `source IP[:PORT]` | [`Connect::bind_ip`], [`Connect::bind_port`] |
-//! | `check-ssl` (or `ssl` without `addr`/`port`), `no-check-ssl`, `check-sni`, `verify`, `ca-file` | [`Tls`]; verification only with `verify required` and a `ca-file` |
+//! | `check-ssl` (or `ssl` without `addr`/`port`), `no-check-ssl`, `check-sni`, `verify`, `ca-file` | [`Tls`]; the certificate is verified against a `ca-file` unless `verify none` (or the global `ssl-server-verify none`); without a `ca-file`, not at all |
 //! | `weight` (1), `backup`, `disabled` | [`HaproxyCheck`] fields, for the caller |
 //! | `option httpchk [METH] [URI] [VER]`, `http-check send meth uri ver hdr body` | [`Probe::Http`], an [`HttpRequest`] per `send` |
 //! | `http-check expect [!] status\|rstatus\|string\|rstring\|hdr name N [value V]` | [`HttpExpect`] on the last request |

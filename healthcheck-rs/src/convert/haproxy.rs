@@ -79,6 +79,7 @@ pub fn haproxy(parsed: &Parsed<Config>) -> Result<Vec<HaproxyCheck>, Vec<Convert
     let config = &parsed.value;
     let sources = &parsed.sources;
     let spread = spread_checks(config);
+    let verify_by_default = global(config, "ssl-server-verify").is_none_or(|v| v != "none");
     let mut out = Vec::new();
     let mut errors = Vec::new();
     let mut last_defaults = None;
@@ -106,6 +107,7 @@ pub fn haproxy(parsed: &Parsed<Config>) -> Result<Vec<HaproxyCheck>, Vec<Convert
             proxy,
             inherited,
             spread,
+            verify_by_default,
         };
         for server in &proxy.servers {
             match cx.server(server) {
@@ -127,17 +129,23 @@ fn millis(ms: u64) -> Duration {
     Duration::from_millis(ms.min(i32::MAX as u64))
 }
 
-/// The global `spread-checks` percentage (0 when unset).
-fn spread_checks(config: &Config) -> u8 {
+/// The first argument of the last `keyword` line of the `global` sections.
+fn global<'a>(config: &'a Config, keyword: &str) -> Option<&'a str> {
     config
         .sections
         .iter()
         .filter(|s| s.kind == SectionKind::Global)
         .flat_map(|s| &s.statements)
-        .filter(|st| st.words.first().is_some_and(|w| w.value == "spread-checks"))
+        .filter(|st| st.words.first().is_some_and(|w| w.value == keyword))
         .filter_map(|st| st.words.get(1))
-        .filter_map(|w| w.value.parse::<u8>().ok())
+        .map(|w| w.value.as_str())
         .next_back()
+}
+
+/// The global `spread-checks` percentage (0 when unset).
+fn spread_checks(config: &Config) -> u8 {
+    global(config, "spread-checks")
+        .and_then(|v| v.parse::<u8>().ok())
         .map_or(0, |p| p.min(50))
 }
 
@@ -149,6 +157,7 @@ struct ProxyCx<'a> {
     proxy: &'a Proxy,
     inherited: Option<&'a Proxy>,
     spread: u8,
+    verify_by_default: bool,
 }
 
 /// The settings that apply to one server, in order of precedence from
@@ -464,8 +473,11 @@ impl<'a> ProxyCx<'a> {
             return None;
         }
         let ca_file = layers.last(|s| s.ca_file.clone()).map(PathBuf::from);
-        let verify =
-            layers.last(|s| s.verify.clone()).as_deref() == Some("required") && ca_file.is_some();
+        // `verify` defaults to the global `ssl-server-verify` (`required`).
+        let verify = layers
+            .last(|s| s.verify.clone())
+            .map_or(self.verify_by_default, |v| v == "required")
+            && ca_file.is_some();
         Some(Tls {
             sni: layers
                 .raw(&["check-sni"])

@@ -191,6 +191,34 @@ fn check_ssl_sni_and_server_ssl() {
 }
 
 #[test]
+fn tls_verification_needs_a_ca_file_and_follows_ssl_server_verify() {
+    let dir = tempfile::tempdir().unwrap();
+    let ca = dir.path().join("ca.pem");
+    std::fs::write(&ca, "not parsed by the converter\n").unwrap();
+    let tls = |text: String| match only(&text).probe {
+        Probe::TcpSeq(TcpSeq { rules, .. }) => match &rules[0] {
+            TcpRule::Connect { tls: Some(t), .. } => t.clone(),
+            r => panic!("{r:?}"),
+        },
+        p => panic!("{p:?}"),
+    };
+    let server = format!(
+        "    server a 198.18.0.10:443 check ssl ca-file {}",
+        ca.display()
+    );
+    // HAProxy verifies by default (ssl-server-verify required).
+    let t = tls(backend(&format!("{server}\n")));
+    assert!(t.verify);
+    assert_eq!(t.ca_file.as_deref(), Some(ca.as_path()));
+    assert!(!tls(backend(&format!("{server} verify none\n"))).verify);
+    let global = format!(
+        "global\n    ssl-server-verify none\n{}",
+        backend(&format!("{server}\n"))
+    );
+    assert!(!tls(global).verify);
+}
+
+#[test]
 fn httpchk_send_and_expect() {
     let text = backend(
         "    mode http\n    option httpchk GET /health HTTP/1.1\n    \
