@@ -41,19 +41,31 @@ fn batch_syn_probes_judge_open_closed_and_silent_servers() {
                         .unwrap();
                     // On the link, but nobody answers ARP for it.
                     let silent: SocketAddr = "198.18.2.3:80".parse().unwrap();
+                    // No route: found by the route look-up, or (with a
+                    // source address, no look-up) by sendmmsg().
+                    let unrouted: SocketAddr = "198.19.0.1:80".parse().unwrap();
+                    let unrouted_from: SocketAddr = "198.19.0.2:80".parse().unwrap();
                     let addrs = [
                         open.local_addr().unwrap(),
                         open6.local_addr().unwrap(),
                         closed,
                         silent,
+                        unrouted,
+                        unrouted_from,
                     ];
                     let mut r = Runner::new(SchedulerConfig::default()).unwrap();
-                    for (a, initial) in addrs.iter().zip([
-                        InitialState::FullyDown,
-                        InitialState::FullyDown,
-                        InitialState::FullyUp,
-                        InitialState::FullyUp,
-                    ]) {
+                    for (i, (a, initial)) in addrs
+                        .iter()
+                        .zip([
+                            InitialState::FullyDown,
+                            InitialState::FullyDown,
+                            InitialState::FullyUp,
+                            InitialState::FullyUp,
+                            InitialState::FullyUp,
+                            InitialState::FullyUp,
+                        ])
+                        .enumerate()
+                    {
                         let timing = Timing {
                             interval: Duration::from_millis(200),
                             // Longer than the retransmission for one probe.
@@ -63,7 +75,11 @@ fn batch_syn_probes_judge_open_closed_and_silent_servers() {
                             initial,
                             ..Timing::default()
                         };
-                        let spec = CheckSpec::new(*a, Probe::Tcp(Connect::default()));
+                        let connect = Connect {
+                            bind_ip: (i == 5).then(|| [198, 18, 2, 1].into()),
+                            ..Connect::default()
+                        };
+                        let spec = CheckSpec::new(*a, Probe::Tcp(connect));
                         r.subscribe(spec.with_timing(timing)).unwrap();
                     }
                     let mut seen = Seen::new();
@@ -103,6 +119,13 @@ fn batch_syn_probes_judge_open_closed_and_silent_servers() {
         Some(&(Health::Down, Some(FailKind::Timeout))),
         "{seen:?}"
     );
+    for a in &addrs[4..] {
+        assert_eq!(
+            seen.get(a),
+            Some(&(Health::Down, Some(FailKind::Connect))),
+            "{a}: {seen:?}"
+        );
+    }
     assert!(stats.open >= 4 && stats.refused >= 2, "{stats:?}");
     // The silent server's probes were each sent twice.
     assert!(stats.sent > stats.open + stats.refused + 2, "{stats:?}");
