@@ -13,13 +13,11 @@ use std::fmt;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use nix::poll::{PollFd, PollFlags, ppoll};
 use nix::sys::socket::{self, AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType};
-use nix::sys::time::TimeSpec;
 
-use super::{Announcer, LinuxError, VrrpSocket, ifindex, set_vip};
+use super::{Announcer, LinuxError, Sleeper, VrrpSocket, ifindex, set_vip};
 use crate::wire::MacAddr;
 use crate::{Command, ConfigError, Event, InstanceConfig, InstanceId, Received, Router, State};
 use crate::{TransmitKind, wire::Family};
@@ -122,8 +120,9 @@ struct InstanceIo {
 /// family, GARP / NA, the virtual addresses, priority 0 on shutdown.
 ///
 /// The caller's own file descriptors (a signalfd, a [`LinkWatch`], pipes)
-/// are waited on in the same `ppoll`, so a daemon is a loop around
-/// [`Runner::run_once`]:
+/// are waited on together with its sockets and a timerfd armed at the
+/// engine's next deadline (a [`Sleeper`]: no timer slack), so a daemon is a
+/// loop around [`Runner::run_once`]:
 ///
 /// ```no_run
 /// use std::os::fd::AsFd;
@@ -160,6 +159,10 @@ pub struct Runner {
     links: Vec<Link>,
     io: Vec<InstanceIo>,
     buf: Vec<u8>,
+    /// Opened by the first [`Runner::run_once`].
+    sleeper: Option<Sleeper>,
+    /// The latest instant the engine was given.
+    last: Option<Instant>,
 }
 
 /// What [`interface`] found about an interface.
@@ -356,6 +359,7 @@ impl Runner {
         cmd: Command,
         notices: &mut Vec<Notice>,
     ) -> Result<(), ConfigError> {
+        let now = self.advance(now);
         self.router.handle_command(now, cmd)?;
         self.flush(notices);
         Ok(())
@@ -373,11 +377,13 @@ impl Runner {
         Ok(())
     }
 
-    /// One round: waits until a packet arrives, an engine deadline or
-    /// `until` passes, or one of `wake` becomes readable; feeds the engine;
-    /// sends what it scheduled; adds and removes addresses. Returns, for each
-    /// of `wake`, whether it is readable (the caller reads it). Errors are
-    /// those of `ppoll` itself; send and address failures are notices.
+    /// One round: waits (on a [`Sleeper`]) until a packet arrives, an engine
+    /// deadline or `until` passes, or one of `wake` becomes readable; feeds
+    /// the engine each advert with its kernel arrival time
+    /// ([`VrrpSocket::try_recv`]); sends what it scheduled; adds and removes
+    /// addresses. Returns, for each of `wake`, whether it is readable (the
+    /// caller reads it). Errors are those of the wait itself (the timerfd,
+    /// `poll`); send and address failures are notices.
     pub fn run_once(
         &mut self,
         wake: &[BorrowedFd<'_>],
@@ -385,21 +391,13 @@ impl Runner {
         notices: &mut Vec<Notice>,
     ) -> io::Result<Vec<bool>> {
         self.flush(notices);
-        let now = Instant::now();
         let deadline = match (self.router.poll_timeout(), until) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
         };
-        // poll's timer slack is 0.1% of the timeout: wait 1/64 short of the
-        // deadline and go round again, so the last wait is short and precise
-        // (see `run_until`).
-        let timeout = deadline.map(|d| {
-            let mut w = d.saturating_duration_since(now);
-            if w > Duration::from_millis(1) {
-                w -= w / 64;
-            }
-            TimeSpec::from_duration(w)
-        });
+        if self.sleeper.is_none() {
+            self.sleeper = Some(Sleeper::new().map_err(io::Error::other)?);
+        }
         let socks: Vec<(usize, &VrrpSocket)> = self
             .links
             .iter()
@@ -411,16 +409,17 @@ impl Runner {
                     .map(move |s| (i, s))
             })
             .collect();
-        let mut fds: Vec<PollFd<'_>> = socks
+        let fds: Vec<BorrowedFd<'_>> = socks
             .iter()
-            .map(|(_, s)| PollFd::new(s.sock.as_fd(), PollFlags::POLLIN))
-            .chain(wake.iter().map(|w| PollFd::new(*w, PollFlags::POLLIN)))
+            .map(|(_, s)| s.fd())
+            .chain(wake.iter().copied())
             .collect();
-        match ppoll(&mut fds, timeout, None) {
-            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
-            Err(e) => return Err(e.into()),
+        let mut ready = vec![false; fds.len()];
+        if let Some(sleeper) = &self.sleeper {
+            // A timerfd armed at the deadline: no timer slack, no early
+            // wake-up.
+            sleeper.wait(&fds, deadline, &mut ready)?;
         }
-        let ready: Vec<bool> = fds.iter().map(|f| f.any().unwrap_or(false)).collect();
         let readable: Vec<(usize, usize)> = socks
             .iter()
             .enumerate()
@@ -433,24 +432,36 @@ impl Runner {
         for (k, link) in readable {
             self.receive(k, link, notices);
         }
-        self.router.handle_timeout(Instant::now());
+        let now = self.advance(Instant::now());
+        self.router.handle_timeout(now);
         self.flush(notices);
         Ok(woken)
     }
 
-    /// Reads what socket `k` (of link `link`) holds, at most 64 datagrams.
+    /// The engine sees time move forward only: `at`, or the latest instant
+    /// it was given if that is later.
+    fn advance(&mut self, at: Instant) -> Instant {
+        let t = self.last.map_or(at, |l| l.max(at));
+        self.last = Some(t);
+        t
+    }
+
+    /// Reads what socket `k` (of link `link`) holds, at most 64 datagrams,
+    /// each fed with its kernel arrival time.
     fn receive(&mut self, k: usize, link: usize, notices: &mut Vec<Notice>) {
+        let base = self.socket_base(link);
         let l = &self.links[link];
         let Some(sock) = [l.v4.as_ref(), l.v6.as_ref()]
             .into_iter()
             .flatten()
-            .nth(k - self.socket_base(link))
+            .nth(k - base)
         else {
             return;
         };
+        let mut got = Vec::new();
         for _ in 0..64 {
-            let d = match sock.recv(Duration::ZERO) {
-                Ok(Some(d)) => d,
+            match sock.try_recv() {
+                Ok(Some(d)) => got.push(d),
                 Ok(None) => break,
                 Err(error) => {
                     notices.push(Notice::Receive {
@@ -459,7 +470,9 @@ impl Runner {
                     });
                     break;
                 }
-            };
+            }
+        }
+        for (d, at) in got {
             // The engine finds the instance by VRID and family; an advert for
             // an instance of another interface is not for us.
             let family = if d.src.is_ipv4() {
@@ -484,7 +497,8 @@ impl Runner {
                 ttl: d.ttl,
                 payload: &d.payload,
             };
-            self.router.handle_packet(Instant::now(), &rx);
+            let now = self.advance(at);
+            self.router.handle_packet(now, &rx);
         }
     }
 
@@ -578,6 +592,7 @@ mod tests {
     use crate::wire::{AddrList, Version};
     use lbkit_testsupport::netns::{Lan, Netns};
     use lbkit_testsupport::tier;
+    use std::time::Duration;
 
     const VIP: Ipv4Addr = Ipv4Addr::new(198, 18, 0, 100);
 
