@@ -318,6 +318,78 @@ fn tracked_objects_count_from_the_start() {
     assert!(l.contains("effective priority is now 160"), "{l}");
 }
 
+/// `use_vmac` against keepalived with `use_vmac` (VRRPv3): lbd (150) runs
+/// on macvlan `vrrp.51` with 00:00:5e:00:01:33 and holds the address there,
+/// so keepalived's host learns the virtual MAC for it; keepalived (100)
+/// stays backup without complaint. On SIGTERM lbd hands over, and deletes
+/// the VMAC.
+#[test]
+fn use_vmac_against_keepalived_with_use_vmac() {
+    let tag = "lbdv-vmac";
+    if !gate(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let dir = Dir::new(tag);
+    let vmac = "    use_vmac\n";
+    let mut lbd = Proc::lbd(h1, &dir, &lbd_conf(3, 150, "", vmac));
+    let ka_conf = keepalived_conf(3, 100).replace(
+        "    virtual_ipaddress",
+        &format!("{vmac}    virtual_ipaddress"),
+    );
+    let ka = Proc::keepalived(h2, &dir, &ka_conf);
+    let on_vmac = |h| harness::addrs(h, "vrrp.51").contains(&format!("inet {VIP}/"));
+    let took = wait_for(LONG, || on_vmac(h1) && !has_vip(h1, VIP));
+    must("lbd master with the address on vrrp.51", took, &lbd, &ka);
+    let link = h1.ip(&["-d", "link", "show", "vrrp.51"]).unwrap();
+    assert!(
+        link.contains("macvlan mode private") && link.contains("00:00:5e:00:01:33"),
+        "{link}"
+    );
+    must(
+        "keepalived backup",
+        wait_for(LONG, || ka.log().contains("Entering BACKUP STATE")),
+        &lbd,
+        &ka,
+    );
+    // keepalived's host reaches the address at the virtual MAC.
+    let learned = wait_for(LONG, || {
+        h2.run("ping", &["-c", "1", "-W", "1", VIP])
+            .is_ok_and(|o| o.status.success())
+            && h2
+                .ip(&["neigh", "show", "to", VIP, "dev", "eth0"])
+                .is_ok_and(|n| n.contains("00:00:5e:00:01:33"))
+    });
+    must(
+        "h2 reaching the address at 00:00:5e:00:01:33",
+        learned,
+        &lbd,
+        &ka,
+    );
+    // Two advert intervals: keepalived takes lbd's adverts from the VMAC.
+    let quiet = wait_for(Duration::from_secs(2), || on_vmac(h2));
+    assert_eq!(quiet, None, "keepalived took the address:\n{}", ka.log());
+    let log = ka.log();
+    for bad in ["invalid", "Invalid", "wrong", "mismatch"] {
+        assert!(!log.contains(bad), "keepalived complained ({bad}):\n{log}");
+    }
+    lbd.signal_term();
+    must(
+        "keepalived master after lbd's SIGTERM",
+        wait_for(LONG, || on_vmac(h2)),
+        &lbd,
+        &ka,
+    );
+    assert_eq!(lbd.wait_exit(LONG).map(|s| s.code()), Some(Some(0)));
+    let gone = h1.ip(&["link", "show", "vrrp.51"]);
+    assert!(
+        gone.is_err() || gone.unwrap().is_empty(),
+        "lbd left vrrp.51 behind:\n{}",
+        lbd.log()
+    );
+}
+
 fn lbd_refuses(conf: &str) -> String {
     let dir = Dir::new(&format!("refuse-{}", conf.len()));
     let f = dir.path.join("k.conf");
@@ -345,9 +417,10 @@ fn invalid_configurations_are_refused() {
     assert!(err.contains("k.conf:4"), "the place of the error: {err}");
     let err = lbd_refuses(
         "vrrp_instance VI_1 {\n    interface lo\n    virtual_router_id 51\n    use_vmac\n    \
+         unicast_src_ip 127.0.0.1\n    unicast_peer {\n        127.0.0.2\n    }\n    \
          virtual_ipaddress {\n        198.18.0.100\n    }\n}\n",
     );
-    assert!(err.contains("use_vmac is not supported"), "{err}");
+    assert!(err.contains("needs vmac_xmit_base"), "{err}");
     assert!(err.contains("k.conf:4"), "the use_vmac line: {err}");
 }
 

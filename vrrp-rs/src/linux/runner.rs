@@ -113,6 +113,8 @@ struct Link {
 #[derive(Debug)]
 struct InstanceIo {
     link: usize,
+    /// The link whose announcer sends the GARP / NA (usually `link`).
+    announce: usize,
     vips: Vec<(u32, Vip)>,
 }
 
@@ -289,21 +291,24 @@ impl Runner {
         iface: &str,
         vips: Vec<Vip>,
     ) -> Result<InstanceId, RunnerError> {
+        self.add_instance_announcing(cfg, iface, iface, vips)
+    }
+
+    /// As [`Runner::add_instance`], with the adverts on `iface` and the
+    /// GARP / NA on `announce_iface`: keepalived's `use_vmac` with
+    /// `vmac_xmit_base` advertises from the base interface and announces
+    /// the addresses from the VMAC ([`Vmac`](super::Vmac)) that holds them.
+    pub fn add_instance_announcing(
+        &mut self,
+        cfg: InstanceConfig,
+        iface: &str,
+        announce_iface: &str,
+        vips: Vec<Vip>,
+    ) -> Result<InstanceId, RunnerError> {
         let family = cfg.family();
         let primary = cfg.primary;
-        let link = match self.links.iter().position(|l| l.iface == iface) {
-            Some(l) => l,
-            None => {
-                let index = ifindex(iface)?;
-                self.links.push(Link {
-                    iface: iface.to_string(),
-                    v4: None,
-                    v6: None,
-                    announcer: Announcer::open(index)?,
-                });
-                self.links.len() - 1
-            }
-        };
+        let link = self.link(iface)?;
+        let announce = self.link(announce_iface)?;
         let mut indexed = Vec::with_capacity(vips.len());
         for v in vips {
             indexed.push((ifindex(&v.iface)?, v));
@@ -319,9 +324,25 @@ impl Runner {
         }
         self.io.push(InstanceIo {
             link,
+            announce,
             vips: indexed,
         });
         Ok(id)
+    }
+
+    /// The link of interface `iface`, opened (announcer only) on first use.
+    fn link(&mut self, iface: &str) -> Result<usize, LinuxError> {
+        if let Some(l) = self.links.iter().position(|l| l.iface == iface) {
+            return Ok(l);
+        }
+        let index = ifindex(iface)?;
+        self.links.push(Link {
+            iface: iface.to_string(),
+            v4: None,
+            v6: None,
+            announcer: Announcer::open(index)?,
+        });
+        Ok(self.links.len() - 1)
     }
 
     /// Declares a sync group (see [`Router::add_sync_group`]).
@@ -551,7 +572,7 @@ impl Runner {
             let Some(io) = self.io.get(tx.instance.0) else {
                 continue;
             };
-            let link = &self.links[io.link];
+            let link = &self.links[io.announce];
             let sent = match (tx.kind, tx.src) {
                 (TransmitKind::Garp, _) => link.announcer.send_frame(&bytes),
                 (TransmitKind::NeighborAdvert, IpAddr::V6(src)) => {

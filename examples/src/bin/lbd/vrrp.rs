@@ -23,7 +23,8 @@ use std::time::{Duration, Instant};
 use lbconf::keepalived;
 use nix::sys::signal::{SigSet, Signal};
 use nix::sys::signalfd::{SfdFlags, SignalFd};
-use vrrp::linux::{LinkWatch, Notice, Runner, interface};
+use vrrp::linux::{LinkWatch, Notice, Runner, Vmac, interface, set_vip};
+use vrrp::wire::Family;
 use vrrp::{Command, Event, InstanceId, State, TransitionReason};
 
 use crate::Args;
@@ -74,6 +75,8 @@ pub(crate) fn run(args: &Args) -> ExitCode {
 struct Daemon {
     plan: Plan,
     runner: Runner,
+    /// `use_vmac` interfaces, deleted when lbd stops.
+    vmacs: Vec<Vmac>,
     signals: SignalFd,
     links: LinkWatch,
     children: Children,
@@ -122,10 +125,31 @@ impl Daemon {
         let signals = SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
             .map_err(|e| format!("cannot open a signalfd: {e}"))?;
         let mut runner = Runner::new();
+        let mut vmacs = Vec::new();
         for i in &plan.instances {
+            let what = |e: &dyn std::fmt::Display| format!("vrrp_instance {}: {e}", i.cfg.name);
+            let Some(v) = &i.vmac else {
+                runner
+                    .add_instance(i.cfg.clone(), &i.iface, i.vips.clone())
+                    .map_err(|e| what(&e))?;
+                continue;
+            };
+            let vmac = open_vmac(i, v).map_err(|e| what(&e))?;
+            eprintln!(
+                "lbd: ({}) VMAC {} on {} with MAC {}",
+                i.cfg.name, v.name, i.iface, i.cfg.mac
+            );
+            // vmac_xmit_base: adverts on the base interface; the addresses
+            // and their announcements on the VMAC either way.
+            let adverts = if v.xmit_base {
+                i.iface.as_str()
+            } else {
+                v.name.as_str()
+            };
             runner
-                .add_instance(i.cfg.clone(), &i.iface, i.vips.clone())
-                .map_err(|e| format!("vrrp_instance {}: {e}", i.cfg.name))?;
+                .add_instance_announcing(i.cfg.clone(), adverts, &v.name, i.vips.clone())
+                .map_err(|e| what(&e))?;
+            vmacs.push(vmac);
         }
         for g in &plan.groups {
             let members: Vec<InstanceId> = g.members.iter().map(|&m| InstanceId(m)).collect();
@@ -144,6 +168,7 @@ impl Daemon {
         Ok(Daemon {
             plan,
             runner,
+            vmacs,
             signals,
             links,
             children: Children::default(),
@@ -208,6 +233,12 @@ impl Daemon {
             .shutdown(&mut notices)
             .map_err(|e| e.to_string())?;
         self.handle_notices(&mut notices);
+        for v in std::mem::take(&mut self.vmacs) {
+            let name = v.name().to_string();
+            if let Err(e) = v.delete() {
+                eprintln!("lbd: removing VMAC {name}: {e}");
+            }
+        }
         self.wait_children();
         match failure {
             None => {
@@ -509,6 +540,28 @@ impl Daemon {
             while let Ok(Some(_)) = self.signals.read_signal() {}
         }
     }
+}
+
+/// Creates instance `i`'s VMAC; for IPv6 (adverts on the VMAC), adds the
+/// base interface's link-local address to it, as keepalived does, so that
+/// the VRRP socket can send from it there.
+fn open_vmac(i: &plan::Instance, v: &plan::VmacPlan) -> Result<Vmac, String> {
+    let family = i.cfg.family();
+    let vmac = Vmac::create(&i.iface, &v.name, i.cfg.vrid, family).map_err(|e| {
+        format!(
+            "use_vmac {}: {e} (a VMAC left by a crash: delete it with `ip link del {}`)",
+            v.name, v.name
+        )
+    })?;
+    if family == Family::V6 && !v.xmit_base {
+        set_vip(vmac.ifindex(), i.cfg.primary, 64, true).map_err(|e| {
+            format!(
+                "use_vmac {}: adding the source {} to it: {e}",
+                v.name, i.cfg.primary
+            )
+        })?;
+    }
+    Ok(vmac)
 }
 
 /// The argument lists of the notify scripts to run for a move to `to`.

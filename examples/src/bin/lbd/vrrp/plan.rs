@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use lbconf::SourceMap;
 use lbconf::keepalived::{AuthType, Config, Setting, Spanned, SyncGroup, VrrpInstance, VrrpScript};
-use vrrp::linux::{Interface, Vip};
+use vrrp::linux::{Interface, Vip, vrrp_mac};
 use vrrp::wire::{AddrList, V2Auth, Version};
 use vrrp::{GarpConfig, InstanceConfig, TrackScript};
 
@@ -55,11 +55,24 @@ pub(crate) enum Weighted {
     Interface(String),
 }
 
+/// keepalived's `use_vmac [NAME]`: a macvlan with the virtual MAC on the
+/// instance's interface, holding its addresses.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct VmacPlan {
+    /// The macvlan's name (keepalived's default: `vrrp.VRID`).
+    pub(crate) name: String,
+    /// `vmac_xmit_base`: adverts sent and received on the base interface.
+    pub(crate) xmit_base: bool,
+}
+
 /// One `vrrp_instance`.
 #[derive(Clone, Debug)]
 pub(crate) struct Instance {
     pub(crate) cfg: InstanceConfig,
+    /// The instance's interface (the VMAC's base with `use_vmac`).
     pub(crate) iface: String,
+    /// `use_vmac`.
+    pub(crate) vmac: Option<VmacPlan>,
     pub(crate) vips: Vec<Vip>,
     /// Interfaces whose loss is a FAULT (engine interface index = position):
     /// the instance's own (unless `dont_track_primary`) and unweighted
@@ -154,6 +167,8 @@ const INSTANCE_KEYWORDS: &[&str] = &[
     "no_accept",
     "dont_track_primary",
     "check_unicast_src",
+    "use_vmac",
+    "vmac_xmit_base",
 ];
 
 /// Looks up an interface (in tests, a table instead of the host).
@@ -440,9 +455,6 @@ impl<'a> Planner<'a> {
                 return None;
             }
         };
-        if let Some(v) = &i.use_vmac {
-            self.err(v, format!("{owner}: use_vmac is not supported by lbd --vrrp (remove it; the instance then uses the interface's MAC, as keepalived's default)"));
-        }
         let Some(first) = i.virtual_ipaddress.first() else {
             self.err(
                 &i.name,
@@ -484,7 +496,26 @@ impl<'a> Planner<'a> {
                 Version::V3 => Duration::from_millis(((a.value * 100.0).round() as u64) * 10),
             };
         }
-        cfg.mac = info.mac;
+        let vmac = i.use_vmac.as_ref().map(|v| VmacPlan {
+            name: if v.value.is_empty() {
+                format!("vrrp.{}", vrid.value)
+            } else {
+                v.value.clone()
+            },
+            xmit_base: setting(&i.settings, "vmac_xmit_base").is_some(),
+        });
+        cfg.mac = match &vmac {
+            Some(_) => vrrp_mac(vrid.value, cfg.family()),
+            None => info.mac,
+        };
+        if let (Some(v), Some(plan)) = (&i.use_vmac, &vmac) {
+            if plan.name.len() > 15 || plan.name.contains(['/', ' ']) {
+                self.err(v, format!("{owner}: use_vmac {}: not a valid interface name (at most 15 bytes, no '/' or space)", plan.name));
+            }
+            if !i.unicast_peer.is_empty() && !plan.xmit_base {
+                self.err(v, format!("{owner}: use_vmac with unicast_peer needs vmac_xmit_base (as keepalived says): add it"));
+            }
+        }
         cfg.preempt = !i.nopreempt;
         cfg.preempt_delay = i
             .preempt_delay
@@ -510,6 +541,12 @@ impl<'a> Planner<'a> {
                 _ => {}
             }
         }
+        // With use_vmac, the addresses of the instance's family without a
+        // `dev` go on the VMAC, as keepalived puts them.
+        let default_dev = |a: &IpAddr| match &vmac {
+            Some(v) if a.is_ipv6() == v6 => v.name.clone(),
+            _ => iface.value.clone(),
+        };
         let vips = i
             .virtual_ipaddress
             .iter()
@@ -519,12 +556,16 @@ impl<'a> Planner<'a> {
                 prefix: v
                     .prefix
                     .unwrap_or(if v.address.value.is_ipv6() { 128 } else { 32 }),
-                iface: v.dev.clone().unwrap_or_else(|| iface.value.clone()),
+                iface: v
+                    .dev
+                    .clone()
+                    .unwrap_or_else(|| default_dev(&v.address.value)),
             })
             .collect();
         let mut inst = Instance {
             cfg,
             iface: iface.value.clone(),
+            vmac,
             vips,
             fault_ifaces: Vec::new(),
             weighted: Vec::new(),

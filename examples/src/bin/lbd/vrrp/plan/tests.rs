@@ -187,13 +187,59 @@ notify "echo x"   # found in PATH
     assert_eq!(n[2].0[1], "x");
 }
 
+/// `use_vmac`: the instance's MAC is the virtual one, the addresses of its
+/// family without a `dev` go on the VMAC (default name `vrrp.VRID`), those
+/// with one stay there; `vmac_xmit_base` is read; unicast peers need it.
+#[test]
+fn use_vmac_maps_to_a_vmac() {
+    let text = SEED.replace("dont_track_primary", "use_vmac").replacen(
+        "    chk_haproxy\n}\n",
+        "    chk_haproxy\n}\nuse_vmac vmac50\nvmac_xmit_base\n",
+        1,
+    );
+    let p = parse(&text).unwrap();
+    let ext = &p.instances[0];
+    assert_eq!(
+        ext.vmac,
+        Some(VmacPlan {
+            name: "vmac50".into(),
+            xmit_base: true
+        })
+    );
+    assert_eq!(ext.cfg.mac, MacAddr([0, 0, 0x5e, 0, 1, 50]));
+    assert_eq!(ext.iface, "eth0");
+    let devs: Vec<&str> = ext.vips.iter().map(|v| v.iface.as_str()).collect();
+    assert_eq!(devs, ["vmac50", "eth1"]);
+    let int = &p.instances[1];
+    assert_eq!(
+        int.vmac,
+        Some(VmacPlan {
+            name: "vrrp.51".into(),
+            xmit_base: false
+        })
+    );
+    assert_eq!(int.cfg.mac, MacAddr([0, 0, 0x5e, 0, 2, 51]));
+    assert_eq!(int.vips[0].iface, "vrrp.51");
+    assert!(
+        p.ignored.iter().all(|l| !l.contains("vmac")),
+        "{:?}",
+        p.ignored
+    );
+    let unicast = SEED.replace(
+        "dont_track_primary",
+        "use_vmac\nunicast_peer {\n    fd00::2\n}",
+    );
+    let errs = parse(&unicast).unwrap_err();
+    assert!(
+        errs.iter().any(|e| e.contains("needs vmac_xmit_base")),
+        "{errs:?}"
+    );
+}
+
 #[test]
 fn unsupported_parts_are_refused_with_their_place() {
-    let text = SEED
-        .replace("dont_track_primary", "use_vmac")
-        .replace("auth_type PASS", "auth_type AH");
+    let text = SEED.replace("auth_type PASS", "auth_type AH");
     let errs = parse(&text).unwrap_err();
-    assert!(errs.iter().any(|e| e.contains("use_vmac")), "{errs:?}");
     assert!(
         errs.iter()
             .any(|e| e.starts_with("k.conf:") && e.contains("AH")),
