@@ -88,6 +88,9 @@ fn addr(block: usize, n: usize) -> String {
 #[derive(Debug, Clone, Copy)]
 struct Sample {
     wall: Duration,
+    /// User plus system CPU time (the machine may be shared: wall time then
+    /// includes waiting for a core).
+    cpu: Duration,
     max_rss_kib: u64,
 }
 
@@ -112,7 +115,11 @@ pub(crate) fn run(root: &Path, size: Size) -> Result {
             .args(["build", "--release", "--locked", "--bin", "lbconf"])
             .current_dir(root),
     )?;
-    let lbconf = root.join("target/release/lbconf");
+    // Where `cargo build` put it: CARGO_TARGET_DIR when set (relative to the
+    // workspace root), else target/.
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map_or_else(|| root.join("target"), |d| root.join(PathBuf::from(d)));
+    let lbconf = target.join("release/lbconf");
     let dir = std::env::temp_dir().join(format!("lbkit-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     generate(&dir, size)?;
@@ -171,6 +178,12 @@ pub(crate) fn run(root: &Path, size: Size) -> Result {
             theirs.wall.as_secs_f64() / ours.wall.as_secs_f64().max(1e-9),
             ours.max_rss_kib as f64 / theirs.max_rss_kib.max(1) as f64,
         );
+        println!(
+            "{name}: CPU (user+sys) lbconf check {:.3} s | {peer_name} {:.3} s | {:.2}x",
+            ours.cpu.as_secs_f64(),
+            theirs.cpu.as_secs_f64(),
+            theirs.cpu.as_secs_f64() / ours.cpu.as_secs_f64().max(1e-9),
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
@@ -184,7 +197,7 @@ fn measure(ns: &Netns, argv: &[String], file: &PathBuf, runs: usize) -> Result<S
     for _ in 0..runs.max(1) {
         let mut c = ns.command("/usr/bin/time");
         c.arg("-f")
-            .arg("%M")
+            .arg("%M %U %S")
             .arg("-o")
             .arg(&stats)
             .args(argv)
@@ -204,12 +217,26 @@ fn measure(ns: &Netns, argv: &[String], file: &PathBuf, runs: usize) -> Result<S
             ));
         }
         let text = std::fs::read_to_string(&stats)?;
-        let max_rss_kib = text
+        // The last line is ours: `MAX_RSS_KIB USER_S SYS_S`.
+        let fields: Vec<&str> = text
             .lines()
             .last()
-            .and_then(|l| l.trim().parse().ok())
-            .ok_or_else(|| fail!("GNU time wrote {text:?}"))?;
-        samples.push(Sample { wall, max_rss_kib });
+            .unwrap_or("")
+            .split_whitespace()
+            .collect();
+        let (Some(max_rss_kib), Some(user), Some(sys)) = (
+            fields.first().and_then(|f| f.parse::<u64>().ok()),
+            fields.get(1).and_then(|f| f.parse::<f64>().ok()),
+            fields.get(2).and_then(|f| f.parse::<f64>().ok()),
+        ) else {
+            return Err(fail!("GNU time wrote {text:?}"));
+        };
+        let cpu = Duration::from_secs_f64((user + sys).max(0.0));
+        samples.push(Sample {
+            wall,
+            cpu,
+            max_rss_kib,
+        });
     }
     let _ = std::fs::remove_file(&stats);
     samples.sort_by_key(|s| s.wall);
