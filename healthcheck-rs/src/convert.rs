@@ -69,6 +69,7 @@
 //! | `server NAME IP:PORT check` | [`CheckSpec::target`]; [`Probe::Tcp`] unless an option below says otherwise |
 //! | `inter` (2 s), `fastinter`, `downinter`, `rise` (2), `fall` (3), `slowstart` | [`Timing`] fields of the same names |
 //! | (HAProxy 2.6 starts a server up, down at the first failure) | [`InitialState::Up`]; `init-state` (HAProxy 3.1) maps to the state of that name |
+//! | (HAProxy spreads its first checks over `inter`) | [`Timing::warmup`] = `inter` |
 //! | `timeout check` | [`Timing::timeout`] = min(`timeout connect`, `inter`) + `timeout check`; unset: `inter` |
 //! | global `spread-checks N` | [`Timing::spread_percent`] |
 //! | `addr IP`, `port N` | [`Connect::to`] |

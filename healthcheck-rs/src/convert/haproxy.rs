@@ -289,7 +289,8 @@ impl<'a> ProxyCx<'a> {
             fall: count(layers.last(|s| s.fall), DEFAULT_FALL),
             retry: 0,
             delay_before_retry: Duration::ZERO,
-            warmup: None,
+            // HAProxy spreads the first checks of its servers over `inter`.
+            warmup: Some(inter),
             spread_percent: self.spread,
             initial: InitialState::Up,
             slowstart: ms(layers.last(|s| s.slowstart)).filter(|d| !d.is_zero()),
@@ -351,6 +352,7 @@ impl<'a> ProxyCx<'a> {
                             timeout: interval,
                             rise: 1,
                             fall: 1,
+                            warmup: Some(interval),
                             slowstart: None,
                             ..timing
                         },

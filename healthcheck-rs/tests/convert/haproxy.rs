@@ -57,7 +57,7 @@ fn haproxy_timing() -> Timing {
         fall: 3,
         retry: 0,
         delay_before_retry: Duration::ZERO,
-        warmup: None,
+        warmup: Some(2000 * MS),
         spread_percent: 0,
         initial: InitialState::Up,
         slowstart: None,
@@ -108,6 +108,7 @@ fn default_server_layers_and_server_line() {
         c[0].spec.timing,
         Timing {
             interval: 1500 * MS,
+            warmup: Some(1500 * MS),
             fastinter: Some(500 * MS),
             downinter: Some(10_000 * MS),
             // min(timeout connect 1s, inter 1.5s) + timeout check 3s
@@ -416,6 +417,7 @@ fn agent_check_is_a_second_spec() {
             }),
             timing: Timing {
                 interval: 5000 * MS,
+                warmup: Some(5000 * MS),
                 timeout: 5000 * MS,
                 rise: 1,
                 fall: 1,
