@@ -390,6 +390,68 @@ fn use_vmac_against_keepalived_with_use_vmac() {
     );
 }
 
+/// Accept mode as keepalived enforces it: with `vrrp_strict`, lbd as
+/// master of VI_1 drops traffic to its address (pings unanswered) while
+/// still answering ARP for it, and its own address answers; VI_2 with
+/// `accept` answers pings. After SIGTERM the rules are gone.
+#[test]
+fn vrrp_strict_blocks_the_addresses_of_a_master_without_accept() {
+    let tag = "lbdv-accept";
+    if !tier::namespace(tag) {
+        return;
+    }
+    let lan = Lan::new(tag, 2).unwrap();
+    let (h1, h2) = (lan.host(1), lan.host(2));
+    let dir = Dir::new(tag);
+    let instance = |name: &str, vrid: u8, vip: &str, extra: &str| {
+        format!(
+            "vrrp_instance {name} {{\n    state BACKUP\n    interface eth0\n    \
+             virtual_router_id {vrid}\n    priority 150\n    advert_int 0.1\n    \
+             virtual_ipaddress {{\n        {vip}/24\n    }}\n{extra}}}\n"
+        )
+    };
+    let conf = format!(
+        "global_defs {{\n    router_id lb1\n    vrrp_version 3\n    vrrp_strict\n    \
+         enable_script_security\n    script_user nobody\n}}\n{}{}",
+        instance("VI_1", 51, VIP, ""),
+        instance("VI_2", 52, "198.18.0.101", "    accept\n")
+    );
+    let mut lbd = Proc::lbd(h1, &dir, &conf);
+    let ping = |addr: &str| {
+        h2.run("ping", &["-c", "1", "-W", "1", addr])
+            .is_ok_and(|o| o.status.success())
+    };
+    let fail = |what: &str| -> ! { panic!("{what}\n--- lbd:\n{}", lbd.log()) };
+    // VI_2 (accept) answers once master: VI_1 is master by then too.
+    if wait_for(LONG, || {
+        has_vip(h1, VIP) && has_vip(h1, "198.18.0.101") && ping("198.18.0.101")
+    })
+    .is_none()
+    {
+        fail("lbd master of both, VI_2's address answering");
+    }
+    h2.ip(&["neigh", "flush", "dev", "eth0"]).unwrap();
+    assert!(!ping(VIP), "VI_1's address answered without accept mode");
+    let arp = h2
+        .ip(&["neigh", "show", "to", VIP, "dev", "eth0"])
+        .unwrap_or_default();
+    assert!(
+        arp.contains("lladdr 02:00:00:00:00:01"),
+        "ARP for VI_1's address went unanswered: {arp}"
+    );
+    assert!(ping("198.18.0.1"), "h1's own address is blocked");
+    assert_eq!(
+        lbd.term(LONG).map(|s| s.code()),
+        Some(Some(0)),
+        "{}",
+        lbd.log()
+    );
+    // The rules went with lbd: the address, put back by hand, answers.
+    h1.ip(&["addr", "add", &format!("{VIP}/24"), "dev", "eth0"])
+        .unwrap();
+    assert!(ping(VIP), "the accept-mode rules stayed after lbd stopped");
+}
+
 fn lbd_refuses(conf: &str) -> String {
     let dir = Dir::new(&format!("refuse-{}", conf.len()));
     let f = dir.path.join("k.conf");

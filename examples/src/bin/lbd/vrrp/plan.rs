@@ -73,6 +73,10 @@ pub(crate) struct Instance {
     pub(crate) iface: String,
     /// `use_vmac`.
     pub(crate) vmac: Option<VmacPlan>,
+    /// Traffic to the addresses is dropped while master (a non-owner
+    /// without accept mode: `no_accept`, or `vrrp_strict` / `strict_mode`
+    /// without `accept`, as keepalived enforces it).
+    pub(crate) block_vips: bool,
     pub(crate) vips: Vec<Vip>,
     /// Interfaces whose loss is a FAULT (engine interface index = position):
     /// the instance's own (unless `dont_track_primary`) and unweighted
@@ -169,6 +173,7 @@ const INSTANCE_KEYWORDS: &[&str] = &[
     "check_unicast_src",
     "use_vmac",
     "vmac_xmit_base",
+    "strict_mode",
 ];
 
 /// Looks up an interface (in tests, a table instead of the host).
@@ -242,6 +247,8 @@ struct Planner<'a> {
     secure: bool,
     /// `vrrp_version`, default 2.
     version: u8,
+    /// `vrrp_strict`.
+    strict: bool,
     /// The `vrrp_garp_*` defaults.
     garp: GarpConfig,
     /// `script_user`, or keepalived's default.
@@ -256,6 +263,7 @@ impl<'a> Planner<'a> {
             errors: Vec::new(),
             ignored: Vec::new(),
             secure: config.global_defs.iter().any(|g| g.enable_script_security),
+            strict: config.global_defs.iter().any(|g| g.vrrp_strict),
             version: config
                 .global_defs
                 .iter()
@@ -521,7 +529,7 @@ impl<'a> Planner<'a> {
             .preempt_delay
             .as_ref()
             .map_or(Duration::ZERO, |d| secs(d.value));
-        cfg.accept = i.accept;
+        cfg.accept = self.accept_mode(i);
         cfg.unicast_peers = i.unicast_peer.iter().map(|p| p.value).collect();
         cfg.check_unicast_source = setting(&i.settings, "check_unicast_src").is_some();
         cfg.garp = self.garp;
@@ -562,10 +570,12 @@ impl<'a> Planner<'a> {
                     .unwrap_or_else(|| default_dev(&v.address.value)),
             })
             .collect();
+        let block_vips = !cfg.accept && cfg.priority != 255;
         let mut inst = Instance {
             cfg,
             iface: iface.value.clone(),
             vmac,
+            block_vips,
             vips,
             fault_ifaces: Vec::new(),
             weighted: Vec::new(),
@@ -590,6 +600,27 @@ impl<'a> Planner<'a> {
         }
         inst.notify = self.notify(&i.notify, &owner);
         Some(inst)
+    }
+
+    /// Accept mode as keepalived settles it: the last of `accept` /
+    /// `no_accept`, otherwise on unless strict (`strict_mode [on|off]`, by
+    /// default `vrrp_strict`).
+    fn accept_mode(&self, i: &VrrpInstance) -> bool {
+        let explicit = i
+            .settings
+            .iter()
+            .rev()
+            .find_map(|s| match s.keyword.value.as_str() {
+                "accept" => Some(true),
+                "no_accept" => Some(false),
+                _ => None,
+            });
+        let strict = setting(&i.settings, "strict_mode").map_or(self.strict, |s| {
+            s.args
+                .first()
+                .is_none_or(|a| matches!(a.value.as_str(), "on" | "true" | "yes"))
+        });
+        explicit.unwrap_or(i.accept || !strict)
     }
 
     /// The instance's tracked interfaces and scripts, and those of its sync

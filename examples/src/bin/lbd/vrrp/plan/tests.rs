@@ -236,6 +236,31 @@ fn use_vmac_maps_to_a_vmac() {
     );
 }
 
+/// Accept mode as keepalived settles it: on by default, off with
+/// `vrrp_strict` or `strict_mode`, `accept` / `no_accept` win; only a
+/// non-owner without it has its addresses blocked while master.
+#[test]
+fn accept_mode_follows_keepalived_s_defaults() {
+    let blocked = |global: &str, instance: &str| -> (bool, bool) {
+        let text = SEED
+            .replace("router_id lb1\n", &format!("router_id lb1\n{global}"))
+            .replace("dont_track_primary", instance);
+        let p = parse(&text).unwrap();
+        (p.instances[1].cfg.accept, p.instances[1].block_vips)
+    };
+    assert_eq!(blocked("", ""), (true, false));
+    assert_eq!(blocked("", "no_accept"), (false, true));
+    assert_eq!(blocked("", "strict_mode on"), (false, true));
+    assert_eq!(blocked("", "strict_mode"), (false, true));
+    assert_eq!(blocked("vrrp_strict\n", ""), (false, true));
+    assert_eq!(blocked("vrrp_strict\n", "accept"), (true, false));
+    assert_eq!(blocked("vrrp_strict\n", "strict_mode off"), (true, false));
+    assert_eq!(blocked("", "accept\nno_accept"), (false, true));
+    // The owner is never blocked.
+    let owner = blocked("", "no_accept\npriority 255");
+    assert_eq!(owner, (false, false));
+}
+
 #[test]
 fn unsupported_parts_are_refused_with_their_place() {
     let text = SEED.replace("auth_type PASS", "auth_type AH");
