@@ -31,6 +31,9 @@ pub struct RawToken {
     pub end: usize,
     /// Whether a quote opened in this word is never closed on its line.
     pub unterminated: bool,
+    /// Whether the word has a quote character (so its value differs from
+    /// its text).
+    pub quoted: bool,
 }
 
 fn is_blank(b: u8) -> bool {
@@ -75,16 +78,19 @@ pub fn lex_into(text: &str, out: &mut Vec<RawToken>) {
                     start,
                     end: i,
                     unterminated: false,
+                    quoted: false,
                 });
             }
             _ => {
                 let mut unterminated = false;
+                let mut quoted = false;
                 while i < bytes.len()
                     && !is_blank(bytes[i])
                     && !matches!(bytes[i], b'\n' | b'{' | b'}')
                 {
                     let q = bytes[i];
                     if q == b'"' || q == b'\'' {
+                        quoted = true;
                         i += 1;
                         let mut closed = false;
                         while i < bytes.len() && bytes[i] != b'\n' {
@@ -114,6 +120,7 @@ pub fn lex_into(text: &str, out: &mut Vec<RawToken>) {
                     start,
                     end,
                     unterminated,
+                    quoted,
                 });
             }
         }

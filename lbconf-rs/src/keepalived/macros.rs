@@ -437,7 +437,7 @@ impl<'a> Expander<'a> {
             }
             // The value is the span's own text unless quotes were removed or
             // the text is not the original bytes.
-            let verbatim = origin.exact.is_some() && !raw.contains(['"', '\'']);
+            let verbatim = origin.exact.is_some() && !t.quoted;
             let unquoted;
             let value = if verbatim {
                 None
