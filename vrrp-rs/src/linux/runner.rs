@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use nix::sys::socket::{self, AddressFamily, NetlinkAddr, SockFlag, SockProtocol, SockType};
 
-use super::{Announcer, LinuxError, Sleeper, VrrpSocket, ifindex, set_vip};
+use super::{AcceptFilter, Announcer, LinuxError, Sleeper, VrrpSocket, ifindex, set_vip};
 use crate::wire::MacAddr;
 use crate::{Command, ConfigError, Event, InstanceConfig, InstanceId, Received, Router, State};
 use crate::{TransmitKind, wire::Family};
@@ -67,6 +67,12 @@ pub enum Notice {
         /// What failed.
         error: io::Error,
     },
+    /// Updating the accept-mode rules failed (see
+    /// [`Runner::set_accept_filter`]).
+    AcceptMode {
+        /// What failed.
+        error: LinuxError,
+    },
 }
 
 impl fmt::Display for Notice {
@@ -84,6 +90,7 @@ impl fmt::Display for Notice {
                 error,
             } => write!(f, "instance {}: sending on {iface}: {error}", instance.0),
             Notice::Receive { iface, error } => write!(f, "receiving on {iface}: {error}"),
+            Notice::AcceptMode { error } => write!(f, "accept mode: {error}"),
         }
     }
 }
@@ -115,6 +122,8 @@ struct InstanceIo {
     link: usize,
     /// The link whose announcer sends the GARP / NA (usually `link`).
     announce: usize,
+    /// Traffic to the addresses is dropped while master.
+    block: bool,
     vips: Vec<(u32, Vip)>,
 }
 
@@ -165,6 +174,8 @@ pub struct Runner {
     sleeper: Option<Sleeper>,
     /// The latest instant the engine was given.
     last: Option<Instant>,
+    /// Accept mode enforcement.
+    accept: Option<AcceptFilter>,
 }
 
 /// What [`interface`] found about an interface.
@@ -325,6 +336,7 @@ impl Runner {
         self.io.push(InstanceIo {
             link,
             announce,
+            block: false,
             vips: indexed,
         });
         Ok(id)
@@ -343,6 +355,27 @@ impl Runner {
             announcer: Announcer::open(index)?,
         });
         Ok(self.links.len() - 1)
+    }
+
+    /// Enforces accept mode (RFC 5798 §6.4.3) with `filter`: while an
+    /// instance marked with [`Runner::block_when_master`] is master, packets
+    /// to its addresses are dropped (ARP and neighbour discovery still
+    /// answered). As keepalived, the rules are installed before the
+    /// addresses are added and removed after they are removed, so there is
+    /// no moment when the addresses take traffic.
+    pub fn set_accept_filter(&mut self, filter: AcceptFilter) {
+        self.accept = Some(filter);
+    }
+
+    /// Marks `instance` as not in accept mode (keepalived's `no_accept`, or
+    /// `vrrp_strict` without `accept`; never the owner): see
+    /// [`Runner::set_accept_filter`].
+    pub fn block_when_master(&mut self, instance: InstanceId) -> Result<(), ConfigError> {
+        self.io
+            .get_mut(instance.0)
+            .ok_or(ConfigError::UnknownInstance(instance.0))?
+            .block = true;
+        Ok(())
     }
 
     /// Declares a sync group (see [`Router::add_sync_group`]).
@@ -563,7 +596,15 @@ impl Runner {
             {
                 let add = *to == State::Master;
                 if add || *from == State::Master {
+                    let block = self.io.get(instance.0).is_some_and(|io| io.block);
+                    // The rules before the addresses come, after they go.
+                    if block && add {
+                        self.update_accept(notices);
+                    }
                     self.set_vips(*instance, add, notices);
+                    if block && !add {
+                        self.update_accept(notices);
+                    }
                 }
             }
             notices.push(Notice::Engine(ev));
@@ -587,6 +628,25 @@ impl Runner {
                     error,
                 });
             }
+        }
+    }
+
+    /// Blocks the addresses of every blocking instance that is master, and
+    /// no other.
+    fn update_accept(&mut self, notices: &mut Vec<Notice>) {
+        let Some(filter) = &mut self.accept else {
+            return;
+        };
+        let router = &self.router;
+        let blocked: Vec<IpAddr> = self
+            .io
+            .iter()
+            .enumerate()
+            .filter(|(k, io)| io.block && router.state(InstanceId(*k)) == Some(State::Master))
+            .flat_map(|(_, io)| io.vips.iter().map(|(_, v)| v.addr))
+            .collect();
+        if let Err(error) = filter.set_blocked(&blocked) {
+            notices.push(Notice::AcceptMode { error });
         }
     }
 

@@ -77,8 +77,6 @@ struct Daemon {
     runner: Runner,
     /// `use_vmac` interfaces, deleted when lbd stops.
     vmacs: Vec<Vmac>,
-    /// Accept mode enforcement, opened when an instance needs it.
-    accept: Option<AcceptFilter>,
     signals: SignalFd,
     links: LinkWatch,
     children: Children,
@@ -159,14 +157,19 @@ impl Daemon {
                 .add_sync_group(&members)
                 .map_err(|e| format!("vrrp_sync_group {}: {e}", g.name))?;
         }
-        let accept = if plan.instances.iter().any(|i| i.block_vips) {
+        if plan.instances.iter().any(|i| i.block_vips) {
             let f = AcceptFilter::open().map_err(|e| {
                 format!("accept mode (no_accept or vrrp_strict without accept): {e}")
             })?;
-            Some(f)
-        } else {
-            None
-        };
+            runner.set_accept_filter(f);
+            for (k, i) in plan.instances.iter().enumerate() {
+                if i.block_vips {
+                    runner
+                        .block_when_master(InstanceId(k))
+                        .map_err(|e| format!("vrrp_instance {}: {e}", i.cfg.name))?;
+                }
+            }
+        }
         let links = LinkWatch::open().map_err(|e| e.to_string())?;
         let now = Instant::now();
         let scripts = plan
@@ -179,7 +182,6 @@ impl Daemon {
             plan,
             runner,
             vmacs,
-            accept,
             signals,
             links,
             children: Children::default(),
@@ -244,11 +246,6 @@ impl Daemon {
             .shutdown(&mut notices)
             .map_err(|e| e.to_string())?;
         self.handle_notices(&mut notices);
-        if let Some(mut f) = self.accept.take()
-            && let Err(e) = f.set_blocked(&[])
-        {
-            eprintln!("lbd: removing the accept-mode rules (table lbkit_vrrp): {e}");
-        }
         for v in std::mem::take(&mut self.vmacs) {
             let name = v.name().to_string();
             if let Err(e) = v.delete() {
@@ -469,28 +466,7 @@ impl Daemon {
             }
         }
         if moved {
-            self.update_accept();
             self.notify_groups();
-        }
-    }
-
-    /// Drops traffic to the addresses of every master that is not in
-    /// accept mode (and not the owner), and to no other.
-    fn update_accept(&mut self) {
-        let Some(filter) = &mut self.accept else {
-            return;
-        };
-        let router = self.runner.router();
-        let blocked: Vec<std::net::IpAddr> = self
-            .plan
-            .instances
-            .iter()
-            .enumerate()
-            .filter(|(k, i)| i.block_vips && router.state(InstanceId(*k)) == Some(State::Master))
-            .flat_map(|(_, i)| i.vips.iter().map(|v| v.addr))
-            .collect();
-        if let Err(e) = filter.set_blocked(&blocked) {
-            eprintln!("lbd: accept mode: {e}");
         }
     }
 
