@@ -319,32 +319,56 @@ fn tracked_objects_count_from_the_start() {
 }
 
 /// `use_vmac` against keepalived with `use_vmac` (VRRPv3): lbd (150) runs
-/// on macvlan `vrrp.51` with 00:00:5e:00:01:33 and holds the address there,
-/// so keepalived's host learns the virtual MAC for it; keepalived (100)
-/// stays backup without complaint. On SIGTERM lbd hands over, and deletes
-/// the VMAC.
-#[test]
-fn use_vmac_against_keepalived_with_use_vmac() {
-    let tag = "lbdv-vmac";
+/// with macvlan `vrrp.51` carrying the virtual MAC and holds the address
+/// there, so keepalived's host learns the virtual MAC for it; keepalived
+/// (100) stays backup without complaint. On SIGTERM lbd hands over and
+/// deletes the VMAC.
+fn vmac_case(tag: &str, v6: bool, xmit_base: bool) {
     if !gate(tag) {
         return;
     }
     let lan = Lan::new(tag, 2).unwrap();
     let (h1, h2) = (lan.host(1), lan.host(2));
+    if v6 {
+        // The adverts' source is eth0's link-local address.
+        for h in [h1, h2] {
+            let ready = wait_for(LONG, || {
+                let a = harness::addrs(h, "eth0");
+                a.contains("inet6 fe80::") && !a.contains("tentative")
+            });
+            assert!(ready.is_some(), "no link-local address on {tag}");
+        }
+    }
+    let (vip, mac, inet) = if v6 {
+        ("fd00::100", "00:00:5e:00:02:33", "inet6")
+    } else {
+        (VIP, "00:00:5e:00:01:33", "inet")
+    };
+    let with_vip = |conf: String| {
+        if v6 {
+            conf.replace(&format!("{VIP}/24"), "fd00::100/64")
+        } else {
+            conf
+        }
+    };
     let dir = Dir::new(tag);
-    let vmac = "    use_vmac\n";
-    let mut lbd = Proc::lbd(h1, &dir, &lbd_conf(3, 150, "", vmac));
+    let lbd_vmac = if xmit_base {
+        "    use_vmac\n    vmac_xmit_base\n"
+    } else {
+        "    use_vmac\n"
+    };
+    let mut lbd = Proc::lbd(h1, &dir, &with_vip(lbd_conf(3, 150, "", lbd_vmac)));
     let ka_conf = keepalived_conf(3, 100).replace(
         "    virtual_ipaddress",
-        &format!("{vmac}    virtual_ipaddress"),
+        "    use_vmac\n    virtual_ipaddress",
     );
-    let ka = Proc::keepalived(h2, &dir, &ka_conf);
-    let on_vmac = |h| harness::addrs(h, "vrrp.51").contains(&format!("inet {VIP}/"));
-    let took = wait_for(LONG, || on_vmac(h1) && !has_vip(h1, VIP));
+    let ka = Proc::keepalived(h2, &dir, &with_vip(ka_conf));
+    let on_vmac = |h| harness::addrs(h, "vrrp.51").contains(&format!("{inet} {vip}/"));
+    let took = wait_for(LONG, || on_vmac(h1) && !has_vip(h1, vip));
     must("lbd master with the address on vrrp.51", took, &lbd, &ka);
     let link = h1.ip(&["-d", "link", "show", "vrrp.51"]).unwrap();
     assert!(
-        link.contains("macvlan mode private") && link.contains("00:00:5e:00:01:33"),
+        link.contains("macvlan mode private") && link.contains(mac),
         "{link}"
     );
     must(
@@ -355,19 +379,19 @@ fn use_vmac_against_keepalived_with_use_vmac() {
     );
     // keepalived's host reaches the address at the virtual MAC.
     let learned = wait_for(LONG, || {
-        h2.run("ping", &["-c", "1", "-W", "1", VIP])
+        h2.run("ping", &["-c", "1", "-W", "1", vip])
             .is_ok_and(|o| o.status.success())
             && h2
-                .ip(&["neigh", "show", "to", VIP, "dev", "eth0"])
-                .is_ok_and(|n| n.contains("00:00:5e:00:01:33"))
+                .ip(&["neigh", "show", "to", vip, "dev", "eth0"])
+                .is_ok_and(|n| n.contains(mac))
     });
     must(
-        "h2 reaching the address at 00:00:5e:00:01:33",
+        &format!("h2 reaching the address at {mac}"),
         learned,
         &lbd,
         &ka,
     );
-    // Two advert intervals: keepalived takes lbd's adverts from the VMAC.
+    // Two advert intervals: keepalived takes lbd's adverts.
     let quiet = wait_for(Duration::from_secs(2), || on_vmac(h2));
     assert_eq!(quiet, None, "keepalived took the address:\n{}", ka.log());
     let log = ka.log();
@@ -388,6 +412,25 @@ fn use_vmac_against_keepalived_with_use_vmac() {
         "lbd left vrrp.51 behind:\n{}",
         lbd.log()
     );
+}
+
+#[test]
+fn use_vmac_against_keepalived_with_use_vmac() {
+    vmac_case("lbdv-vmac", false, false);
+}
+
+/// `vmac_xmit_base`: lbd's adverts leave from eth0, the address stays on
+/// the VMAC.
+#[test]
+fn vmac_xmit_base_against_keepalived_with_use_vmac() {
+    vmac_case("lbdv-vmacx", false, true);
+}
+
+/// IPv6: the base link-local address added to the VMAC, the address
+/// reached at 00:00:5e:00:02:33.
+#[test]
+fn use_vmac_ipv6_against_keepalived_with_use_vmac() {
+    vmac_case("lbdv-vmac6", true, false);
 }
 
 /// Accept mode as keepalived enforces it: with `vrrp_strict`, lbd as
