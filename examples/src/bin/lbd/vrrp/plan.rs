@@ -520,6 +520,10 @@ impl<'a> Planner<'a> {
             if plan.name.len() > 15 || plan.name.contains(['/', ' ']) {
                 self.err(v, format!("{owner}: use_vmac {}: not a valid interface name (at most 15 bytes, no '/' or space)", plan.name));
             }
+            let args = setting(&i.settings, "use_vmac").map_or(&[][..], |s| &s.args[..]);
+            if args.len() > 1 || args.iter().any(|a| a.value.contains(':')) {
+                self.err(v, format!("{owner}: use_vmac with a MAC address is not supported by lbd --vrrp (remove the address; the VMAC then has the VRRP MAC {}, keepalived's default)", cfg.mac));
+            }
             if !i.unicast_peer.is_empty() && !plan.xmit_base {
                 self.err(v, format!("{owner}: use_vmac with unicast_peer needs vmac_xmit_base (as keepalived says): add it"));
             }

@@ -234,6 +234,13 @@ fn use_vmac_maps_to_a_vmac() {
         errs.iter().any(|e| e.contains("needs vmac_xmit_base")),
         "{errs:?}"
     );
+    let with_mac = SEED.replace("dont_track_primary", "use_vmac vrrp.51 00:00:5e:00:02:07");
+    let errs = parse(&with_mac).unwrap_err();
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("k.conf:") && e.contains("use_vmac with a MAC address")),
+        "{errs:?}"
+    );
 }
 
 /// Accept mode as keepalived settles it: on by default, off with
