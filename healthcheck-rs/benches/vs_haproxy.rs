@@ -19,7 +19,10 @@
 //! then HTTP checks (`GET /` expecting 200, HAProxy's `option httpchk` +
 //! `http-check expect status 200`), then HTTP checks again with lbkit's
 //! `reuse_connection` (HAProxy has no such mode and runs as before: that row
-//! compares different work, and says so).
+//! compares different work, and says so). `HC_BENCH_KINDS` picks rows
+//! (`tcp,http,http-reuse`); `HC_BENCH_SYN=0` makes lbkit's TCP checks use
+//! `connect()` instead of SYN probes. On a shared machine run it under
+//! `nice -n -15` so that other work starves neither checker.
 // The benchmark is an IO edge: it reads the clock.
 #![allow(clippy::disallowed_methods)]
 
