@@ -281,6 +281,24 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
                     })
                     .map(|m| m.span)
                     .next()
+            })
+            .or_else(|| {
+                // notify_up/notify_down and quorum_up/quorum_down scripts
+                // without their own user run as the default user too.
+                let unowned = |s: &Option<Box<ScriptCommand>>| {
+                    s.as_ref()
+                        .filter(|s| s.user.is_none())
+                        .map(|s| s.command.span)
+                };
+                c.virtual_servers.iter().find_map(|v| {
+                    unowned(&v.quorum_up)
+                        .or_else(|| unowned(&v.quorum_down))
+                        .or_else(|| {
+                            v.real_servers.iter().find_map(|r| {
+                                unowned(&r.notify_up).or_else(|| unowned(&r.notify_down))
+                            })
+                        })
+                })
             });
         if !has_user
             && let Some(span) = unowned
@@ -319,6 +337,22 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
             .flat_map(|v| &v.real_servers)
             .flat_map(|r| &r.checkers)
             .find_map(|k| k.misc_path().map(|m| m.span))
+    });
+    first = first.or_else(|| {
+        c.virtual_servers.iter().find_map(|v| {
+            v.quorum_up
+                .as_ref()
+                .or(v.quorum_down.as_ref())
+                .map(|s| s.command.span)
+                .or_else(|| {
+                    v.real_servers.iter().find_map(|r| {
+                        r.notify_up
+                            .as_ref()
+                            .or(r.notify_down.as_ref())
+                            .map(|s| s.command.span)
+                    })
+                })
+        })
     });
     if let Some(span) = first {
         diags.push(
@@ -403,7 +437,17 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
                     .with_help("add `lb_algo rr` (or another scheduler)"),
             );
         }
-        if vs.lb_kind.is_none() && !has(&vs.settings, &["lb_kind", "lvs_method"]) {
+        // keepalived does not need the virtual server's method when every
+        // real server has its own.
+        let every_rs_has_one = !vs.real_servers.is_empty()
+            && vs
+                .real_servers
+                .iter()
+                .all(|r| r.lvs_method.is_some() || has(&r.settings, &["lvs_method"]));
+        if vs.lb_kind.is_none()
+            && !has(&vs.settings, &["lb_kind", "lvs_method"])
+            && !every_rs_has_one
+        {
             diags.push(
                 Diagnostic::warning("K0235", "virtual_server has no forwarding method")
                     .with_label(vs.target.span, "keepalived defaults to NAT")
@@ -465,6 +509,26 @@ fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {
             diags.push(missing("misc_path"));
         }
         CheckerDetail::Bfd(b) if b.name.is_none() && !has("name") => diags.push(missing("name")),
+        CheckerDetail::Bfd(b) => {
+            if let Some(name) = &b.name
+                && !c.other.iter().any(|s| {
+                    s.keyword.value == "bfd_instance"
+                        && s.args.first().is_some_and(|a| a.value == name.value)
+                })
+            {
+                diags.push(
+                    Diagnostic::warning(
+                        "K0241",
+                        format!(
+                            "BFD_CHECK names bfd_instance {}, which is not defined",
+                            name.value
+                        ),
+                    )
+                    .with_label(name.span, "keepalived: BFD not configured")
+                    .with_help("define `bfd_instance NAME { neighbor_ip ADDRESS }`"),
+                );
+            }
+        }
         CheckerDetail::File(f) => match &f.track_file {
             None => diags.push(
                 Diagnostic::warning("K0237", "FILE_CHECK has no track_file")

@@ -109,7 +109,8 @@ impl Builder {
                 o.fwmark.is_some()
             }
             "connect_timeout" => {
-                o.connect_timeout = self.timer(x, 86_400.0);
+                // keepalived keeps it in microseconds in 32 bits.
+                o.connect_timeout = self.timer(x, 4_294.967_295);
                 o.connect_timeout.is_some()
             }
             "retry" => {
@@ -253,7 +254,7 @@ impl Builder {
                     None => false,
                 },
                 "misc_timeout" => {
-                    m.misc_timeout = self.int(x, 0, i64::from(u32::MAX));
+                    m.misc_timeout = self.int(x, 0, 4_294);
                     m.misc_timeout.is_some() && one
                 }
                 "misc_dynamic" => {
@@ -263,6 +264,18 @@ impl Builder {
                 "user" => {
                     m.user = self.string(x);
                     m.group = x.arg(1).map(Arg::owned);
+                    if let Some(u) = &m.user
+                        && !crate::keepalived::checks::user_exists(&u.value)
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0129",
+                                format!("user {} does not exist on this host", u.value),
+                            )
+                            .with_label(u.span, "keepalived removes this MISC_CHECK script")
+                            .with_help("create the user or name an existing one"),
+                        );
+                    }
                     m.user.is_some() && x.nargs() <= 2
                 }
                 _ => false,
@@ -376,7 +389,15 @@ impl Builder {
             },
             CheckerDetail::Bfd(b) => match k {
                 "name" => {
+                    let again = b.name.is_some();
                     b.name = self.string(x);
+                    if again || x.nargs() > 1 {
+                        self.diags.push(
+                            Diagnostic::error("K0134", "BFD_CHECK needs exactly one name")
+                                .with_label(x.keyword().span, "a second name")
+                                .with_help("write one `name BFD_INSTANCE` per BFD_CHECK"),
+                        );
+                    }
                     b.name.is_some() && one
                 }
                 "weight" => {
@@ -528,12 +549,10 @@ impl Builder {
                         });
                     }
                 }
-                "regex_min_offset" => {
-                    u.regex_min_offset = self.int(x, 0, i64::from(u32::MAX));
-                }
-                "regex_max_offset" => {
-                    u.regex_max_offset = self.int(x, 0, i64::from(u32::MAX));
-                }
+                // keepalived 2.2.7 (Debian) reads these without complaint
+                // whatever they are: a value that is not a number is left out.
+                "regex_min_offset" => u.regex_min_offset = offset(x),
+                "regex_max_offset" => u.regex_max_offset = offset(x),
                 k if kw::URL.contains(&k) => {}
                 _ => self.unknown(x, kw::URL, "url"),
             }
@@ -563,4 +582,13 @@ impl Builder {
             }
         }
     }
+}
+
+/// A `regex_*_offset` value, when it is one.
+fn offset(x: View<'_>) -> Option<Spanned<u32>> {
+    let a = x.arg(0)?;
+    Some(Spanned {
+        value: a.value.parse().ok()?,
+        span: a.span,
+    })
 }

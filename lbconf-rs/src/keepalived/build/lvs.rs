@@ -82,6 +82,33 @@ impl Builder {
         out.is_some() && x.nargs() == 1
     }
 
+    /// keepalived keeps the first `notify_up`/`quorum_up`/... and reports
+    /// the others (kept raw in `settings`).
+    fn script_twice(&mut self, x: View<'_>) {
+        let k = x.keyword();
+        self.diags.push(
+            Diagnostic::error("K0136", format!("{} is given twice", k.value))
+                .with_label(k.span, "keepalived ignores this one")
+                .with_help(format!("keep one `{}`", k.value)),
+        );
+    }
+
+    /// `sorry_server_inhibit`/`sorry_server_lvs_method` must follow a
+    /// `sorry_server`.
+    fn after_sorry_server(&mut self, x: View<'_>, have: bool) {
+        if !have {
+            let k = x.keyword();
+            self.diags.push(
+                Diagnostic::warning(
+                    "K0137",
+                    format!("{} without a sorry_server before it", k.value),
+                )
+                .with_label(k.span, "keepalived ignores it")
+                .with_help("put `sorry_server ADDRESS PORT` before it"),
+            );
+        }
+    }
+
     pub(super) fn virtual_server(&mut self, s: View<'_>) -> Option<VirtualServer> {
         let first = self.arg(s)?;
         let target = match first.value {
@@ -216,25 +243,46 @@ impl Builder {
                 }
                 "snmp_name" => {
                     vs.snmp_name = self.string(x);
-                    vs.snmp_name.is_some()
+                    if x.nargs() > 1 {
+                        self.diags.push(
+                            Diagnostic::error("K0135", "snmp_name takes one word")
+                                .with_label(x.span(), "keepalived: extra parameters")
+                                .with_help("quote a name that has blanks"),
+                        );
+                    }
+                    vs.snmp_name.is_some() && x.nargs() == 1
                 }
                 "quorum_up" => {
-                    vs.quorum_up = self.script_command(x).map(Box::new);
-                    vs.quorum_up.is_some()
+                    if vs.quorum_up.is_some() {
+                        self.script_twice(x);
+                        false
+                    } else {
+                        vs.quorum_up = self.script_command(x).map(Box::new);
+                        vs.quorum_up.is_some()
+                    }
                 }
                 "quorum_down" => {
-                    vs.quorum_down = self.script_command(x).map(Box::new);
-                    vs.quorum_down.is_some()
+                    if vs.quorum_down.is_some() {
+                        self.script_twice(x);
+                        false
+                    } else {
+                        vs.quorum_down = self.script_command(x).map(Box::new);
+                        vs.quorum_down.is_some()
+                    }
                 }
                 "ip_family" => {
                     vs.ip_family = self.choice(x, &["inet", "inet6"]);
                     vs.ip_family.is_some()
                 }
                 "sorry_server_inhibit" => {
+                    self.after_sorry_server(x, vs.sorry_server.is_some());
                     vs.sorry_server_inhibit = true;
                     x.nargs() == 0
                 }
-                "sorry_server_lvs_method" => self.lvs_method(x, &mut vs.sorry_server_lvs_method),
+                "sorry_server_lvs_method" => {
+                    self.after_sorry_server(x, vs.sorry_server.is_some());
+                    self.lvs_method(x, &mut vs.sorry_server_lvs_method)
+                }
                 "connect_timeout" | "retry" | "delay_before_retry" | "warmup" => {
                     self.common_option(
                         std::sync::Arc::make_mut(&mut vs.check_defaults),
@@ -323,12 +371,22 @@ impl Builder {
                 },
                 "lvs_method" => self.lvs_method(x, &mut rs.lvs_method),
                 "notify_up" => {
-                    rs.notify_up = self.script_command(x).map(Box::new);
-                    rs.notify_up.is_some()
+                    if rs.notify_up.is_some() {
+                        self.script_twice(x);
+                        false
+                    } else {
+                        rs.notify_up = self.script_command(x).map(Box::new);
+                        rs.notify_up.is_some()
+                    }
                 }
                 "notify_down" => {
-                    rs.notify_down = self.script_command(x).map(Box::new);
-                    rs.notify_down.is_some()
+                    if rs.notify_down.is_some() {
+                        self.script_twice(x);
+                        false
+                    } else {
+                        rs.notify_down = self.script_command(x).map(Box::new);
+                        rs.notify_down.is_some()
+                    }
                 }
                 "uthreshold" => {
                     rs.uthreshold = self.int(x, 0, i64::from(u32::MAX));

@@ -72,10 +72,9 @@ impl Out<'_> {
         }
     }
 
+    /// A script: the first one given is typed; any other is kept raw.
     fn script(&mut self, keyword: &str, v: Option<&ScriptCommand>) {
-        if let Some(v) = v
-            && !self.raw_has(&[keyword])
-        {
+        if let Some(v) = v {
             let mut words = vec![word(&v.command.value)];
             words.extend(v.user.iter().map(|u| word(&u.value)));
             words.extend(v.group.iter().map(|g| word(&g.value)));
