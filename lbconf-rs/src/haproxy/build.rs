@@ -13,7 +13,7 @@ use crate::source::{FileId, Span};
 
 /// What conditions are evaluated against.
 pub(crate) struct Env<'a> {
-    pub(crate) defined: &'a (dyn Fn(&str) -> bool + Sync),
+    pub(crate) defined: &'a dyn Fn(&str) -> bool,
     pub(crate) features: &'a [String],
     pub(crate) version: &'a str,
 }
@@ -118,24 +118,6 @@ impl<'e> Builder<'e> {
         diags.append(&mut self.directives);
         diags.append(&mut self.statements);
         (self.config, self.facts)
-    }
-
-    /// Appends what `next` built from the lines after this builder's.
-    fn take(&mut self, mut next: Builder<'_>) {
-        if let Some(s) = self.config.sections.last_mut() {
-            trim(s);
-        }
-        let shift = self.config.sections.len();
-        self.directives.append(&mut next.directives);
-        self.statements.append(&mut next.statements);
-        self.config.sections.append(&mut next.config.sections);
-        self.facts
-            .sections
-            .resize_with(shift, SectionFacts::default);
-        self.facts.sections.append(&mut next.facts.sections);
-        self.facts
-            .errorfiles
-            .extend(next.facts.errorfiles.iter().map(|&(s, k)| (s + shift, k)));
     }
 
     /// Reports the tokenizer error of a line, if it has one.
@@ -321,209 +303,49 @@ fn walk(items: &[Item], active: bool, b: &mut Builder<'_>) {
 /// Builds the model of `text` (file `file`, named `name`) in one pass over
 /// its lines, without a syntax tree: the nesting errors go to `nesting`,
 /// the others to `diags`.
-///
-/// With `parts` above 1, the file is cut into up to that many parts of
-/// about the same size, each starting at a line that opens a section, and
-/// the parts are read on threads of their own as if each started a file. A
-/// part is then kept only if that guess was right: the part before it ended
-/// with no conditional block open, its first line did open a section, and
-/// it did not expand `.SECTION` before that; otherwise the reading of the
-/// part before goes on through the rest of the file. Either way the model
-/// and the diagnostics are those of reading the file in one go.
-#[allow(clippy::too_many_arguments)]
 pub(crate) fn from_text(
     file: FileId,
     name: &str,
     text: &str,
     lookup: &Lookup<'_>,
     env: &Env<'_>,
-    parts: usize,
     nesting_diags: &mut Vec<Diagnostic>,
     diags: &mut Vec<Diagnostic>,
 ) -> (Config, Facts) {
-    let cuts = if parts > 1 {
-        cut_points(text, parts)
-    } else {
-        Vec::new()
-    };
-    let bounds: Vec<usize> = std::iter::once(0)
-        .chain(cuts)
-        .chain(std::iter::once(text.len()))
-        .collect();
-    let mut first = Reader::new(Lines::range(file, name, text, lookup, 0..bounds[1]), env);
-    if bounds.len() == 2 {
-        first.run();
-        return first.finish(nesting_diags, diags);
-    }
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = bounds[1..]
-            .windows(2)
-            .map(|w| {
-                let range = w[0]..w[1];
-                let read = move || {
-                    let mut r = Reader::new(Lines::range(file, name, text, lookup, range), env);
-                    r.run();
-                    r
-                };
-                std::thread::Builder::new()
-                    .spawn_scoped(scope, read)
-                    .map_err(|_| w[0])
-            })
-            .collect();
-        first.run();
-        for part in parts {
-            let next = match part {
-                Ok(handle) => match handle.join() {
-                    Ok(r) => Some(r),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                // No thread: read the part here.
-                Err(_) => None,
-            };
-            match next {
-                Some(r) if first.can_take(&r) => first.take(r),
-                _ => {
-                    first.lines.extend_to(text.len());
-                    first.run();
-                    break;
+    let mut b = Builder::new(env);
+    let mut nesting = Nesting::default();
+    // For each open block: whether its parent is active, and whether a
+    // branch was taken.
+    let mut blocks: Vec<(bool, bool)> = Vec::new();
+    let mut active = true;
+    let mut lines = Lines::new(file, name, text, lookup);
+    while let Some((_, span)) = lines.next_line() {
+        let w = &lines.words;
+        let step = nesting.step(w.directive(), w.words_span(span), nesting_diags);
+        b.lex_error(w.error);
+        match step {
+            Step::Open => {
+                let on = active && b.holds(w, span);
+                blocks.push((active, on));
+                active = on;
+            }
+            Step::Branch => {
+                if let Some((parent, taken)) = blocks.last_mut() {
+                    let on = *parent && !*taken && b.holds(w, span);
+                    *taken |= on;
+                    active = on;
                 }
             }
-        }
-    });
-    first.finish(nesting_diags, diags)
-}
-
-/// Where to cut `text` into `n` parts of about the same size: at the start
-/// of a line that opens a section, in increasing order, possibly fewer.
-fn cut_points(text: &str, n: usize) -> Vec<usize> {
-    let mut cuts = Vec::new();
-    let mut from = 0;
-    for k in 1..n {
-        let target = (text.len() / n * k).max(from);
-        let Some(nl) = text.get(target..).and_then(|r| r.find('\n')) else {
-            break;
-        };
-        let mut at = target + nl + 1;
-        let found = loop {
-            let Some(rest) = text.get(at..).filter(|r| !r.is_empty()) else {
-                break None;
-            };
-            if super::syntax::opens_section(rest) {
-                break Some(at);
+            Step::Close => {
+                if let Some((parent, _)) = blocks.pop() {
+                    active = parent;
+                }
             }
-            match rest.find('\n') {
-                Some(p) => at += p + 1,
-                None => break None,
-            }
-        };
-        let Some(cut) = found else { break };
-        cuts.push(cut);
-        from = cut + 1;
-    }
-    cuts
-}
-
-/// Reads a range of a file's lines into a model: evaluates the conditional
-/// blocks and hands the other lines to a [`Builder`].
-struct Reader<'t, 'e> {
-    lines: Lines<'t>,
-    nesting: Nesting,
-    nesting_diags: Vec<Diagnostic>,
-    /// For each open block: whether its parent is active, and whether a
-    /// branch was taken.
-    blocks: Vec<(bool, bool)>,
-    active: bool,
-    /// Whether the first line read opened a section.
-    first_opened: Option<bool>,
-    builder: Builder<'e>,
-}
-
-impl<'t, 'e> Reader<'t, 'e> {
-    fn new(lines: Lines<'t>, env: &'e Env<'e>) -> Reader<'t, 'e> {
-        Reader {
-            lines,
-            nesting: Nesting::default(),
-            nesting_diags: Vec::new(),
-            blocks: Vec::new(),
-            active: true,
-            first_opened: None,
-            builder: Builder::new(env),
+            Step::Plain => b.line(w, span, w.error.is_some(), active),
         }
     }
-
-    /// Reads every line left in the range.
-    fn run(&mut self) {
-        while let Some((_, span)) = self.lines.next_line() {
-            let w = &self.lines.words;
-            let b = &mut self.builder;
-            let step =
-                self.nesting
-                    .step(w.directive(), w.words_span(span), &mut self.nesting_diags);
-            b.lex_error(w.error);
-            match step {
-                Step::Open => {
-                    let on = self.active && b.holds(w, span);
-                    self.blocks.push((self.active, on));
-                    self.active = on;
-                }
-                Step::Branch => {
-                    if let Some((parent, taken)) = self.blocks.last_mut() {
-                        let on = *parent && !*taken && b.holds(w, span);
-                        *taken |= on;
-                        self.active = on;
-                    }
-                }
-                Step::Close => {
-                    if let Some((parent, _)) = self.blocks.pop() {
-                        self.active = parent;
-                    }
-                }
-                Step::Plain => {
-                    let sections = b.config.sections.len();
-                    b.line(w, span, w.error.is_some(), self.active);
-                    self.first_opened
-                        .get_or_insert(b.config.sections.len() > sections);
-                }
-            }
-            self.first_opened.get_or_insert(false);
-        }
-    }
-
-    /// Whether `next`, read from where this reader stopped as if it started
-    /// a file, read what this reader would have.
-    fn can_take(&self, next: &Reader<'_, '_>) -> bool {
-        self.nesting.is_empty() && next.first_opened == Some(true) && !next.lines.section_guessed()
-    }
-
-    /// Appends what `next` read (see [`Reader::can_take`]) and goes on from
-    /// where it stopped.
-    fn take(&mut self, next: Reader<'t, 'e>) {
-        let Reader {
-            lines,
-            nesting,
-            mut nesting_diags,
-            blocks,
-            active,
-            builder,
-            ..
-        } = next;
-        self.lines = lines;
-        self.nesting = nesting;
-        self.nesting_diags.append(&mut nesting_diags);
-        self.blocks = blocks;
-        self.active = active;
-        self.builder.take(builder);
-    }
-
-    fn finish(
-        mut self,
-        nesting_diags: &mut Vec<Diagnostic>,
-        diags: &mut Vec<Diagnostic>,
-    ) -> (Config, Facts) {
-        self.nesting.finish(&mut self.nesting_diags);
-        nesting_diags.append(&mut self.nesting_diags);
-        self.builder.finish(diags)
-    }
+    nesting.finish(nesting_diags);
+    b.finish(diags)
 }
 
 fn lex_diagnostic(e: LexError) -> Diagnostic {
@@ -877,8 +699,8 @@ mod tests {
         }
     }
 
-    /// What `parse_str` does, reading in `parts` parts.
-    fn read(text: &str, parts: usize) -> (Config, Vec<Diagnostic>) {
+    /// What `parse_str` does.
+    fn read(text: &str) -> (Config, Vec<Diagnostic>) {
         let opts = opts();
         let lookup = |v: &str| opts.env.get(v).cloned();
         let defined = |v: &str| opts.env.contains_key(v);
@@ -894,12 +716,11 @@ mod tests {
             text,
             &lookup,
             &env,
-            parts,
             &mut diags,
             &mut rest,
         );
         diags.append(&mut rest);
-        checks::check(&config, &facts, None, parts, &mut diags);
+        checks::check(&config, &facts, None, &mut diags);
         sort(&mut diags);
         (config, diags)
     }
@@ -915,91 +736,15 @@ mod tests {
     }
 
     fn agree(text: &str) {
-        let one = read(text, 1);
-        assert_eq!(via_tree(text), one, "tree and text differ on:\n{text}");
-        for parts in 2..=5 {
-            assert_eq!(read(text, parts), one, "{parts} parts differ on:\n{text}");
-        }
+        assert_eq!(
+            via_tree(text),
+            read(text),
+            "tree and text differ on:\n{text}"
+        );
     }
 
     #[test]
-    fn cuts_fall_on_section_headers() {
-        let text = "global\n  maxconn 1\nbackend a\n  server s 198.18.0.1:80\n\
-                    \"backend\" x\nbackend\tb\nbackends c\nfrontend f # c\n";
-        let cuts = cut_points(text, 4);
-        assert!(!cuts.is_empty());
-        for c in &cuts {
-            assert!(super::super::syntax::opens_section(&text[*c..]), "{c}");
-            assert_eq!(&text[c - 1..*c], "\n");
-        }
-        assert!(cuts.windows(2).all(|w| w[0] < w[1]));
-    }
-
-    #[test]
-    fn parts_that_cannot_stand_alone_are_read_again() {
-        // A block open across the cut, a header with a tokenizer error, and
-        // `.SECTION` on a header line: each part after the first must be
-        // read on from the part before.
-        let body = "  server s 198.18.0.1:80 check\n  timeout server 1s\n";
-        for (i, mid) in [
-            ".if 0\nbackend a\n",
-            "backend \"a\n",
-            "backend \"$.SECTION\"\n",
-            ".if 1\nbackend a\n.endif\n",
-            "backend a\n.elif 1\n",
-        ]
-        .iter()
-        .enumerate()
-        {
-            let mut text = String::from("defaults\n  mode http\n  timeout connect 1s\n");
-            for k in 0..12 {
-                text.push_str(&format!("backend b{k}\n{body}"));
-                if k == 6 {
-                    text.push_str(mid);
-                    text.push_str(body);
-                }
-            }
-            text.push_str(if i == 0 { ".endif\n" } else { "" });
-            agree(&text);
-        }
-    }
-
-    #[test]
-    fn a_part_is_kept_only_when_it_can_stand_alone() {
-        let opts = opts();
-        let lookup = |v: &str| opts.env.get(v).cloned();
-        let defined = |v: &str| opts.env.contains_key(v);
-        let env = Env {
-            defined: &defined,
-            features: &opts.features,
-            version: &opts.version,
-        };
-        for (before, after, kept) in [
-            ("backend a\n", "backend b\n  server s 198.18.0.1:80\n", true),
-            (".if 1\nbackend a\n", "backend b\n.endif\n", false),
-            ("backend a\n", "backend \"b\n", false),
-            ("backend a\n", "backend \"$.SECTION\"\n", false),
-            ("backend a\n", "backend b \"$.SECTION\"\n", false),
-            ("backend a\n", "backend b\n  \"$.SECTION\" x\n", true),
-        ] {
-            let text = format!("{before}{after}");
-            let cut = before.len();
-            let mut first = Reader::new(
-                Lines::range(FileId(0), "p.cfg", &text, &lookup, 0..cut),
-                &env,
-            );
-            first.run();
-            let mut next = Reader::new(
-                Lines::range(FileId(0), "p.cfg", &text, &lookup, cut..text.len()),
-                &env,
-            );
-            next.run();
-            assert_eq!(first.can_take(&next), kept, "{text}");
-        }
-    }
-
-    #[test]
-    fn corpus_files_read_in_parts_as_in_one() {
+    fn corpus_files_read_as_their_trees() {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/haproxy/corpus");
         let mut seen = 0;
         for sub in ["valid", "invalid"] {
@@ -1033,8 +778,10 @@ mod tests {
             Just("  bind 127.0.0.1:80".to_owned()),
             Just("  server s 198.18.0.1:80 check".to_owned()),
             Just("  server t 198.18.0.2:80 track b/s".to_owned()),
+            Just("  server u 198.18.0.3:443 check-ssl".to_owned()),
             Just("  use-server s if TRUE".to_owned()),
             Just("  http-request track-sc0 src".to_owned()),
+            Just("  http-request auth unless { http_auth(u) }".to_owned()),
             Just("  stick-table type ip size 1m".to_owned()),
             Just("  errorfile 503 /nonexistent".to_owned()),
             Just("  use_backend b2 if { path / }".to_owned()),
@@ -1048,7 +795,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
         #[test]
-        fn any_text_reads_in_parts_as_in_one(lines in prop::collection::vec(line(), 0..80)) {
+        fn any_text_reads_as_its_tree(lines in prop::collection::vec(line(), 0..80)) {
             agree(&lines.join("\n"));
         }
     }

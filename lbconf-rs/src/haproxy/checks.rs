@@ -38,14 +38,10 @@ const PREDEFINED_ACLS: &[&str] = &[
 ];
 
 /// Runs every check and appends what it finds to `diags`.
-///
-/// The checks of each proxy run on up to `threads` threads (in turns of
-/// consecutive sections, their findings appended in section order).
 pub(crate) fn check(
     config: &Config,
     facts: &Facts,
     base: Option<&Path>,
-    threads: usize,
     diags: &mut Vec<Diagnostic>,
 ) {
     duplicates(config, diags);
@@ -80,7 +76,7 @@ pub(crate) fn check(
         names: &names,
         refs: &refs,
     };
-    each.run(threads, diags);
+    each.sections(0..config.sections.len(), diags);
     listeners(config, &defaults, diags);
     super::xref::errorfiles(config, facts, base, diags);
     for s in &config.sections {
@@ -117,46 +113,6 @@ struct Each<'a> {
 }
 
 impl Each<'_> {
-    /// Checks every proxy, on up to `threads` threads.
-    fn run(&self, threads: usize, diags: &mut Vec<Diagnostic>) {
-        let n = self.config.sections.len();
-        let threads = threads.clamp(1, n.max(1));
-        if threads == 1 {
-            self.sections(0..n, diags);
-            return;
-        }
-        let chunk = n.div_ceil(threads);
-        std::thread::scope(|scope| {
-            let rest: Vec<_> = (1..threads)
-                .map(|t| {
-                    let range = (t * chunk).min(n)..((t + 1) * chunk).min(n);
-                    let work = {
-                        let range = range.clone();
-                        move || {
-                            let mut found = Vec::new();
-                            self.sections(range, &mut found);
-                            found
-                        }
-                    };
-                    std::thread::Builder::new()
-                        .spawn_scoped(scope, work)
-                        .map_err(|_| range)
-                })
-                .collect();
-            self.sections(0..chunk.min(n), diags);
-            for r in rest {
-                match r {
-                    Ok(handle) => match handle.join() {
-                        Ok(mut found) => diags.append(&mut found),
-                        Err(panic) => std::panic::resume_unwind(panic),
-                    },
-                    // No thread: check these sections here.
-                    Err(range) => self.sections(range, diags),
-                }
-            }
-        });
-    }
-
     /// Checks the proxies among sections `range`.
     fn sections(&self, range: std::ops::Range<usize>, diags: &mut Vec<Diagnostic>) {
         let config = self.config;

@@ -17,12 +17,7 @@
 //! pass over the lines, without building the tree: each line is split into
 //! buffers reused from line to line, and only the model's own values are
 //! allocated. The tree is built when [`syntax_tree`] is asked for, and
-//! [`model_of`] gives the same model from it. Files of 1 MiB and more are
-//! read in parts on as many threads as there are cores (at most 4), each
-//! part starting at a section header, and the checks of the proxies are
-//! shared among the threads too; the result is the same as on one thread
-//! (a part that cannot be read on its own, because a conditional block
-//! spans the cut, is read on from the part before).
+//! [`model_of`] gives the same model from it.
 //!
 //! ```
 //! use lbconf::haproxy::{self, Options};
@@ -182,38 +177,17 @@ fn parse_owned(name: &str, text: String, opts: &Options) -> Parsed<Config> {
         features: &opts.features,
         version: &opts.version,
     };
-    let threads = parts(text.len());
     let mut diags = Vec::new();
     let mut rest = Vec::new();
-    let (config, facts) = build::from_text(
-        file, name, text, &lookup, &env, threads, &mut diags, &mut rest,
-    );
+    let (config, facts) = build::from_text(file, name, text, &lookup, &env, &mut diags, &mut rest);
     diags.append(&mut rest);
-    checks::check(
-        &config,
-        &facts,
-        opts.base_dir.as_deref(),
-        threads,
-        &mut diags,
-    );
+    checks::check(&config, &facts, opts.base_dir.as_deref(), &mut diags);
     sort(&mut diags);
     Parsed {
         value: config,
         diagnostics: diags,
         sources,
     }
-}
-
-/// Files smaller than this are read on one thread.
-const PARALLEL_MIN_BYTES: usize = 1 << 20;
-
-/// How many parts to read a file of `len` bytes in (see `build::from_text`):
-/// one per core, at most 4, for files of [`PARALLEL_MIN_BYTES`] or more.
-fn parts(len: usize) -> usize {
-    if len < PARALLEL_MIN_BYTES {
-        return 1;
-    }
-    std::thread::available_parallelism().map_or(1, |n| n.get().min(4))
 }
 
 /// Builds the model from a syntax tree (conditions resolved against `opts`).
@@ -225,7 +199,7 @@ pub fn model_of(tree: &SyntaxTree, opts: &Options, diags: &mut Vec<Diagnostic>) 
         version: &opts.version,
     };
     let (config, facts) = build::from_tree(tree, &env, diags);
-    checks::check(&config, &facts, opts.base_dir.as_deref(), 1, diags);
+    checks::check(&config, &facts, opts.base_dir.as_deref(), diags);
     config
 }
 

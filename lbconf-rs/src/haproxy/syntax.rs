@@ -8,7 +8,6 @@
 //! layer: which section a line belongs to depends on the conditions, which the
 //! model resolves.
 
-use std::cell::Cell;
 use std::fmt;
 
 use super::lexer::{LexError, Word, Words};
@@ -224,27 +223,19 @@ impl LineWords for Words {
     }
 }
 
-/// Variable lookup: `$NAME`, `${NAME}` and `defined(NAME)`. `Sync` so that
-/// parts of a large file can be read on several threads.
-pub(crate) type Lookup<'a> = dyn Fn(&str) -> Option<String> + Sync + 'a;
+/// Variable lookup for `$NAME` and `${NAME}`.
+pub(crate) type Lookup<'a> = dyn Fn(&str) -> Option<String> + 'a;
 
-/// Reads a file (or a range of its lines) line by line, splitting each line
-/// into words in buffers it reuses, and keeps the `.SECTION` pseudo variable
-/// up to date.
+/// Reads a file line by line, splitting each line into words in buffers it
+/// reuses, and keeps the `.SECTION` pseudo variable up to date.
 pub(crate) struct Lines<'t> {
     file: FileId,
     name: &'t str,
     text: &'t str,
     env: &'t Lookup<'t>,
     offset: usize,
-    end: usize,
     number: usize,
     section: String,
-    /// Whether `section` is known: false when reading starts in the middle
-    /// of the file, until a section header is read.
-    section_known: bool,
-    /// `.SECTION` was expanded while `section` was not known.
-    section_guessed: Cell<bool>,
     /// The words of the line [`Lines::next_line`] returned last.
     pub(crate) words: Words,
 }
@@ -258,48 +249,16 @@ impl<'t> Lines<'t> {
         text: &'t str,
         env: &'t Lookup<'t>,
     ) -> Lines<'t> {
-        Lines::range(file, name, text, env, 0..text.len())
-    }
-
-    /// The lines of `text` that start in `range` (which starts at the start
-    /// of a line). Their numbers and `.LINE` count from the start of the
-    /// file; `.SECTION` is only known once a section header is read (see
-    /// [`Lines::section_guessed`]).
-    pub(crate) fn range(
-        file: FileId,
-        name: &'t str,
-        text: &'t str,
-        env: &'t Lookup<'t>,
-        range: std::ops::Range<usize>,
-    ) -> Lines<'t> {
-        let number = text
-            .as_bytes()
-            .get(..range.start)
-            .map_or(0, |b| b.iter().filter(|&&c| c == b'\n').count());
         Lines {
             file,
             name,
             text,
             env,
-            offset: range.start,
-            end: range.end.min(text.len()),
-            number,
+            offset: 0,
+            number: 0,
             section: String::new(),
-            section_known: range.start == 0,
-            section_guessed: Cell::new(false),
             words: Words::default(),
         }
-    }
-
-    /// Reads on to `end` instead of the end of the range given at first.
-    pub(crate) fn extend_to(&mut self, end: usize) {
-        self.end = end.min(self.text.len());
-    }
-
-    /// Whether a line expanded `.SECTION` before any section header was read
-    /// in the range (so with a value that may be wrong).
-    pub(crate) fn section_guessed(&self) -> bool {
-        self.section_guessed.get()
     }
 
     /// The 1-based number of the line returned last.
@@ -310,9 +269,6 @@ impl<'t> Lines<'t> {
     /// Reads the next line: its exact text (line ending included) and span;
     /// its words are left in [`Lines::words`].
     pub(crate) fn next_line(&mut self) -> Option<(&'t str, Span)> {
-        if self.offset >= self.end {
-            return None;
-        }
         let rest = self.text.get(self.offset..).filter(|r| !r.is_empty())?;
         let len = rest.find('\n').map_or(rest.len(), |p| p + 1);
         let raw = &rest[..len];
@@ -321,14 +277,10 @@ impl<'t> Lines<'t> {
         self.number += 1;
         self.offset += len;
         let (name, number, section, env) = (self.name, self.number, &self.section, self.env);
-        let (known, guessed) = (self.section_known, &self.section_guessed);
         let lookup = |var: &str| match var {
             ".FILE" => Some(name.to_owned()),
             ".LINE" => Some(number.to_string()),
-            ".SECTION" => {
-                guessed.set(guessed.get() || !known);
-                Some(section.clone())
-            }
+            ".SECTION" => Some(section.clone()),
             _ => env(var),
         };
         self.words.split(content, self.file, base, &lookup);
@@ -336,41 +288,9 @@ impl<'t> Lines<'t> {
             let at = if self.words.len() > 1 { 1 } else { 0 };
             self.section.clear();
             self.section.push_str(self.words.text(at));
-            self.section_known = true;
         }
         Some((raw, Span::new(self.file, base, base + len)))
     }
-}
-
-/// Whether the line at the start of `rest` starts, right at its first
-/// byte, with a section keyword as a plain word: a line a part of a large
-/// file can start at (see `build::from_text`).
-pub(crate) fn opens_section(rest: &str) -> bool {
-    const KEYWORDS: &[&str] = &[
-        "global",
-        "defaults",
-        "frontend",
-        "backend",
-        "listen",
-        "peers",
-        "resolvers",
-        "userlist",
-        "cache",
-        "program",
-        "http-errors",
-        "ring",
-        "mailers",
-        "log-forward",
-        "fcgi-app",
-    ];
-    KEYWORDS.iter().any(|k| {
-        rest.strip_prefix(k).is_some_and(|after| {
-            matches!(
-                after.bytes().next(),
-                None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'#')
-            )
-        })
-    })
 }
 
 /// What a line does to the nesting of conditional blocks.
@@ -445,11 +365,6 @@ impl Nesting {
             }
             _ => Step::Plain,
         }
-    }
-
-    /// Whether no block is open.
-    pub(crate) fn is_empty(&self) -> bool {
-        self.open.is_empty()
     }
 
     /// At the end of the file: reports the blocks still open, innermost
