@@ -519,7 +519,18 @@ impl Engine {
                 .iter()
                 .take_while(|o| Arc::ptr_eq(&o.raw, &head.raw))
                 .count();
-            send_many(&out[first..first + run], |i, e| errors.push((first + i, e)));
+            // Servers on this host answer within the send (loopback runs
+            // their side in our system call): read the replies after each
+            // chunk, before they could overflow the socket's buffer.
+            let (v6, port) = (
+                head.dest.is_ipv6(),
+                self.family(head.dest.is_ipv6()).map_or(0, |f| f.port),
+            );
+            send_many(
+                &out[first..first + run],
+                |i, e| errors.push((first + i, e)),
+                || self.drain(v6, port, &head.raw, false),
+            );
             first += run;
         }
         for &(i, ref e) in &errors {
@@ -625,45 +636,36 @@ impl Engine {
 
     /// Reads replies until the socket fails or the task is aborted.
     async fn receive(&self, v6: bool, port: u16, raw: &UdpSocket) {
-        let mut bufs = [[0u8; 256]; RECV_BATCH];
-        let fd = raw.as_raw_fd();
         loop {
             if raw.readable().await.is_err() {
                 return;
             }
-            // Bounded: the socket's buffer holds a finite number of packets,
-            // and an error goes back to waiting.
-            loop {
-                let got = raw.try_io(Interest::READABLE, || {
-                    // (Not kept across awaits: it holds raw pointers.)
-                    let mut headers =
-                        MultiHeaders::<SockaddrStorage>::preallocate(RECV_BATCH, None);
-                    let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
-                        bufs.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
-                    let results = recvmmsg(
-                        fd,
-                        &mut headers,
-                        iovs.iter_mut(),
-                        MsgFlags::MSG_DONTWAIT,
-                        None,
-                    )
-                    .map_err(io::Error::from)?;
-                    Ok(results
-                        .map(|m| {
-                            (
-                                m.bytes,
-                                m.address.and_then(|a| a.as_sockaddr_in6().map(|a| a.ip())),
-                            )
-                        })
-                        .collect::<Vec<_>>())
-                });
-                let Ok(got) = got else { break };
-                for ((n, from), buf) in got.iter().zip(&bufs) {
-                    self.handle(v6, port, buf.get(..*n).unwrap_or_default(), *from);
-                }
-                if got.len() < RECV_BATCH {
-                    break;
-                }
+            self.drain(v6, port, raw, true);
+        }
+    }
+
+    /// Handles every reply queued on `raw` now, without waiting. Through
+    /// tokio (`ready`), which clears the socket's readiness when it is
+    /// drained; or directly, as `launch` does: tokio would not look before
+    /// its reactor saw the socket readable, and the replies of loopback
+    /// servers are already there.
+    fn drain(&self, v6: bool, port: u16, raw: &UdpSocket, ready: bool) {
+        let mut bufs = [[0u8; 256]; RECV_BATCH];
+        let fd = raw.as_raw_fd();
+        // Bounded: the socket's buffer holds a finite number of packets,
+        // and an error (would block) ends it.
+        loop {
+            let got = if ready {
+                raw.try_io(Interest::READABLE, || recv_batch(fd, &mut bufs))
+            } else {
+                recv_batch(fd, &mut bufs)
+            };
+            let Ok(got) = got else { break };
+            for ((n, from), buf) in got.iter().zip(&bufs) {
+                self.handle(v6, port, buf.get(..*n).unwrap_or_default(), *from);
+            }
+            if got.len() < RECV_BATCH {
+                break;
             }
         }
     }
@@ -734,15 +736,44 @@ struct Outgoing {
     deadline: Instant,
 }
 
+/// Reads up to `bufs.len()` packets with one `recvmmsg()`: their lengths
+/// and, for IPv6, their source addresses.
+fn recv_batch(
+    fd: std::os::fd::RawFd,
+    bufs: &mut [[u8; 256]; RECV_BATCH],
+) -> io::Result<Vec<(usize, Option<Ipv6Addr>)>> {
+    let mut headers = MultiHeaders::<SockaddrStorage>::preallocate(RECV_BATCH, None);
+    let mut iovs: Vec<[IoSliceMut<'_>; 1]> =
+        bufs.iter_mut().map(|b| [IoSliceMut::new(b)]).collect();
+    let results = recvmmsg(
+        fd,
+        &mut headers,
+        iovs.iter_mut(),
+        MsgFlags::MSG_DONTWAIT,
+        None,
+    )
+    .map_err(io::Error::from)?;
+    Ok(results
+        .map(|m| {
+            let from = m.address.and_then(|a| a.as_sockaddr_in6().map(|a| a.ip()));
+            (m.bytes, from)
+        })
+        .collect())
+}
+
 /// Most replies per `recvmmsg()` call.
 const RECV_BATCH: usize = 64;
 
 /// Most SYNs per `sendmmsg()` call.
-const SEND_BATCH: usize = 256;
+const SEND_BATCH: usize = 128;
 
 /// Sends `msgs` (all from the same socket) with as few `sendmmsg()` calls
 /// as the kernel allows; `failed(i, error)` for each that could not go.
-fn send_many(msgs: &[Outgoing], mut failed: impl FnMut(usize, io::Error)) {
+fn send_many(
+    msgs: &[Outgoing],
+    mut failed: impl FnMut(usize, io::Error),
+    mut after_chunk: impl FnMut(),
+) {
     let Some(first) = msgs.first() else { return };
     let fd = first.raw.as_raw_fd();
     let mut headers =
@@ -774,6 +805,7 @@ fn send_many(msgs: &[Outgoing], mut failed: impl FnMut(usize, io::Error)) {
                 at += 1;
             }
         }
+        after_chunk();
     }
 }
 

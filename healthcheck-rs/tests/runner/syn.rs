@@ -131,3 +131,61 @@ fn batch_syn_probes_judge_open_closed_and_silent_servers() {
     assert!(stats.sent > stats.open + stats.refused + 2, "{stats:?}");
     drop(peer);
 }
+
+#[test]
+fn a_burst_of_checks_due_at_once_all_get_their_answers() {
+    if !tier::namespace("a_burst_of_checks_due_at_once_all_get_their_answers") {
+        return;
+    }
+    // 6,000 checks due at the same instant, answered by loopback servers
+    // within the sending system call: more replies than a raw socket's
+    // default buffer holds. With a deadline shorter than the retransmission,
+    // a reply lost to a full buffer would fail its check.
+    use nix::sys::resource::{Resource, getrlimit, setrlimit};
+    const N: usize = 6000;
+    if let Ok((soft, hard)) = getrlimit(Resource::RLIMIT_NOFILE) {
+        if soft < 4096 {
+            let _ = setrlimit(Resource::RLIMIT_NOFILE, 4096.min(hard), hard);
+        }
+    }
+    let ns = Netns::new("hcburst").unwrap();
+    let (up, stats) = ns
+        .enter(|| {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    let listeners: Vec<_> = (0..N)
+                        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap())
+                        .collect();
+                    let mut r = Runner::new(SchedulerConfig::default()).unwrap();
+                    for l in &listeners {
+                        let timing = Timing {
+                            interval: Duration::from_secs(10),
+                            timeout: Duration::from_millis(800),
+                            rise: 1,
+                            initial: InitialState::FullyDown,
+                            ..Timing::default()
+                        };
+                        let spec =
+                            CheckSpec::new(l.local_addr().unwrap(), Probe::Tcp(Connect::default()));
+                        r.subscribe(spec.with_timing(timing)).unwrap();
+                    }
+                    let mut up = 0;
+                    let end = Instant::now() + Duration::from_secs(5);
+                    while up < N && Instant::now() < end {
+                        r.run_until(Instant::now() + Duration::from_millis(100), |_, e| {
+                            if let Event::Transition { to: Health::Up, .. } = e {
+                                up += 1;
+                            }
+                        })
+                        .await;
+                    }
+                    (up, r.prober().syn_stats())
+                })
+        })
+        .unwrap();
+    assert_eq!(up, N, "{stats:?}");
+    assert_eq!(stats.sent, N as u64, "no retransmission needed: {stats:?}");
+}
