@@ -96,6 +96,8 @@ pub(crate) struct Builder<'e> {
     pub(crate) config: Config,
     /// What the checks will want to know about the statements.
     pub(crate) facts: Facts,
+    /// The statements and servers of the last section closed.
+    sizes: (usize, usize),
 }
 
 impl<'e> Builder<'e> {
@@ -106,6 +108,7 @@ impl<'e> Builder<'e> {
             statements: Vec::new(),
             config: Config::default(),
             facts: Facts::default(),
+            sizes: (0, 0),
         }
     }
 
@@ -231,8 +234,15 @@ impl<'e> Builder<'e> {
         if let Some(kind) = SectionKind::from_keyword(kw) {
             if let Some(s) = self.config.sections.last_mut() {
                 trim(s);
+                self.sizes = sizes(s);
             }
-            let section = header(kind, &owned, diags);
+            let mut section = header(kind, &owned, diags);
+            // Sections tend to look like the one before: start with its
+            // room rather than growing the lists step by step.
+            section.statements.reserve_exact(self.sizes.0);
+            if let Some(p) = section.proxy.as_mut() {
+                p.servers.reserve_exact(self.sizes.1);
+            }
             self.config.sections.push(section);
             return;
         }
@@ -263,6 +273,14 @@ fn trim(s: &mut Section) {
     if let Some(p) = s.proxy.as_mut() {
         p.servers.shrink_to_fit();
     }
+}
+
+/// How many statements and servers a section has, up to a bound (the room
+/// the next section starts with).
+fn sizes(s: &Section) -> (usize, usize) {
+    const MAX: usize = 256;
+    let servers = s.proxy.as_ref().map_or(0, |p| p.servers.len());
+    (s.statements.len().min(MAX), servers.min(MAX))
 }
 
 /// Builds the model of `tree`: the statements of the active branches, in
