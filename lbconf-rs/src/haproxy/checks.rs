@@ -162,7 +162,7 @@ fn duplicates(config: &Config, diags: &mut Vec<Diagnostic>) {
         })
         .collect();
     // Earlier proxies by name: a clash is the same kind, or a listen.
-    let mut seen: HashMap<&str, Vec<&Section>> = HashMap::new();
+    let mut seen: HashMap<&str, Vec<&Section>> = HashMap::with_capacity(proxies.len());
     for s in proxies {
         let earlier = seen.entry(name_of(s)).or_default();
         let clash = earlier.iter().copied().find(|o| {
@@ -407,18 +407,22 @@ fn servers(
         .collect();
     let from_defaults =
         |f: &dyn Fn(&super::model::ServerSettings) -> bool| defaults.iter().any(|d| f(d));
-    // The first server of each name: a short list is searched, a long one
-    // hashed.
+    // The first server of each name: in a short list, by a search among the
+    // names' hashes (each name is read once); in a long one, by a map.
+    const SHORT: usize = 16;
     let mut first: HashMap<&str, usize> = HashMap::new();
-    let long = p.servers.len() > 16;
+    let mut hashes = [0u64; SHORT];
+    let long = p.servers.len() > SHORT;
     for (i, srv) in p.servers.iter().enumerate() {
         let name = srv.name.value.as_str();
         let prev = if long {
             *first.entry(name).or_insert(i)
         } else {
-            p.servers[..i]
+            hashes[i] = super::keywords::hash(name);
+            hashes[..i]
                 .iter()
-                .position(|o| o.name.value == name)
+                .zip(&p.servers)
+                .position(|(h, o)| *h == hashes[i] && o.name.value == name)
                 .unwrap_or(i)
         };
         if prev != i {

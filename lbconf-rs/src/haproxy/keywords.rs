@@ -37,6 +37,13 @@ impl Hasher for KeywordHasher {
     }
 }
 
+/// `text` hashed with [`KeywordHasher`].
+pub(crate) fn hash(text: &str) -> u64 {
+    let mut h = KeywordHasher::default();
+    h.write(text.as_bytes());
+    h.finish()
+}
+
 /// A map over one of the keyword tables.
 type Index<V> = HashMap<&'static str, V, BuildHasherDefault<KeywordHasher>>;
 
