@@ -439,14 +439,16 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
         }
         // keepalived does not need the virtual server's method when every
         // real server has its own.
-        let every_rs_has_one = !vs.real_servers.is_empty()
-            && vs
-                .real_servers
-                .iter()
-                .all(|r| r.lvs_method.is_some() || has(&r.settings, &["lvs_method"]));
+        let every_rs_has_one = || {
+            !vs.real_servers.is_empty()
+                && vs
+                    .real_servers
+                    .iter()
+                    .all(|r| r.lvs_method.is_some() || has(&r.settings, &["lvs_method"]))
+        };
         if vs.lb_kind.is_none()
             && !has(&vs.settings, &["lb_kind", "lvs_method"])
-            && !every_rs_has_one
+            && !every_rs_has_one()
         {
             diags.push(
                 Diagnostic::warning("K0235", "virtual_server has no forwarding method")

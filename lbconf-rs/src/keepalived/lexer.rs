@@ -40,6 +40,19 @@ fn is_blank(b: u8) -> bool {
     matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c')
 }
 
+/// Bytes that continue a word as they are: not blank, not a line end, not a
+/// brace and not a quote.
+const PLAIN: [bool; 256] = {
+    let mut t = [true; 256];
+    let stop = *b" \t\r\x0b\x0c\n{}\"'";
+    let mut k = 0;
+    while k < stop.len() {
+        t[stop[k] as usize] = false;
+        k += 1;
+    }
+    t
+};
+
 /// Splits `text` into tokens; the bytes between tokens are trivia.
 pub fn lex(text: &str) -> Vec<RawToken> {
     let mut out = Vec::new();
@@ -84,11 +97,17 @@ pub fn lex_into(text: &str, out: &mut Vec<RawToken>) {
             _ => {
                 let mut unterminated = false;
                 let mut quoted = false;
-                while i < bytes.len()
-                    && !is_blank(bytes[i])
-                    && !matches!(bytes[i], b'\n' | b'{' | b'}')
-                {
-                    let q = bytes[i];
+                loop {
+                    // The plain bytes of the word, a table look-up each.
+                    while i < bytes.len() && PLAIN[usize::from(bytes[i])] {
+                        i += 1;
+                    }
+                    let Some(&q) = bytes.get(i) else {
+                        break;
+                    };
+                    if is_blank(q) || matches!(q, b'\n' | b'{' | b'}') {
+                        break;
+                    }
                     if q == b'"' || q == b'\'' {
                         quoted = true;
                         i += 1;

@@ -100,6 +100,8 @@ impl<'a> Expander<'a> {
         // A multi-line definition being read: name, value, line spans, and
         // whether its `@id` condition (if any) holds.
         let mut pending: Option<(String, String, Vec<Span>, bool)> = None;
+        // Most files have no `$` at all: then no line needs looking at for one.
+        let has_dollar = text.contains('$');
         for raw in text.split_inclusive('\n') {
             let start = offset;
             offset += raw.len();
@@ -129,7 +131,7 @@ impl<'a> Expander<'a> {
             if !self.truncated
                 && first
                     .is_none_or(|b| b.is_ascii_graphic() && !matches!(b, b'i' | b'@' | b'$' | b'~'))
-                && !line.contains('$')
+                && !(has_dollar && line.contains('$'))
             {
                 self.emit(line, origin);
                 continue;

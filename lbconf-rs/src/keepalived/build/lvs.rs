@@ -152,7 +152,12 @@ impl Builder {
             sorry_server_inhibit: false,
             sorry_server_lvs_method: None,
             check_defaults: no_defaults(),
-            real_servers: Vec::new(),
+            // Sized once: growing and then shrinking would copy every server.
+            real_servers: Vec::with_capacity(
+                s.children()
+                    .filter(|x| x.keyword().value == "real_server")
+                    .count(),
+            ),
             settings: Vec::new(),
         };
         for x in self.children(s) {
@@ -353,7 +358,11 @@ impl Builder {
             smtp_alert: None,
             virtualhost: None,
             check_defaults: no_defaults(),
-            checkers: Vec::new(),
+            checkers: Vec::with_capacity(
+                s.children()
+                    .filter(|x| CHECKERS.contains(&x.keyword().value))
+                    .count(),
+            ),
             settings: Vec::new(),
         };
         for x in self.children(s) {
