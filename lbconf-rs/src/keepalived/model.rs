@@ -7,7 +7,7 @@
 //! keywords included). Virtual servers, real servers and checkers, which big
 //! configurations have by the thousand, keep in `settings` only the
 //! statements no typed field holds: unknown keywords, keywords without a
-//! typed field, and values that could not be read; [`crate::keepalived::dump`]
+//! typed field, and values that could not be read; [`crate::keepalived::dump()`]
 //! prints their typed fields, then those.
 
 use std::net::IpAddr;
