@@ -1,6 +1,7 @@
-//! From the syntax tree to the model: resolves conditional blocks, reports
-//! tokenizer errors and message directives, and groups statements into
-//! sections as `readcfgfile()` does.
+//! From the lines to the model, read straight from the text or from the
+//! syntax tree: resolves conditional blocks, reports tokenizer errors and
+//! message directives, and groups statements into sections as
+//! `readcfgfile()` does.
 
 use super::cond::{self, CondEnv};
 use super::keywords;

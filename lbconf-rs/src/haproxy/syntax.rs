@@ -368,9 +368,8 @@ impl Nesting {
     }
 
     /// At the end of the file: reports the blocks still open, innermost
-    /// first, and returns how many there were.
-    pub(crate) fn finish(&mut self, diags: &mut Vec<Diagnostic>) -> usize {
-        let n = self.open.len();
+    /// first.
+    pub(crate) fn finish(&mut self, diags: &mut Vec<Diagnostic>) {
         while let Some((head, _)) = self.open.pop() {
             diags.push(
                 Diagnostic::error("H0203", "non-terminated '.if' block")
@@ -378,7 +377,6 @@ impl Nesting {
                     .with_help("add '.endif' where the block ends"),
             );
         }
-        n
     }
 }
 
