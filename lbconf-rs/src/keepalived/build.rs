@@ -274,7 +274,26 @@ impl Builder {
                     );
                 }
                 "smtp_connect_timeout" => {
-                    self.int::<u32>(&x, 0, i64::from(u32::MAX));
+                    // keepalived: "must be greater than 0".
+                    self.int::<u32>(&x, 1, i64::from(u32::MAX));
+                }
+                "smtp_server" => {
+                    // A host name is resolved by keepalived (not here); a
+                    // dotted number that is no IPv4 address is an error.
+                    if let Some(a) = self.arg(&x)
+                        && a.value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    {
+                        self.ip(a);
+                    }
+                    if let Some(p) = x.args.get(1)
+                        && p.value.parse::<u16>().is_err()
+                    {
+                        self.diags.push(
+                            Diagnostic::error("K0121", format!("`{}` is not a port", p.value))
+                                .with_label(p.span, "expected 0-65535")
+                                .with_help("use a port number from 0 to 65535"),
+                        );
+                    }
                 }
                 "notification_email" => {
                     g.notification_email = x
@@ -313,16 +332,7 @@ impl Builder {
                 "timeout" => v.timeout = self.timer(&x, 4294.0),
                 "weight" => {
                     v.weight = self.int(&x, -254, 254);
-                    if let Some(o) = x.args.get(1).filter(|o| o.value != "reverse") {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "K0128",
-                                format!("unknown weight option `{}`", o.value),
-                            )
-                            .with_label(o.span, "only `reverse` may follow the weight")
-                            .with_help("write `weight N` or `weight N reverse`"),
-                        );
-                    }
+                    self.weight_option(&x);
                 }
                 "rise" => v.rise = self.int(&x, 1, i64::from(u32::MAX)),
                 "fall" => v.fall = self.int(&x, 1, i64::from(u32::MAX)),
@@ -335,6 +345,17 @@ impl Builder {
         v
     }
 
+    /// `weight N [reverse]`: nothing else may follow the weight.
+    fn weight_option(&mut self, x: &Setting) {
+        if let Some(o) = x.args.get(1).filter(|o| o.value != "reverse") {
+            self.diags.push(
+                Diagnostic::error("K0128", format!("unknown weight option `{}`", o.value))
+                    .with_label(o.span, "only `reverse` may follow the weight")
+                    .with_help("write `weight N` or `weight N reverse`"),
+            );
+        }
+    }
+
     fn track_file(&mut self, s: &Setting) -> TrackFile {
         let mut t = TrackFile {
             name: self.name(s),
@@ -343,7 +364,10 @@ impl Builder {
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "file" => t.file = self.string(&x),
-                "weight" => t.weight = self.int(&x, -254, 254),
+                "weight" => {
+                    t.weight = self.int(&x, -254, 254);
+                    self.weight_option(&x);
+                }
                 k if kw::TRACK_FILE.contains(&k) => {}
                 _ => self.unknown(&x, kw::TRACK_FILE, "vrrp_track_file"),
             }

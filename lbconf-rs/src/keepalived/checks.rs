@@ -430,6 +430,28 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
                 _ => {}
             }
         }
+        // A sorry server of a DR/TUN service keeps the service's port.
+        if let (VsTarget::Addr(_, vp), Some(sorry)) = (&vs.target.value, &vs.sorry_server)
+            && vs
+                .lb_kind
+                .as_ref()
+                .is_some_and(|k| k.value == "DR" || k.value == "TUN")
+            && let Some(p) = sorry
+                .value
+                .split(' ')
+                .nth(1)
+                .and_then(|p| p.parse::<u16>().ok())
+            && p != *vp
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0233",
+                    format!("sorry server port {p} differs from the virtual server's port {vp}"),
+                )
+                .with_label(sorry.span, "keepalived resets it to the service's port")
+                .with_help("use the virtual server's port, or lb_kind NAT to map ports"),
+            );
+        }
         if vs.lb_algo.is_none() && !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
             diags.push(
                 Diagnostic::warning("K0234", "virtual_server has no scheduler")
@@ -666,6 +688,14 @@ fn references(c: &Config, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
+}
+
+/// Whether `name` is a group in `/etc/group`.
+pub(crate) fn group_exists(name: &str) -> bool {
+    std::fs::read_to_string("/etc/group")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split(':').next() == Some(name))
 }
 
 /// Whether `name` is a user in `/etc/passwd`.

@@ -264,6 +264,18 @@ impl Builder {
                 "user" => {
                     m.user = self.string(x);
                     m.group = x.arg(1).map(Arg::owned);
+                    if let Some(g) = &m.group
+                        && !crate::keepalived::checks::group_exists(&g.value)
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0129",
+                                format!("group {} does not exist on this host", g.value),
+                            )
+                            .with_label(g.span, "keepalived removes this MISC_CHECK script")
+                            .with_help("create the group or name an existing one"),
+                        );
+                    }
                     if let Some(u) = &m.user
                         && !crate::keepalived::checks::user_exists(&u.value)
                     {

@@ -79,7 +79,42 @@ impl Builder {
                 .with_help("only `TUN` takes options (type, port, checksum)"),
             );
         }
+        if out.as_ref().is_some_and(|k| k.value == "TUN") {
+            self.tunnel_options(x);
+        }
         out.is_some() && x.nargs() == 1
+    }
+
+    /// `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
+    fn tunnel_options(&mut self, x: View<'_>) {
+        let mut i = 1;
+        while let Some(a) = x.arg(i) {
+            let ok = match a.value {
+                "type" => {
+                    i += 1;
+                    x.arg(i)
+                        .is_some_and(|t| matches!(t.value, "ipip" | "gue" | "gre"))
+                }
+                "port" => {
+                    i += 1;
+                    x.arg(i).is_some_and(|p| p.value.parse::<u16>().is_ok())
+                }
+                "nocsum" | "csum" | "remcsum" => true,
+                _ => false,
+            };
+            if !ok {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0126",
+                        format!("`{}` is not a valid tunnel option", a.value),
+                    )
+                    .with_label(a.span, "keepalived: invalid tunnel option")
+                    .with_help("write `TUN type ipip|gue port N|gre` and nocsum, csum or remcsum"),
+                );
+                return;
+            }
+            i += 1;
+        }
     }
 
     /// keepalived keeps the first `notify_up`/`quorum_up`/... and reports
@@ -196,7 +231,10 @@ impl Builder {
                 }
                 "sorry_server" => match self.arg(x) {
                     Some(a) => {
-                        let ok = self.ip(a).is_some();
+                        let mut ok = self.ip(a).is_some();
+                        if let Some(p) = x.arg(1) {
+                            ok &= self.port(Some(p), "sorry_server", x.span()).is_some();
+                        }
                         let words: Vec<&str> = x.args().map(|a| a.value).collect();
                         vs.sorry_server = Some(Spanned {
                             value: words.join(" "),
