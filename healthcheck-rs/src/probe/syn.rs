@@ -32,7 +32,7 @@
 // The IO edge reads the clock (retransmissions, deadlines, route cache).
 #![allow(clippy::disallowed_methods)]
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV6};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -56,8 +56,10 @@ use crate::outcome::{FailKind, Outcome};
 use crate::sched::AttemptId;
 
 mod packet;
+mod table;
 
 use packet::{ReplyKind, Syn};
+use table::{Fire, Key, Launched, Table, Timers, Waiter};
 
 /// A SYN without an answer is sent again after this long (the kernel's
 /// initial retransmission timeout).
@@ -137,40 +139,6 @@ struct Family {
     _reserved: Socket,
 }
 
-/// A probe in flight, found by who must answer and what it must
-/// acknowledge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-struct Key {
-    server: IpAddr,
-    port: u16,
-    ack: u32,
-}
-
-/// The probes in flight. A reply completes one only if it comes from the
-/// probed address and port, to the probe's source address (where the
-/// family tells it), and acknowledges the probe's sequence number.
-#[derive(Default)]
-struct Table {
-    probes: HashMap<Key, (IpAddr, Waiter)>,
-}
-
-/// Who learns a probe's answer.
-enum Waiter {
-    /// A [`Engine::probe`] future.
-    One(oneshot::Sender<ReplyKind>),
-    /// A probe of a [`Engine::launch`] batch: the answer, or the deadline's
-    /// timeout, goes to `done` as an outcome.
-    Batch(Box<Launched>),
-}
-
-/// What a batch probe's outcome needs.
-struct Launched {
-    attempt: AttemptId,
-    target: SocketAddr,
-    timeout: Duration,
-    done: Done,
-}
-
 /// Where a batch's outcomes go: the runner's result channel.
 pub(crate) type Done = mpsc::UnboundedSender<(AttemptId, Outcome)>;
 
@@ -184,109 +152,6 @@ pub(crate) struct Launch {
     pub bind: Option<IpAddr>,
     pub timeout: Duration,
     pub deadline: Instant,
-}
-
-/// The batch probes' timers, in FIFO queues rather than a heap: probes
-/// start in time order, so one queue of retransmissions (all [`RETRANSMIT`]
-/// after the start) and one queue of deadlines per distinct timeout are
-/// each in time order too. Pushing and firing are O(1), and a timer of a
-/// probe already answered costs one look-up when it fires.
-#[derive(Default)]
-struct Timers {
-    retransmit: VecDeque<(Instant, Key)>,
-    /// By timeout; a handful of distinct values in practice.
-    deadlines: Vec<(Duration, VecDeque<(Instant, Key)>)>,
-}
-
-impl Timers {
-    fn next(&self) -> Option<Instant> {
-        let fronts = self.deadlines.iter().filter_map(|(_, q)| q.front());
-        self.retransmit
-            .front()
-            .into_iter()
-            .chain(fronts)
-            .map(|(at, _)| *at)
-            .min()
-    }
-
-    fn push_deadline(&mut self, timeout: Duration, at: Instant, key: Key) {
-        let i = match self.deadlines.iter().position(|(t, _)| *t == timeout) {
-            Some(i) => i,
-            None => {
-                self.deadlines.push((timeout, VecDeque::new()));
-                self.deadlines.len() - 1
-            }
-        };
-        if let Some((_, q)) = self.deadlines.get_mut(i) {
-            q.push_back((at, key));
-        }
-    }
-
-    /// The next timer due at `now`, removed.
-    fn pop_due(&mut self, now: Instant) -> Option<(Fire, Key)> {
-        if let Some(&(at, key)) = self.retransmit.front() {
-            if at <= now {
-                self.retransmit.pop_front();
-                return Some((Fire::Retransmit, key));
-            }
-        }
-        for (_, q) in &mut self.deadlines {
-            if q.front().is_some_and(|(at, _)| *at <= now) {
-                return q.pop_front().map(|(_, key)| (Fire::Deadline, key));
-            }
-        }
-        // Forget the queues of timeouts no longer used.
-        self.deadlines.retain(|(_, q)| !q.is_empty());
-        None
-    }
-}
-
-/// What a timer does when it fires (if its probe is still in flight).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Fire {
-    Retransmit,
-    Deadline,
-}
-
-impl Table {
-    /// Files a probe of `server` from `local` under a fresh random
-    /// sequence number; returns its key (whose `ack` is that number plus
-    /// one).
-    fn register(&mut self, server: SocketAddr, local: IpAddr, waiter: Waiter) -> Key {
-        // Bounded in practice: a collision needs the same server and the
-        // same random number among the probes in flight.
-        loop {
-            let key = Key {
-                server: server.ip(),
-                port: server.port(),
-                ack: fastrand::u32(..).wrapping_add(1),
-            };
-            if let std::collections::hash_map::Entry::Vacant(v) = self.probes.entry(key) {
-                v.insert((local, waiter));
-                return key;
-            }
-        }
-    }
-
-    /// Takes the probe `r` answers; `None` for a stray reply.
-    fn complete(&mut self, r: &packet::Reply) -> Option<Waiter> {
-        let key = Key {
-            server: r.from,
-            port: r.sport,
-            ack: r.ack,
-        };
-        let ours = self
-            .probes
-            .get(&key)
-            .is_some_and(|(local, _)| r.to.is_none_or(|to| to == *local));
-        ours.then(|| self.probes.remove(&key))
-            .flatten()
-            .map(|(_, w)| w)
-    }
-
-    fn forget(&mut self, key: &Key) -> Option<(IpAddr, Waiter)> {
-        self.probes.remove(key)
-    }
 }
 
 /// The engine and its receive tasks, which stop when this is dropped.
@@ -906,128 +771,5 @@ impl Family {
         // Replies arrive in bursts of a tick's worth of checks.
         let _ = raw.set_recv_buffer_size(1 << 20);
         UdpSocket::from_std(raw.into())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::packet::{Reply, ReplyKind};
-    use super::*;
-
-    fn reply(from: &str, to: Option<&str>, sport: u16, ack: u32, kind: ReplyKind) -> Reply {
-        Reply {
-            from: from.parse().unwrap(),
-            to: to.map(|t| t.parse().unwrap()),
-            sport,
-            dport: 40000,
-            ack,
-            kind,
-        }
-    }
-
-    #[test]
-    fn only_the_exact_answer_completes_a_probe() {
-        let mut t = Table::default();
-        let (tx, mut rx) = oneshot::channel();
-        let server: SocketAddr = "127.0.0.1:8080".parse().unwrap();
-        let key = t.register(server, "127.0.0.2".parse().unwrap(), Waiter::One(tx));
-        let a = key.ack;
-        let syn_ack = ReplyKind::SynAck;
-        // Wrong acknowledgment (a forged or older probe's reply), wrong
-        // server port or address, to another of our addresses: stray.
-        for r in [
-            reply(
-                "127.0.0.1",
-                Some("127.0.0.2"),
-                8080,
-                a.wrapping_add(1),
-                syn_ack,
-            ),
-            reply(
-                "127.0.0.1",
-                Some("127.0.0.2"),
-                8080,
-                a.wrapping_sub(1),
-                syn_ack,
-            ),
-            reply("127.0.0.1", Some("127.0.0.2"), 8081, a, syn_ack),
-            reply("127.0.0.9", Some("127.0.0.2"), 8080, a, syn_ack),
-            reply("127.0.0.1", Some("127.0.0.3"), 8080, a, syn_ack),
-        ] {
-            assert!(t.complete(&r).is_none(), "{r:?}");
-        }
-        assert!(rx.try_recv().is_err(), "nothing delivered yet");
-        let right = reply("127.0.0.1", Some("127.0.0.2"), 8080, a, ReplyKind::Reset);
-        let Some(Waiter::One(done)) = t.complete(&right) else {
-            panic!("the right reply found no probe");
-        };
-        done.send(ReplyKind::Reset).unwrap();
-        assert_eq!(rx.try_recv().unwrap(), ReplyKind::Reset);
-        // A duplicate of the answer finds the probe gone.
-        assert!(t.complete(&right).is_none());
-    }
-
-    #[test]
-    fn a_forgotten_probe_takes_no_reply() {
-        let mut t = Table::default();
-        let (tx, rx) = oneshot::channel();
-        let key = t.register(
-            "[::1]:443".parse().unwrap(),
-            "::1".parse().unwrap(),
-            Waiter::One(tx),
-        );
-        assert!(t.forget(&key).is_some());
-        // IPv6 replies carry no destination address.
-        let r = reply("::1", None, 443, key.ack, ReplyKind::SynAck);
-        assert!(t.complete(&r).is_none());
-        drop(rx);
-        assert!(t.probes.is_empty());
-    }
-
-    #[test]
-    fn due_timers_fire_in_one_pass_and_later_ones_wait() {
-        let mut t = Timers::default();
-        let t0 = Instant::now();
-        let k = |ack| Key {
-            server: IpAddr::from([127, 0, 0, 1]),
-            port: 80,
-            ack,
-        };
-        let ms = Duration::from_millis;
-        t.retransmit.push_back((t0 + ms(1000), k(1)));
-        t.push_deadline(ms(2000), t0 + ms(2000), k(1));
-        t.push_deadline(ms(500), t0 + ms(500), k(2));
-        t.push_deadline(ms(2000), t0 + ms(2100), k(3));
-        assert_eq!(t.next(), Some(t0 + ms(500)));
-        assert_eq!(t.pop_due(t0 + ms(499)), None);
-        let mut fired = Vec::new();
-        while let Some(f) = t.pop_due(t0 + ms(2050)) {
-            fired.push(f);
-        }
-        assert_eq!(
-            fired,
-            [
-                (Fire::Retransmit, k(1)),
-                (Fire::Deadline, k(1)),
-                (Fire::Deadline, k(2)),
-            ]
-        );
-        assert_eq!(t.next(), Some(t0 + ms(2100)));
-        assert_eq!(t.pop_due(t0 + ms(3000)), Some((Fire::Deadline, k(3))));
-        assert_eq!(t.pop_due(t0 + ms(3000)), None);
-        assert!(t.deadlines.is_empty(), "empty queues are dropped");
-    }
-
-    #[test]
-    fn probes_of_one_server_get_distinct_numbers() {
-        let mut t = Table::default();
-        let server: SocketAddr = "127.0.0.1:1".parse().unwrap();
-        let mut keep = Vec::new();
-        for _ in 0..1000 {
-            let (tx, rx) = oneshot::channel();
-            keep.push(rx);
-            t.register(server, server.ip(), Waiter::One(tx));
-        }
-        assert_eq!(t.probes.len(), 1000);
     }
 }
