@@ -108,6 +108,30 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 .with_help("use whole seconds, or `version 3` for sub-second intervals"),
             );
         }
+        // VRRPv3 carries the interval in centiseconds in 12 bits.
+        if let Some(a) = &i.advert_int
+            && version == 3
+            && a.value >= 40.96
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0242",
+                    format!("VRRPv3 advert_int {} is 40.96 seconds or more", a.value),
+                )
+                .with_label(a.span, "keepalived sets it to 40.95")
+                .with_help("use an interval below 40.96 seconds with version 3"),
+            );
+        }
+        if let Some(src) = &i.unicast_src_ip
+            && i.unicast_peer.is_empty()
+            && !i.settings.iter().any(|s| s.keyword.value == "unicast_peer")
+        {
+            diags.push(
+                Diagnostic::warning("K0243", "unicast_src_ip without any unicast_peer")
+                    .with_label(src.span, "keepalived falls back to multicast (deprecated)")
+                    .with_help("add `unicast_peer { ADDRESS }`, or remove unicast_src_ip"),
+            );
+        }
         let mut seen_tracks: Vec<(&str, &str)> = Vec::new();
         for t in &i.tracks {
             let key = (t.kind.as_str(), t.name.value.as_str());
