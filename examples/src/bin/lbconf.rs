@@ -66,9 +66,12 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let mut utf8 = true;
     let text = match std::fs::read(&args.file) {
-        Ok(bytes) => String::from_utf8(bytes)
-            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+        Ok(bytes) => String::from_utf8(bytes).unwrap_or_else(|e| {
+            utf8 = false;
+            String::from_utf8_lossy(e.as_bytes()).into_owned()
+        }),
         Err(e) => {
             eprintln!("lbconf: cannot read {}: {e}", args.file.display());
             return ExitCode::from(2);
@@ -91,9 +94,18 @@ fn main() -> ExitCode {
             code
         }
         Kind::Haproxy => {
-            let parsed = haproxy::parse_file(&args.file, &haproxy::Options::default());
+            let opts = haproxy::Options::default();
+            // Read once, as for keepalived; `parse_file` reports text that
+            // is not UTF-8.
+            let parsed = if utf8 {
+                haproxy::parse_text(&args.file, text, &opts)
+            } else {
+                haproxy::parse_file(&args.file, &opts)
+            };
             let accepted = haproxy::accepted(&parsed);
-            finish(&args, &parsed, accepted, "haproxy -c", haproxy::dump)
+            let code = finish(&args, &parsed, accepted, "haproxy -c", haproxy::dump);
+            std::mem::forget(parsed);
+            code
         }
     }
 }
