@@ -252,6 +252,7 @@ impl Builder {
                 "enable_script_security" => g.enable_script_security = true,
                 "script_user" => {
                     g.script_user = self.string(&x);
+                    g.script_group = x.args.get(1).cloned();
                     if let Some(u) = &g.script_user
                         && !super::checks::user_exists(&u.value)
                     {
@@ -266,6 +267,7 @@ impl Builder {
                     }
                 }
                 "vrrp_strict" => g.vrrp_strict = true,
+                k if k.starts_with("vrrp_garp_") && self.global_garp(&x, &mut g) => {}
                 "notification_email" if x.block.as_ref().is_some_and(Vec::is_empty) => {
                     self.diags.push(
                         Diagnostic::warning("K0108", "empty notification_email block")
@@ -332,11 +334,16 @@ impl Builder {
                 "timeout" => v.timeout = self.timer(&x, 4294.0),
                 "weight" => {
                     v.weight = self.int(&x, -254, 254);
+                    v.weight_reverse = x.args.get(1).is_some_and(|o| o.value == "reverse");
                     self.weight_option(&x);
                 }
+                "init_fail" => v.init_fail = true,
                 "rise" => v.rise = self.int(&x, 1, i64::from(u32::MAX)),
                 "fall" => v.fall = self.int(&x, 1, i64::from(u32::MAX)),
-                "user" => v.user = self.string(&x),
+                "user" => {
+                    v.user = self.string(&x);
+                    v.user_group = x.args.get(1).cloned();
+                }
                 k if kw::SCRIPT.contains(&k) => {}
                 _ => self.unknown(&x, kw::SCRIPT, "vrrp_script"),
             }
@@ -388,6 +395,7 @@ impl Builder {
                 kind: x.keyword.value.clone(),
                 name: e.keyword.clone(),
                 weight,
+                reverse: e.args.iter().any(|a| a.value == "reverse"),
             });
         }
     }
@@ -401,6 +409,9 @@ impl Builder {
                     value: words.join(" "),
                     span: a.span,
                 },
+                command: a.owned(),
+                user: x.args.get(1).cloned(),
+                group: x.args.get(2).cloned(),
             });
         }
     }

@@ -74,8 +74,23 @@ pub struct GlobalDefs {
     pub vrrp_version: Option<Spanned<u8>>,
     /// `enable_script_security`.
     pub enable_script_security: bool,
-    /// `script_user USER [GROUP]`.
+    /// `script_user USER [GROUP]`: the user (the whole value before
+    /// [`GlobalDefs::script_group`] existed; kept as the user alone).
     pub script_user: Option<Spanned<String>>,
+    /// The `GROUP` of `script_user USER GROUP`.
+    pub script_group: Option<Spanned<String>>,
+    /// `vrrp_garp_master_delay` in seconds (0-4294).
+    pub vrrp_garp_master_delay: Option<Spanned<u32>>,
+    /// `vrrp_garp_master_repeat` (keepalived reads 0 as 1).
+    pub vrrp_garp_master_repeat: Option<Spanned<u32>>,
+    /// `vrrp_garp_master_refresh` in whole seconds (0: no refresh).
+    pub vrrp_garp_master_refresh: Option<Spanned<u32>>,
+    /// `vrrp_garp_master_refresh_repeat` (keepalived reads 0 as 1).
+    pub vrrp_garp_master_refresh_repeat: Option<Spanned<u32>>,
+    /// `vrrp_garp_lower_prio_delay` in seconds (0-4294).
+    pub vrrp_garp_lower_prio_delay: Option<Spanned<u32>>,
+    /// `vrrp_garp_lower_prio_repeat`.
+    pub vrrp_garp_lower_prio_repeat: Option<Spanned<u32>>,
     /// `notification_email { ... }` addresses.
     pub notification_email: Vec<Spanned<String>>,
     /// `vrrp_strict`.
@@ -100,12 +115,18 @@ pub struct VrrpScript {
     pub timeout: Option<Spanned<f64>>,
     /// `weight N [reverse]`.
     pub weight: Option<Spanned<i32>>,
+    /// The `reverse` of `weight N reverse`.
+    pub weight_reverse: bool,
+    /// `init_fail`: the script starts in the failed state.
+    pub init_fail: bool,
     /// `rise N`.
     pub rise: Option<Spanned<u32>>,
     /// `fall N`.
     pub fall: Option<Spanned<u32>>,
-    /// `user USER [GROUP]`.
+    /// `user USER [GROUP]`: the user.
     pub user: Option<Spanned<String>>,
+    /// The `GROUP` of `user USER GROUP`.
+    pub user_group: Option<Spanned<String>>,
     /// Every statement of the block.
     pub settings: Vec<Setting>,
 }
@@ -200,6 +221,8 @@ pub struct Track {
     pub name: Spanned<String>,
     /// `weight N`.
     pub weight: Option<i32>,
+    /// `weight N reverse`.
+    pub reverse: bool,
 }
 
 /// A `notify*` script.
@@ -208,8 +231,15 @@ pub struct Track {
 pub struct Notify {
     /// The keyword (`notify_master`, `notify`, ...).
     pub kind: String,
-    /// The command.
+    /// The whole value: every word after the keyword, joined by spaces
+    /// (the command, then the user and group if given).
     pub script: Spanned<String>,
+    /// The command alone (the first word: quoted when it has arguments).
+    pub command: Spanned<String>,
+    /// The `username` of `notify* "SCRIPT" username [groupname]`.
+    pub user: Option<Spanned<String>>,
+    /// The `groupname` of `notify* "SCRIPT" username groupname`.
+    pub group: Option<Spanned<String>>,
 }
 
 /// `vrrp_instance NAME { ... }`.
@@ -248,14 +278,38 @@ pub struct VrrpInstance {
     pub nopreempt: bool,
     /// `preempt_delay` in seconds.
     pub preempt_delay: Option<Spanned<f64>>,
-    /// `garp_master_delay` in seconds.
+    /// `garp_master_delay` in seconds (0-4294).
     pub garp_master_delay: Option<Spanned<u32>>,
+    /// `garp_master_repeat` (keepalived reads 0 as 1).
+    pub garp_master_repeat: Option<Spanned<u32>>,
+    /// `garp_master_refresh` in whole seconds (0: no refresh).
+    pub garp_master_refresh: Option<Spanned<u32>>,
+    /// `garp_master_refresh_repeat` (keepalived reads 0 as 1).
+    pub garp_master_refresh_repeat: Option<Spanned<u32>>,
+    /// `garp_lower_prio_delay` in seconds (0-4294).
+    pub garp_lower_prio_delay: Option<Spanned<u32>>,
+    /// `garp_lower_prio_repeat`.
+    pub garp_lower_prio_repeat: Option<Spanned<u32>>,
     /// `notify*` scripts.
     pub notify: Vec<Notify>,
     /// `use_vmac [NAME]` (empty name for the default).
     pub use_vmac: Option<Spanned<String>>,
-    /// `accept`.
+    /// The MAC address of `use_vmac NAME MAC`.
+    pub use_vmac_mac: Option<Spanned<String>>,
+    /// `vmac_xmit_base`: send adverts from the base interface.
+    pub vmac_xmit_base: bool,
+    /// `accept` (set by any `accept`, see [`VrrpInstance::accept_mode`]).
     pub accept: bool,
+    /// The last of `accept` (true) and `no_accept` (false).
+    pub accept_mode: Option<Spanned<bool>>,
+    /// `strict_mode [on|off|true|false|yes|no]` (no value: on).
+    pub strict_mode: Option<Spanned<bool>>,
+    /// `dont_track_primary`: the interface's state does not fault the
+    /// instance.
+    pub dont_track_primary: bool,
+    /// `check_unicast_src`: adverts from addresses that are no
+    /// `unicast_peer` are dropped.
+    pub check_unicast_src: bool,
     /// Every statement of the block.
     pub settings: Vec<Setting>,
 }

@@ -416,3 +416,117 @@ fn bad_checker_values_are_reported_where_they_are() {
         ]
     );
 }
+
+#[test]
+fn vrrp_options_lbd_reads_are_typed() {
+    let p = corpus("valid/vrrp-typed-options.conf");
+    assert!(keepalived::accepted(&p), "{:?}", p.diagnostics);
+    let c = &p.value;
+    let text = std::fs::read_to_string(crate::corpus::dir().join("valid/vrrp-typed-options.conf"))
+        .unwrap();
+    let at = |span: lbconf::Span| &text[span.range()];
+    let val = |s: &Option<keepalived::Spanned<u32>>| s.as_ref().map(|s| s.value);
+
+    let g = &c.global_defs[0];
+    assert_eq!(g.script_user.as_ref().unwrap().value, "root");
+    let group = g.script_group.as_ref().unwrap();
+    assert_eq!(group.value, "root");
+    assert_eq!(at(group.span), "root");
+    assert_eq!(val(&g.vrrp_garp_master_delay), Some(7));
+    assert_eq!(val(&g.vrrp_garp_master_repeat), Some(3));
+    assert_eq!(val(&g.vrrp_garp_master_refresh), Some(60));
+    assert_eq!(val(&g.vrrp_garp_master_refresh_repeat), Some(2));
+    assert_eq!(val(&g.vrrp_garp_lower_prio_delay), Some(4));
+    assert_eq!(val(&g.vrrp_garp_lower_prio_repeat), Some(5));
+    assert_eq!(at(g.vrrp_garp_master_refresh.as_ref().unwrap().span), "60");
+
+    let s = &c.vrrp_scripts[0];
+    assert_eq!(s.weight.as_ref().unwrap().value, -20);
+    assert!(s.weight_reverse && s.init_fail);
+    assert_eq!(s.user.as_ref().unwrap().value, "root");
+    assert_eq!(s.user_group.as_ref().unwrap().value, "root");
+
+    let i = &c.instances[0];
+    let mode = i.accept_mode.as_ref().unwrap();
+    assert!(!mode.value, "no_accept comes last");
+    assert_eq!(at(mode.span), "no_accept");
+    assert!(i.accept, "the old field still says an accept was written");
+    let strict = i.strict_mode.as_ref().unwrap();
+    assert!(!strict.value);
+    assert_eq!(at(strict.span), "off");
+    assert_eq!(i.use_vmac.as_ref().unwrap().value, "vrrp.61");
+    assert_eq!(i.use_vmac_mac.as_ref().unwrap().value, "02:00:5e:00:01:3d");
+    assert!(i.vmac_xmit_base && i.dont_track_primary && i.check_unicast_src);
+    assert_eq!(val(&i.garp_master_delay), Some(300));
+    assert_eq!(val(&i.garp_master_repeat), Some(4));
+    assert_eq!(val(&i.garp_master_refresh), Some(30));
+    assert_eq!(val(&i.garp_master_refresh_repeat), Some(3));
+    assert_eq!(val(&i.garp_lower_prio_delay), Some(2));
+    assert_eq!(val(&i.garp_lower_prio_repeat), Some(6));
+
+    let tracks: Vec<(&str, &str, Option<i32>, bool)> = i
+        .tracks
+        .iter()
+        .map(|t| (t.kind.as_str(), t.name.value.as_str(), t.weight, t.reverse))
+        .collect();
+    assert_eq!(
+        tracks,
+        [
+            ("track_interface", "eth1", Some(10), true),
+            ("track_script", "chk_up", Some(5), true),
+        ]
+    );
+
+    type Row<'a> = (&'a str, &'a str, &'a str, Option<&'a str>, Option<&'a str>);
+    let notify: Vec<Row<'_>> = i
+        .notify
+        .iter()
+        .map(|n| {
+            (
+                n.kind.as_str(),
+                n.script.value.as_str(),
+                n.command.value.as_str(),
+                n.user.as_ref().map(|u| u.value.as_str()),
+                n.group.as_ref().map(|g| g.value.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        notify,
+        [
+            (
+                "notify_master",
+                "/bin/echo master root root",
+                "/bin/echo master",
+                Some("root"),
+                Some("root")
+            ),
+            (
+                "notify_backup",
+                "/bin/true root",
+                "/bin/true",
+                Some("root"),
+                None
+            ),
+            ("notify_fault", "/bin/true", "/bin/true", None, None),
+        ]
+    );
+    assert_eq!(at(i.notify[0].command.span), "\"/bin/echo master\"");
+}
+
+#[test]
+fn bad_garp_and_strict_mode_values_are_reported_and_left_unset() {
+    let p = corpus("invalid/vrrp-bad-garp-and-strict.conf");
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(
+        codes,
+        ["K0103", "K0102", "K0149", "K0103", "K0103"],
+        "{:?}",
+        p.diagnostics
+    );
+    let g = &p.value.global_defs[0];
+    assert!(g.vrrp_garp_master_delay.is_none() && g.vrrp_garp_master_refresh.is_none());
+    let i = &p.value.instances[0];
+    assert!(i.strict_mode.is_none());
+    assert!(i.garp_lower_prio_delay.is_none() && i.garp_master_repeat.is_none());
+}

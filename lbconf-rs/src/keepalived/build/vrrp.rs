@@ -5,6 +5,10 @@ use crate::diagnostic::Diagnostic;
 use crate::keepalived::keywords as kw;
 use crate::keepalived::model::*;
 
+/// keepalived's limit for GARP delays: `UINT_MAX / TIMER_HZ` seconds.
+const GARP_DELAY_MAX: i64 = 4294;
+const U32_MAX: i64 = u32::MAX as i64;
+
 impl Builder {
     pub(super) fn instance(&mut self, s: &Setting) -> VrrpInstance {
         let mut v = VrrpInstance {
@@ -76,14 +80,35 @@ impl Builder {
                 }
                 "nopreempt" => v.nopreempt = true,
                 "preempt_delay" => v.preempt_delay = self.timer(&x, 1000.0),
-                "garp_master_delay" => v.garp_master_delay = self.int(&x, 0, 255),
+                "garp_master_delay" => v.garp_master_delay = self.int(&x, 0, GARP_DELAY_MAX),
+                "garp_master_repeat" => v.garp_master_repeat = self.int(&x, 0, U32_MAX),
+                "garp_master_refresh" => v.garp_master_refresh = self.int(&x, 0, U32_MAX),
+                "garp_master_refresh_repeat" => {
+                    v.garp_master_refresh_repeat = self.int(&x, 0, U32_MAX);
+                }
+                "garp_lower_prio_delay" => {
+                    v.garp_lower_prio_delay = self.int(&x, 0, GARP_DELAY_MAX);
+                }
+                "garp_lower_prio_repeat" => v.garp_lower_prio_repeat = self.int(&x, 0, U32_MAX),
                 "use_vmac" => {
                     v.use_vmac = Some(x.args.first().cloned().unwrap_or_else(|| Spanned {
                         value: String::new(),
                         span: x.keyword.span,
                     }));
+                    v.use_vmac_mac = x.args.get(1).cloned();
                 }
-                "accept" => v.accept = true,
+                "vmac_xmit_base" => v.vmac_xmit_base = true,
+                "accept" | "no_accept" => {
+                    let on = x.keyword.value == "accept";
+                    v.accept |= on;
+                    v.accept_mode = Some(Spanned {
+                        value: on,
+                        span: x.keyword.span,
+                    });
+                }
+                "strict_mode" => v.strict_mode = self.strict_mode(&x),
+                "dont_track_primary" => v.dont_track_primary = true,
+                "check_unicast_src" => v.check_unicast_src = true,
                 k if (k.starts_with("notify_") || k == "notify")
                     && k != "notify_priority_changes" =>
                 {
@@ -95,6 +120,55 @@ impl Builder {
             v.settings.push(x);
         }
         v
+    }
+
+    /// `strict_mode [on|off|true|false|yes|no]`; no value is on.
+    fn strict_mode(&mut self, x: &Setting) -> Option<Spanned<bool>> {
+        let Some(a) = x.args.first() else {
+            return Some(Spanned {
+                value: true,
+                span: x.keyword.span,
+            });
+        };
+        let value = match a.value.as_str() {
+            "on" | "true" | "yes" => true,
+            "off" | "false" | "no" => false,
+            other => {
+                self.diags.push(
+                    Diagnostic::error("K0149", format!("invalid strict_mode `{other}`"))
+                        .with_label(a.span, "keepalived ignores this value")
+                        .with_help("write `strict_mode`, `strict_mode on` or `strict_mode off`"),
+                );
+                return None;
+            }
+        };
+        Some(Spanned {
+            value,
+            span: a.span,
+        })
+    }
+
+    /// A `vrrp_garp_*` statement of `global_defs`; `false` for those without
+    /// a typed field.
+    pub(super) fn global_garp(&mut self, x: &Setting, g: &mut GlobalDefs) -> bool {
+        match x.keyword.value.as_str() {
+            "vrrp_garp_master_delay" => {
+                g.vrrp_garp_master_delay = self.int(x, 0, GARP_DELAY_MAX);
+            }
+            "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = self.int(x, 0, U32_MAX),
+            "vrrp_garp_master_refresh" => g.vrrp_garp_master_refresh = self.int(x, 0, U32_MAX),
+            "vrrp_garp_master_refresh_repeat" => {
+                g.vrrp_garp_master_refresh_repeat = self.int(x, 0, U32_MAX);
+            }
+            "vrrp_garp_lower_prio_delay" => {
+                g.vrrp_garp_lower_prio_delay = self.int(x, 0, GARP_DELAY_MAX);
+            }
+            "vrrp_garp_lower_prio_repeat" => {
+                g.vrrp_garp_lower_prio_repeat = self.int(x, 0, U32_MAX);
+            }
+            _ => return false,
+        }
+        true
     }
 
     fn auth(&mut self, x: &Setting) -> Authentication {
