@@ -292,9 +292,10 @@ pub struct VrrpInstance {
     pub garp_lower_prio_repeat: Option<Spanned<u32>>,
     /// `notify*` scripts.
     pub notify: Vec<Notify>,
-    /// `use_vmac [NAME]` (empty name for the default).
+    /// `use_vmac [NAME] [MAC]`: the name (empty for the default).
     pub use_vmac: Option<Spanned<String>>,
-    /// The MAC address of `use_vmac NAME MAC`.
+    /// The MAC address of `use_vmac [NAME] MAC` (keepalived takes it before
+    /// or after the name).
     pub use_vmac_mac: Option<Spanned<String>>,
     /// `vmac_xmit_base`: send adverts from the base interface.
     pub vmac_xmit_base: bool,

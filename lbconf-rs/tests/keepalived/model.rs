@@ -530,3 +530,36 @@ fn bad_garp_and_strict_mode_values_are_reported_and_left_unset() {
     assert!(i.strict_mode.is_none());
     assert!(i.garp_lower_prio_delay.is_none() && i.garp_master_repeat.is_none());
 }
+
+#[test]
+fn use_vmac_takes_the_mac_before_or_after_the_name() {
+    let opts = crate::fixed_options();
+    for (line, name, mac) in [
+        ("use_vmac", "", None),
+        ("use_vmac vx1", "vx1", None),
+        (
+            "use_vmac vx1 02:00:5e:00:01:3d",
+            "vx1",
+            Some("02:00:5e:00:01:3d"),
+        ),
+        (
+            "use_vmac 02:00:5e:00:01:3d vx1",
+            "vx1",
+            Some("02:00:5e:00:01:3d"),
+        ),
+        ("use_vmac 02:00:5e:00:01:3d", "", Some("02:00:5e:00:01:3d")),
+    ] {
+        let text = format!(
+            "vrrp_instance V {{\n interface eth0\n virtual_router_id 5\n {line}\n virtual_ipaddress {{\n  198.18.0.9\n }}\n}}\n"
+        );
+        let p = keepalived::parse_str("v.conf", &text, &opts);
+        assert!(keepalived::accepted(&p), "{line}: {:?}", p.diagnostics);
+        let i = &p.value.instances[0];
+        assert_eq!(i.use_vmac.as_ref().unwrap().value, name, "{line}");
+        assert_eq!(
+            i.use_vmac_mac.as_ref().map(|m| m.value.as_str()),
+            mac,
+            "{line}"
+        );
+    }
+}

@@ -9,6 +9,15 @@ use crate::keepalived::model::*;
 const GARP_DELAY_MAX: i64 = 4294;
 const U32_MAX: i64 = u32::MAX as i64;
 
+/// Whether `s` is a MAC address: six hex bytes separated by `:`.
+fn is_mac(s: &str) -> bool {
+    let parts: Vec<&str> = s.split(':').collect();
+    parts.len() == 6
+        && parts
+            .iter()
+            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()))
+}
+
 impl Builder {
     pub(super) fn instance(&mut self, s: &Setting) -> VrrpInstance {
         let mut v = VrrpInstance {
@@ -91,11 +100,17 @@ impl Builder {
                 }
                 "garp_lower_prio_repeat" => v.garp_lower_prio_repeat = self.int(&x, 0, U32_MAX),
                 "use_vmac" => {
-                    v.use_vmac = Some(x.args.first().cloned().unwrap_or_else(|| Spanned {
-                        value: String::new(),
-                        span: x.keyword.span,
-                    }));
-                    v.use_vmac_mac = x.args.get(1).cloned();
+                    // keepalived takes the MAC in either position.
+                    let (mac, names): (Vec<_>, Vec<_>) =
+                        x.args.iter().partition(|a| is_mac(&a.value));
+                    v.use_vmac = Some(names.first().map_or_else(
+                        || Spanned {
+                            value: String::new(),
+                            span: x.keyword.span,
+                        },
+                        |a| (*a).clone(),
+                    ));
+                    v.use_vmac_mac = mac.first().map(|a| (*a).clone());
                 }
                 "vmac_xmit_base" => v.vmac_xmit_base = true,
                 "accept" | "no_accept" => {
