@@ -5,18 +5,17 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use lbconf::SourceMap;
-use lbconf::keepalived::{AuthType, Config, Setting, Spanned, SyncGroup, VrrpInstance, VrrpScript};
+use lbconf::keepalived::{
+    AuthType, Config, GlobalDefs, Spanned, SyncGroup, VrrpInstance, VrrpScript,
+};
 use vrrp::linux::{Interface, Vip, vrrp_mac};
 use vrrp::wire::{AddrList, V2Auth, Version};
 use vrrp::{GarpConfig, InstanceConfig, TrackScript};
 
 use super::exec::{self, RunAs};
 
-mod lines;
 #[cfg(test)]
 mod tests;
-
-use lines::{notify_parts, reversed, user_spec};
 
 /// How long a notify script may run before it is killed.
 pub(crate) const NOTIFY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -140,7 +139,7 @@ pub(crate) struct Plan {
 }
 
 /// Keywords of a `vrrp_instance` this runner acts on (typed fields of the
-/// model, or read from `settings` below).
+/// model).
 const INSTANCE_KEYWORDS: &[&str] = &[
     "state",
     "interface",
@@ -161,6 +160,7 @@ const INSTANCE_KEYWORDS: &[&str] = &[
     "garp_master_repeat",
     "garp_master_refresh",
     "garp_master_refresh_repeat",
+    "garp_lower_prio_delay",
     "garp_lower_prio_repeat",
     "notify",
     "notify_master",
@@ -179,12 +179,12 @@ const INSTANCE_KEYWORDS: &[&str] = &[
 /// Looks up an interface (in tests, a table instead of the host).
 pub(crate) type Lookup<'a> = dyn Fn(&str) -> Result<Interface, String> + 'a;
 
-fn setting<'a>(settings: &'a [Setting], kw: &str) -> Option<&'a Setting> {
-    settings.iter().rev().find(|s| s.keyword.value == kw)
-}
-
-fn setting_num<T: std::str::FromStr>(settings: &[Setting], kw: &str) -> Option<T> {
-    setting(settings, kw)?.args.first()?.value.parse().ok()
+/// `USER [GROUP]` for [`exec::run_as`].
+fn user_spec(user: &Spanned<String>, group: Option<&Spanned<String>>) -> String {
+    match group {
+        Some(g) => format!("{} {}", user.value, g.value),
+        None => user.value.clone(),
+    }
 }
 
 /// The engine's weight: keepalived's `reverse` flips the sign (and the
@@ -273,19 +273,15 @@ impl<'a> Planner<'a> {
             garp: GarpConfig::default(),
             default_user: RunAs { uid: 0, gid: 0 },
         };
-        let gsettings: Vec<Setting> = config
-            .global_defs
-            .iter()
-            .flat_map(|g| g.settings.iter().cloned())
-            .collect();
-        garp_settings(&mut p.garp, &gsettings, "vrrp_");
+        p.garp = global_garp(&config.global_defs);
         p.default_user = match config
             .global_defs
             .iter()
             .rev()
-            .find_map(|g| g.script_user.as_ref())
+            .find(|g| g.script_user.is_some())
+            .and_then(|g| Some((g.script_user.as_ref()?, g.script_group.as_ref())))
         {
-            Some(u) => match exec::run_as(&user_spec(sources, u)) {
+            Some((u, group)) => match exec::run_as(&user_spec(u, group)) {
                 Ok(r) => r,
                 Err(e) => {
                     p.err(u, format!("script_user: {e}"));
@@ -329,7 +325,7 @@ impl<'a> Planner<'a> {
             }
         }
         let user = match &s.user {
-            Some(u) => match exec::run_as(&user_spec(self.sources, u)) {
+            Some(u) => match exec::run_as(&user_spec(u, s.user_group.as_ref())) {
                 Ok(r) => r,
                 Err(e) => {
                     self.err(u, format!("vrrp_script {name}: {e}"));
@@ -356,7 +352,7 @@ impl<'a> Planner<'a> {
             rise: s.rise.as_ref().map_or(1, |r| r.value.max(1)),
             fall: s.fall.as_ref().map_or(1, |f| f.value.max(1)),
             user,
-            init_fail: s.settings.iter().any(|x| x.keyword.value == "init_fail"),
+            init_fail: s.init_fail,
         })
     }
 
@@ -366,13 +362,8 @@ impl<'a> Planner<'a> {
             .vrrp_scripts
             .iter()
             .find(|s| s.name.value == name)
-            .and_then(|s| s.weight.as_ref())
-            .map_or((0, false), |w| {
-                (
-                    w.value,
-                    reversed(self.sources, w.span, &w.value.to_string()),
-                )
-            })
+            .and_then(|s| Some((s.weight.as_ref()?.value, s.weight_reverse)))
+            .unwrap_or((0, false))
     }
 
     /// The notify scripts of an instance or group.
@@ -393,19 +384,17 @@ impl<'a> Planner<'a> {
                     continue;
                 }
             };
-            let (script, user) = notify_parts(self.sources, &n.script);
-            let user = if user.is_empty() {
-                self.default_user
-            } else {
-                match exec::run_as(&user.join(" ")) {
+            let user = match &n.user {
+                None => self.default_user,
+                Some(u) => match exec::run_as(&user_spec(u, n.group.as_ref())) {
                     Ok(u) => u,
                     Err(e) => {
-                        self.err(&n.script, format!("{owner}: {}: {e}", n.kind));
+                        self.err(u, format!("{owner}: {}: {e}", n.kind));
                         continue;
                     }
-                }
+                },
             };
-            let mut argv = match exec::split(&script) {
+            let mut argv = match exec::split(&n.command.value) {
                 Some(a) if !a.is_empty() => a,
                 _ => {
                     self.err(
@@ -510,7 +499,7 @@ impl<'a> Planner<'a> {
             } else {
                 v.value.clone()
             },
-            xmit_base: setting(&i.settings, "vmac_xmit_base").is_some(),
+            xmit_base: i.vmac_xmit_base,
         });
         cfg.mac = match &vmac {
             Some(_) => vrrp_mac(vrid.value, cfg.family()),
@@ -520,9 +509,8 @@ impl<'a> Planner<'a> {
             if plan.name.len() > 15 || plan.name.contains(['/', ' ']) {
                 self.err(v, format!("{owner}: use_vmac {}: not a valid interface name (at most 15 bytes, no '/' or space)", plan.name));
             }
-            let args = setting(&i.settings, "use_vmac").map_or(&[][..], |s| &s.args[..]);
-            if args.len() > 1 || args.iter().any(|a| a.value.contains(':')) {
-                self.err(v, format!("{owner}: use_vmac with a MAC address is not supported by lbd --vrrp (remove the address; the VMAC then has the VRRP MAC {}, keepalived's default)", cfg.mac));
+            if let Some(mac) = &i.use_vmac_mac {
+                self.err(mac, format!("{owner}: use_vmac with a MAC address is not supported by lbd --vrrp (remove the address; the VMAC then has the VRRP MAC {}, keepalived's default)", cfg.mac));
             }
             if !i.unicast_peer.is_empty() && !plan.xmit_base {
                 self.err(v, format!("{owner}: use_vmac with unicast_peer needs vmac_xmit_base (as keepalived says): add it"));
@@ -535,12 +523,8 @@ impl<'a> Planner<'a> {
             .map_or(Duration::ZERO, |d| secs(d.value));
         cfg.accept = self.accept_mode(i);
         cfg.unicast_peers = i.unicast_peer.iter().map(|p| p.value).collect();
-        cfg.check_unicast_source = setting(&i.settings, "check_unicast_src").is_some();
-        cfg.garp = self.garp;
-        if let Some(d) = &i.garp_master_delay {
-            cfg.garp.master_delay = Duration::from_secs(u64::from(d.value));
-        }
-        garp_settings(&mut cfg.garp, &i.settings, "");
+        cfg.check_unicast_source = i.check_unicast_src;
+        cfg.garp = instance_garp(self.garp, i);
         if let Some(auth) = &i.authentication
             && version == Version::V2
         {
@@ -586,7 +570,7 @@ impl<'a> Planner<'a> {
             reversed: Vec::new(),
             notify: Vec::new(),
         };
-        if setting(&i.settings, "dont_track_primary").is_none() {
+        if !i.dont_track_primary {
             inst.fault_ifaces.push(iface.value.clone());
         }
         self.tracks(i, &owner, scripts, &mut inst);
@@ -610,21 +594,8 @@ impl<'a> Planner<'a> {
     /// `no_accept`, otherwise on unless strict (`strict_mode [on|off]`, by
     /// default `vrrp_strict`).
     fn accept_mode(&self, i: &VrrpInstance) -> bool {
-        let explicit = i
-            .settings
-            .iter()
-            .rev()
-            .find_map(|s| match s.keyword.value.as_str() {
-                "accept" => Some(true),
-                "no_accept" => Some(false),
-                _ => None,
-            });
-        let strict = setting(&i.settings, "strict_mode").map_or(self.strict, |s| {
-            s.args
-                .first()
-                .is_none_or(|a| matches!(a.value.as_str(), "on" | "true" | "yes"))
-        });
-        explicit.unwrap_or(i.accept || !strict)
+        let strict = i.strict_mode.as_ref().map_or(self.strict, |s| s.value);
+        i.accept_mode.as_ref().map_or(!strict, |a| a.value)
     }
 
     /// The instance's tracked interfaces and scripts, and those of its sync
@@ -640,7 +611,7 @@ impl<'a> Planner<'a> {
         for t in i.tracks.iter().chain(group_tracks) {
             let (what, weight, rev) = match t.kind.as_str() {
                 "track_interface" => {
-                    let rev = reversed(self.sources, t.name.span, &t.name.value);
+                    let rev = t.reverse;
                     let w = t.weight.unwrap_or(0);
                     if w == 0 && !rev {
                         inst.fault_ifaces.push(t.name.value.clone());
@@ -657,7 +628,7 @@ impl<'a> Planner<'a> {
                         continue;
                     };
                     let (w, rev) = match t.weight {
-                        Some(w) => (w, reversed(self.sources, t.name.span, &t.name.value)),
+                        Some(w) => (w, t.reverse),
                         None => self.script_weight(&t.name.value),
                     };
                     (Weighted::Script(k), w, rev)
@@ -720,23 +691,59 @@ fn addr_list(i: &VrrpInstance, v6: bool) -> AddrList {
     }
 }
 
-/// `[vrrp_]garp_master_repeat`, `_refresh`, `_refresh_repeat`,
-/// `garp_lower_prio_repeat` (and, globally, `vrrp_garp_master_delay`).
-fn garp_settings(garp: &mut GarpConfig, settings: &[Setting], prefix: &str) {
-    let kw = |k: &str| format!("{prefix}{k}");
-    if let Some(d) = setting_num::<f64>(settings, &kw("garp_master_delay")) {
-        garp.master_delay = secs(d);
+fn secs_u32(s: &Spanned<u32>) -> Duration {
+    Duration::from_secs(u64::from(s.value))
+}
+
+/// The `vrrp_garp_*` defaults of `global_defs` (the last block that sets
+/// one wins). As keepalived: a repeat of 0 counts as 1, and the
+/// lower-priority delay defaults to `vrrp_garp_master_delay`.
+fn global_garp(globals: &[GlobalDefs]) -> GarpConfig {
+    let last = |f: fn(&GlobalDefs) -> &Option<Spanned<u32>>| {
+        globals.iter().rev().find_map(|g| f(g).as_ref())
+    };
+    let mut garp = GarpConfig::default();
+    if let Some(d) = last(|g| &g.vrrp_garp_master_delay) {
+        garp.master_delay = secs_u32(d);
+        garp.lower_prio_delay = secs_u32(d);
     }
-    if let Some(n) = setting_num(settings, &kw("garp_master_repeat")) {
-        garp.master_repeat = n;
+    if let Some(n) = last(|g| &g.vrrp_garp_master_repeat) {
+        garp.master_repeat = n.value.max(1);
     }
-    if let Some(d) = setting_num::<f64>(settings, &kw("garp_master_refresh")) {
-        garp.master_refresh = (d > 0.0).then(|| secs(d));
+    if let Some(d) = last(|g| &g.vrrp_garp_master_refresh) {
+        garp.master_refresh = (d.value > 0).then(|| secs_u32(d));
     }
-    if let Some(n) = setting_num(settings, &kw("garp_master_refresh_repeat")) {
-        garp.refresh_repeat = n;
+    if let Some(n) = last(|g| &g.vrrp_garp_master_refresh_repeat) {
+        garp.refresh_repeat = n.value.max(1);
     }
-    if let Some(n) = setting_num(settings, &kw("garp_lower_prio_repeat")) {
-        garp.lower_prio_repeat = n;
+    if let Some(d) = last(|g| &g.vrrp_garp_lower_prio_delay) {
+        garp.lower_prio_delay = secs_u32(d);
     }
+    if let Some(n) = last(|g| &g.vrrp_garp_lower_prio_repeat) {
+        garp.lower_prio_repeat = n.value;
+    }
+    garp
+}
+
+/// An instance's `garp_*` settings over the global defaults.
+fn instance_garp(mut garp: GarpConfig, i: &VrrpInstance) -> GarpConfig {
+    if let Some(d) = &i.garp_master_delay {
+        garp.master_delay = secs_u32(d);
+    }
+    if let Some(n) = &i.garp_master_repeat {
+        garp.master_repeat = n.value.max(1);
+    }
+    if let Some(d) = &i.garp_master_refresh {
+        garp.master_refresh = (d.value > 0).then(|| secs_u32(d));
+    }
+    if let Some(n) = &i.garp_master_refresh_repeat {
+        garp.refresh_repeat = n.value.max(1);
+    }
+    if let Some(d) = &i.garp_lower_prio_delay {
+        garp.lower_prio_delay = secs_u32(d);
+    }
+    if let Some(n) = &i.garp_lower_prio_repeat {
+        garp.lower_prio_repeat = n.value;
+    }
+    garp
 }

@@ -1,5 +1,5 @@
-//! The mapping on the seed's configuration and on lines the model keeps
-//! as one string.
+//! The mapping on the seed's configuration and on the typed options lbd
+//! reads (users and groups, `reverse`, `init_fail`, GARP, accept mode).
 
 use super::*;
 use crate::vrrp::exec::RunAs;
@@ -127,7 +127,7 @@ fn the_seed_maps_to_the_engine() {
 }
 
 #[test]
-fn users_reverse_and_init_fail_come_from_the_lines() {
+fn users_reverse_and_init_fail_come_from_the_model() {
     let p = parse(
         r#"
 global_defs {
@@ -234,13 +234,19 @@ fn use_vmac_maps_to_a_vmac() {
         errs.iter().any(|e| e.contains("needs vmac_xmit_base")),
         "{errs:?}"
     );
-    let with_mac = SEED.replace("dont_track_primary", "use_vmac vrrp.51 00:00:5e:00:02:07");
-    let errs = parse(&with_mac).unwrap_err();
-    assert!(
-        errs.iter()
-            .any(|e| e.starts_with("k.conf:") && e.contains("use_vmac with a MAC address")),
-        "{errs:?}"
-    );
+    // keepalived takes the MAC before or after the name.
+    for line in [
+        "use_vmac vrrp.51 00:00:5e:00:02:07",
+        "use_vmac 00:00:5e:00:02:07 vrrp.51",
+        "use_vmac 00:00:5e:00:02:07",
+    ] {
+        let errs = parse(&SEED.replace("dont_track_primary", line)).unwrap_err();
+        assert!(
+            errs.iter()
+                .any(|e| e.starts_with("k.conf:") && e.contains("use_vmac with a MAC address")),
+            "{line}: {errs:?}"
+        );
+    }
 }
 
 /// Accept mode as keepalived settles it: on by default, off with
@@ -339,4 +345,40 @@ fn the_accepted_corpus_maps() {
     }
     eprintln!("corpus: {mapped} configurations mapped, {refused} refused by name");
     assert!(mapped >= 20, "only {mapped} mapped ({refused} refused)");
+}
+
+/// GARP timing: `vrrp_garp_*` in global_defs are the defaults, an
+/// instance's `garp_*` override them; repeats of 0 count as 1 and the
+/// lower-priority delay follows `vrrp_garp_master_delay`, as in keepalived.
+#[test]
+fn garp_options_come_from_globals_and_instances() {
+    let text = SEED
+        .replace(
+            "router_id lb1\n",
+            "router_id lb1\nvrrp_garp_master_delay 7\nvrrp_garp_master_repeat 0\nvrrp_garp_master_refresh 60\nvrrp_garp_master_refresh_repeat 2\nvrrp_garp_lower_prio_repeat 4\n",
+        )
+        .replace(
+            "dont_track_primary",
+            "garp_master_delay 2\ngarp_master_repeat 3\ngarp_master_refresh 0\ngarp_master_refresh_repeat 0\ngarp_lower_prio_delay 9\ngarp_lower_prio_repeat 6",
+        );
+    let p = parse(&text).unwrap();
+    let defaults = p.instances[0].cfg.garp;
+    assert_eq!(defaults.master_delay, Duration::from_secs(7));
+    assert_eq!(defaults.master_repeat, 1);
+    assert_eq!(defaults.master_refresh, Some(Duration::from_secs(60)));
+    assert_eq!(defaults.refresh_repeat, 2);
+    assert_eq!(defaults.lower_prio_delay, Duration::from_secs(7));
+    assert_eq!(defaults.lower_prio_repeat, 4);
+    let own = p.instances[1].cfg.garp;
+    assert_eq!(own.master_delay, Duration::from_secs(2));
+    assert_eq!(own.master_repeat, 3);
+    assert_eq!(own.master_refresh, None);
+    assert_eq!(own.refresh_repeat, 1);
+    assert_eq!(own.lower_prio_delay, Duration::from_secs(9));
+    assert_eq!(own.lower_prio_repeat, 6);
+    assert!(
+        p.ignored.iter().all(|l| !l.contains("garp")),
+        "{:?}",
+        p.ignored
+    );
 }
