@@ -563,3 +563,39 @@ fn use_vmac_takes_the_mac_before_or_after_the_name() {
         );
     }
 }
+
+#[test]
+fn vmac_track_weight_and_notify_mistakes_are_reported() {
+    let p = corpus("invalid/vrrp-vmac-track-notify.conf");
+    let found: Vec<(&str, u32)> = p
+        .diagnostics
+        .iter()
+        .map(|d| {
+            // `FILE:LINE:COLUMN`.
+            let at = p.sources.locate(d.labels[0].span);
+            let line = at.rsplit(':').nth(1).and_then(|l| l.parse().ok());
+            (d.code, line.unwrap_or(0))
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("K0154", 25),
+            ("K0154", 29),
+            ("K0153", 32),
+            ("K0150", 20),
+            ("K0155", 26),
+            ("K0152", 40),
+            ("K0128", 49),
+            ("K0151", 40),
+        ],
+        "{:?}",
+        p.diagnostics
+    );
+    let i = &p.value.instances[0];
+    assert_eq!(i.notify.len(), 1, "the second notify_master is ignored");
+    // `use_vmac vx1 02:..:3d /bin/true`: keepalived reads two words.
+    let text = "vrrp_instance V {\n interface eth0\n virtual_router_id 5\n use_vmac vx1 02:00:5e:00:01:3d /bin/true\n virtual_ipaddress {\n  198.18.0.9\n }\n}\n";
+    let p = keepalived::parse_str("v.conf", text, &crate::fixed_options());
+    assert!(keepalived::accepted(&p), "{:?}", p.diagnostics);
+}

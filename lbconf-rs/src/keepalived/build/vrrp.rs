@@ -24,6 +24,7 @@ impl Builder {
             name: self.name(s),
             ..VrrpInstance::default()
         };
+        let mut xmit_base_at = None;
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "state" => {
@@ -85,6 +86,7 @@ impl Builder {
                     }
                 }
                 k if k.starts_with("track_") && k != "track_src_ip" => {
+                    self.track_weights(&x);
                     Self::tracks(&x, &mut v.tracks);
                 }
                 "nopreempt" => v.nopreempt = true,
@@ -100,9 +102,23 @@ impl Builder {
                 }
                 "garp_lower_prio_repeat" => v.garp_lower_prio_repeat = self.int(&x, 0, U32_MAX),
                 "use_vmac" => {
-                    // keepalived takes the MAC in either position.
+                    // keepalived takes the MAC in either position, and
+                    // reads no further than two words.
                     let (mac, names): (Vec<_>, Vec<_>) =
-                        x.args.iter().partition(|a| is_mac(&a.value));
+                        x.args.iter().take(2).partition(|a| is_mac(&a.value));
+                    if let Some(extra) = names.get(1) {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0152",
+                                format!("use_vmac names a second interface `{}`", extra.value),
+                            )
+                            .with_label(
+                                extra.span,
+                                "keepalived: VMAC interface name already specified",
+                            )
+                            .with_help("write `use_vmac [NAME] [MAC]` with at most one name"),
+                        );
+                    }
                     v.use_vmac = Some(names.first().map_or_else(
                         || Spanned {
                             value: String::new(),
@@ -112,7 +128,10 @@ impl Builder {
                     ));
                     v.use_vmac_mac = mac.first().map(|a| (*a).clone());
                 }
-                "vmac_xmit_base" => v.vmac_xmit_base = true,
+                "vmac_xmit_base" => {
+                    v.vmac_xmit_base = true;
+                    xmit_base_at = Some(x.keyword.span);
+                }
                 "accept" | "no_accept" => {
                     let on = x.keyword.value == "accept";
                     v.accept |= on;
@@ -127,14 +146,112 @@ impl Builder {
                 k if (k.starts_with("notify_") || k == "notify")
                     && k != "notify_priority_changes" =>
                 {
-                    self.notify(&x, &mut v.notify);
+                    if v.notify.iter().any(|n| n.kind == k) {
+                        self.diags.push(
+                            Diagnostic::warning("K0153", format!("{k} is given twice"))
+                                .with_label(x.keyword.span, "keepalived ignores this script")
+                                .with_help(format!(
+                                    "keep one {k}; a script can run several commands"
+                                )),
+                        );
+                    } else {
+                        self.notify(&x, &mut v.notify);
+                    }
                 }
                 k if kw::INSTANCE.contains(&k) => {}
                 _ => self.unknown(&x, kw::INSTANCE, "vrrp_instance"),
             }
             v.settings.push(x);
         }
+        self.instance_checks(&v, xmit_base_at);
         v
+    }
+
+    /// What keepalived says about the instance as a whole once it is read.
+    fn instance_checks(&mut self, v: &VrrpInstance, xmit_base_at: Option<crate::source::Span>) {
+        if let Some(at) = xmit_base_at
+            && v.use_vmac.is_none()
+        {
+            self.diags.push(
+                Diagnostic::error("K0150", "vmac_xmit_base without use_vmac")
+                    .with_label(at, "keepalived: only valid with a vmac")
+                    .with_help("add `use_vmac`, or remove vmac_xmit_base"),
+            );
+        }
+        if let Some(vmac) = &v.use_vmac
+            && !v.unicast_peer.is_empty()
+            && !v.vmac_xmit_base
+        {
+            self.diags.push(
+                Diagnostic::warning("K0151", "use_vmac with unicast_peer needs vmac_xmit_base")
+                    .with_label(vmac.span, "keepalived sets vmac_xmit_base")
+                    .with_help("add `vmac_xmit_base` to the instance"),
+            );
+        }
+        if let Some(own) = &v.interface {
+            for t in v
+                .tracks
+                .iter()
+                .filter(|t| t.kind == "track_interface" && t.name.value == own.value)
+            {
+                self.diags.push(
+                    Diagnostic::warning(
+                        "K0155",
+                        format!(
+                            "track_interface {} is the instance's own interface",
+                            own.value
+                        ),
+                    )
+                    .with_label(t.name.span, "keepalived ignores it")
+                    .with_help("remove the entry: the instance already tracks its interface"),
+                );
+            }
+        }
+    }
+
+    /// The `weight N [reverse]` of the entries of a `track_interface` or
+    /// `track_script` block: -253 to 253, only `reverse` after it.
+    fn track_weights(&mut self, x: &Setting) {
+        if !matches!(x.keyword.value.as_str(), "track_interface" | "track_script") {
+            return;
+        }
+        for e in x.block.iter().flatten() {
+            let Some(k) = e.args.iter().position(|a| a.value == "weight") else {
+                continue;
+            };
+            let Some(w) = e.args.get(k + 1) else {
+                continue;
+            };
+            match w.value.parse::<i64>() {
+                Ok(n) if n.abs() == 254 => self.diags.push(
+                    Diagnostic::warning(
+                        "K0154",
+                        format!("weight {n} for {} is out of range", e.keyword.value),
+                    )
+                    .with_label(w.span, "keepalived sets it to +/-253")
+                    .with_help("use a weight from -253 to 253"),
+                ),
+                Ok(n) if n.abs() <= 253 => {}
+                _ => self.diags.push(
+                    Diagnostic::error(
+                        "K0154",
+                        format!(
+                            "`{}` is not a valid weight for {}",
+                            w.value, e.keyword.value
+                        ),
+                    )
+                    .with_label(w.span, "keepalived ignores the entry")
+                    .with_help("use a whole number from -253 to 253"),
+                ),
+            }
+            if let Some(o) = e.args.get(k + 2).filter(|o| o.value != "reverse") {
+                self.diags.push(
+                    Diagnostic::error("K0128", format!("unknown weight option `{}`", o.value))
+                        .with_label(o.span, "only `reverse` may follow the weight")
+                        .with_help("write `weight N` or `weight N reverse`"),
+                );
+            }
+        }
     }
 
     /// `strict_mode [on|off|true|false|yes|no]`; no value is on.
