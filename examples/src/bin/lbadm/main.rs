@@ -8,7 +8,7 @@ mod resolve;
 mod show;
 mod usage;
 
-use std::io::{Read, Write};
+use std::io::{BufRead, Write};
 use std::process::ExitCode;
 
 use ipvs::{Client, Error, Op};
@@ -218,10 +218,15 @@ fn run(ipvs: &mut Client, c: &Command, out: &mut Out) -> Result<i32, Exit> {
     }
 }
 
+/// Operations `-R` sends per batch: enough for the kernel to take about a
+/// window of requests per acknowledgement (see `Client::apply`), few enough
+/// that the batch's memory is reused instead of grown.
+const RESTORE_CHUNK: usize = 1024;
+
 /// `-R`: every line parsed, table operations sent as batches (other commands
 /// in order between them). The status is the last line's, as in ipvsadm.
 fn restore(program: &str, ipvs: &mut Client, out: &mut Out) -> Result<i32, Exit> {
-    let mut pending: Vec<Op> = Vec::new();
+    let mut pending: Vec<Op> = Vec::with_capacity(RESTORE_CHUNK);
     let mut last = 0;
     let flush = |ipvs: &mut Client, pending: &mut Vec<Op>, out: &mut Out| -> Result<i32, Exit> {
         if pending.is_empty() {
@@ -242,20 +247,21 @@ fn restore(program: &str, ipvs: &mut Client, out: &mut Out) -> Result<i32, Exit>
         pending.clear();
         Ok(status)
     };
-    // One read and one argument vector for every line: `-R` takes tens of
-    // thousands of lines.
-    let mut input = String::new();
-    std::io::stdin()
-        .lock()
-        .read_to_string(&mut input)
-        .map_err(|e| Exit {
+    // Line by line, in batches of RESTORE_CHUNK operations: the memory of
+    // one line and one batch is reused for the next, which matters as much
+    // as the parsing itself in the test VM, where every new page is costly.
+    let mut stdin = std::io::stdin().lock();
+    let mut line = String::new();
+    loop {
+        line.clear();
+        let n = stdin.read_line(&mut line).map_err(|e| Exit {
             msg: format!("reading stdin: {e}"),
             code: 255,
         })?;
-    let mut args: Vec<&str> = Vec::new();
-    for line in input.lines() {
-        args.clear();
-        args.extend(line.split_ascii_whitespace());
+        if n == 0 {
+            break;
+        }
+        let args: Vec<&str> = line.split_ascii_whitespace().collect();
         if args.is_empty() {
             continue;
         }
@@ -271,6 +277,11 @@ fn restore(program: &str, ipvs: &mut Client, out: &mut Out) -> Result<i32, Exit>
             return Err(cli::tryhelp(program));
         }
         if let Some(op) = as_op(&c) {
+            if pending.len() == RESTORE_CHUNK {
+                // More operations follow: this batch's status is not the
+                // last line's.
+                flush(ipvs, &mut pending, out)?;
+            }
             pending.push(op);
             last = 0;
             continue;
