@@ -11,6 +11,7 @@
 #![allow(clippy::disallowed_methods)]
 
 mod accept;
+mod bogus;
 mod harness;
 mod idle;
 mod vmac;
