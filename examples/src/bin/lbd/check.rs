@@ -222,9 +222,16 @@ impl Driver {
             }
         }
         let deadline = args.duration.map(|d| tokio::time::Instant::now() + d);
+        // Whether SYN probes could be set up is known after the first TCP
+        // check: look once a second until then.
+        let mut syn_told = false;
+        let mut syn_poll = tokio::time::interval(std::time::Duration::from_secs(1));
         let stop = loop {
             tokio::select! {
                 event = runner.next_event() => self.handle(event),
+                _ = syn_poll.tick(), if !syn_told => {
+                    syn_told = tell_syn_fallback(&runner.prober().syn_stats());
+                }
                 _ = int.recv() => break Stop::Signal("SIGINT"),
                 _ = term.recv() => break Stop::Signal("SIGTERM"),
                 () = async {
@@ -551,4 +558,21 @@ fn op_json(op: &Op) -> Value {
         line["persistence_timeout"] = json!(s.settings.timeout);
     }
     line
+}
+
+/// Says once, on stderr, why plain TCP checks use `connect()` instead of SYN
+/// probes (no CAP_NET_RAW, for instance); false until the TCP checks started.
+fn tell_syn_fallback(stats: &healthcheck::probe::SynStats) -> bool {
+    if !stats.started {
+        return false;
+    }
+    for (family, why) in [
+        ("IPv4", &stats.ipv4_fallback),
+        ("IPv6", &stats.ipv6_fallback),
+    ] {
+        if let Some(why) = why {
+            eprintln!("lbd: {family} TCP checks connect() instead of sending SYN probes: {why}");
+        }
+    }
+    true
 }
