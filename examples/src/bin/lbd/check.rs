@@ -566,12 +566,18 @@ fn tell_syn_fallback(stats: &healthcheck::probe::SynStats) -> bool {
     if !stats.started {
         return false;
     }
-    for (family, why) in [
-        ("IPv4", &stats.ipv4_fallback),
-        ("IPv6", &stats.ipv6_fallback),
-    ] {
-        if let Some(why) = why {
-            eprintln!("lbd: {family} TCP checks connect() instead of sending SYN probes: {why}");
+    match (&stats.ipv4_fallback, &stats.ipv6_fallback) {
+        (Some(a), Some(b)) if a == b => {
+            eprintln!("lbd: TCP checks connect() instead of sending SYN probes: {a}");
+        }
+        (v4, v6) => {
+            for (family, why) in [("IPv4", v4), ("IPv6", v6)] {
+                if let Some(why) = why {
+                    eprintln!(
+                        "lbd: {family} TCP checks connect() instead of sending SYN probes: {why}"
+                    );
+                }
+            }
         }
     }
     true
