@@ -13,3 +13,6 @@ pub mod ipvs {}
 
 #[doc = include_str!("src/healthcheck.md")]
 pub mod healthcheck {}
+
+#[doc = include_str!("src/vrrp.md")]
+pub mod vrrp {}
