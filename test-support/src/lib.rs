@@ -8,6 +8,7 @@
 //!   given must come from the test ranges (see [`addr`]) and no namespace gets a
 //!   route out.
 //! - [`addr`]: the address ranges tests may use.
+//! - [`wait`]: bounded polling for conditions other processes make true.
 //! - [`proc_ip_vs`]: a reader of `/proc/net/ip_vs`, the kernel's own text view of
 //!   the IPVS table, used to check other views against it.
 //!
@@ -18,3 +19,4 @@ pub mod addr;
 pub mod netns;
 pub mod proc_ip_vs;
 pub mod tier;
+pub mod wait;

@@ -80,3 +80,18 @@ fn gate(test: &str, tier: &str, reason: Option<&str>, must_run: bool) -> bool {
         }
     }
 }
+
+/// Whether the program at `path` (from the Debian package `package`) is
+/// installed; when it is not, says so and returns false, or fails when the
+/// tiers are required (CI installs it through `cargo xtask deps`).
+pub fn program(test: &str, path: &str, package: &str) -> bool {
+    if Path::new(path).exists() {
+        return true;
+    }
+    assert!(
+        !required(),
+        "{test}: {path} is missing (apt-get install {package})"
+    );
+    eprintln!("{test}: skipped, {path} is missing (apt-get install {package})");
+    false
+}

@@ -379,17 +379,8 @@ fn lbd_vrrp_step(lbd: &Path) -> Result {
 }
 
 /// Polls `cond` every 50 ms until it holds or `limit` passes.
-fn poll(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+fn poll(limit: Duration, cond: impl FnMut() -> bool) -> bool {
+    lbkit_testsupport::wait::poll(limit, Duration::from_millis(50), cond).is_some()
 }
 
 /// Waits for `child` at most `limit`, killing it after that.

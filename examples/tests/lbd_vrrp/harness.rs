@@ -2,9 +2,9 @@
 //! namespaces, each with a private directory, and bounded polling.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use lbkit_testsupport::netns::Netns;
 use lbkit_testsupport::tier;
@@ -13,31 +13,12 @@ pub(crate) const LBD: &str = env!("CARGO_BIN_EXE_lbd");
 
 /// Polls `f` every 20 ms until it is true or `limit` passes; returns the
 /// time it took, or `None` on timeout.
-pub(crate) fn wait_for(limit: Duration, mut f: impl FnMut() -> bool) -> Option<Duration> {
-    let start = Instant::now();
-    // Bounded by `limit` and by the count.
-    for _ in 0..(limit.as_millis() / 20 + 1) {
-        if f() {
-            return Some(start.elapsed());
-        }
-        if start.elapsed() >= limit {
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    f().then(|| start.elapsed())
+pub(crate) fn wait_for(limit: Duration, f: impl FnMut() -> bool) -> Option<Duration> {
+    lbkit_testsupport::wait::poll(limit, Duration::from_millis(20), f)
 }
 
 pub(crate) fn keepalived_present(test: &str) -> bool {
-    if Path::new("/usr/sbin/keepalived").exists() {
-        return true;
-    }
-    assert!(
-        !tier::required(),
-        "{test}: keepalived is missing (apt-get install keepalived)"
-    );
-    eprintln!("{test}: skipped, keepalived is missing (apt-get install keepalived)");
-    false
+    tier::program(test, "/usr/sbin/keepalived", "keepalived")
 }
 
 /// A test directory: `bin/` (0755, for scripts) and `out/` (0777, where

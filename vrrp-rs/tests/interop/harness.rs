@@ -24,29 +24,12 @@ pub(crate) const VI: InstanceId = InstanceId(0);
 /// Polls `cond` every 10 ms until it holds or `limit` passes; says whether it
 /// held. The limits are generous: they bound a hung test, they are not the
 /// property under test.
-pub(crate) fn wait_for(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let end = Instant::now() + limit;
-    loop {
-        if cond() {
-            return true;
-        }
-        if Instant::now() >= end {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    }
+pub(crate) fn wait_for(limit: Duration, cond: impl FnMut() -> bool) -> bool {
+    lbkit_testsupport::wait::poll(limit, Duration::from_millis(10), cond).is_some()
 }
 
 pub(crate) fn keepalived_present(test: &str) -> bool {
-    if std::path::Path::new("/usr/sbin/keepalived").exists() {
-        return true;
-    }
-    assert!(
-        !tier::required(),
-        "{test}: keepalived is missing (apt-get install keepalived)"
-    );
-    eprintln!("{test}: skipped, keepalived is missing (apt-get install keepalived)");
-    false
+    tier::program(test, "/usr/sbin/keepalived", "keepalived")
 }
 
 /// Waits (at most 10 s) until no IPv6 address of the hosts is tentative (DAD).
