@@ -235,7 +235,7 @@ impl Cx<'_> {
                     timing.timeout = inh.delay_loop;
                 }
                 match &m.misc_path {
-                    Some(path) => match split_command(&path.value) {
+                    Some(path) => match lbconf::keepalived::split_command(&path.value) {
                         Some(argv) if !argv.is_empty() => {
                             let (user, group) = match &m.user {
                                 Some(u) => (
@@ -597,66 +597,4 @@ impl Cx<'_> {
 
 fn connect_ip(c: &ConnectOptions) -> Option<IpAddr> {
     c.connect_ip.as_ref().map(|i| i.value)
-}
-
-/// Splits a command line as keepalived does for `misc_path`: words separated
-/// by blanks, `"..."` and `'...'` quoting, `\` escaping the next character.
-/// `None` on an unclosed quote.
-fn split_command(line: &str) -> Option<Vec<String>> {
-    let mut argv = Vec::new();
-    let mut word = String::new();
-    let mut in_word = false;
-    let mut chars = line.chars();
-    while let Some(ch) = chars.next() {
-        match ch {
-            '\\' => {
-                word.push(chars.next()?);
-                in_word = true;
-            }
-            '"' | '\'' => {
-                in_word = true;
-                loop {
-                    match chars.next()? {
-                        c if c == ch => break,
-                        '\\' if ch == '"' => word.push(chars.next()?),
-                        c => word.push(c),
-                    }
-                }
-            }
-            c if c.is_whitespace() => {
-                if in_word {
-                    argv.push(std::mem::take(&mut word));
-                    in_word = false;
-                }
-            }
-            c => {
-                word.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if in_word {
-        argv.push(word);
-    }
-    Some(argv)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::split_command;
-
-    #[test]
-    fn command_lines_split_like_keepalived() {
-        let s = |l: &str| split_command(l).unwrap();
-        assert_eq!(s("/bin/check a  b"), ["/bin/check", "a", "b"]);
-        assert_eq!(
-            s(r#"/bin/check "a b" 'c d' e\ f"#),
-            ["/bin/check", "a b", "c d", "e f"]
-        );
-        assert_eq!(s(r#"x "say \"hi\"""#), ["x", "say \"hi\""]);
-        assert_eq!(s("x ''"), ["x", ""]);
-        assert!(s("   ").is_empty());
-        assert_eq!(split_command("x \"open"), None);
-        assert_eq!(split_command("x \\"), None);
-    }
 }

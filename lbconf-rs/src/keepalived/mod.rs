@@ -22,6 +22,7 @@
 
 pub mod build;
 pub mod checks;
+pub mod command;
 pub mod dump;
 pub mod keywords;
 pub mod lexer;
@@ -32,6 +33,7 @@ pub mod tree;
 
 use std::path::Path;
 
+pub use command::split_command;
 pub use model::*;
 pub use syntax::SyntaxTree;
 

@@ -10,50 +10,6 @@ use std::time::{Duration, Instant};
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::{Group, Pid, Uid, User};
 
-/// Splits a script line into words as keepalived does: blanks separate words,
-/// `'...'` and `"..."` quote (the quotes are removed), a backslash escapes the
-/// next character. Returns `None` for an unterminated quote.
-pub(crate) fn split(line: &str) -> Option<Vec<String>> {
-    let mut words = Vec::new();
-    let mut cur = String::new();
-    let mut in_word = false;
-    let mut quote: Option<char> = None;
-    let mut chars = line.chars();
-    while let Some(c) = chars.next() {
-        match (quote, c) {
-            (Some(q), c) if c == q => quote = None,
-            (Some('"') | None, '\\') => {
-                if let Some(n) = chars.next() {
-                    cur.push(n);
-                }
-                in_word = true;
-            }
-            (Some(_), c) => cur.push(c),
-            (None, '\'' | '"') => {
-                quote = Some(c);
-                in_word = true;
-            }
-            (None, c) if c.is_whitespace() => {
-                if in_word {
-                    words.push(std::mem::take(&mut cur));
-                    in_word = false;
-                }
-            }
-            (None, c) => {
-                cur.push(c);
-                in_word = true;
-            }
-        }
-    }
-    if quote.is_some() {
-        return None;
-    }
-    if in_word {
-        words.push(cur);
-    }
-    Some(words)
-}
-
 /// The search path when the environment has none.
 const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 
@@ -275,23 +231,6 @@ impl Children {
 mod tests {
     use super::*;
     use nix::unistd::Gid;
-
-    fn w(s: &str) -> Vec<String> {
-        split(s).unwrap()
-    }
-
-    #[test]
-    fn splits_like_keepalived() {
-        assert_eq!(w("/bin/check  -x 1"), ["/bin/check", "-x", "1"]);
-        assert_eq!(
-            w(r#"/bin/sh -c 'echo "a b" > f'"#),
-            ["/bin/sh", "-c", r#"echo "a b" > f"#]
-        );
-        assert_eq!(w(r#"a "b c"d e\ f"#), ["a", "b cd", "e f"]);
-        assert_eq!(w("a ''"), ["a", ""]);
-        assert!(w("   ").is_empty());
-        assert_eq!(split("a 'b"), None);
-    }
 
     #[test]
     fn programs_resolve_through_path() {

@@ -307,7 +307,7 @@ impl<'a> Planner<'a> {
             self.err(&s.name, format!("vrrp_script {name} has no script"));
             return None;
         };
-        let mut argv = match exec::split(&line.value) {
+        let mut argv = match lbconf::keepalived::split_command(&line.value) {
             Some(a) if !a.is_empty() => a,
             _ => {
                 self.err(
@@ -394,7 +394,7 @@ impl<'a> Planner<'a> {
                     }
                 },
             };
-            let mut argv = match exec::split(&n.command.value) {
+            let mut argv = match lbconf::keepalived::split_command(&n.command.value) {
                 Some(a) if !a.is_empty() => a,
                 _ => {
                     self.err(
