@@ -3,6 +3,7 @@
 //! batched, pipelined netlink conversation.
 
 mod cli;
+mod fast;
 mod numbers;
 mod resolve;
 mod show;
@@ -263,6 +264,14 @@ fn restore(program: &str, ipvs: &mut Client, out: &mut Out) -> Result<i32, Exit>
         }
         let args: Vec<&str> = line.split_ascii_whitespace().collect();
         if args.is_empty() {
+            continue;
+        }
+        if let Some(op) = fast::restore_op(&args) {
+            if pending.len() == RESTORE_CHUNK {
+                flush(ipvs, &mut pending, out)?;
+            }
+            pending.push(op);
+            last = 0;
             continue;
         }
         let c = match cli::parse(program, &args) {
