@@ -21,6 +21,7 @@ use crate::plan::Table;
 use crate::wire::{self, Reply, Request};
 
 mod apply;
+mod legacy;
 
 pub use apply::{ApplyReport, OpError};
 
@@ -101,8 +102,8 @@ impl ConnectOptions {
     /// when the namespace cannot be entered or the socket not opened.
     pub fn connect(self) -> Result<Client, Error> {
         let timeout = self.timeout;
-        let (fd, small) = match self.netns {
-            None => (open_socket()?, open_socket()?),
+        let (fd, small, legacy) = match self.netns {
+            None => (open_socket()?, open_socket()?, legacy::open()),
             Some(spec) => {
                 let ns: OwnedFd = match spec {
                     NetnsSpec::Fd(fd) => fd,
@@ -118,7 +119,7 @@ impl ConnectOptions {
                             .map_err(|e| {
                                 io_err("enter network namespace (setns)".into(), e.into())
                             })?;
-                        Ok((open_socket()?, open_socket()?))
+                        Ok((open_socket()?, open_socket()?, legacy::open()))
                     })
                     .join()
                     .unwrap_or_else(|_| Err(Error::Invalid("namespace thread panicked".into())))
@@ -136,6 +137,7 @@ impl ConnectOptions {
         let mut client = Client {
             fd,
             small,
+            legacy,
             on_small: false,
             family: 0,
             seq: 1,
@@ -181,6 +183,9 @@ pub struct Client {
     /// ever made on the socket, while the service dump wants large buffers
     /// (the kernel re-walks its service table for each one it fills).
     small: OwnedFd,
+    /// A raw IPv4 socket for [`Client::destination_settings`]' reads
+    /// through IPVS's `getsockopt` interface, if one could be opened.
+    legacy: Option<OwnedFd>,
     on_small: bool,
     family: u16,
     seq: u32,
@@ -671,12 +676,9 @@ impl Client {
                 break;
             }
         }
-        let mut parts = Vec::with_capacity(services.len());
-        for s in services {
-            let d = self.destinations(&s.key)?;
-            parts.push((s, d));
-        }
-        Ok(Table::from_parts(parts))
+        let keys: Vec<ServiceKey> = services.iter().map(|s| s.key).collect();
+        let dests = self.destination_settings(&keys)?;
+        Ok(Table::from_parts(services.into_iter().zip(dests)))
     }
 }
 

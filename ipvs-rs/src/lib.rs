@@ -29,12 +29,13 @@
 //! }
 //! # Ok::<(), ipvs::Error>(())
 //! ```
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 
 mod client;
 mod error;
 mod model;
 mod plan;
+pub mod sockopt;
 pub mod wire;
 
 pub use client::{ApplyReport, Client, ConnectOptions, Datagram, OpError};

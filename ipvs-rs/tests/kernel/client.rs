@@ -463,3 +463,95 @@ fn missing_namespace_is_a_clear_io_error() {
         "{err}"
     );
 }
+
+#[test]
+fn destination_settings_match_the_netlink_dumps_without_counters() {
+    if !tier::kernel("destination_settings_match_the_netlink_dumps_without_counters") {
+        return;
+    }
+    let (_ns, mut c) = setup("dset");
+    let v4 = ServiceKey::tcp(ip("198.18.1.1"), 80);
+    let udp = ServiceKey::Addr {
+        protocol: Protocol::UDP,
+        addr: ip("198.18.1.2"),
+        port: 53,
+    };
+    let v6 = ServiceKey::tcp(ip("fd00::1:1"), 80);
+    let fw4 = ServiceKey::Fwmark {
+        mark: 7,
+        family: AddressFamily::INET,
+    };
+    let fw6 = ServiceKey::Fwmark {
+        mark: 7,
+        family: AddressFamily::INET6,
+    };
+    let empty = ServiceKey::tcp(ip("198.18.1.3"), 80);
+    let missing = ServiceKey::tcp(ip("198.18.1.4"), 80);
+    for k in [v4, udp, v6, fw4, fw6, empty] {
+        c.add_service(&Service::new(k, "wlc")).unwrap();
+    }
+    let mut masq = Destination::new(ip("198.18.2.1"), 8080, Forwarding::MASQ, 3);
+    masq.settings.upper_threshold = 100;
+    masq.settings.lower_threshold = 10;
+    c.add_dest(&v4, &masq).unwrap();
+    c.add_dest(
+        &v4,
+        &Destination::new(ip("198.18.2.2"), 80, Forwarding::ROUTE, 0),
+    )
+    .unwrap();
+    c.add_dest(
+        &v4,
+        &Destination::new(ip("198.18.2.3"), 80, Forwarding::LOCAL, 1),
+    )
+    .unwrap();
+    c.add_dest(
+        &udp,
+        &Destination::new(ip("198.18.2.4"), 53, Forwarding::MASQ, 1),
+    )
+    .unwrap();
+    // A tunnel: its settings are not in the getsockopt interface.
+    let mut gue = Destination::new(ip("198.18.2.5"), 53, Forwarding::TUNNEL, 1);
+    gue.settings.tun_type = TunnelType::GUE;
+    gue.settings.tun_port = 6080;
+    c.add_dest(&udp, &gue).unwrap();
+    // Another family: hidden from the getsockopt interface.
+    let mut mixed = Destination::new(ip("fd00::2:1"), 0, Forwarding::TUNNEL, 1);
+    mixed.settings.tun_type = TunnelType::IPIP;
+    c.add_dest(&fw4, &mixed).unwrap();
+    c.add_dest(
+        &fw4,
+        &Destination::new(ip("198.18.2.6"), 0, Forwarding::ROUTE, 2),
+    )
+    .unwrap();
+    c.add_dest(
+        &v6,
+        &Destination::new(ip("fd00::2:2"), 8080, Forwarding::MASQ, 1),
+    )
+    .unwrap();
+    c.add_dest(
+        &fw6,
+        &Destination::new(ip("fd00::2:3"), 0, Forwarding::ROUTE, 1),
+    )
+    .unwrap();
+
+    let keys = [v4, udp, v6, fw4, fw6, empty, missing];
+    let got = c.destination_settings(&keys).unwrap();
+    assert_eq!(got.len(), keys.len());
+    for (key, got) in keys.iter().zip(&got) {
+        let mut want = if *key == missing {
+            Vec::new()
+        } else {
+            c.destinations(key).unwrap()
+        };
+        for d in &mut want {
+            d.stats = Default::default();
+        }
+        assert_eq!(got, &want, "{key:?}");
+    }
+    assert_eq!(got[0].len(), 3);
+    let find = |list: &[Destination], addr| list.iter().find(|d| d.key.addr == ip(addr)).cloned();
+    assert_eq!(find(&got[0], "198.18.2.1"), Some(masq));
+    assert_eq!(find(&got[1], "198.18.2.5"), Some(gue));
+    assert_eq!(got[3].len(), 2);
+    assert!(got[5].is_empty() && got[6].is_empty());
+}
