@@ -12,36 +12,13 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant};
 
 use lbkit_testsupport::netns::Lan;
-use nix::sys::resource::{UsageWho, getrusage};
 use vrrp::linux::{VrrpSocket, ifindex, run_until};
-use vrrp::wire::{AddrList, Version};
-use vrrp::{Command, InstanceConfig, InstanceId, Router};
+use vrrp::{InstanceId, Router};
 
-fn usage() -> (i64, u64) {
-    let ru = getrusage(UsageWho::RUSAGE_THREAD).unwrap();
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    let ns = stat.split_whitespace().next().unwrap().parse().unwrap();
-    (ru.voluntary_context_switches(), ns)
-}
+#[path = "../tests/support/fleet.rs"]
+mod fleet;
 
-fn router(t0: Instant, prio: u8, adv: Duration) -> Router {
-    let me = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1));
-    let mut r = Router::new();
-    for vrid in 1..=255u8 {
-        let mut c = InstanceConfig::new(
-            &format!("VI_{vrid}"),
-            vrid,
-            Version::V3,
-            prio,
-            me,
-            AddrList::V4(vec![Ipv4Addr::new(198, 18, 1, vrid)]),
-        );
-        c.advert_interval = adv;
-        let id = r.add_instance(c).unwrap();
-        r.handle_command(t0, Command::Startup(id)).unwrap();
-    }
-    r
-}
+use fleet::{router, usage};
 
 fn main() {
     if !lbkit_testsupport::tier::is_root() {

@@ -10,39 +10,13 @@ use std::time::{Duration, Instant};
 
 use lbkit_testsupport::netns::Lan;
 use lbkit_testsupport::tier;
-use nix::sys::resource::{UsageWho, getrusage};
 use vrrp::linux::{VrrpSocket, ifindex, run_until};
-use vrrp::wire::{AddrList, Version};
-use vrrp::{Command, InstanceConfig, InstanceId, Router, State};
+use vrrp::{InstanceId, State};
 
-/// (voluntary context switches, nanoseconds on CPU) of the calling thread.
-fn usage() -> (i64, u64) {
-    let ru = getrusage(UsageWho::RUSAGE_THREAD).unwrap();
-    let stat = std::fs::read_to_string("/proc/thread-self/schedstat").unwrap();
-    let ns = stat.split_whitespace().next().unwrap().parse().unwrap();
-    (ru.voluntary_context_switches(), ns)
-}
+#[path = "../support/fleet.rs"]
+mod fleet;
 
-/// 255 instances (VRIDs 1..=255), all started at `t0`.
-fn router(t0: Instant, prio: u8, adv: Duration) -> Router {
-    let me = IpAddr::V4(Ipv4Addr::new(198, 18, 0, 1));
-    let mut r = Router::new();
-    for vrid in 1..=255u8 {
-        let vip = Ipv4Addr::new(198, 18, 1, vrid);
-        let mut c = InstanceConfig::new(
-            &format!("VI_{vrid}"),
-            vrid,
-            Version::V3,
-            prio,
-            me,
-            AddrList::V4(vec![vip]),
-        );
-        c.advert_interval = adv;
-        let id = r.add_instance(c).unwrap();
-        r.handle_command(t0, Command::Startup(id)).unwrap();
-    }
-    r
-}
+use fleet::{router, usage};
 
 #[test]
 fn idle_255_vrids_sleep_until_the_next_deadline() {
