@@ -8,7 +8,8 @@
 #
 # Each restore runs in a fresh network namespace (IPVS tables, and the trash
 # of deleted destinations, are per namespace). Timings are medians of RUNS
-# runs where the operation can repeat; ratios are ipvsadm / lbadm.
+# runs where the operation can repeat (the tools alternating run by run);
+# ratios are ipvsadm / lbadm.
 set -euo pipefail
 BIN=${1:?release dir holding lbadm and examples/apply_change}
 SERVICES=${2:-1000}
@@ -39,34 +40,40 @@ ns() { ip netns add "$1"; ip -n "$1" link set lo up; }
 gen > "$TMP/table"
 echo "table: $SERVICES services x $DESTS destinations ($(wc -l < "$TMP/table") lines), runs=$RUNS"
 
-restore() { # tool -> median ms over RUNS fresh namespaces
-    local tool=$1 i t name
+# The two tools run alternately, run by run, so that a change of load on the
+# machine during the benchmark weighs on both alike.
+restore_once() { # tool run -> ms, in a fresh namespace
+    local tool=$1 name t ms
     name=$(basename "$tool")
-    for i in $(seq "$RUNS"); do
-        ns "r$i"
-        t=$(now); ip netns exec "r$i" "$tool" -R < "$TMP/table"; ms "$t" "$(now)"
-        [ "$i" = 1 ] && ip netns exec "r$i" ipvsadm -S -n > "$TMP/check.$name"
-        ip netns del "r$i"
-    done | median
+    ns "r$2$name"
+    t=$(now); ip netns exec "r$2$name" "$tool" -R < "$TMP/table"; ms=$(ms "$t" "$(now)")
+    [ "$2" = 1 ] && ip netns exec "r$2$name" ipvsadm -S -n > "$TMP/check.$name"
+    ip netns del "r$2$name"
+    echo "$ms"
 }
-R_IPVSADM=$(restore ipvsadm)
-R_LBADM=$(restore "$LBADM")
+for i in $(seq "$RUNS"); do
+    restore_once ipvsadm "$i" >> "$TMP/r.ipvsadm"
+    restore_once "$LBADM" "$i" >> "$TMP/r.lbadm"
+done
+R_IPVSADM=$(median < "$TMP/r.ipvsadm")
+R_LBADM=$(median < "$TMP/r.lbadm")
 cmp -s "$TMP/check.ipvsadm" "$TMP/check.lbadm" || { echo "restored tables differ"; exit 1; }
 
 ns t
 ip netns exec t "$LBADM" -R < "$TMP/table"
-timed() { # ns args... -> median ms
-    local i t
+timed() { # label args... -> both tools' medians in ms ("ipvsadm lbadm"), runs alternating
+    local label=$1 i t
+    shift
+    : > "$TMP/t.ipvsadm"; : > "$TMP/t.lbadm"
     for i in $(seq "$RUNS"); do
-        t=$(now); ip netns exec t "$@" > /dev/null; ms "$t" "$(now)"
-    done | median
+        t=$(now); ip netns exec t ipvsadm "$@" > /dev/null; ms "$t" "$(now)" >> "$TMP/t.ipvsadm"
+        t=$(now); ip netns exec t "$LBADM" "$@" > /dev/null; ms "$t" "$(now)" >> "$TMP/t.lbadm"
+    done
+    echo "$(median < "$TMP/t.ipvsadm") $(median < "$TMP/t.lbadm")"
 }
-T_IPVSADM=$(timed ipvsadm -L --timeout)
-T_LBADM=$(timed "$LBADM" -L --timeout)
-L_IPVSADM=$(timed ipvsadm -Ln)
-L_LBADM=$(timed "$LBADM" -Ln)
-S_IPVSADM=$(timed ipvsadm -S -n)
-S_LBADM=$(timed "$LBADM" -S -n)
+read -r T_IPVSADM T_LBADM <<< "$(timed timeout -L --timeout)"
+read -r L_IPVSADM L_LBADM <<< "$(timed list -Ln)"
+read -r S_IPVSADM S_LBADM <<< "$(timed save -S -n)"
 ip netns exec t ipvsadm -Ln > "$TMP/list.ipvsadm"
 ip netns exec t "$LBADM" -Ln > "$TMP/list.lbadm"
 cmp -s "$TMP/list.ipvsadm" "$TMP/list.lbadm" || { echo "listings differ"; exit 1; }
