@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use lbconf::haproxy::{
     CheckRule, Config, Host, OptionPrefix, Proxy, ProxyOption, Section, SectionKind,
-    ServerSettings, Spanned,
+    ServerSettings, Spanned, Verify,
 };
 use lbconf::{Parsed, SourceMap, Span};
 
@@ -136,9 +136,8 @@ fn global<'a>(config: &'a Config, keyword: &str) -> Option<&'a str> {
         .iter()
         .filter(|s| s.kind == SectionKind::Global)
         .flat_map(|s| &s.statements)
-        .filter(|st| st.words.first().is_some_and(|w| w.value == keyword))
-        .filter_map(|st| st.words.get(1))
-        .map(|w| w.value.as_str())
+        .filter(|st| st.keyword() == keyword)
+        .filter_map(|st| st.word(1))
         .next_back()
 }
 
@@ -175,7 +174,7 @@ impl<'a> Layers<'a> {
     /// The last occurrence of any of `names` among the raw options.
     fn raw(&self, names: &[&str]) -> Option<&'a RawOption> {
         self.settings.iter().rev().find_map(|s| {
-            s.options
+            s.other_options
                 .iter()
                 .rev()
                 .find(|(k, _)| names.contains(&k.value.as_str()))
@@ -251,7 +250,7 @@ impl<'a> ProxyCx<'a> {
             return Ok(Vec::new());
         }
         let mut errors = Vec::new();
-        for (k, _) in layers.settings.iter().flat_map(|s| &s.options) {
+        for (k, _) in layers.settings.iter().flat_map(|s| &s.other_options) {
             let why = match k.value.as_str() {
                 "check-send-proxy" => "the probes do not send a PROXY protocol header",
                 "check-proto" => "the probes speak the protocol their check option says",
@@ -271,15 +270,13 @@ impl<'a> ProxyCx<'a> {
         let Some((target, connect)) = target else {
             return Err(errors);
         };
-        let ms = |v: Option<u64>| v.map(millis);
+        let ms = |v: Option<u32>| v.map(|v| millis(u64::from(v)));
         let inter = ms(layers.last(|s| s.inter)).unwrap_or(DEFAULT_INTER);
         let timeout = match self.timeout("check") {
             Some(check) => self.timeout("connect").map_or(inter, |c| c.min(inter)) + check,
             None => inter,
         };
-        let count = |v: Option<u64>, default: u32| {
-            v.map_or(default, |n| u32::try_from(n).unwrap_or(u32::MAX))
-        };
+        let count = |v: Option<u32>, default: u32| v.unwrap_or(default);
         let mut timing = Timing {
             interval: inter,
             fastinter: ms(layers.last(|s| s.fastinter)),
@@ -311,9 +308,7 @@ impl<'a> ProxyCx<'a> {
                 }
             };
         }
-        let weight = layers
-            .last(|s| s.weight)
-            .map_or(1, |w| u32::try_from(w).unwrap_or(u32::MAX));
+        let weight = layers.last(|s| s.weight).unwrap_or(1);
         let make = |kind, spec| HaproxyCheck {
             proxy: self.name().to_owned(),
             server: server.name.value.clone(),
@@ -474,11 +469,11 @@ impl<'a> ProxyCx<'a> {
         if !on {
             return None;
         }
-        let ca_file = layers.last(|s| s.ca_file.clone()).map(PathBuf::from);
+        let ca_file = layers.last(|s| s.ca_file()).map(PathBuf::from);
         // `verify` defaults to the global `ssl-server-verify` (`required`).
         let verify = layers
-            .last(|s| s.verify.clone())
-            .map_or(self.verify_by_default, |v| v == "required")
+            .last(|s| s.verify)
+            .map_or(self.verify_by_default, |v| v == Verify::Required)
             && ca_file.is_some();
         Some(Tls {
             sni: layers
@@ -627,7 +622,9 @@ impl<'a> ProxyCx<'a> {
             .raw(&["agent-send"])
             .and_then(|(_, a)| a.first())
             .map(|a| a.value.clone().into_bytes());
-        let interval = layers.last(|s| s.agent_inter).map_or(DEFAULT_INTER, millis);
+        let interval = layers
+            .last(|s| s.agent_inter)
+            .map_or(DEFAULT_INTER, |v| millis(u64::from(v)));
         Ok((
             Probe::Agent(AgentCheck {
                 connect: Connect {

@@ -1,7 +1,8 @@
 //! Argument checks of proxy keywords whose values HAProxy 2.6 validates while
 //! parsing (each rule checked against Debian's `haproxy -c`).
 
-use super::model::{Spanned, Statement};
+use super::build::Stmt;
+use super::model::Spanned;
 use super::values::{parse_size, parse_time};
 use crate::diagnostic::Diagnostic;
 
@@ -63,7 +64,7 @@ fn err(code: &'static str, msg: String, at: &Spanned<String>, help: &str) -> Dia
 /// statement `st`, whose arguments start at `args`.
 pub(crate) fn check(
     name: &str,
-    st: &Statement,
+    st: &Stmt<'_>,
     args: &[Spanned<String>],
     diags: &mut Vec<Diagnostic>,
 ) {
@@ -215,7 +216,7 @@ fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn option_args(name: &str, st: &Statement, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+fn option_args(name: &str, st: &Stmt<'_>, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
     let opts = &args[1..];
     if name == "option httplog" {
         if let Some(a) = opts.first().filter(|a| a.value != "clf") {

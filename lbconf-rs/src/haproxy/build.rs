@@ -6,11 +6,20 @@
 use super::cond::{self, CondEnv};
 use super::keywords;
 use super::lexer::{LexError, LexErrorKind};
-use super::model::{Config, Global, Section, SectionKind, Spanned, Statement};
+use super::model::{Config, Global, Section, SectionKind, Spanned, Statements};
 use super::proxy;
 use super::syntax::{Directive, Item, LineWords, Lines, Lookup, Nesting, Step, SyntaxTree};
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::{FileId, Span};
+
+/// A statement while it is being read: its words (in buffers the builder
+/// reuses from line to line) and its span, from the first word to the last.
+pub(crate) struct Stmt<'a> {
+    /// The words, the keyword first.
+    pub(crate) words: &'a [Spanned<String>],
+    /// From the first word to the last.
+    pub(crate) span: Span,
+}
 
 /// What conditions are evaluated against.
 pub(crate) struct Env<'a> {
@@ -99,6 +108,9 @@ pub(crate) struct Builder<'e> {
     pub(crate) facts: Facts,
     /// The statements and servers of the last section closed.
     sizes: (usize, usize),
+    /// The words of the statement being read, in strings reused from line
+    /// to line (only the first `count` hold the statement's words).
+    owned: Vec<Spanned<String>>,
 }
 
 impl<'e> Builder<'e> {
@@ -110,6 +122,7 @@ impl<'e> Builder<'e> {
             config: Config::default(),
             facts: Facts::default(),
             sizes: (0, 0),
+            owned: Vec::new(),
         }
     }
 
@@ -228,19 +241,29 @@ impl<'e> Builder<'e> {
             // HAProxy skips a line whose first word is empty (`"" x`).
             return;
         }
-        let owned: Vec<Spanned<String>> = (0..words.count())
-            .map(|i| Spanned::new(words.text(i).to_owned(), words.span(i)))
-            .collect();
+        let n = words.count();
+        while self.owned.len() < n {
+            self.owned
+                .push(Spanned::new(String::new(), Span::default()));
+        }
+        for (i, w) in self.owned[..n].iter_mut().enumerate() {
+            w.value.clear();
+            w.value.push_str(words.text(i));
+            w.span = words.span(i);
+        }
+        let owned = &self.owned[..n];
         let diags = &mut self.statements;
         if let Some(kind) = SectionKind::from_keyword(kw) {
+            let mut section = header(kind, owned, diags);
             if let Some(s) = self.config.sections.last_mut() {
                 trim(s);
                 self.sizes = sizes(s);
+                // Sections tend to look like the one before: start with its
+                // room rather than growing the lists step by step.
+                if s.statements.len() <= ROOM {
+                    section.statements.reserve_like(&s.statements);
+                }
             }
-            let mut section = header(kind, &owned, diags);
-            // Sections tend to look like the one before: start with its
-            // room rather than growing the lists step by step.
-            section.statements.reserve_exact(self.sizes.0);
             if let Some(p) = section.proxy.as_mut() {
                 p.servers.reserve_exact(self.sizes.1);
             }
@@ -256,15 +279,16 @@ impl<'e> Builder<'e> {
             );
             return;
         };
-        let statement = Statement {
+        let statement = Stmt {
             words: owned,
             span: words.words_span(line),
         };
-        let at = index;
         self.facts
-            .note(at, section.statements.len(), &statement.words);
+            .note(index, section.statements.len(), statement.words);
         statement_in(section, &statement, diags);
-        section.statements.push(statement);
+        section
+            .statements
+            .push(owned.iter().map(|w| (w.value.as_str(), w.span)));
     }
 }
 
@@ -279,10 +303,12 @@ fn trim(s: &mut Section) {
 /// How many statements and servers a section has, up to a bound (the room
 /// the next section starts with).
 fn sizes(s: &Section) -> (usize, usize) {
-    const MAX: usize = 256;
     let servers = s.proxy.as_ref().map_or(0, |p| p.servers.len());
-    (s.statements.len().min(MAX), servers.min(MAX))
+    (s.statements.len().min(ROOM), servers.min(ROOM))
 }
+
+/// The most statements or servers a section's room is sized for ahead.
+const ROOM: usize = 256;
 
 /// Builds the model of `tree`: the statements of the active branches, in
 /// order, and the diagnostics of the directives.
@@ -412,7 +438,7 @@ fn header(kind: SectionKind, words: &[Spanned<String>], diags: &mut Vec<Diagnost
         keyword: kw.span,
         name: None,
         from: None,
-        statements: Vec::new(),
+        statements: Statements::default(),
         proxy: kind.is_proxy().then(Default::default),
         global: (kind == SectionKind::Global).then(Global::default),
     };
@@ -479,7 +505,7 @@ fn header(kind: SectionKind, words: &[Spanned<String>], diags: &mut Vec<Diagnost
     section
 }
 
-fn statement_in(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
+fn statement_in(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let kw = &st.words[0];
     match section.kind {
         SectionKind::Global => global(section, st, diags),
@@ -593,7 +619,7 @@ fn distance(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
-fn global(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
+fn global(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let kw = &st.words[0];
     let name = kw.value.as_str();
     if !keywords::GLOBAL.contains(&name) {

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use super::build::Facts;
-use super::model::{Config, Mode, Proxy, Section, SectionKind, Spanned};
+use super::model::{Config, Mode, Proxy, Section, SectionKind, Spanned, Verify};
 use super::values::Host;
 use crate::diagnostic::Diagnostic;
 
@@ -48,11 +48,9 @@ pub(crate) fn check(
     let defaults = inherited_defaults(config, diags);
     let global_verify_none = config.sections.iter().any(|s| {
         s.kind == SectionKind::Global
-            && s.statements.iter().any(|st| {
-                st.words.len() > 1
-                    && st.words[0].value == "ssl-server-verify"
-                    && st.words[1].value == "none"
-            })
+            && s.statements
+                .iter()
+                .any(|st| st.keyword() == "ssl-server-verify" && st.word(1) == Some("none"))
     });
     let resolver_sections: Vec<&str> = config
         .sections
@@ -85,7 +83,7 @@ pub(crate) fn check(
                 g.kind == SectionKind::Global
                     && g.statements
                         .iter()
-                        .any(|st| st.words[0].value == "master-worker")
+                        .any(|st| st.keyword() == "master-worker")
             })
         {
             diags.push(
@@ -446,9 +444,8 @@ fn servers(
         let Some(addr) = &srv.address else { continue };
         if let Host::Name(n) = &addr.value.host {
             let init = st
-                .init_addr
-                .clone()
-                .or_else(|| defaults.iter().rev().find_map(|d| d.init_addr.clone()));
+                .init_addr()
+                .or_else(|| defaults.iter().rev().find_map(|d| d.init_addr()));
             let tolerant = init.is_some_and(|i| i.split(',').any(|m| m == "none"));
             if n != "localhost" && !tolerant {
                 diags.push(
@@ -488,7 +485,7 @@ fn servers(
                 .with_help("add the port to the address, or 'port N' for the checks"),
             );
         }
-        if let Some(ca) = &st.ca_file {
+        if let Some(ca) = st.ca_file() {
             let path = base.map_or_else(|| Path::new(ca).to_path_buf(), |b| b.join(ca));
             if !path.is_file() {
                 diags.push(
@@ -528,11 +525,10 @@ fn servers(
             );
         }
         let resolvers = st
-            .resolvers
-            .clone()
-            .or_else(|| defaults.iter().rev().find_map(|d| d.resolvers.clone()));
+            .resolvers()
+            .or_else(|| defaults.iter().rev().find_map(|d| d.resolvers()));
         if let Some(r) = resolvers {
-            if !resolver_sections.contains(&r.as_str()) {
+            if !resolver_sections.contains(&r) {
                 diags.push(
                     Diagnostic::error(
                         "H0521",
@@ -549,7 +545,7 @@ fn servers(
             }
         }
         let check_ssl = |x: &super::model::ServerSettings| {
-            x.options
+            x.other_options
                 .iter()
                 .rev()
                 .find_map(|(o, _)| match o.value.as_str() {
@@ -574,11 +570,10 @@ fn servers(
                 .unwrap_or(false);
         let verify = st
             .verify
-            .clone()
-            .or_else(|| defaults.iter().rev().find_map(|d| d.verify.clone()));
-        let ca = st.ca_file.is_some() || from_defaults(&|d| d.ca_file.is_some());
-        let verify_none = match verify.as_deref() {
-            Some(v) => v == "none",
+            .or_else(|| defaults.iter().rev().find_map(|d| d.verify));
+        let ca = st.ca_file().is_some() || from_defaults(&|d| d.ca_file().is_some());
+        let verify_none = match verify {
+            Some(v) => v == Verify::None,
             None => global_verify_none,
         };
         if ssl && !verify_none && !ca {
@@ -681,13 +676,14 @@ fn listeners(config: &Config, defaults: &[Option<usize>], diags: &mut Vec<Diagno
             && !disabled(i)
     });
     let other = config.sections.iter().any(|s| match s.kind {
-        SectionKind::Global => s.statements.iter().any(|st| {
-            st.words[0].value == "stats" && st.words.get(1).is_some_and(|w| w.value == "socket")
-        }),
+        SectionKind::Global => s
+            .statements
+            .iter()
+            .any(|st| st.keyword() == "stats" && st.word(1) == Some("socket")),
         SectionKind::LogForward => s
             .statements
             .iter()
-            .any(|st| matches!(st.words[0].value.as_str(), "bind" | "dgram-bind")),
+            .any(|st| matches!(st.keyword(), "bind" | "dgram-bind")),
         _ => false,
     });
     if !proxy_listens && !other {
@@ -709,7 +705,7 @@ fn tracks(config: &Config, refs: &Refs<'_>, s: &Section, p: &Proxy, diags: &mut 
     for srv in &p.servers {
         let Some((_, args)) = srv
             .settings
-            .options
+            .other_options
             .iter()
             .rfind(|(o, _)| o.value == "track")
         else {
@@ -767,17 +763,19 @@ fn log_formats(
     }
     let http = refs.modes[i] == Mode::Http;
     for key in ["log-format", "error-log-format", "log-format-sd"] {
-        let find = |sec: &'_ Section| {
+        fn find<'s>(sec: &'s Section, key: &str) -> Option<Spanned<&'s str>> {
             sec.statements
                 .iter()
                 .rev()
-                .find(|st| st.words[0].value == key)
-                .and_then(|st| st.words.get(1).cloned())
-        };
-        let Some(fmt) = find(s).or_else(|| defaults.and_then(|d| find(&config.sections[d]))) else {
+                .find(|st| st.keyword() == key)
+                .and_then(|st| st.get(1))
+        }
+        let Some(fmt) =
+            find(s, key).or_else(|| defaults.and_then(|d| find(&config.sections[d], key)))
+        else {
             continue;
         };
-        if let Err(e) = super::logformat::check(&fmt.value, http) {
+        if let Err(e) = super::logformat::check(fmt.value, http) {
             diags.push(
                 Diagnostic::error(
                     "H0527",

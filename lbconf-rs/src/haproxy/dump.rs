@@ -23,7 +23,7 @@ pub fn dump(config: &Config) -> String {
         out.push('\n');
         for st in &s.statements {
             out.push_str("    ");
-            let words: Vec<String> = st.words.iter().map(|w| quote(&w.value)).collect();
+            let words: Vec<String> = st.words().map(|w| quote(w.value)).collect();
             out.push_str(&words.join(" "));
             out.push('\n');
         }

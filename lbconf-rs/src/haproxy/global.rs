@@ -3,7 +3,8 @@
 
 use std::path::Path;
 
-use super::model::{Spanned, Statement};
+use super::build::Stmt;
+use super::model::Spanned;
 use super::values::parse_time;
 use crate::diagnostic::Diagnostic;
 
@@ -64,7 +65,7 @@ fn atol(text: &str) -> u64 {
 }
 
 /// Checks the arguments of global keyword statement `st`.
-pub(crate) fn check(st: &Statement, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let w = &st.words;
     let kw = &w[0];
     let name = kw.value.as_str();

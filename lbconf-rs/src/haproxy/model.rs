@@ -6,7 +6,7 @@
 //! Every value carries the [`Span`] it came from.
 
 use super::values::Address;
-use crate::source::Span;
+use crate::source::{FileId, Span};
 
 /// A value and where it came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,21 +159,222 @@ pub struct Section {
     /// `from <defaults>` on a proxy header.
     pub from: Option<Spanned<String>>,
     /// Every statement of the section, known or not, in order.
-    pub statements: Vec<Statement>,
+    pub statements: Statements,
     /// The typed view of a proxy section.
     pub proxy: Option<Proxy>,
     /// The typed view of a `global` section.
     pub global: Option<Global>,
 }
 
-/// One statement (a non-empty line that is not a directive), as words.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
-pub struct Statement {
-    /// The words, the keyword first.
-    pub words: Vec<Spanned<String>>,
+/// Every statement of a section (a non-empty line that is not a
+/// directive), known or not, in order.
+///
+/// The words of all the statements sit end to end in one string, with one
+/// small record per word (its span and where its text ends): a section of
+/// any size is three allocations, not one per word. Read the statements
+/// through [`Statements::iter`] and [`Statements::get`], which give
+/// [`Statement`] views.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Statements {
+    /// The file the words are in.
+    file: FileId,
+    /// The words' texts (after quote removal, escapes and variables), end
+    /// to end.
+    text: String,
+    /// One record per word, statement after statement.
+    words: Vec<WordAt>,
+    /// For each statement, the index in `words` of its first word.
+    starts: Vec<u32>,
+}
+
+/// Where one word is: its raw span in the file and the end of its text in
+/// [`Statements`]' string (it starts where the previous word's ends).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct WordAt {
+    start: u32,
+    end: u32,
+    text_end: u32,
+}
+
+impl Statements {
+    /// How many statements.
+    pub fn len(&self) -> usize {
+        self.starts.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.starts.is_empty()
+    }
+
+    /// Statement `i`, if there is one.
+    pub fn get(&self, i: usize) -> Option<Statement<'_>> {
+        (i < self.len()).then(|| self.at(i))
+    }
+
+    /// Statement `i` (`i < self.len()`).
+    fn at(&self, i: usize) -> Statement<'_> {
+        let first = self.starts.get(i).map_or(self.words.len(), |&f| f as usize);
+        let end = self
+            .starts
+            .get(i + 1)
+            .map_or(self.words.len(), |&e| e as usize);
+        Statement {
+            all: self,
+            first,
+            end,
+        }
+    }
+
+    /// The statements in order.
+    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Statement<'_>> + ExactSizeIterator {
+        (0..self.len()).map(move |i| self.at(i))
+    }
+
+    /// Appends a statement of `words` (text and span of each; at least one).
+    pub(crate) fn push<'w>(&mut self, words: impl IntoIterator<Item = (&'w str, Span)>) {
+        let first = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+        let before = self.words.len();
+        for (text, span) in words {
+            self.file = span.file;
+            self.text.push_str(text);
+            self.words.push(WordAt {
+                start: span.start,
+                end: span.end,
+                text_end: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
+            });
+        }
+        if self.words.len() > before {
+            self.starts.push(first);
+        }
+    }
+
+    /// Room for as many statements and words as `other` holds.
+    pub(crate) fn reserve_like(&mut self, other: &Statements) {
+        self.starts.reserve_exact(other.starts.len());
+        self.words.reserve_exact(other.words.len());
+        self.text.reserve_exact(other.text.len());
+    }
+
+    /// Gives back the room the lists grew but do not use.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.starts.shrink_to_fit();
+        self.words.shrink_to_fit();
+        self.text.shrink_to_fit();
+    }
+
+    fn text_of(&self, w: usize) -> &str {
+        let end = self.words.get(w).map_or(0, |x| x.text_end as usize);
+        let start = match w.checked_sub(1) {
+            Some(p) => self.words.get(p).map_or(0, |x| x.text_end as usize),
+            None => 0,
+        };
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    fn span_of(&self, w: usize) -> Span {
+        self.words.get(w).map_or_else(Span::default, |x| Span {
+            file: self.file,
+            start: x.start,
+            end: x.end,
+        })
+    }
+}
+
+impl<'a> IntoIterator for &'a Statements {
+    type Item = Statement<'a>;
+    type IntoIter = Box<dyn DoubleEndedIterator<Item = Statement<'a>> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Statements {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.iter())
+    }
+}
+
+/// One statement of a section, as words (a view into [`Statements`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Statement<'a> {
+    all: &'a Statements,
+    first: usize,
+    end: usize,
+}
+
+impl<'a> Statement<'a> {
+    /// How many words (at least one).
+    pub fn len(&self) -> usize {
+        self.end - self.first
+    }
+
+    /// Whether it has no word (never, for a statement of a section).
+    pub fn is_empty(&self) -> bool {
+        self.end == self.first
+    }
+
+    /// The keyword (the first word).
+    pub fn keyword(&self) -> &'a str {
+        self.word(0).unwrap_or("")
+    }
+
+    /// The text of word `i` (the keyword is word 0), if there is one.
+    pub fn word(&self, i: usize) -> Option<&'a str> {
+        (i < self.len()).then(|| self.all.text_of(self.first + i))
+    }
+
+    /// Word `i` with its span, if there is one.
+    pub fn get(&self, i: usize) -> Option<Spanned<&'a str>> {
+        (i < self.len()).then(|| {
+            Spanned::new(
+                self.all.text_of(self.first + i),
+                self.all.span_of(self.first + i),
+            )
+        })
+    }
+
+    /// The words with their spans, the keyword first.
+    pub fn words(
+        &self,
+    ) -> impl DoubleEndedIterator<Item = Spanned<&'a str>> + ExactSizeIterator + use<'a> {
+        let all = self.all;
+        (self.first..self.end).map(move |w| Spanned::new(all.text_of(w), all.span_of(w)))
+    }
+
     /// From the first word to the last.
-    pub span: Span,
+    pub fn span(&self) -> Span {
+        let a = self.all.span_of(self.first);
+        let b = self.all.span_of(self.end.saturating_sub(1).max(self.first));
+        a.to(b)
+    }
+}
+
+impl PartialEq for Statement<'_> {
+    fn eq(&self, other: &Statement<'_>) -> bool {
+        self.words().eq(other.words())
+    }
+}
+
+impl Eq for Statement<'_> {}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for Statement<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        struct Words<'s>(Statement<'s>);
+        impl serde::Serialize for Words<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.words())
+            }
+        }
+        let mut st = s.serialize_struct("Statement", 2)?;
+        st.serialize_field("words", &Words(*self))?;
+        st.serialize_field("span", &self.span())?;
+        st.end()
+    }
 }
 
 /// The settings of a `global` section that lbconf types.
@@ -420,58 +621,99 @@ pub enum Balance {
     },
 }
 
-/// The options of a `server` or `default-server` line.
+/// `verify` on a server line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub enum Verify {
+    /// `verify none`
+    None,
+    /// `verify required`
+    Required,
+}
+
+/// The options of a `server` or `default-server` line: a typed field for
+/// each option lbconf models, and the other options as written.
+///
+/// Times are in milliseconds (HAProxy's largest timer fits in a `u32`);
+/// counts larger than a `u32` (which HAProxy would not take either) are
+/// kept as `u32::MAX`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct ServerSettings {
     /// `check` (`no-check` sets it to `Some(false)`).
     pub check: Option<bool>,
-    /// `inter` in ms.
-    pub inter: Option<u64>,
-    /// `fastinter` in ms.
-    pub fastinter: Option<u64>,
-    /// `downinter` in ms.
-    pub downinter: Option<u64>,
-    /// `rise`
-    pub rise: Option<u64>,
-    /// `fall`
-    pub fall: Option<u64>,
-    /// `weight`
-    pub weight: Option<u64>,
     /// `backup` (`no-backup` sets `Some(false)`).
     pub backup: Option<bool>,
-    /// `maxconn`
-    pub maxconn: Option<u64>,
     /// `disabled` (`enabled` sets `Some(false)`).
     pub disabled: Option<bool>,
-    /// `slowstart` in ms.
-    pub slowstart: Option<u64>,
     /// `ssl` (`no-ssl` sets `Some(false)`).
     pub ssl: Option<bool>,
-    /// `verify none|required`.
-    pub verify: Option<String>,
-    /// `ca-file`
-    pub ca_file: Option<String>,
-    /// `sni <expression>`
-    pub sni: Option<String>,
     /// `send-proxy`
     pub send_proxy: Option<bool>,
     /// `send-proxy-v2`
     pub send_proxy_v2: Option<bool>,
     /// `agent-check` (`no-agent-check` sets `Some(false)`).
     pub agent_check: Option<bool>,
+    /// `verify none|required`.
+    pub verify: Option<Verify>,
+    /// `inter` in ms.
+    pub inter: Option<u32>,
+    /// `fastinter` in ms.
+    pub fastinter: Option<u32>,
+    /// `downinter` in ms.
+    pub downinter: Option<u32>,
+    /// `rise`
+    pub rise: Option<u32>,
+    /// `fall`
+    pub fall: Option<u32>,
+    /// `weight`
+    pub weight: Option<u32>,
+    /// `maxconn`
+    pub maxconn: Option<u32>,
+    /// `slowstart` in ms.
+    pub slowstart: Option<u32>,
     /// `agent-port`
-    pub agent_port: Option<u64>,
+    pub agent_port: Option<u32>,
     /// `agent-inter` in ms.
-    pub agent_inter: Option<u64>,
+    pub agent_inter: Option<u32>,
     /// `port` (the check port).
-    pub port: Option<u64>,
+    pub port: Option<u32>,
+    /// Every option no typed field holds, in order, as written, with its
+    /// arguments (`ca-file`, `sni`, `track`, `addr`, `check-ssl`, ...):
+    /// empty, and without an allocation, for the common server line.
+    pub other_options: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
+}
+
+impl ServerSettings {
+    /// The first argument of the last `name` option among the
+    /// [`other_options`](ServerSettings::other_options).
+    pub fn other(&self, name: &str) -> Option<&Spanned<String>> {
+        self.other_options
+            .iter()
+            .rev()
+            .find(|(o, _)| o.value == name)
+            .and_then(|(_, args)| args.first())
+    }
+
+    /// `ca-file`
+    pub fn ca_file(&self) -> Option<&str> {
+        self.other("ca-file").map(|a| a.value.as_str())
+    }
+
+    /// `sni <expression>`
+    pub fn sni(&self) -> Option<&str> {
+        self.other("sni").map(|a| a.value.as_str())
+    }
+
     /// `init-addr`
-    pub init_addr: Option<String>,
+    pub fn init_addr(&self) -> Option<&str> {
+        self.other("init-addr").map(|a| a.value.as_str())
+    }
+
     /// `resolvers`
-    pub resolvers: Option<String>,
-    /// Every option as written, with its arguments.
-    pub options: Vec<(Spanned<String>, Vec<Spanned<String>>)>,
+    pub fn resolvers(&self) -> Option<&str> {
+        self.other("resolvers").map(|a| a.value.as_str())
+    }
 }
 
 /// A `server` line.
@@ -512,4 +754,24 @@ pub struct CheckRule {
     pub args: Vec<Spanned<String>>,
     /// The whole line.
     pub span: Span,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The model of a large file is mostly servers and statement words:
+    /// keep them small (the benchmark's `server` lines are 100,000 of
+    /// them; each was 472 bytes of `Server` and 11 owned words before).
+    #[test]
+    fn the_bulk_of_the_model_stays_small() {
+        let sizes = [
+            ("Server", size_of::<Server>(), 264),
+            ("ServerSettings", size_of::<ServerSettings>(), 120),
+            ("a word of a statement", size_of::<WordAt>(), 12),
+        ];
+        for (what, size, most) in sizes {
+            assert!(size <= most, "{what} is {size} bytes, more than {most}");
+        }
+    }
 }

@@ -2,12 +2,12 @@
 //! `listen`): keyword lookup with each proxy type's capabilities, and the
 //! typed view of the keywords lbconf models.
 
-use super::build::{missing_arg, suggest, unknown_keyword};
+use super::build::{Stmt, missing_arg, suggest, unknown_keyword};
 use super::fetches;
 use super::keywords::{self, B, D, F, L};
 use super::model::{
     Acl, Bind, CheckRule, Condition, HttpChk, Log, Mode, OptionPrefix, Proxy, ProxyOption, Section,
-    SectionKind, Spanned, Statement, Timeout, UseBackend,
+    SectionKind, Spanned, Timeout, UseBackend,
 };
 use super::server;
 use super::values::{AddressError, Host, parse_address, parse_time};
@@ -126,7 +126,7 @@ const TIMEOUTS: &[&str] = &[
 ];
 
 /// Handles one statement of a proxy section.
-pub(crate) fn statement(section: &mut Section, st: &Statement, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let w = &st.words;
     let (prefix, k) = match w[0].value.as_str() {
         "no" if w.len() > 1 => (OptionPrefix::No, 1),
@@ -393,7 +393,7 @@ fn mode(
 
 fn timeout(
     p: &mut Proxy,
-    st: &Statement,
+    st: &Stmt<'_>,
     name: &Spanned<String>,
     value: Option<&Spanned<String>>,
     diags: &mut Vec<Diagnostic>,
@@ -432,7 +432,7 @@ fn timeout(
 
 fn option(
     p: &mut Proxy,
-    st: &Statement,
+    st: &Stmt<'_>,
     prefix: OptionPrefix,
     name: &Spanned<String>,
     args: &[Spanned<String>],
@@ -462,7 +462,7 @@ fn option(
     });
 }
 
-fn bind(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
+fn bind(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let w = &st.words;
     let Some(addr) = w.get(1) else {
         diags.push(missing_arg(&w[0]));
@@ -597,7 +597,7 @@ pub(crate) fn address_error(e: &AddressError, text: &str, at: Span, what: &str) 
 }
 
 /// Parses a `log` statement (proxy or global).
-pub(crate) fn log(st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<Log> {
+pub(crate) fn log(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Log> {
     let w = &st.words;
     match w.get(1).map(|s| s.value.as_str()) {
         Some("global") => Some(Log::Global(st.span)),
@@ -639,7 +639,7 @@ pub(crate) fn log(st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<Log> {
     }
 }
 
-fn acl(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
+fn acl(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let w = &st.words;
     if w.len() < 3 {
         diags.push(
@@ -718,7 +718,7 @@ pub(crate) fn condition(words: &[Spanned<String>]) -> Option<Condition> {
     })
 }
 
-fn use_backend(p: &mut Proxy, st: &Statement, diags: &mut Vec<Diagnostic>) {
+fn use_backend(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let w = &st.words;
     let Some(b) = w.get(1) else {
         diags.push(missing_arg(&w[0]));

@@ -2,7 +2,8 @@
 //! `tcp-request` and `tcp-response` rules: the names HAProxy 2.6 (Debian's
 //! build) registers, and the argument counts of the header and path actions.
 
-use super::model::{Spanned, Statement};
+use super::build::Stmt;
+use super::model::Spanned;
 use crate::diagnostic::Diagnostic;
 
 /// Actions; a trailing `(` matches any action starting with it (HAProxy's
@@ -240,7 +241,7 @@ fn arity(action: &str) -> Option<(usize, usize)> {
 
 /// Checks the action of rule statement `st` whose keyword is `name` (one or
 /// two words, found at `st.words[k]`).
-pub(crate) fn check(name: &str, st: &Statement, k: usize, diags: &mut Vec<Diagnostic>) {
+pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
     let Some(list) = actions(name) else { return };
     let at = k + name.split(' ').count();
     let Some(action) = st.words.get(at) else {

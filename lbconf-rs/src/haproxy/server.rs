@@ -1,8 +1,9 @@
 //! `balance`, `server` and `default-server`.
 
+use super::build::Stmt;
 use super::build::missing_arg;
 use super::keywords;
-use super::model::{Balance, Server, ServerSettings, Spanned, Statement};
+use super::model::{Balance, Server, ServerSettings, Spanned, Verify};
 use super::proxy::address_error;
 use super::values::{parse_address, parse_int, parse_time};
 use crate::diagnostic::Diagnostic;
@@ -177,7 +178,7 @@ fn join(words: &[Spanned<String>]) -> String {
 }
 
 /// Parses `server <name> <address> [options]`.
-pub(crate) fn server(st: &Statement, diags: &mut Vec<Diagnostic>) -> Option<Server> {
+pub(crate) fn server(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Server> {
     let w = &st.words;
     let (Some(name), Some(addr)) = (w.get(1), w.get(2)) else {
         diags.push(
@@ -241,22 +242,26 @@ pub(crate) fn settings(words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) -
             args = words[i + 1..i + 1 + n].to_vec();
         }
         i += 1 + args.len();
-        apply(&mut s, o, args.first(), diags);
-        s.options.push((o.clone(), args));
+        if !apply(&mut s, o, args.first(), diags) {
+            s.other_options.push((o.clone(), args));
+        }
     }
     s
 }
 
+/// Checks option `o` (with its first argument `arg`) and sets its typed
+/// field. Returns whether `o` is one of the options a typed field holds
+/// (then it is not kept as written, even when its value is wrong).
 fn apply(
     s: &mut ServerSettings,
     o: &Spanned<String>,
     arg: Option<&Spanned<String>>,
     diags: &mut Vec<Diagnostic>,
-) {
+) -> bool {
     let value = arg.map_or("", |a| a.value.as_str());
     let at = arg.map_or(o.span, |a| a.span);
-    let mut time = |slot: &mut Option<u64>| match parse_time(value, 1) {
-        Ok(v) if v > 0 => *slot = Some(v),
+    let mut time = |slot: &mut Option<u32>| match parse_time(value, 1) {
+        Ok(v) if v > 0 => *slot = Some(saturate(v)),
         Ok(_) => diags.push(bad(o, at, "must be greater than 0")),
         Err(e) => diags.push(bad(o, at, &e)),
     };
@@ -266,13 +271,13 @@ fn apply(
         "downinter" => time(&mut s.downinter),
         "agent-inter" => time(&mut s.agent_inter),
         "slowstart" => match parse_time(value, 1) {
-            Ok(v) => s.slowstart = Some(v),
+            Ok(v) => s.slowstart = Some(saturate(v)),
             Err(e) => diags.push(bad(o, at, &e)),
         },
         k @ ("port" | "agent-port") => {
             // Read with atoi(): garbage is zero.
             let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
-            let n = digits.parse().unwrap_or(0);
+            let n = saturate(digits.parse().unwrap_or(0));
             if k == "port" {
                 s.port = Some(n);
             } else {
@@ -304,7 +309,7 @@ fn apply(
                 Ok(n) => n,
                 Err(e) => {
                     diags.push(bad(o, at, &e));
-                    return;
+                    return true;
                 }
             };
             let ok = match k {
@@ -318,7 +323,7 @@ fn apply(
                     _ => "must be greater than 0",
                 };
                 diags.push(bad(o, at, why));
-                return;
+                return true;
             }
             let slot = match k {
                 "rise" => &mut s.rise,
@@ -326,7 +331,7 @@ fn apply(
                 "weight" => &mut s.weight,
                 _ => &mut s.maxconn,
             };
-            *slot = Some(n);
+            *slot = Some(saturate(n));
         }
         "id" => {
             let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
@@ -348,17 +353,11 @@ fn apply(
         "no-send-proxy-v2" => s.send_proxy_v2 = Some(false),
         "agent-check" => s.agent_check = Some(true),
         "no-agent-check" => s.agent_check = Some(false),
-        "verify" => {
-            if matches!(value, "none" | "required") {
-                s.verify = Some(value.to_owned());
-            } else {
-                diags.push(bad(o, at, "expected 'none' or 'required'"));
-            }
-        }
-        "ca-file" => s.ca_file = Some(value.to_owned()),
-        "sni" => s.sni = Some(value.to_owned()),
-        "init-addr" => s.init_addr = Some(value.to_owned()),
-        "resolvers" => s.resolvers = Some(value.to_owned()),
+        "verify" => match value {
+            "none" => s.verify = Some(Verify::None),
+            "required" => s.verify = Some(Verify::Required),
+            _ => diags.push(bad(o, at, "expected 'none' or 'required'")),
+        },
         "namespace" if !std::path::Path::new("/var/run/netns").join(value).exists() => {
             diags.push(bad(
                 o,
@@ -368,6 +367,42 @@ fn apply(
         }
         _ => {}
     }
+    TYPED.contains(&o.value.as_str())
+}
+
+/// The options [`ServerSettings`] has a typed field for.
+const TYPED: &[&str] = &[
+    "inter",
+    "fastinter",
+    "downinter",
+    "agent-inter",
+    "slowstart",
+    "port",
+    "agent-port",
+    "rise",
+    "fall",
+    "weight",
+    "maxconn",
+    "check",
+    "no-check",
+    "backup",
+    "no-backup",
+    "disabled",
+    "enabled",
+    "ssl",
+    "no-ssl",
+    "send-proxy",
+    "no-send-proxy",
+    "send-proxy-v2",
+    "no-send-proxy-v2",
+    "agent-check",
+    "no-agent-check",
+    "verify",
+];
+
+/// A value for a `u32` field: larger ones are kept as `u32::MAX`.
+fn saturate(v: u64) -> u32 {
+    u32::try_from(v).unwrap_or(u32::MAX)
 }
 
 fn bad(o: &Spanned<String>, at: crate::source::Span, why: &str) -> Diagnostic {

@@ -36,7 +36,7 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
                 );
             }
         }
-        let get = |k: &str| s.statements.iter().find(|st| st.words[0].value == k);
+        let get = |k: &str| s.statements.iter().find(|st| st.keyword() == k);
         if kind == SectionKind::Cache && get("total-max-size").is_none() {
             diags.push(
                 Diagnostic::error(
@@ -47,11 +47,11 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
                 .with_help("add 'total-max-size MEGABYTES'"),
             );
         }
-        if let Some(f) = get("format").and_then(|st| st.words.get(1)) {
+        if let Some(f) = get("format").and_then(|st| st.get(1)) {
             let formats = [
                 "iso", "rfc3164", "rfc5424", "raw", "short", "priority", "timed",
             ];
-            if kind == SectionKind::Ring && !formats.contains(&f.value.as_str()) {
+            if kind == SectionKind::Ring && !formats.contains(&f.value) {
                 diags.push(
                     Diagnostic::error("H0524", format!("unknown format '{}'", f.value))
                         .with_label(f.span, "not a log format")
@@ -66,12 +66,12 @@ fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
     for st in s
         .statements
         .iter()
-        .filter(|st| st.words[0].value == "nameserver")
+        .filter(|st| st.keyword() == "nameserver")
     {
-        let Some(addr) = st.words.get(2) else {
+        let Some(addr) = st.get(2) else {
             continue;
         };
-        let ok = super::values::parse_address(&addr.value, true)
+        let ok = super::values::parse_address(addr.value, true)
             .is_ok_and(|a| matches!(a.host, Host::Ip(_)));
         if !ok {
             diags.push(
@@ -79,7 +79,8 @@ fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
                     "H0525",
                     format!(
                         "'nameserver {}' : invalid address: '{}'",
-                        st.words[1].value, addr.value
+                        st.word(1).unwrap_or(""),
+                        addr.value
                     ),
                 )
                 .with_label(addr.span, "an IP address and port are needed")
@@ -102,10 +103,10 @@ pub(crate) fn errorfiles(
         .iter()
         .filter_map(|&(s, k)| config.sections.get(s)?.statements.get(k));
     for st in statements {
-        let (Some(code), Some(file)) = (st.words.get(1), st.words.get(2)) else {
+        let (Some(code), Some(file)) = (st.get(1), st.get(2)) else {
             continue;
         };
-        if !ERROR_CODES.contains(&code.value.as_str()) {
+        if !ERROR_CODES.contains(&code.value) {
             diags.push(
                 Diagnostic::error(
                     "H0517",
@@ -121,7 +122,7 @@ pub(crate) fn errorfiles(
         }
         let path = base.map_or_else(
             || Path::new(&file.value).to_path_buf(),
-            |b| b.join(&file.value),
+            |b| b.join(file.value),
         );
         if !path.is_file() {
             diags.push(
@@ -187,7 +188,7 @@ pub(crate) fn cross_references(
         .iter()
         .filter_map(|&k| s.statements.get(k))
     {
-        let w = &st.words;
+        let w: Vec<_> = st.words().collect();
         if w[0].value == "use-server" {
             if let Some(target) = w.get(1) {
                 if !p.servers.iter().any(|x| x.name.value == target.value) {
@@ -218,7 +219,7 @@ pub(crate) fn cross_references(
                 .position(|x| x.value == "table")
                 .and_then(|p| w.get(t + p + 1));
             let (name, ok) = match table {
-                Some(n) => (n.value.as_str(), names.tables.contains(n.value.as_str())),
+                Some(n) => (n.value, names.tables.contains(n.value)),
                 None => (name_of(s), has_table),
             };
             if !ok {
@@ -234,7 +235,7 @@ pub(crate) fn cross_references(
         }
         // In a backend the slots are the frontend's, known only at run time.
         if s.kind != SectionKind::Backend
-            && matches!(w[0].value.as_str(), "http-request" | "http-response")
+            && matches!(w[0].value, "http-request" | "http-response")
             && w.get(1).is_some_and(|a| a.value == "capture")
         {
             let dir = if w[0].value == "http-request" {
@@ -246,9 +247,9 @@ pub(crate) fn cross_references(
                 .statements
                 .iter()
                 .filter(|d| {
-                    d.words[0].value == "declare"
-                        && d.words.get(1).is_some_and(|x| x.value == "capture")
-                        && d.words.get(2).is_some_and(|x| x.value == dir)
+                    d.keyword() == "declare"
+                        && d.word(1) == Some("capture")
+                        && d.word(2) == Some(dir)
                 })
                 .count();
             let id = w
@@ -273,7 +274,7 @@ pub(crate) fn cross_references(
             }
         }
         for x in w.iter().filter(|x| x.value.contains('(')) {
-            let mut rest = x.value.as_str();
+            let mut rest = x.value;
             while let Some(pos) = rest.find("http_auth(") {
                 let after = &rest[pos + 10..];
                 let name = after.split([')', ',']).next().unwrap_or("");

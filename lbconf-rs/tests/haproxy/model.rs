@@ -1,6 +1,8 @@
 //! The typed model of the corpus' valid files.
 
-use lbconf::haproxy::{self, Balance, Config, Host, Log, Mode, OptionPrefix, Proxy, SectionKind};
+use lbconf::haproxy::{
+    self, Balance, Config, Host, Log, Mode, OptionPrefix, Proxy, SectionKind, Verify,
+};
 
 use crate::corpus;
 
@@ -88,8 +90,8 @@ fn ssl_binds_keep_their_certificates() {
     );
     let rgw = proxy(&c, SectionKind::Backend, "rgw");
     let s3 = &rgw.servers[2].settings;
-    assert_eq!((s3.ssl, s3.verify.as_deref()), (Some(true), Some("none")));
-    assert_eq!(s3.sni.as_deref(), Some("str(rgw.test.invalid)"));
+    assert_eq!((s3.ssl, s3.verify), (Some(true), Some(Verify::None)));
+    assert_eq!(s3.sni(), Some("str(rgw.test.invalid)"));
 }
 
 #[test]
@@ -223,7 +225,7 @@ fn health_checks_are_typed() {
     assert_eq!(hc.servers[2].settings.send_proxy, Some(true));
     assert_eq!(hc.servers[3].settings.send_proxy_v2, Some(true));
     assert_eq!(
-        hc.servers[4].settings.ca_file.as_deref(),
+        hc.servers[4].settings.ca_file(),
         Some("/etc/ssl/certs/ca-certificates.crt")
     );
     let old = proxy(&c, SectionKind::Backend, "old_style")

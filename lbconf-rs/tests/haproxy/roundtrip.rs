@@ -29,7 +29,7 @@ fn shape(c: &Config) -> Vec<(String, Option<String>, Vec<Vec<String>>)> {
                 s.name.as_ref().map(|n| n.value.clone()),
                 s.statements
                     .iter()
-                    .map(|st| st.words.iter().map(|w| w.value.clone()).collect())
+                    .map(|st| st.words().map(|w| w.value.to_owned()).collect())
                     .collect(),
             )
         })
