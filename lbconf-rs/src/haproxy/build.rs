@@ -3,6 +3,8 @@
 //! message directives, and groups statements into sections as
 //! `readcfgfile()` does.
 
+use std::sync::Arc;
+
 use super::cond::{self, CondEnv};
 use super::keywords;
 use super::lexer::{LexError, LexErrorKind};
@@ -111,10 +113,13 @@ pub(crate) struct Builder<'e> {
     /// The words of the statement being read, in strings reused from line
     /// to line (only the first `count` hold the statement's words).
     owned: Vec<Spanned<String>>,
+    /// The text of the file, which the statements' words point into.
+    source: Arc<String>,
 }
 
 impl<'e> Builder<'e> {
-    pub(crate) fn new(env: &'e Env<'e>) -> Builder<'e> {
+    /// A builder for the lines of `source`, the whole text of their file.
+    pub(crate) fn new(env: &'e Env<'e>, source: Arc<String>) -> Builder<'e> {
         Builder {
             env,
             directives: Vec::new(),
@@ -123,6 +128,7 @@ impl<'e> Builder<'e> {
             facts: Facts::default(),
             sizes: (0, 0),
             owned: Vec::new(),
+            source,
         }
     }
 
@@ -255,6 +261,7 @@ impl<'e> Builder<'e> {
         let diags = &mut self.statements;
         if let Some(kind) = SectionKind::from_keyword(kw) {
             let mut section = header(kind, owned, diags);
+            section.statements = Statements::new(Arc::clone(&self.source));
             if let Some(s) = self.config.sections.last_mut() {
                 trim(s);
                 self.sizes = sizes(s);
@@ -317,7 +324,7 @@ pub(crate) fn from_tree(
     env: &Env<'_>,
     diags: &mut Vec<Diagnostic>,
 ) -> (Config, Facts) {
-    let mut b = Builder::new(env);
+    let mut b = Builder::new(env, Arc::new(tree.to_string()));
     walk(&tree.items, true, &mut b);
     b.finish(diags)
 }
@@ -351,19 +358,19 @@ fn walk(items: &[Item], active: bool, b: &mut Builder<'_>) {
 pub(crate) fn from_text(
     file: FileId,
     name: &str,
-    text: &str,
+    text: &Arc<String>,
     lookup: &Lookup<'_>,
     env: &Env<'_>,
     nesting_diags: &mut Vec<Diagnostic>,
     diags: &mut Vec<Diagnostic>,
 ) -> (Config, Facts) {
-    let mut b = Builder::new(env);
+    let mut b = Builder::new(env, Arc::clone(text));
     let mut nesting = Nesting::default();
     // For each open block: whether its parent is active, and whether a
     // branch was taken.
     let mut blocks: Vec<(bool, bool)> = Vec::new();
     let mut active = true;
-    let mut lines = Lines::new(file, name, text, lookup);
+    let mut lines = Lines::new(file, name, text.as_str(), lookup);
     while let Some((_, span)) = lines.next_line() {
         let w = &lines.words;
         let step = nesting.step(w.directive(), w.words_span(span), nesting_diags);
@@ -758,7 +765,7 @@ mod tests {
         let (config, facts) = from_text(
             FileId(0),
             "p.cfg",
-            text,
+            &Arc::new(text.to_owned()),
             &lookup,
             &env,
             &mut diags,

@@ -169,7 +169,7 @@ pub fn parse_text(path: &Path, text: String, opts: &Options) -> Parsed<Config> {
 fn parse_owned(name: &str, text: String, opts: &Options) -> Parsed<Config> {
     let mut sources = SourceMap::new();
     let file = sources.add(name, text);
-    let text = sources.get(file).map_or("", |f| f.text());
+    let text = sources.shared_text(file);
     let lookup = |v: &str| opts.env.get(v).cloned();
     let defined = |v: &str| opts.env.contains_key(v);
     let env = build::Env {
@@ -179,7 +179,7 @@ fn parse_owned(name: &str, text: String, opts: &Options) -> Parsed<Config> {
     };
     let mut diags = Vec::new();
     let mut rest = Vec::new();
-    let (config, facts) = build::from_text(file, name, text, &lookup, &env, &mut diags, &mut rest);
+    let (config, facts) = build::from_text(file, name, &text, &lookup, &env, &mut diags, &mut rest);
     diags.append(&mut rest);
     checks::check(&config, &facts, opts.base_dir.as_deref(), &mut diags);
     sort(&mut diags);

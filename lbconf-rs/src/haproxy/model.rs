@@ -5,6 +5,9 @@
 //! `backend`, `listen`) also get a typed view of the keywords lbconf knows.
 //! Every value carries the [`Span`] it came from.
 
+use std::fmt;
+use std::sync::Arc;
+
 use super::values::Address;
 use crate::source::{FileId, Span};
 
@@ -169,34 +172,48 @@ pub struct Section {
 /// Every statement of a section (a non-empty line that is not a
 /// directive), known or not, in order.
 ///
-/// The words of all the statements sit end to end in one string, with one
-/// small record per word (its span and where its text ends): a section of
-/// any size is three allocations, not one per word. Read the statements
-/// through [`Statements::iter`] and [`Statements::get`], which give
-/// [`Statement`] views.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// The words are not copied: each is a span into the file's text, which
+/// the statements share (an [`Arc`], the same text as the
+/// [`SourceMap`](crate::SourceMap)'s), with its own text kept aside only
+/// when it differs from what is written (quotes, escapes, variables). A
+/// section of any size is a few allocations, and a word 8 bytes. Read the
+/// statements through [`Statements::iter`] and [`Statements::get`], which
+/// give [`Statement`] views.
+#[derive(Clone, Default)]
 pub struct Statements {
+    /// The text of the file the words are in.
+    source: Arc<String>,
     /// The file the words are in.
     file: FileId,
-    /// The words' texts (after quote removal, escapes and variables), end
-    /// to end.
-    text: String,
-    /// One record per word, statement after statement.
+    /// The raw span of each word, statement after statement.
     words: Vec<WordAt>,
     /// For each statement, the index in `words` of its first word.
     starts: Vec<u32>,
+    /// The words whose text is not their raw text, by index in `words`
+    /// (in order), with where their text ends in `cooked_text` (it starts
+    /// where the previous one's ends).
+    cooked: Vec<(u32, u32)>,
+    /// The texts of the `cooked` words, end to end.
+    cooked_text: String,
 }
 
-/// Where one word is: its raw span in the file and the end of its text in
-/// [`Statements`]' string (it starts where the previous word's ends).
+/// Where one word is written in the file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct WordAt {
     start: u32,
     end: u32,
-    text_end: u32,
 }
 
 impl Statements {
+    /// No statement yet; the words will be spans into `source`, the text
+    /// of their file.
+    pub(crate) fn new(source: Arc<String>) -> Statements {
+        Statements {
+            source,
+            ..Statements::default()
+        }
+    }
+
     /// How many statements.
     pub fn len(&self) -> usize {
         self.starts.len()
@@ -231,17 +248,22 @@ impl Statements {
         (0..self.len()).map(move |i| self.at(i))
     }
 
-    /// Appends a statement of `words` (text and span of each; at least one).
+    /// Appends a statement of `words` (text and raw span of each; at least
+    /// one).
     pub(crate) fn push<'w>(&mut self, words: impl IntoIterator<Item = (&'w str, Span)>) {
         let first = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
         let before = self.words.len();
         for (text, span) in words {
             self.file = span.file;
-            self.text.push_str(text);
+            if self.source.get(span.range()) != Some(text) {
+                let index = u32::try_from(self.words.len()).unwrap_or(u32::MAX);
+                self.cooked_text.push_str(text);
+                let end = u32::try_from(self.cooked_text.len()).unwrap_or(u32::MAX);
+                self.cooked.push((index, end));
+            }
             self.words.push(WordAt {
                 start: span.start,
                 end: span.end,
-                text_end: u32::try_from(self.text.len()).unwrap_or(u32::MAX),
             });
         }
         if self.words.len() > before {
@@ -253,23 +275,36 @@ impl Statements {
     pub(crate) fn reserve_like(&mut self, other: &Statements) {
         self.starts.reserve_exact(other.starts.len());
         self.words.reserve_exact(other.words.len());
-        self.text.reserve_exact(other.text.len());
     }
 
     /// Gives back the room the lists grew but do not use.
     pub(crate) fn shrink_to_fit(&mut self) {
         self.starts.shrink_to_fit();
         self.words.shrink_to_fit();
-        self.text.shrink_to_fit();
+        self.cooked.shrink_to_fit();
+        self.cooked_text.shrink_to_fit();
     }
 
     fn text_of(&self, w: usize) -> &str {
-        let end = self.words.get(w).map_or(0, |x| x.text_end as usize);
-        let start = match w.checked_sub(1) {
-            Some(p) => self.words.get(p).map_or(0, |x| x.text_end as usize),
-            None => 0,
+        let cooked = if self.cooked.is_empty() {
+            None
+        } else {
+            u32::try_from(w)
+                .ok()
+                .and_then(|w| self.cooked.binary_search_by_key(&w, |c| c.0).ok())
         };
-        self.text.get(start..end).unwrap_or("")
+        match cooked {
+            Some(k) => {
+                let start = k.checked_sub(1).map_or(0, |p| self.cooked[p].1 as usize);
+                let end = self.cooked[k].1 as usize;
+                self.cooked_text.get(start..end).unwrap_or("")
+            }
+            None => self
+                .words
+                .get(w)
+                .and_then(|x| self.source.get(x.start as usize..x.end as usize))
+                .unwrap_or(""),
+        }
     }
 
     fn span_of(&self, w: usize) -> Span {
@@ -278,6 +313,20 @@ impl Statements {
             start: x.start,
             end: x.end,
         })
+    }
+}
+
+impl PartialEq for Statements {
+    fn eq(&self, other: &Statements) -> bool {
+        self.len() == other.len() && self.iter().eq(other.iter())
+    }
+}
+
+impl Eq for Statements {}
+
+impl fmt::Debug for Statements {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
     }
 }
 
@@ -298,7 +347,7 @@ impl serde::Serialize for Statements {
 }
 
 /// One statement of a section, as words (a view into [`Statements`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone, Copy)]
 pub struct Statement<'a> {
     all: &'a Statements,
     first: usize,
@@ -349,6 +398,12 @@ impl<'a> Statement<'a> {
         let a = self.all.span_of(self.first);
         let b = self.all.span_of(self.end.saturating_sub(1).max(self.first));
         a.to(b)
+    }
+}
+
+impl fmt::Debug for Statement<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.words()).finish()
     }
 }
 
@@ -760,6 +815,29 @@ pub struct CheckRule {
 mod tests {
     use super::*;
 
+    #[test]
+    fn statements_read_plain_words_from_the_file_and_keep_the_others() {
+        let text = "backend b\n    server \"s 1\" 198.18.0.1:80 check\n    balance roundrobin\n";
+        let opts = super::super::Options::default();
+        let parsed = super::super::parse_str("p.cfg", text, &opts);
+        let st = &parsed.value.sections[0].statements;
+        assert_eq!(st.len(), 2);
+        let server = st.get(0).expect("the server line");
+        assert_eq!(server.keyword(), "server");
+        assert_eq!(server.word(1), Some("s 1"), "quotes removed");
+        assert_eq!(&text[server.get(1).expect("name").span.range()], "\"s 1\"");
+        assert_eq!(server.word(3), Some("check"));
+        assert_eq!(server.word(4), None);
+        assert_eq!(
+            &text[server.span().range()],
+            "server \"s 1\" 198.18.0.1:80 check"
+        );
+        let balance = st.iter().next_back().expect("the balance line");
+        let words: Vec<&str> = balance.words().map(|w| w.value).collect();
+        assert_eq!(words, ["balance", "roundrobin"]);
+        assert!(st.get(2).is_none());
+    }
+
     /// The model of a large file is mostly servers and statement words:
     /// keep them small (the benchmark's `server` lines are 100,000 of
     /// them; each was 472 bytes of `Server` and 11 owned words before).
@@ -768,7 +846,7 @@ mod tests {
         let sizes = [
             ("Server", size_of::<Server>(), 264),
             ("ServerSettings", size_of::<ServerSettings>(), 120),
-            ("a word of a statement", size_of::<WordAt>(), 12),
+            ("a word of a statement", size_of::<WordAt>(), 8),
         ];
         for (what, size, most) in sizes {
             assert!(size <= most, "{what} is {size} bytes, more than {most}");
