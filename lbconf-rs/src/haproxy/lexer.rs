@@ -205,6 +205,24 @@ impl Words {
         self.cur.clear();
         self.comment = None;
         self.error = None;
+        let plain = !line
+            .bytes()
+            .any(|c| matches!(c, b'\\' | b'\'' | b'"' | b'#' | b'\r'));
+        if plain {
+            self.split_plain(line, file, base);
+        } else {
+            self.split_any(line, file, base, lookup);
+        }
+    }
+
+    /// [`Words::split`] on any line, into emptied buffers.
+    fn split_any(
+        &mut self,
+        line: &str,
+        file: FileId,
+        base: usize,
+        lookup: &dyn Fn(&str) -> Option<String>,
+    ) {
         let b = line.as_bytes();
         let mut i = 0;
         let mut squote = false;
@@ -348,6 +366,39 @@ impl Words {
     }
 }
 
+impl Words {
+    /// [`Words::split`] on a line without quotes, escapes, comments or
+    /// carriage returns (the common line): its words are its runs of
+    /// bytes between spaces and tabs, as written.
+    fn split_plain(&mut self, line: &str, file: FileId, base: usize) {
+        let b = line.as_bytes();
+        self.buf.push_str(line);
+        let mut i = 0;
+        while i < b.len() && is_space(b[i]) {
+            i += 1;
+        }
+        while i < b.len() {
+            let start = i;
+            while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
+                i += 1;
+            }
+            self.words.push(RawWord {
+                span: Span::new(file, base + start, base + i),
+                start: u32::try_from(start).unwrap_or(u32::MAX),
+                end: u32::try_from(i).unwrap_or(u32::MAX),
+            });
+            while i < b.len() && is_space(b[i]) {
+                i += 1;
+            }
+        }
+        if self.words.len() > MAX_WORDS {
+            let at = self.words[MAX_WORDS].span;
+            self.words.truncate(MAX_WORDS);
+            self.error(LexErrorKind::TooManyWords, at);
+        }
+    }
+}
+
 enum Expansion {
     Text(String),
     /// The value of a `${VAR[*]}`, split into words when the word ends.
@@ -468,6 +519,17 @@ mod tests {
         assert_eq!(words(r"a\"), vec![r"a\"]);
         assert_eq!(words(r#"a$ '$1'"#), vec!["a$", "$1"]);
         assert_eq!(words(r#"'a"b' "c'd""#), vec![r#"a"b"#, "c'd"]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn plain_lines_split_as_any_line(line in "[a-z$\t\x0b\x0cé ]{0,40}") {
+            let mut plain = Words::default();
+            plain.split_plain(&line, FileId(1), 7);
+            let mut any = Words::default();
+            any.split_any(&line, FileId(1), 7, &env);
+            proptest::prop_assert_eq!(plain.to_lexed(), any.to_lexed());
+        }
     }
 
     #[test]

@@ -222,7 +222,7 @@ pub(crate) fn settings(words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) -
             });
             return s;
         };
-        let mut args: Vec<Spanned<String>> = Vec::new();
+        let mut n = 0;
         if arity > 0 {
             if words.get(i + 1).is_none() {
                 diags.push(
@@ -233,17 +233,16 @@ pub(crate) fn settings(words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) -
                 return s;
             }
             // `source ADDR usesrc ADDR` takes three words, the others one.
-            let n = if o.value == "source" && words.get(i + 2).is_some_and(|u| u.value == "usesrc")
-            {
+            n = if o.value == "source" && words.get(i + 2).is_some_and(|u| u.value == "usesrc") {
                 (i + 4).min(words.len()) - (i + 1)
             } else {
                 1
             };
-            args = words[i + 1..i + 1 + n].to_vec();
         }
-        i += 1 + args.len();
+        let args = &words[i + 1..i + 1 + n];
+        i += 1 + n;
         if !apply(&mut s, o, args.first(), diags) {
-            s.other_options.push((o.clone(), args));
+            s.other_options.push((o.clone(), args.to_vec()));
         }
     }
     s
