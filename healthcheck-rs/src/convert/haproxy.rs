@@ -100,7 +100,7 @@ pub fn haproxy(parsed: &Parsed<Config>) -> Result<Vec<HaproxyCheck>, Vec<Convert
         let Some(proxy) = &section.proxy else {
             continue;
         };
-        let inherited = defaults.and_then(|d| config.sections[d].proxy.as_ref());
+        let inherited = defaults.and_then(|d| config.sections[d].proxy.as_deref());
         let cx = ProxyCx {
             sources,
             section,

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::cond::{self, CondEnv};
 use super::keywords;
 use super::lexer::{LexError, LexErrorKind};
-use super::model::{Config, Global, Section, SectionKind, Spanned, Statements};
+use super::model::{Config, Section, SectionKind, Spanned, Statements};
 use super::proxy;
 use super::syntax::{Directive, Item, LineWords, Lines, Lookup, Nesting, Step, SyntaxTree};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -447,7 +447,7 @@ fn header(kind: SectionKind, words: &[Spanned<String>], diags: &mut Vec<Diagnost
         from: None,
         statements: Statements::default(),
         proxy: kind.is_proxy().then(Default::default),
-        global: (kind == SectionKind::Global).then(Global::default),
+        global: (kind == SectionKind::Global).then(Box::default),
     };
     let name = words.get(1).filter(|w| !w.value.is_empty());
     match (&kind, name) {

@@ -120,7 +120,7 @@ impl Each<'_> {
             if s.kind == SectionKind::Defaults {
                 continue;
             }
-            let inherited = self.defaults[i].and_then(|d| config.sections[d].proxy.as_ref());
+            let inherited = self.defaults[i].and_then(|d| config.sections[d].proxy.as_deref());
             references(self.refs, config, i, inherited, diags);
             log_formats(config, self.refs, i, self.defaults[i], diags);
             super::xref::cross_references(config, self.facts, self.names, i, diags);
@@ -716,7 +716,7 @@ fn tracks(config: &Config, refs: &Refs<'_>, s: &Section, p: &Proxy, diags: &mut 
             Some((px, n)) => (
                 refs.backends
                     .get(px)
-                    .and_then(|&i| config.sections[i].proxy.as_ref()),
+                    .and_then(|&i| config.sections[i].proxy.as_deref()),
                 n,
             ),
             None => (Some(p), arg.value.as_str()),

@@ -366,38 +366,41 @@ fn apply(
         }
         _ => {}
     }
-    TYPED.contains(&o.value.as_str())
+    typed(&o.value)
 }
 
-/// The options [`ServerSettings`] has a typed field for.
-const TYPED: &[&str] = &[
-    "inter",
-    "fastinter",
-    "downinter",
-    "agent-inter",
-    "slowstart",
-    "port",
-    "agent-port",
-    "rise",
-    "fall",
-    "weight",
-    "maxconn",
-    "check",
-    "no-check",
-    "backup",
-    "no-backup",
-    "disabled",
-    "enabled",
-    "ssl",
-    "no-ssl",
-    "send-proxy",
-    "no-send-proxy",
-    "send-proxy-v2",
-    "no-send-proxy-v2",
-    "agent-check",
-    "no-agent-check",
-    "verify",
-];
+/// Whether [`ServerSettings`] has a typed field for option `name`.
+fn typed(name: &str) -> bool {
+    matches!(
+        name,
+        "inter"
+            | "fastinter"
+            | "downinter"
+            | "agent-inter"
+            | "slowstart"
+            | "port"
+            | "agent-port"
+            | "rise"
+            | "fall"
+            | "weight"
+            | "maxconn"
+            | "check"
+            | "no-check"
+            | "backup"
+            | "no-backup"
+            | "disabled"
+            | "enabled"
+            | "ssl"
+            | "no-ssl"
+            | "send-proxy"
+            | "no-send-proxy"
+            | "send-proxy-v2"
+            | "no-send-proxy-v2"
+            | "agent-check"
+            | "no-agent-check"
+            | "verify"
+    )
+}
 
 /// A value for a `u32` field: larger ones are kept as `u32::MAX`.
 fn saturate(v: u64) -> u32 {
