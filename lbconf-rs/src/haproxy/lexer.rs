@@ -205,12 +205,9 @@ impl Words {
         self.cur.clear();
         self.comment = None;
         self.error = None;
-        let plain = !line
-            .bytes()
-            .any(|c| matches!(c, b'\\' | b'\'' | b'"' | b'#' | b'\r'));
-        if plain {
-            self.split_plain(line, file, base);
-        } else {
+        if !self.split_plain(line, file, base) {
+            self.buf.clear();
+            self.words.clear();
             self.split_any(line, file, base, lookup);
         }
     }
@@ -369,26 +366,31 @@ impl Words {
 impl Words {
     /// [`Words::split`] on a line without quotes, escapes, comments or
     /// carriage returns (the common line): its words are its runs of
-    /// bytes between spaces and tabs, as written.
-    fn split_plain(&mut self, line: &str, file: FileId, base: usize) {
+    /// bytes between spaces and tabs, as written. Returns `false`, with the
+    /// buffers to be emptied, at the first byte that makes the line not
+    /// such a line.
+    fn split_plain(&mut self, line: &str, file: FileId, base: usize) -> bool {
         let b = line.as_bytes();
         self.buf.push_str(line);
         let mut i = 0;
-        while i < b.len() && is_space(b[i]) {
-            i += 1;
-        }
         while i < b.len() {
-            let start = i;
-            while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
-                i += 1;
-            }
-            self.words.push(RawWord {
-                span: Span::new(file, base + start, base + i),
-                start: u32::try_from(start).unwrap_or(u32::MAX),
-                end: u32::try_from(i).unwrap_or(u32::MAX),
-            });
-            while i < b.len() && is_space(b[i]) {
-                i += 1;
+            match b[i] {
+                b'\\' | b'\'' | b'"' | b'#' | b'\r' => return false,
+                c if is_space(c) => i += 1,
+                _ => {
+                    let start = i;
+                    while i < b.len() && b[i] != b' ' && b[i] != b'\t' {
+                        if matches!(b[i], b'\\' | b'\'' | b'"' | b'#' | b'\r') {
+                            return false;
+                        }
+                        i += 1;
+                    }
+                    self.words.push(RawWord {
+                        span: Span::new(file, base + start, base + i),
+                        start: u32::try_from(start).unwrap_or(u32::MAX),
+                        end: u32::try_from(i).unwrap_or(u32::MAX),
+                    });
+                }
             }
         }
         if self.words.len() > MAX_WORDS {
@@ -396,6 +398,7 @@ impl Words {
             self.words.truncate(MAX_WORDS);
             self.error(LexErrorKind::TooManyWords, at);
         }
+        true
     }
 }
 
@@ -525,10 +528,19 @@ mod tests {
         #[test]
         fn plain_lines_split_as_any_line(line in "[a-z$\t\x0b\x0cé ]{0,40}") {
             let mut plain = Words::default();
-            plain.split_plain(&line, FileId(1), 7);
+            proptest::prop_assert!(plain.split_plain(&line, FileId(1), 7));
             let mut any = Words::default();
             any.split_any(&line, FileId(1), 7, &env);
             proptest::prop_assert_eq!(plain.to_lexed(), any.to_lexed());
+        }
+
+        #[test]
+        fn other_lines_split_as_any_line(line in "[a-z$\t\\\\'\"#\r ]{0,40}") {
+            let mut words = Words::default();
+            words.split(&line, FileId(1), 7, &env);
+            let mut any = Words::default();
+            any.split_any(&line, FileId(1), 7, &env);
+            proptest::prop_assert_eq!(words.to_lexed(), any.to_lexed());
         }
     }
 
