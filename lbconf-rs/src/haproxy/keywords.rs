@@ -22,9 +22,12 @@ impl Hasher for KeywordHasher {
         }
         let rest = chunks.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            // Byte by byte: a copy of a few bytes would be a call to memcpy.
+            let w = rest
+                .iter()
+                .rev()
+                .fold(0u64, |w, &b| (w << 8) | u64::from(b));
+            self.0 = (self.0.rotate_left(5) ^ w).wrapping_mul(K);
         }
     }
 
@@ -611,6 +614,28 @@ pub(crate) fn server_option(name: &str) -> Option<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hash_reads_a_short_tail_as_little_endian_padded_with_zeros() {
+        const K: u64 = 0x517c_c1b7_2722_0a95;
+        for text in [
+            "",
+            "s",
+            "s0",
+            "backend",
+            "abcdefgh",
+            "abcdefghij",
+            "server-template",
+        ] {
+            let mut want = 0u64;
+            for chunk in text.as_bytes().chunks(8) {
+                let mut w = [0u8; 8];
+                w[..chunk.len()].copy_from_slice(chunk);
+                want = (want.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            }
+            assert_eq!(hash(text), want, "{text}");
+        }
+    }
 
     #[test]
     fn the_server_option_fast_path_agrees_with_the_table() {
