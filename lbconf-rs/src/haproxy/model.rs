@@ -245,8 +245,11 @@ impl Statements {
     }
 
     /// The statements in order.
-    pub fn iter(&self) -> impl DoubleEndedIterator<Item = Statement<'_>> + ExactSizeIterator {
-        (0..self.len()).map(move |i| self.at(i))
+    pub fn iter(&self) -> StatementsIter<'_> {
+        StatementsIter {
+            all: self,
+            range: 0..self.len(),
+        }
     }
 
     /// Appends a statement of `words` (text and raw span of each; at least
@@ -333,12 +336,39 @@ impl fmt::Debug for Statements {
 
 impl<'a> IntoIterator for &'a Statements {
     type Item = Statement<'a>;
-    type IntoIter = Box<dyn DoubleEndedIterator<Item = Statement<'a>> + 'a>;
+    type IntoIter = StatementsIter<'a>;
 
-    fn into_iter(self) -> Self::IntoIter {
-        Box::new(self.iter())
+    fn into_iter(self) -> StatementsIter<'a> {
+        self.iter()
     }
 }
+
+/// The statements of a section in order (see [`Statements::iter`]).
+#[derive(Debug, Clone)]
+pub struct StatementsIter<'a> {
+    all: &'a Statements,
+    range: std::ops::Range<usize>,
+}
+
+impl<'a> Iterator for StatementsIter<'a> {
+    type Item = Statement<'a>;
+
+    fn next(&mut self) -> Option<Statement<'a>> {
+        self.range.next().map(|i| self.all.at(i))
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.range.size_hint()
+    }
+}
+
+impl DoubleEndedIterator for StatementsIter<'_> {
+    fn next_back(&mut self) -> Option<Self::Item> {
+        self.range.next_back().map(|i| self.all.at(i))
+    }
+}
+
+impl ExactSizeIterator for StatementsIter<'_> {}
 
 #[cfg(feature = "serde")]
 impl serde::Serialize for Statements {
