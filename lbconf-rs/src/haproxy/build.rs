@@ -108,8 +108,8 @@ pub(crate) struct Builder<'e> {
     pub(crate) config: Config,
     /// What the checks will want to know about the statements.
     pub(crate) facts: Facts,
-    /// The statements and servers of the last section closed.
-    sizes: (usize, usize),
+    /// How many servers the last section closed has (up to [`ROOM`]).
+    servers: usize,
     /// The words of the statement being read, in strings reused from line
     /// to line (only the first `count` hold the statement's words).
     owned: Vec<Spanned<String>>,
@@ -126,7 +126,7 @@ impl<'e> Builder<'e> {
             statements: Vec::new(),
             config: Config::default(),
             facts: Facts::default(),
-            sizes: (0, 0),
+            servers: 0,
             owned: Vec::new(),
             source,
         }
@@ -264,7 +264,7 @@ impl<'e> Builder<'e> {
             section.statements = Statements::new(Arc::clone(&self.source));
             if let Some(s) = self.config.sections.last_mut() {
                 trim(s);
-                self.sizes = sizes(s);
+                self.servers = s.proxy.as_ref().map_or(0, |p| p.servers.len().min(ROOM));
                 // Sections tend to look like the one before: start with its
                 // room rather than growing the lists step by step.
                 if s.statements.len() <= ROOM {
@@ -272,7 +272,7 @@ impl<'e> Builder<'e> {
                 }
             }
             if let Some(p) = section.proxy.as_mut() {
-                p.servers.reserve_exact(self.sizes.1);
+                p.servers.reserve_exact(self.servers);
             }
             self.config.sections.push(section);
             return;
@@ -305,13 +305,6 @@ fn trim(s: &mut Section) {
     if let Some(p) = s.proxy.as_mut() {
         p.servers.shrink_to_fit();
     }
-}
-
-/// How many statements and servers a section has, up to a bound (the room
-/// the next section starts with).
-fn sizes(s: &Section) -> (usize, usize) {
-    let servers = s.proxy.as_ref().map_or(0, |p| p.servers.len());
-    (s.statements.len().min(ROOM), servers.min(ROOM))
 }
 
 /// The most statements or servers a section's room is sized for ahead.
