@@ -168,61 +168,83 @@ fn dest(key: DestKey, settings: DestSettings) -> Destination {
 /// additions and edits. Minimal: nothing when the tables are equal (kernel-set
 /// flag bits ignored), an edit where an edit suffices.
 pub fn plan(desired: &Table, actual: &Table, opts: PlanOptions) -> Vec<Op> {
+    // Both tables are sorted by key: one merged walk of each level, no
+    // look-ups. Order: services to delete, then other deletions, then
+    // additions and edits, each in key order.
+    let mut svc_dels = Vec::new();
     let mut dels = Vec::new();
     let mut adds = Vec::new();
-    for (key, cur) in &actual.services {
-        if desired.services.contains_key(key) {
-            continue;
-        }
-        let live: Vec<_> = cur.dests.iter().filter(|(_, d)| d.weight != 0).collect();
-        if opts.drain && !live.is_empty() {
-            for (dk, ds) in live {
-                dels.push(Op::EditDest(
-                    *key,
-                    dest(*dk, DestSettings { weight: 0, ..*ds }),
-                ));
+    let drain = |key: ServiceKey, dk: DestKey, ds: &DestSettings| {
+        Op::EditDest(key, dest(dk, DestSettings { weight: 0, ..*ds }))
+    };
+    for (want, cur) in join(&desired.services, &actual.services) {
+        match (want, cur) {
+            (None, Some((key, cur))) => {
+                let mut live = cur.dests.iter().filter(|(_, d)| d.weight != 0).peekable();
+                if opts.drain && live.peek().is_some() {
+                    svc_dels.extend(live.map(|(dk, ds)| drain(*key, *dk, ds)));
+                } else {
+                    svc_dels.push(Op::DelService(*key));
+                }
             }
-        } else {
-            dels.push(Op::DelService(*key));
+            (Some((key, want)), None) => {
+                adds.push(Op::AddService(service(*key, &want.settings)));
+                for (dk, ds) in &want.dests {
+                    adds.push(Op::AddDest(*key, dest(*dk, *ds)));
+                }
+            }
+            (Some((key, want)), Some((_, cur))) => {
+                if !want.settings.same_as(&cur.settings) {
+                    adds.push(Op::EditService(service(*key, &want.settings)));
+                }
+                if want.dests == cur.dests {
+                    continue; // the common case: one linear comparison
+                }
+                for (w, c) in join(&want.dests, &cur.dests) {
+                    match (w, c) {
+                        (None, Some((dk, ds))) if opts.drain && ds.weight != 0 => {
+                            dels.push(drain(*key, *dk, ds));
+                        }
+                        (None, Some((dk, _))) => dels.push(Op::DelDest(*key, *dk)),
+                        (Some((dk, ds)), None) => adds.push(Op::AddDest(*key, dest(*dk, *ds))),
+                        (Some((dk, ds)), Some((_, c))) if ds != c => {
+                            adds.push(Op::EditDest(*key, dest(*dk, *ds)));
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            (None, None) => {}
         }
     }
-    for (key, want) in &desired.services {
-        let Some(cur) = actual.services.get(key) else {
-            adds.push(Op::AddService(service(*key, &want.settings)));
-            for (dk, ds) in &want.dests {
-                adds.push(Op::AddDest(*key, dest(*dk, *ds)));
-            }
-            continue;
+    svc_dels.extend(dels);
+    svc_dels.extend(adds);
+    svc_dels
+}
+
+/// One map's entry for a key of [`join`], if it has one.
+type Side<'a, K, V> = Option<(&'a K, &'a V)>;
+
+/// The entries of two sorted maps side by side, in key order: each key once,
+/// with its value in `a`, in `b`, or both.
+fn join<'a, K: Ord, A, B>(
+    a: &'a BTreeMap<K, A>,
+    b: &'a BTreeMap<K, B>,
+) -> impl Iterator<Item = (Side<'a, K, A>, Side<'a, K, B>)> {
+    let (mut a, mut b) = (a.iter().peekable(), b.iter().peekable());
+    std::iter::from_fn(move || {
+        let side = match (a.peek(), b.peek()) {
+            (None, None) => return None,
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some((ka, _)), Some((kb, _))) => ka.cmp(kb),
         };
-        if !want.settings.same_as(&cur.settings) {
-            adds.push(Op::EditService(service(*key, &want.settings)));
-        }
-        if want.dests == cur.dests {
-            continue; // the common case: one linear comparison, no lookups
-        }
-        for (dk, ds) in &cur.dests {
-            if want.dests.contains_key(dk) {
-                continue;
-            }
-            if opts.drain && ds.weight != 0 {
-                dels.push(Op::EditDest(
-                    *key,
-                    dest(*dk, DestSettings { weight: 0, ..*ds }),
-                ));
-            } else {
-                dels.push(Op::DelDest(*key, *dk));
-            }
-        }
-        for (dk, ds) in &want.dests {
-            match cur.dests.get(dk) {
-                None => adds.push(Op::AddDest(*key, dest(*dk, *ds))),
-                Some(c) if c != ds => adds.push(Op::EditDest(*key, dest(*dk, *ds))),
-                Some(_) => {}
-            }
-        }
-    }
-    dels.extend(adds);
-    dels
+        Some(match side {
+            std::cmp::Ordering::Less => (a.next(), None),
+            std::cmp::Ordering::Greater => (None, b.next()),
+            std::cmp::Ordering::Equal => (a.next(), b.next()),
+        })
+    })
 }
 
 #[cfg(test)]
