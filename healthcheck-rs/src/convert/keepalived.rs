@@ -132,26 +132,15 @@ impl Cx<'_> {
         };
         Inherited {
             delay_loop: c
-                .delay_loop
-                .as_ref()
-                .or(r.delay_loop.as_ref())
+                .delay_loop()
+                .or(r.delay_loop())
                 .or(vs.delay_loop.as_ref())
                 .map_or(DEFAULT_DELAY_LOOP, secs),
-            connect_timeout: pick(|o| o.connect_timeout.as_ref())
-                .unwrap_or(DEFAULT_CONNECT_TIMEOUT),
-            retry: c
-                .retry
-                .as_ref()
-                .or(r.retry.as_ref())
-                .or(v.retry.as_ref())
-                .map(|s| s.value),
-            delay_before_retry: pick(|o| o.delay_before_retry.as_ref()),
-            warmup: pick(|o| o.warmup.as_ref()),
-            alpha: c
-                .alpha
-                .as_ref()
-                .or(r.alpha.as_ref())
-                .map_or(vs.alpha, |a| a.value),
+            connect_timeout: pick(|o| o.connect_timeout()).unwrap_or(DEFAULT_CONNECT_TIMEOUT),
+            retry: c.retry().or(r.retry()).or(v.retry()).map(|s| s.value),
+            delay_before_retry: pick(|o| o.delay_before_retry()),
+            warmup: pick(|o| o.warmup()),
+            alpha: c.alpha().or(r.alpha()).map_or(vs.alpha, |a| a.value),
         }
     }
 
@@ -166,7 +155,7 @@ impl Cx<'_> {
         let kw = kind.keyword();
         let c = &checker.common;
         let mut errors = Vec::new();
-        if let Some(b) = &c.bind_if {
+        if let Some(b) = c.bind_if() {
             errors.push(self.unsupported(
                 "bind_if",
                 b.span,
@@ -201,16 +190,16 @@ impl Cx<'_> {
             slowstart: None,
         };
         let connect = Connect {
-            to: match (&c.connect_ip, &c.connect_port) {
+            to: match (c.connect_ip(), c.connect_port()) {
                 (None, None) => None,
                 (ip, port) => Some(SocketAddr::new(
-                    ip.as_ref().map_or(addr.ip(), |i| i.value),
-                    port.as_ref().map_or(addr.port(), |p| p.value),
+                    ip.map_or(addr.ip(), |i| i.value),
+                    port.map_or(addr.port(), |p| p.value),
                 )),
             },
-            bind_ip: c.bindto.as_ref().map(|b| b.value),
-            bind_port: c.bind_port.as_ref().map(|p| p.value),
-            fwmark: c.fwmark.as_ref().map(|f| f.value),
+            bind_ip: c.bindto().map(|b| b.value),
+            bind_port: c.bind_port().map(|p| p.value),
+            fwmark: c.fwmark().map(|f| f.value),
         };
         let needs_port = !matches!(
             kind,
@@ -299,11 +288,10 @@ impl Cx<'_> {
                     || connect.fwmark.is_some()
                 {
                     let span = c
-                        .bindto
-                        .as_ref()
+                        .bindto()
                         .map(|b| b.span)
-                        .or(c.bind_port.as_ref().map(|b| b.span))
-                        .or(c.fwmark.as_ref().map(|b| b.span))
+                        .or(c.bind_port().map(|b| b.span))
+                        .or(c.fwmark().map(|b| b.span))
                         .unwrap_or(checker.kind.span);
                     errors.push(self.unsupported(
                         "bindto",
@@ -398,7 +386,7 @@ impl Cx<'_> {
         let default_host = h
             .virtualhost
             .as_ref()
-            .or(rs.virtualhost.as_ref())
+            .or(rs.virtualhost())
             .or(vs.virtualhost.as_ref())
             .map(|v| v.value.clone());
         let mut host: Option<Option<String>> = None;
@@ -596,5 +584,5 @@ impl Cx<'_> {
 }
 
 fn connect_ip(c: &ConnectOptions) -> Option<IpAddr> {
-    c.connect_ip.as_ref().map(|i| i.value)
+    c.connect_ip().map(|i| i.value)
 }

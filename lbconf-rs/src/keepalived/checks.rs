@@ -309,17 +309,15 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
             .or_else(|| {
                 // notify_up/notify_down and quorum_up/quorum_down scripts
                 // without their own user run as the default user too.
-                let unowned = |s: &Option<Box<ScriptCommand>>| {
-                    s.as_ref()
-                        .filter(|s| s.user.is_none())
-                        .map(|s| s.command.span)
+                let unowned = |s: Option<&ScriptCommand>| {
+                    s.filter(|s| s.user.is_none()).map(|s| s.command.span)
                 };
                 c.virtual_servers.iter().find_map(|v| {
-                    unowned(&v.quorum_up)
-                        .or_else(|| unowned(&v.quorum_down))
+                    unowned(v.quorum_up.as_deref())
+                        .or_else(|| unowned(v.quorum_down.as_deref()))
                         .or_else(|| {
                             v.real_servers.iter().find_map(|r| {
-                                unowned(&r.notify_up).or_else(|| unowned(&r.notify_down))
+                                unowned(r.notify_up()).or_else(|| unowned(r.notify_down()))
                             })
                         })
                 })
@@ -369,12 +367,9 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
                 .or(v.quorum_down.as_ref())
                 .map(|s| s.command.span)
                 .or_else(|| {
-                    v.real_servers.iter().find_map(|r| {
-                        r.notify_up
-                            .as_ref()
-                            .or(r.notify_down.as_ref())
-                            .map(|s| s.command.span)
-                    })
+                    v.real_servers
+                        .iter()
+                        .find_map(|r| r.notify_up().or(r.notify_down()).map(|s| s.command.span))
                 })
         })
     });
@@ -490,7 +485,7 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
                 && vs
                     .real_servers
                     .iter()
-                    .all(|r| r.lvs_method.is_some() || has(&r.settings, &["lvs_method"]))
+                    .all(|r| r.lvs_method().is_some() || has(&r.settings, &["lvs_method"]))
         };
         if vs.lb_kind.is_none()
             && !has(&vs.settings, &["lb_kind", "lvs_method"])

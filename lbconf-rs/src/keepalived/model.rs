@@ -412,6 +412,10 @@ pub struct VirtualServer {
 }
 
 /// `real_server IP [PORT] { ... }`.
+///
+/// What most real servers have is held inline; the options few set
+/// (`lvs_method`, `notify_up`, thresholds, ...) are in one boxed
+/// [`RealServerOptions`], read with accessors ([`RealServer::lvs_method`], ...).
 #[derive(Debug, Clone, PartialEq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct RealServer {
@@ -423,20 +427,9 @@ pub struct RealServer {
     pub weight: Option<Spanned<i32>>,
     /// `inhibit_on_failure [BOOL]`.
     pub inhibit_on_failure: bool,
-    /// `lvs_method` (default: the virtual server's).
-    pub lvs_method: Option<Spanned<String>>,
-    /// `notify_up` script.
-    pub notify_up: Option<Box<ScriptCommand>>,
-    /// `notify_down` script.
-    pub notify_down: Option<Box<ScriptCommand>>,
-    /// `uthreshold`: maximum connections.
-    pub uthreshold: Option<Spanned<u32>>,
-    /// `lthreshold`: minimum connections.
-    pub lthreshold: Option<Spanned<u32>>,
-    /// `smtp_alert [BOOL]`.
-    pub smtp_alert: Option<Spanned<bool>>,
-    /// `virtualhost`: default for HTTP_GET/SSL_GET.
-    pub virtualhost: Option<Spanned<String>>,
+    /// The options few real servers set (`None` when none is).
+    #[cfg_attr(feature = "serde", serde(flatten))]
+    pub options: Option<Box<RealServerOptions>>,
     /// Checker defaults: `alpha`, `connect_timeout`, `retry`,
     /// `delay_before_retry`, `warmup`, `delay_loop`. Servers that set none
     /// share one empty value (most real servers set none).
@@ -446,6 +439,68 @@ pub struct RealServer {
     /// The statements no typed field holds (unknown keywords, keywords
     /// without a typed field, values that could not be read), in order.
     pub settings: Vec<Setting>,
+}
+
+/// The options of a `real_server` that few set.
+#[derive(Debug, Clone, PartialEq, Default)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+pub struct RealServerOptions {
+    /// `lvs_method` (default: the virtual server's).
+    pub lvs_method: Option<Spanned<String>>,
+    /// `notify_up` script.
+    pub notify_up: Option<ScriptCommand>,
+    /// `notify_down` script.
+    pub notify_down: Option<ScriptCommand>,
+    /// `uthreshold`: maximum connections.
+    pub uthreshold: Option<Spanned<u32>>,
+    /// `lthreshold`: minimum connections.
+    pub lthreshold: Option<Spanned<u32>>,
+    /// `smtp_alert [BOOL]`.
+    pub smtp_alert: Option<Spanned<bool>>,
+    /// `virtualhost`: default for HTTP_GET/SSL_GET.
+    pub virtualhost: Option<Spanned<String>>,
+}
+
+impl RealServer {
+    /// The rarely set options, created empty on first use.
+    pub fn options_mut(&mut self) -> &mut RealServerOptions {
+        self.options.get_or_insert_with(Box::default)
+    }
+
+    /// `lvs_method` (default: the virtual server's).
+    pub fn lvs_method(&self) -> Option<&Spanned<String>> {
+        self.options.as_ref()?.lvs_method.as_ref()
+    }
+
+    /// `notify_up` script.
+    pub fn notify_up(&self) -> Option<&ScriptCommand> {
+        self.options.as_ref()?.notify_up.as_ref()
+    }
+
+    /// `notify_down` script.
+    pub fn notify_down(&self) -> Option<&ScriptCommand> {
+        self.options.as_ref()?.notify_down.as_ref()
+    }
+
+    /// `uthreshold`: maximum connections.
+    pub fn uthreshold(&self) -> Option<&Spanned<u32>> {
+        self.options.as_ref()?.uthreshold.as_ref()
+    }
+
+    /// `lthreshold`: minimum connections.
+    pub fn lthreshold(&self) -> Option<&Spanned<u32>> {
+        self.options.as_ref()?.lthreshold.as_ref()
+    }
+
+    /// `smtp_alert [BOOL]`.
+    pub fn smtp_alert(&self) -> Option<&Spanned<bool>> {
+        self.options.as_ref()?.smtp_alert.as_ref()
+    }
+
+    /// `virtualhost`: default for HTTP_GET/SSL_GET.
+    pub fn virtualhost(&self) -> Option<&Spanned<String>> {
+        self.options.as_ref()?.virtualhost.as_ref()
+    }
 }
 
 /// The checker blocks of a real server.
@@ -461,3 +516,22 @@ pub const CHECKERS: &[&str] = &[
     "FILE_CHECK",
     "BFD_CHECK",
 ];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A big configuration has a real server and a checker per line group:
+    /// their sizes are the model's memory. They only grow on purpose.
+    #[test]
+    fn real_servers_and_checkers_stay_small() {
+        assert_eq!(size_of::<Span>(), 12);
+        assert_eq!(size_of::<ConnectOptions>(), 16);
+        assert!(size_of::<Checker>() <= 80, "{}", size_of::<Checker>());
+        assert!(
+            size_of::<RealServer>() <= 128,
+            "{}",
+            size_of::<RealServer>()
+        );
+    }
+}

@@ -49,15 +49,7 @@ fn red_hat_sync_group_nat_example() {
     let rs = &vs.real_servers[1];
     assert_eq!((rs.address.value, rs.port), (ip("198.18.2.3"), Some(80)));
     assert_eq!(rs.checkers[0].kind.value, CheckerKind::Tcp);
-    assert_eq!(
-        rs.checkers[0]
-            .common
-            .connect_timeout
-            .as_ref()
-            .unwrap()
-            .value,
-        10.0
-    );
+    assert_eq!(rs.checkers[0].common.connect_timeout().unwrap().value, 10.0);
     // Spans point at the bytes.
     let text = std::fs::read_to_string(crate::corpus::dir().join("valid/rh-vg1-nat.conf")).unwrap();
     let span = ext.virtual_router_id.as_ref().unwrap().span;
@@ -74,8 +66,7 @@ fn red_hat_dr_persistence_and_haproxy_script() {
     assert_eq!(
         vs.real_servers[0].checkers[0]
             .common
-            .connect_port
-            .as_ref()
+            .connect_port()
             .unwrap()
             .value,
         80
@@ -133,7 +124,7 @@ fn every_checker_kind_and_virtual_server_form() {
             last: 200
         }
     );
-    assert_eq!(http.common.retry.as_ref().unwrap().value, 3);
+    assert_eq!(http.common.retry().unwrap().value, 3);
     assert_eq!(
         vs.real_servers[2].checkers[0].misc_path().unwrap().value,
         "/bin/true"
@@ -224,49 +215,46 @@ fn every_checker_option_is_typed() {
     assert!(vs.quorum_down.as_ref().unwrap().user.is_none());
     assert_eq!(vs.sorry_server_lvs_method.as_ref().unwrap().value, "NAT");
     let d = &vs.check_defaults;
-    assert_eq!(d.connect_timeout.as_ref().unwrap().value, 4.0);
-    assert_eq!(d.retry.as_ref().unwrap().value, 2);
-    assert_eq!(d.delay_before_retry.as_ref().unwrap().value, 1.5);
-    assert_eq!(d.warmup.as_ref().unwrap().value, 0.0);
+    assert_eq!(d.connect_timeout().unwrap().value, 4.0);
+    assert_eq!(d.retry().unwrap().value, 2);
+    assert_eq!(d.delay_before_retry().unwrap().value, 1.5);
+    assert_eq!(d.warmup().unwrap().value, 0.0);
     assert_eq!(vs.delay_loop.as_ref().unwrap().value, 10.0);
 
     let rs = &vs.real_servers[0];
-    assert_eq!(rs.lvs_method.as_ref().unwrap().value, "NAT");
-    let up = rs.notify_up.as_ref().unwrap();
+    assert_eq!(rs.lvs_method().unwrap().value, "NAT");
+    let up = rs.notify_up().unwrap();
     assert_eq!(up.command.value, "/bin/true rs up");
     assert_eq!(up.group.as_ref().unwrap().value, "root");
-    assert_eq!(rs.notify_down.as_ref().unwrap().command.value, "/bin/true");
-    assert_eq!(rs.uthreshold.as_ref().unwrap().value, 1000);
-    assert_eq!(rs.lthreshold.as_ref().unwrap().value, 10);
-    assert!(rs.smtp_alert.as_ref().unwrap().value);
-    assert_eq!(rs.virtualhost.as_ref().unwrap().value, "rs.example");
+    assert_eq!(rs.notify_down().unwrap().command.value, "/bin/true");
+    assert_eq!(rs.uthreshold().unwrap().value, 1000);
+    assert_eq!(rs.lthreshold().unwrap().value, 10);
+    assert!(rs.smtp_alert().unwrap().value);
+    assert_eq!(rs.virtualhost().unwrap().value, "rs.example");
     assert!(rs.inhibit_on_failure);
     let d = &rs.check_defaults;
-    assert!(d.alpha.as_ref().unwrap().value);
-    assert_eq!(d.retry.as_ref().unwrap().value, 4);
-    assert_eq!(d.delay_loop.as_ref().unwrap().value, 6.0);
+    assert!(d.alpha().unwrap().value);
+    assert_eq!(d.retry().unwrap().value, 4);
+    assert_eq!(d.delay_loop().unwrap().value, 6.0);
 
     let kinds: Vec<CheckerKind> = rs.checkers.iter().map(|c| c.kind.value).collect();
     assert_eq!(kinds, CheckerKind::ALL);
 
     let tcp = &rs.checkers[0].common;
-    assert_eq!(tcp.connect_ip.as_ref().unwrap().value, ip("198.18.7.11"));
-    assert_eq!(
-        &text[tcp.connect_ip.as_ref().unwrap().span.range()],
-        "198.18.7.11"
-    );
-    assert_eq!(tcp.connect_port.as_ref().unwrap().value, 8080);
-    assert_eq!(tcp.bindto.as_ref().unwrap().value, ip("198.18.7.2"));
-    assert_eq!(tcp.bind_port.as_ref().unwrap().value, 40000);
-    assert_eq!(tcp.bind_if.as_ref().unwrap().value, "eth0");
-    assert_eq!(tcp.fwmark.as_ref().unwrap().value, 7);
-    assert_eq!(tcp.connect_timeout.as_ref().unwrap().value, 3.0);
-    assert_eq!(tcp.retry.as_ref().unwrap().value, 2);
-    assert_eq!(tcp.delay_before_retry.as_ref().unwrap().value, 0.5);
-    assert_eq!(tcp.warmup.as_ref().unwrap().value, 1.5);
-    assert_eq!(tcp.delay_loop.as_ref().unwrap().value, 4.0);
-    assert!(tcp.alpha.as_ref().unwrap().value);
-    assert!(tcp.log_all_failures.as_ref().unwrap().value);
+    assert_eq!(tcp.connect_ip().unwrap().value, ip("198.18.7.11"));
+    assert_eq!(&text[tcp.connect_ip().unwrap().span.range()], "198.18.7.11");
+    assert_eq!(tcp.connect_port().unwrap().value, 8080);
+    assert_eq!(tcp.bindto().unwrap().value, ip("198.18.7.2"));
+    assert_eq!(tcp.bind_port().unwrap().value, 40000);
+    assert_eq!(tcp.bind_if().unwrap().value, "eth0");
+    assert_eq!(tcp.fwmark().unwrap().value, 7);
+    assert_eq!(tcp.connect_timeout().unwrap().value, 3.0);
+    assert_eq!(tcp.retry().unwrap().value, 2);
+    assert_eq!(tcp.delay_before_retry().unwrap().value, 0.5);
+    assert_eq!(tcp.warmup().unwrap().value, 1.5);
+    assert_eq!(tcp.delay_loop().unwrap().value, 4.0);
+    assert!(tcp.alpha().unwrap().value);
+    assert!(tcp.log_all_failures().unwrap().value);
 
     let CheckerDetail::Http(http) = &rs.checkers[1].detail else {
         panic!("HTTP_GET detail: {:?}", rs.checkers[1].detail)
@@ -277,7 +265,7 @@ fn every_checker_option_is_typed() {
     );
     assert_eq!(http.virtualhost.as_ref().unwrap().value, "www.example");
     assert!(http.fast_recovery.as_ref().unwrap().value);
-    assert_eq!(rs.checkers[1].common.retry.as_ref().unwrap().value, 3);
+    assert_eq!(rs.checkers[1].common.retry().unwrap().value, 3);
     assert_eq!(http.urls.len(), 2);
     let u = &http.urls[0];
     let codes: Vec<(u16, u16)> = u
@@ -317,11 +305,8 @@ fn every_checker_option_is_typed() {
     assert!(misc.misc_dynamic);
     assert_eq!(misc.user.as_ref().unwrap().value, "root");
     assert_eq!(misc.group.as_ref().unwrap().value, "root");
-    assert!(!rs.checkers[3].common.alpha.as_ref().unwrap().value);
-    assert_eq!(
-        rs.checkers[3].common.delay_loop.as_ref().unwrap().value,
-        3.0
-    );
+    assert!(!rs.checkers[3].common.alpha().unwrap().value);
+    assert_eq!(rs.checkers[3].common.delay_loop().unwrap().value, 3.0);
 
     let CheckerDetail::Smtp(smtp) = &rs.checkers[4].detail else {
         panic!("SMTP_CHECK detail")
@@ -353,7 +338,7 @@ fn every_checker_option_is_typed() {
     assert_eq!(udp.max_reply_length.as_ref().unwrap().value, 512);
 
     assert_eq!(rs.checkers[7].detail, CheckerDetail::Ping);
-    assert_eq!(rs.checkers[7].common.retry.as_ref().unwrap().value, 1);
+    assert_eq!(rs.checkers[7].common.retry().unwrap().value, 1);
 
     let CheckerDetail::File(file) = &rs.checkers[8].detail else {
         panic!("FILE_CHECK detail")
@@ -382,7 +367,7 @@ fn bad_checker_values_are_reported_where_they_are() {
     );
     let rs = &p.value.virtual_servers[0].real_servers[0];
     let tcp = &rs.checkers[0].common;
-    assert!(tcp.alpha.is_none() && tcp.bindto.is_none() && tcp.bind_port.is_none());
+    assert!(tcp.alpha().is_none() && tcp.bindto().is_none() && tcp.bind_port().is_none());
     let codes: Vec<(u16, u16)> = rs.checkers[1]
         .urls()
         .iter()

@@ -7,6 +7,17 @@ use crate::keepalived::keywords as kw;
 use crate::keepalived::model::*;
 use crate::keepalived::tree::{Arg, Stmt, View};
 
+/// Sets one option of `o` with `set`; whether a value was read.
+fn put<T>(
+    o: &mut ConnectOptions,
+    set: fn(&mut ConnectOptions, Option<Spanned<T>>),
+    value: Option<Spanned<T>>,
+) -> bool {
+    let ok = value.is_some();
+    set(o, value);
+    ok
+}
+
 /// Which of the shared checker options a block takes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub(super) enum Common {
@@ -84,68 +95,55 @@ impl Builder {
             return None;
         }
         let ok = match k {
-            "connect_ip" => {
-                o.connect_ip = self.arg(x).and_then(|a| self.ip(a));
-                o.connect_ip.is_some()
-            }
-            "connect_port" => {
-                o.connect_port = self.checker_port(x);
-                o.connect_port.is_some()
-            }
-            "bindto" => {
-                o.bindto = self.arg(x).and_then(|a| self.ip(a));
-                o.bindto.is_some()
-            }
-            "bind_port" => {
-                o.bind_port = self.checker_port(x);
-                o.bind_port.is_some()
-            }
-            "bind_if" => {
-                o.bind_if = self.string(x);
-                o.bind_if.is_some()
-            }
-            "fwmark" => {
-                o.fwmark = self.int(x, 0, i64::from(u32::MAX));
-                o.fwmark.is_some()
-            }
+            "connect_ip" => put(
+                o,
+                ConnectOptions::set_connect_ip,
+                self.arg(x).and_then(|a| self.ip(a)),
+            ),
+            "connect_port" => put(o, ConnectOptions::set_connect_port, self.checker_port(x)),
+            "bindto" => put(
+                o,
+                ConnectOptions::set_bindto,
+                self.arg(x).and_then(|a| self.ip(a)),
+            ),
+            "bind_port" => put(o, ConnectOptions::set_bind_port, self.checker_port(x)),
+            "bind_if" => put(o, ConnectOptions::set_bind_if, self.string(x)),
+            "fwmark" => put(
+                o,
+                ConnectOptions::set_fwmark,
+                self.int(x, 0, i64::from(u32::MAX)),
+            ),
             "connect_timeout" => {
                 // keepalived keeps it in microseconds in 32 bits.
-                o.connect_timeout = self.timer(x, 4_294.967_295);
-                o.connect_timeout.is_some()
+                put(
+                    o,
+                    ConnectOptions::set_connect_timeout,
+                    self.timer(x, 4_294.967_295),
+                )
             }
-            "retry" => {
-                o.retry = self.int(x, 0, i64::from(u32::MAX));
-                o.retry.is_some()
-            }
+            "retry" => put(
+                o,
+                ConnectOptions::set_retry,
+                self.int(x, 0, i64::from(u32::MAX)),
+            ),
             "nb_get_retry" => {
                 self.diags.push(
                     Diagnostic::warning("K0133", "nb_get_retry is deprecated")
                         .with_label(x.keyword().span, "keepalived warns and reads it as `retry`")
                         .with_help("write `retry` instead"),
                 );
-                o.retry = self.int(x, 0, i64::from(u32::MAX));
+                o.set_retry(self.int(x, 0, i64::from(u32::MAX)));
                 false
             }
-            "delay_before_retry" => {
-                o.delay_before_retry = self.timer(x, 86_400.0);
-                o.delay_before_retry.is_some()
-            }
-            "warmup" => {
-                o.warmup = self.timer(x, 86_400.0);
-                o.warmup.is_some()
-            }
-            "delay_loop" => {
-                o.delay_loop = self.timer(x, 86_400.0);
-                o.delay_loop.is_some()
-            }
-            "alpha" => {
-                o.alpha = self.flag(x);
-                o.alpha.is_some()
-            }
-            "log_all_failures" => {
-                o.log_all_failures = self.flag(x);
-                o.log_all_failures.is_some()
-            }
+            "delay_before_retry" => put(
+                o,
+                ConnectOptions::set_delay_before_retry,
+                self.timer(x, 86_400.0),
+            ),
+            "warmup" => put(o, ConnectOptions::set_warmup, self.timer(x, 86_400.0)),
+            "delay_loop" => put(o, ConnectOptions::set_delay_loop, self.timer(x, 86_400.0)),
+            "alpha" => put(o, ConnectOptions::set_alpha, self.flag(x)),
+            "log_all_failures" => put(o, ConnectOptions::set_log_all_failures, self.flag(x)),
             _ => return None,
         };
         Some(ok && x.nargs() <= 1)

@@ -32,6 +32,20 @@ impl<'a, S: Stmt<'a>> Stmt<'a> for Shifted<S> {
     }
 }
 
+/// Sets a rarely set option of `rs` (boxing the options only for a value);
+/// whether there was a value.
+fn rare<T>(
+    rs: &mut RealServer,
+    field: fn(&mut RealServerOptions) -> &mut Option<T>,
+    value: Option<T>,
+) -> bool {
+    let held = value.is_some();
+    if held || rs.options.is_some() {
+        *field(rs.options_mut()) = value;
+    }
+    held
+}
+
 /// The empty checker defaults every server without its own shares.
 fn no_defaults() -> std::sync::Arc<ConnectOptions> {
     static EMPTY: std::sync::LazyLock<std::sync::Arc<ConnectOptions>> =
@@ -388,13 +402,7 @@ impl Builder {
             port,
             weight: None,
             inhibit_on_failure: false,
-            lvs_method: None,
-            notify_up: None,
-            notify_down: None,
-            uthreshold: None,
-            lthreshold: None,
-            smtp_alert: None,
-            virtualhost: None,
+            options: None,
             check_defaults: no_defaults(),
             checkers: Vec::with_capacity(
                 s.children()
@@ -416,41 +424,50 @@ impl Builder {
                     }
                     None => false,
                 },
-                "lvs_method" => self.lvs_method(x, &mut rs.lvs_method),
+                "lvs_method" => {
+                    let mut m = None;
+                    let held = self.lvs_method(x, &mut m);
+                    rare(&mut rs, |o| &mut o.lvs_method, m);
+                    held
+                }
                 "notify_up" => {
-                    if rs.notify_up.is_some() {
+                    if rs.notify_up().is_some() {
                         self.script_twice(x);
                         false
                     } else {
-                        rs.notify_up = self.script_command(x).map(Box::new);
-                        rs.notify_up.is_some()
+                        let c = self.script_command(x);
+                        let held = c.is_some();
+                        if held {
+                            rs.options_mut().notify_up = c;
+                        }
+                        held
                     }
                 }
                 "notify_down" => {
-                    if rs.notify_down.is_some() {
+                    if rs.notify_down().is_some() {
                         self.script_twice(x);
                         false
                     } else {
-                        rs.notify_down = self.script_command(x).map(Box::new);
-                        rs.notify_down.is_some()
+                        let c = self.script_command(x);
+                        let held = c.is_some();
+                        if held {
+                            rs.options_mut().notify_down = c;
+                        }
+                        held
                     }
                 }
-                "uthreshold" => {
-                    rs.uthreshold = self.int(x, 0, i64::from(u32::MAX));
-                    rs.uthreshold.is_some()
-                }
-                "lthreshold" => {
-                    rs.lthreshold = self.int(x, 0, i64::from(u32::MAX));
-                    rs.lthreshold.is_some()
-                }
-                "smtp_alert" => {
-                    rs.smtp_alert = self.flag(x);
-                    rs.smtp_alert.is_some()
-                }
-                "virtualhost" => {
-                    rs.virtualhost = self.string(x);
-                    rs.virtualhost.is_some()
-                }
+                "uthreshold" => rare(
+                    &mut rs,
+                    |o| &mut o.uthreshold,
+                    self.int(x, 0, i64::from(u32::MAX)),
+                ),
+                "lthreshold" => rare(
+                    &mut rs,
+                    |o| &mut o.lthreshold,
+                    self.int(x, 0, i64::from(u32::MAX)),
+                ),
+                "smtp_alert" => rare(&mut rs, |o| &mut o.smtp_alert, self.flag(x)),
+                "virtualhost" => rare(&mut rs, |o| &mut o.virtualhost, self.string(x)),
                 "alpha" | "connect_timeout" | "retry" | "delay_before_retry" | "warmup"
                 | "delay_loop" => {
                     self.common_option(

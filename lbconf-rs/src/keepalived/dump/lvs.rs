@@ -84,21 +84,21 @@ impl Out<'_> {
     }
 
     fn connect(&mut self, o: &ConnectOptions) {
-        self.opt("connect_ip", o.connect_ip.as_ref());
-        self.opt("connect_port", o.connect_port.as_ref());
-        self.opt("bindto", o.bindto.as_ref());
-        self.opt("bind_port", o.bind_port.as_ref());
-        self.text("bind_if", o.bind_if.as_ref());
-        self.opt("fwmark", o.fwmark.as_ref());
-        self.opt("connect_timeout", o.connect_timeout.as_ref());
+        self.opt("connect_ip", o.connect_ip());
+        self.opt("connect_port", o.connect_port());
+        self.opt("bindto", o.bindto());
+        self.opt("bind_port", o.bind_port());
+        self.text("bind_if", o.bind_if());
+        self.opt("fwmark", o.fwmark());
+        self.opt("connect_timeout", o.connect_timeout());
         if !self.raw_has(&["nb_get_retry"]) {
-            self.opt("retry", o.retry.as_ref());
+            self.opt("retry", o.retry());
         }
-        self.opt("delay_before_retry", o.delay_before_retry.as_ref());
-        self.opt("warmup", o.warmup.as_ref());
-        self.opt("delay_loop", o.delay_loop.as_ref());
-        self.boolean("alpha", o.alpha.as_ref());
-        self.boolean("log_all_failures", o.log_all_failures.as_ref());
+        self.opt("delay_before_retry", o.delay_before_retry());
+        self.opt("warmup", o.warmup());
+        self.opt("delay_loop", o.delay_loop());
+        self.boolean("alpha", o.alpha());
+        self.boolean("log_all_failures", o.log_all_failures());
     }
 
     fn rest(&mut self) {
@@ -173,13 +173,13 @@ fn real_server(out: &mut String, rs: &RealServer) {
     }
     let mut o = nested(out, 2, &rs.settings);
     o.opt("weight", rs.weight.as_ref());
-    o.text("lvs_method", rs.lvs_method.as_ref());
-    o.script("notify_up", rs.notify_up.as_deref());
-    o.script("notify_down", rs.notify_down.as_deref());
-    o.opt("uthreshold", rs.uthreshold.as_ref());
-    o.opt("lthreshold", rs.lthreshold.as_ref());
-    o.boolean("smtp_alert", rs.smtp_alert.as_ref());
-    o.text("virtualhost", rs.virtualhost.as_ref());
+    o.text("lvs_method", rs.lvs_method());
+    o.script("notify_up", rs.notify_up());
+    o.script("notify_down", rs.notify_down());
+    o.opt("uthreshold", rs.uthreshold());
+    o.opt("lthreshold", rs.lthreshold());
+    o.boolean("smtp_alert", rs.smtp_alert());
+    o.text("virtualhost", rs.virtualhost());
     o.connect(&rs.check_defaults);
     o.flag("inhibit_on_failure", rs.inhibit_on_failure);
     o.rest();

@@ -86,38 +86,158 @@ impl std::fmt::Display for CheckerKind {
     }
 }
 
+/// Declares the shared checker options once: the [`ConnectOption`] variants,
+/// and the getter and setter of each on [`ConnectOptions`].
+macro_rules! connect_options {
+    ($( $(#[$doc:meta])* $variant:ident($ty:ty) => $get:ident, $set:ident, $name:literal; )*) => {
+        /// One option of [`ConnectOptions`], with the span of its value.
+        #[derive(Debug, Clone, PartialEq)]
+        #[cfg_attr(feature = "serde", derive(serde::Serialize))]
+        #[cfg_attr(feature = "serde", serde(rename_all = "snake_case"))]
+        pub enum ConnectOption {
+            $( $(#[$doc])* $variant(Spanned<$ty>), )*
+        }
+
+        impl ConnectOption {
+            /// The keyword that sets it (`connect_timeout`, ...).
+            pub fn keyword(&self) -> &'static str {
+                match self {
+                    $( ConnectOption::$variant(_) => $name, )*
+                }
+            }
+        }
+
+        impl ConnectOptions {
+            $(
+                $(#[$doc])*
+                pub fn $get(&self) -> Option<&Spanned<$ty>> {
+                    self.set.iter().find_map(|o| match o {
+                        ConnectOption::$variant(v) => Some(v),
+                        _ => None,
+                    })
+                }
+
+                #[doc = concat!("Sets `", $name, "` (`None` unsets it).")]
+                pub fn $set(&mut self, value: Option<Spanned<$ty>>) {
+                    self.put(
+                        |o| matches!(o, ConnectOption::$variant(_)),
+                        value.map(ConnectOption::$variant),
+                    );
+                }
+            )*
+        }
+
+        impl PartialEq for ConnectOptions {
+            /// Equal when every option has the same value and span, whatever
+            /// the order they were set in.
+            fn eq(&self, other: &ConnectOptions) -> bool {
+                true $( && self.$get() == other.$get() )*
+            }
+        }
+    };
+}
+
+connect_options! {
+    /// `connect_ip`: the address to check (default: the real server's).
+    ConnectIp(IpAddr) => connect_ip, set_connect_ip, "connect_ip";
+    /// `connect_port` (default: the real server's port).
+    ConnectPort(u16) => connect_port, set_connect_port, "connect_port";
+    /// `bindto`: the source address.
+    Bindto(IpAddr) => bindto, set_bindto, "bindto";
+    /// `bind_port`: the source port.
+    BindPort(u16) => bind_port, set_bind_port, "bind_port";
+    /// `bind_if`: the interface (needed for an IPv6 link-local `bindto`).
+    BindIf(String) => bind_if, set_bind_if, "bind_if";
+    /// `fwmark`: the mark put on the checker's packets.
+    Fwmark(u32) => fwmark, set_fwmark, "fwmark";
+    /// `connect_timeout` in seconds.
+    ConnectTimeout(f64) => connect_timeout, set_connect_timeout, "connect_timeout";
+    /// `retry` (and the deprecated `nb_get_retry` of HTTP_GET/SSL_GET).
+    Retry(u32) => retry, set_retry, "retry";
+    /// `delay_before_retry` in seconds.
+    DelayBeforeRetry(f64) => delay_before_retry, set_delay_before_retry, "delay_before_retry";
+    /// `warmup` in seconds (0 disables the random start delay).
+    Warmup(f64) => warmup, set_warmup, "warmup";
+    /// `delay_loop` in seconds.
+    DelayLoop(f64) => delay_loop, set_delay_loop, "delay_loop";
+    /// `alpha [BOOL]`: start with the server considered down.
+    Alpha(bool) => alpha, set_alpha, "alpha";
+    /// `log_all_failures [BOOL]`.
+    LogAllFailures(bool) => log_all_failures, set_log_all_failures, "log_all_failures";
+}
+
 /// The options a checker shares with the others (keepalived.conf(5),
 /// "generic connection options"). Unset options take the real server's or
 /// the virtual server's value, then keepalived's default.
-#[derive(Debug, Clone, PartialEq, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize))]
+///
+/// Sparse: only the options written are stored (most checkers set one or
+/// two of the thirteen), read with one getter per option
+/// ([`ConnectOptions::connect_timeout`], ...) and written with its setter
+/// ([`ConnectOptions::set_connect_timeout`], ...). An empty value does not
+/// allocate.
+#[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
-    /// `connect_ip`: the address to check (default: the real server's).
-    pub connect_ip: Option<Spanned<IpAddr>>,
-    /// `connect_port` (default: the real server's port).
-    pub connect_port: Option<Spanned<u16>>,
-    /// `bindto`: the source address.
-    pub bindto: Option<Spanned<IpAddr>>,
-    /// `bind_port`: the source port.
-    pub bind_port: Option<Spanned<u16>>,
-    /// `bind_if`: the interface (needed for an IPv6 link-local `bindto`).
-    pub bind_if: Option<Spanned<String>>,
-    /// `fwmark`: the mark put on the checker's packets.
-    pub fwmark: Option<Spanned<u32>>,
-    /// `connect_timeout` in seconds.
-    pub connect_timeout: Option<Spanned<f64>>,
-    /// `retry` (and the deprecated `nb_get_retry` of HTTP_GET/SSL_GET).
-    pub retry: Option<Spanned<u32>>,
-    /// `delay_before_retry` in seconds.
-    pub delay_before_retry: Option<Spanned<f64>>,
-    /// `warmup` in seconds (0 disables the random start delay).
-    pub warmup: Option<Spanned<f64>>,
-    /// `delay_loop` in seconds.
-    pub delay_loop: Option<Spanned<f64>>,
-    /// `alpha [BOOL]`: start with the server considered down.
-    pub alpha: Option<Spanned<bool>>,
-    /// `log_all_failures [BOOL]`.
-    pub log_all_failures: Option<Spanned<bool>>,
+    /// The options set, each once, in the order they were first set.
+    set: Box<[ConnectOption]>,
+}
+
+impl ConnectOptions {
+    /// The options set, in the order they were first set.
+    pub fn iter(&self) -> impl Iterator<Item = &ConnectOption> {
+        self.set.iter()
+    }
+
+    /// Whether no option is set.
+    pub fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// Replaces the option `is` matches with `value` (removes it for `None`).
+    fn put(&mut self, is: impl Fn(&ConnectOption) -> bool, value: Option<ConnectOption>) {
+        let at = self.set.iter().position(is);
+        match (at, value) {
+            (Some(i), Some(v)) => self.set[i] = v,
+            (None, Some(v)) => {
+                let mut all = std::mem::take(&mut self.set).into_vec();
+                all.push(v);
+                self.set = all.into_boxed_slice();
+            }
+            (Some(i), None) => {
+                let mut all = std::mem::take(&mut self.set).into_vec();
+                all.remove(i);
+                self.set = all.into_boxed_slice();
+            }
+            (None, None) => {}
+        }
+    }
+}
+
+/// Serialized as a map from keyword to value, the options set only.
+#[cfg(feature = "serde")]
+impl serde::Serialize for ConnectOptions {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.set.len()))?;
+        for o in self.set.iter() {
+            m.serialize_key(o.keyword())?;
+            match o {
+                ConnectOption::ConnectIp(v) | ConnectOption::Bindto(v) => m.serialize_value(v)?,
+                ConnectOption::ConnectPort(v) | ConnectOption::BindPort(v) => {
+                    m.serialize_value(v)?;
+                }
+                ConnectOption::BindIf(v) => m.serialize_value(v)?,
+                ConnectOption::Fwmark(v) | ConnectOption::Retry(v) => m.serialize_value(v)?,
+                ConnectOption::ConnectTimeout(v)
+                | ConnectOption::DelayBeforeRetry(v)
+                | ConnectOption::Warmup(v)
+                | ConnectOption::DelayLoop(v) => m.serialize_value(v)?,
+                ConnectOption::Alpha(v) | ConnectOption::LogAllFailures(v) => {
+                    m.serialize_value(v)?;
+                }
+            }
+        }
+        m.end()
+    }
 }
 
 /// `http_protocol` of HTTP_GET/SSL_GET.

@@ -195,9 +195,7 @@ impl Model {
                         .weight
                         .as_ref()
                         .map_or(vs_weight, |w| u32::try_from(w.value).unwrap_or(0)),
-                    forwarding: forwarding(
-                        rs.lvs_method.as_ref().map(|m| m.value.as_str()).or(vs_fwd),
-                    ),
+                    forwarding: forwarding(rs.lvs_method().map(|m| m.value.as_str()).or(vs_fwd)),
                     inhibit: rs.inhibit_on_failure || vs.inhibit_on_failure,
                     alive: mine.iter().all(|c| c.up),
                     checks: mine,
