@@ -42,7 +42,7 @@ fn is_blank(b: u8) -> bool {
 
 /// Bytes that continue a word as they are: not blank, not a line end, not a
 /// brace and not a quote.
-const PLAIN: [bool; 256] = {
+pub(crate) const PLAIN: [bool; 256] = {
     let mut t = [true; 256];
     let stop = *b" \t\r\x0b\x0c\n{}\"'";
     let mut k = 0;

@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 use super::Options;
-use super::lexer::{RawToken, lex_into, unquote};
+use super::lexer::{PLAIN, RawToken, TokenKind, lex_into, unquote};
 use super::tree::Sink;
 use crate::diagnostic::Diagnostic;
 use crate::source::{FileId, SourceMap, Span};
@@ -102,8 +102,21 @@ impl<'a> Expander<'a> {
         let mut pending: Option<(String, String, Vec<Span>, bool)> = None;
         // Most files have no `$` at all: then no line needs looking at for one.
         let has_dollar = text.contains('$');
-        for raw in text.split_inclusive('\n') {
+        while offset < text.len() {
+            // The common line, lexed in place: nothing to substitute in the
+            // file, no definition being read, no `~SEQ` limit reached.
+            if pending.is_none()
+                && !has_dollar
+                && !self.truncated
+                && let Some(next) = self.plain_line(id, text, offset)
+            {
+                offset = next;
+                continue;
+            }
             let start = offset;
+            let raw = text[start..]
+                .find('\n')
+                .map_or(&text[start..], |n| &text[start..=start + n]);
             offset += raw.len();
             let line = raw.trim_end_matches(['\n', '\r']);
             let span = Span::new(id, start, start + line.len());
@@ -400,8 +413,91 @@ impl<'a> Expander<'a> {
         }
     }
 
+    /// Reads the line at `start` straight into the sink when it is a plain
+    /// one: its first word starts with none of the characters the macro
+    /// layer acts on (`include`, `@`, `$`, `~`). Returns where the next line
+    /// starts, or `None` (nothing read) when the line needs [`Self::process`].
+    /// The words are split as [`lex_into`] splits them; a word with a quote
+    /// hands the rest of the line to it.
+    fn plain_line(&mut self, id: FileId, text: &str, start: usize) -> Option<usize> {
+        let bytes = text.as_bytes();
+        let mut i = start;
+        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
+            i += 1;
+        }
+        match bytes.get(i) {
+            None => return Some(bytes.len()),
+            Some(b'\n') => return Some(i + 1),
+            Some(&b) if b.is_ascii_graphic() && !matches!(b, b'i' | b'@' | b'$' | b'~') => {}
+            Some(_) => return None,
+        }
+        let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |n| from + n);
+        let mut first = true;
+        let next = loop {
+            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c') {
+                i += 1;
+            }
+            let Some(&b) = bytes.get(i) else {
+                break bytes.len();
+            };
+            let kind = match b {
+                b'\n' => break i + 1,
+                b'#' | b'!' => {
+                    let end = line_end(i);
+                    break (end + 1).min(bytes.len());
+                }
+                b'{' => TokenKind::Open,
+                b'}' => TokenKind::Close,
+                _ => {
+                    let w = i;
+                    while i < bytes.len() && PLAIN[usize::from(bytes[i])] {
+                        i += 1;
+                    }
+                    if matches!(bytes.get(i), Some(b'"' | b'\'')) {
+                        // A quoted word: the rest of the line, as the line
+                        // lexer reads it (the line without its `\r`s).
+                        let end = line_end(w);
+                        let line = text[start..end].trim_end_matches('\r');
+                        let origin = Origin {
+                            line: Span::new(id, start, start + line.len()),
+                            exact: Some(w),
+                        };
+                        let rest = text.get(w..start + line.len()).unwrap_or("");
+                        first &= !self.emit_words(rest, origin, first);
+                        break (end + 1).min(bytes.len());
+                    }
+                    self.sink.push(
+                        TokenKind::Word,
+                        first,
+                        Span::new(id, w, i),
+                        None,
+                        &self.sources,
+                    );
+                    first = false;
+                    continue;
+                }
+            };
+            self.sink
+                .push(kind, first, Span::new(id, i, i + 1), None, &self.sources);
+            first = false;
+            i += 1;
+        };
+        if !first {
+            self.lines += 1;
+        }
+        Some(next)
+    }
+
     /// Tokenizes a final line and appends it.
     fn emit(&mut self, text: &str, origin: Origin) {
+        if self.emit_words(text, origin, true) {
+            self.lines += 1;
+        }
+    }
+
+    /// Tokenizes `text` and appends its words, the first of them starting a
+    /// line when `line_start`; whether it had any.
+    fn emit_words(&mut self, text: &str, origin: Origin, line_start: bool) -> bool {
         // For text that substitution changed, a token still written verbatim
         // on the original line (searched left to right) points at its own
         // bytes; the others point at the whole line.
@@ -414,7 +510,7 @@ impl<'a> Expander<'a> {
             Some(_) => "",
         };
         let mut cursor = 0;
-        let mut first = true;
+        let mut first = line_start;
         let mut toks = std::mem::take(&mut self.scratch);
         lex_into(text, &mut toks);
         for t in &toks {
@@ -450,10 +546,9 @@ impl<'a> Expander<'a> {
             self.sink.push(t.kind, first, span, value, &self.sources);
             first = false;
         }
+        let any = !toks.is_empty();
         self.scratch = toks;
-        if !first {
-            self.lines += 1;
-        }
+        any
     }
 }
 

@@ -219,3 +219,44 @@ fn conditional_multi_line_definitions() {
         .collect();
     assert_eq!(unknown, ["priority", "advert_int"]);
 }
+
+/// Plain lines (no `$` in the file) are lexed in place, the others through
+/// the macro layer's line lexer: both read every corpus file, and lines
+/// with quotes, `\r`, comments and braces in odd places, the same way. A
+/// `$` in a trailing comment sends the whole file the slow way.
+#[test]
+fn plain_lines_read_as_the_line_lexer_reads_them() {
+    let mut texts: Vec<(String, String)> = crate::corpus::files()
+        .iter()
+        .map(|p| {
+            (
+                p.display().to_string(),
+                std::fs::read_to_string(p).unwrap(),
+            )
+        })
+        .collect();
+    for (i, t) in [
+        "virtual_server 198.18.0.1 80 {\r\n  lb_algo rr\r\r\n  real_server 198.18.0.2 80 {\r\n    weight 1 \r\n  }\r\n}\r\n",
+        "global_defs {\n  router_id \"lb 1\"\r\n  notification_email { a@b 'c d' }\n}\n",
+        "global_defs {\n  router_id a\"b c\"d  # trailing\n  smtp_server 198.18.0.1 x\"y\r\n}\n",
+        "vrrp_instance V { state BACKUP } } {\n\t\x0binterface eth0 ! comment \"\n  priority 1}\n",
+        "virtual_server 198.18.0.1 80 {\n  real_server 198.18.0.2 80 { TCP_CHECK { connect_timeout 3 } }\n}",
+        "  \r\n\t\n   # only comments \"\n! x\nglobal_defs{router_id é\"ü\"}\n\"unterminated\n",
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        texts.push((format!("inline {i}"), t.to_owned()));
+    }
+    let o = opts("a");
+    for (name, text) in texts {
+        let fast = keepalived::parse_str(&name, &text, &o);
+        let slow = keepalived::parse_str(&name, &format!("{text}\n# $\n"), &o);
+        assert_eq!(fast.value, slow.value, "{name}");
+        assert_eq!(
+            format!("{:?}", fast.diagnostics),
+            format!("{:?}", slow.diagnostics),
+            "{name}"
+        );
+    }
+}
