@@ -5,6 +5,7 @@ use std::collections::HashMap;
 
 use super::model::*;
 use crate::diagnostic::Diagnostic;
+use crate::source::Span;
 
 /// Codes keepalived 2.2.7 does not report (its `-t` still exits 0): advice only.
 pub const LINTS: &[&str] = &["K0010", "K0011", "K0201"];
@@ -295,32 +296,11 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
             .filter(|s| s.user.is_none())
             .find_map(|s| s.script.as_ref().map(|x| x.span))
             .or_else(|| {
-                c.virtual_servers
-                    .iter()
-                    .flat_map(|v| &v.real_servers)
-                    .flat_map(|r| &r.checkers)
-                    .filter_map(|k| match &k.detail {
-                        CheckerDetail::Misc(m) if m.user.is_none() => m.misc_path.as_ref(),
-                        _ => None,
-                    })
-                    .map(|m| m.span)
-                    .next()
-            })
-            .or_else(|| {
-                // notify_up/notify_down and quorum_up/quorum_down scripts
-                // without their own user run as the default user too.
-                let unowned = |s: Option<&ScriptCommand>| {
-                    s.filter(|s| s.user.is_none()).map(|s| s.command.span)
-                };
-                c.virtual_servers.iter().find_map(|v| {
-                    unowned(v.quorum_up.as_deref())
-                        .or_else(|| unowned(v.quorum_down.as_deref()))
-                        .or_else(|| {
-                            v.real_servers.iter().find_map(|r| {
-                                unowned(r.notify_up()).or_else(|| unowned(r.notify_down()))
-                            })
-                        })
-                })
+                // MISC_CHECK scripts, then notify_up/notify_down and
+                // quorum_up/quorum_down scripts, without their own user run
+                // as the default user too.
+                let (misc, notify) = lvs_scripts(c, true);
+                misc.or(notify)
             });
         if !has_user
             && let Some(span) = unowned
@@ -354,24 +334,8 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
             .find_map(|g| g.notify.first().map(|n| n.script.span))
     });
     first = first.or_else(|| {
-        c.virtual_servers
-            .iter()
-            .flat_map(|v| &v.real_servers)
-            .flat_map(|r| &r.checkers)
-            .find_map(|k| k.misc_path().map(|m| m.span))
-    });
-    first = first.or_else(|| {
-        c.virtual_servers.iter().find_map(|v| {
-            v.quorum_up
-                .as_ref()
-                .or(v.quorum_down.as_ref())
-                .map(|s| s.command.span)
-                .or_else(|| {
-                    v.real_servers
-                        .iter()
-                        .find_map(|r| r.notify_up().or(r.notify_down()).map(|s| s.command.span))
-                })
-        })
+        let (misc, notify) = lvs_scripts(c, false);
+        misc.or(notify)
     });
     if let Some(span) = first {
         diags.push(
@@ -383,6 +347,41 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
             .with_help("add `enable_script_security` to global_defs (and `script_user` if needed)"),
         );
     }
+}
+
+/// The first `misc_path` of a MISC_CHECK and the first `quorum_up`,
+/// `quorum_down`, `notify_up` or `notify_down` script of the virtual servers,
+/// each in file order, in one pass over them; with `unowned`, only scripts
+/// without their own user.
+fn lvs_scripts(c: &Config, unowned: bool) -> (Option<Span>, Option<Span>) {
+    let pick = |s: Option<&ScriptCommand>| {
+        s.filter(|s| !unowned || s.user.is_none())
+            .map(|s| s.command.span)
+    };
+    let (mut misc, mut notify) = (None, None);
+    for v in &c.virtual_servers {
+        if notify.is_none() {
+            notify = pick(v.quorum_up.as_deref()).or_else(|| pick(v.quorum_down.as_deref()));
+        }
+        for r in &v.real_servers {
+            if notify.is_none() {
+                notify = pick(r.notify_up()).or_else(|| pick(r.notify_down()));
+            }
+            if misc.is_none() {
+                misc = r.checkers.iter().find_map(|k| match &k.detail {
+                    CheckerDetail::Misc(m) if !unowned || m.user.is_none() => {
+                        m.misc_path.as_ref().map(|p| p.span)
+                    }
+                    _ => None,
+                });
+            }
+        }
+        // The first MISC_CHECK script is the one reported when there is one.
+        if misc.is_some() {
+            break;
+        }
+    }
+    (misc, notify)
 }
 
 fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {

@@ -202,11 +202,9 @@ impl Builder {
             sorry_server_lvs_method: None,
             check_defaults: no_defaults(),
             // Sized once: growing and then shrinking would copy every server.
-            real_servers: Vec::with_capacity(
-                s.children()
-                    .filter(|x| x.keyword().value == "real_server")
-                    .count(),
-            ),
+            // Real servers are the statements with a block (other blocks
+            // are rare: the spare room is given back at the end).
+            real_servers: Vec::with_capacity(s.children().filter(|x| x.has_block()).count()),
             settings: Vec::new(),
         };
         for x in self.children(s) {
@@ -404,11 +402,8 @@ impl Builder {
             inhibit_on_failure: false,
             options: None,
             check_defaults: no_defaults(),
-            checkers: Vec::with_capacity(
-                s.children()
-                    .filter(|x| CHECKERS.contains(&x.keyword().value))
-                    .count(),
-            ),
+            // Checkers are the statements with a block.
+            checkers: Vec::with_capacity(s.children().filter(|x| x.has_block()).count()),
             settings: Vec::new(),
         };
         for x in self.children(s) {

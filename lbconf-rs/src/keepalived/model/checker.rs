@@ -198,7 +198,9 @@ impl ConnectOptions {
         match (at, value) {
             (Some(i), Some(v)) => self.set[i] = v,
             (None, Some(v)) => {
-                let mut all = std::mem::take(&mut self.set).into_vec();
+                // Sized exactly: no slack to give back.
+                let mut all = Vec::with_capacity(self.set.len() + 1);
+                all.extend(std::mem::take(&mut self.set).into_vec());
                 all.push(v);
                 self.set = all.into_boxed_slice();
             }
