@@ -15,10 +15,15 @@ pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic
     instances(c, interfaces, diags);
     duplicate_vrids(c, diags);
     duplicate_vips(c, diags);
-    scripts(c, diags);
+    // The virtual servers are read once (big configurations have a hundred
+    // thousand real servers): their diagnostics wait for their turn, the
+    // scripts found go to `scripts`.
+    let mut lvs = Vec::new();
+    let found = virtual_servers(c, &mut lvs);
+    scripts(c, &found, diags);
     references(c, diags);
     bfd(c, diags);
-    virtual_servers(c, diags);
+    diags.append(&mut lvs);
 }
 
 fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic>) {
@@ -284,7 +289,7 @@ fn duplicate_vips(c: &Config, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
+fn scripts(c: &Config, found: &LvsScripts, diags: &mut Vec<Diagnostic>) {
     let secure = c.global_defs.iter().any(|g| g.enable_script_security);
     if secure {
         // Without script_user, keepalived runs scripts as `keepalived_script`
@@ -299,8 +304,7 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
                 // MISC_CHECK scripts, then notify_up/notify_down and
                 // quorum_up/quorum_down scripts, without their own user run
                 // as the default user too.
-                let (misc, notify) = lvs_scripts(c, true);
-                misc.or(notify)
+                found.misc_unowned.or(found.notify_unowned)
             });
         if !has_user
             && let Some(span) = unowned
@@ -333,10 +337,7 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
             .iter()
             .find_map(|g| g.notify.first().map(|n| n.script.span))
     });
-    first = first.or_else(|| {
-        let (misc, notify) = lvs_scripts(c, false);
-        misc.or(notify)
-    });
+    first = first.or_else(|| found.misc.or(found.notify));
     if let Some(span) = first {
         diags.push(
             Diagnostic::warning(
@@ -349,43 +350,48 @@ fn scripts(c: &Config, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// The first `misc_path` of a MISC_CHECK and the first `quorum_up`,
-/// `quorum_down`, `notify_up` or `notify_down` script of the virtual servers,
-/// each in file order, in one pass over them; with `unowned`, only scripts
-/// without their own user.
-fn lvs_scripts(c: &Config, unowned: bool) -> (Option<Span>, Option<Span>) {
-    let pick = |s: Option<&ScriptCommand>| {
-        s.filter(|s| !unowned || s.user.is_none())
-            .map(|s| s.command.span)
-    };
-    let (mut misc, mut notify) = (None, None);
-    for v in &c.virtual_servers {
-        if notify.is_none() {
-            notify = pick(v.quorum_up.as_deref()).or_else(|| pick(v.quorum_down.as_deref()));
-        }
-        for r in &v.real_servers {
-            if notify.is_none() {
-                notify = pick(r.notify_up()).or_else(|| pick(r.notify_down()));
-            }
-            if misc.is_none() {
-                misc = r.checkers.iter().find_map(|k| match &k.detail {
-                    CheckerDetail::Misc(m) if !unowned || m.user.is_none() => {
-                        m.misc_path.as_ref().map(|p| p.span)
-                    }
-                    _ => None,
-                });
-            }
-        }
-        // The first MISC_CHECK script is the one reported when there is one.
-        if misc.is_some() {
-            break;
-        }
-    }
-    (misc, notify)
+/// The first script of the virtual servers of each sort, in file order.
+#[derive(Default)]
+struct LvsScripts {
+    /// The first `misc_path` of a MISC_CHECK.
+    misc: Option<Span>,
+    /// The first of them without a `user`.
+    misc_unowned: Option<Span>,
+    /// The first `quorum_up`/`quorum_down` of a virtual server or
+    /// `notify_up`/`notify_down` of its real servers (a virtual server's own
+    /// before its real servers').
+    notify: Option<Span>,
+    /// The first of them without a user.
+    notify_unowned: Option<Span>,
 }
 
-fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
+impl LvsScripts {
+    fn notify(&mut self, s: Option<&ScriptCommand>) {
+        if let Some(s) = s {
+            self.notify.get_or_insert(s.command.span);
+            if s.user.is_none() {
+                self.notify_unowned.get_or_insert(s.command.span);
+            }
+        }
+    }
+
+    fn checker(&mut self, k: &Checker) {
+        if let CheckerDetail::Misc(m) = &k.detail
+            && let Some(p) = &m.misc_path
+        {
+            self.misc.get_or_insert(p.span);
+            if m.user.is_none() {
+                self.misc_unowned.get_or_insert(p.span);
+            }
+        }
+    }
+}
+
+fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) -> LvsScripts {
+    let mut found = LvsScripts::default();
     for vs in &c.virtual_servers {
+        found.notify(vs.quorum_up.as_deref());
+        found.notify(vs.quorum_down.as_deref());
         if vs.real_servers.is_empty() {
             diags.push(
                 Diagnostic::warning("K0230", "virtual_server has no real servers")
@@ -394,6 +400,10 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
             );
         }
         for rs in &vs.real_servers {
+            if rs.options.is_some() {
+                found.notify(rs.notify_up());
+                found.notify(rs.notify_down());
+            }
             match (&vs.target.value, rs.port) {
                 (VsTarget::Fwmark(_), Some(p)) if p != 0 => diags.push(
                     Diagnostic::warning(
@@ -508,6 +518,7 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
             );
         }
         for k in vs.real_servers.iter().flat_map(|r| &r.checkers) {
+            found.checker(k);
             checker(c, k, diags);
         }
         if vs.protocol.is_none() && !matches!(vs.target.value, VsTarget::Fwmark(_)) {
@@ -518,6 +529,7 @@ fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) {
             );
         }
     }
+    found
 }
 
 fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {

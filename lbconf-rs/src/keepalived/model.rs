@@ -526,8 +526,9 @@ mod tests {
     #[test]
     fn real_servers_and_checkers_stay_small() {
         assert_eq!(size_of::<Span>(), 12);
-        assert_eq!(size_of::<ConnectOptions>(), 16);
-        assert!(size_of::<Checker>() <= 80, "{}", size_of::<Checker>());
+        assert_eq!(size_of::<ConnectOption>(), 40);
+        assert_eq!(size_of::<ConnectOptions>(), 40);
+        assert!(size_of::<Checker>() <= 96, "{}", size_of::<Checker>());
         assert!(
             size_of::<RealServer>() <= 128,
             "{}",

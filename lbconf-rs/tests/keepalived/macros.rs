@@ -228,12 +228,7 @@ fn conditional_multi_line_definitions() {
 fn plain_lines_read_as_the_line_lexer_reads_them() {
     let mut texts: Vec<(String, String)> = crate::corpus::files()
         .iter()
-        .map(|p| {
-            (
-                p.display().to_string(),
-                std::fs::read_to_string(p).unwrap(),
-            )
-        })
+        .map(|p| (p.display().to_string(), std::fs::read_to_string(p).unwrap()))
         .collect();
     for (i, t) in [
         "virtual_server 198.18.0.1 80 {\r\n  lb_algo rr\r\r\n  real_server 198.18.0.2 80 {\r\n    weight 1 \r\n  }\r\n}\r\n",

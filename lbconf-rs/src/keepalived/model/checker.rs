@@ -111,7 +111,7 @@ macro_rules! connect_options {
             $(
                 $(#[$doc])*
                 pub fn $get(&self) -> Option<&Spanned<$ty>> {
-                    self.set.iter().find_map(|o| match o {
+                    self.iter().find_map(|o| match o {
                         ConnectOption::$variant(v) => Some(v),
                         _ => None,
                     })
@@ -173,44 +173,65 @@ connect_options! {
 /// Sparse: only the options written are stored (most checkers set one or
 /// two of the thirteen), read with one getter per option
 /// ([`ConnectOptions::connect_timeout`], ...) and written with its setter
-/// ([`ConnectOptions::set_connect_timeout`], ...). An empty value does not
-/// allocate.
+/// ([`ConnectOptions::set_connect_timeout`], ...). Up to one option is
+/// held without allocating.
 #[derive(Debug, Clone, Default)]
 pub struct ConnectOptions {
     /// The options set, each once, in the order they were first set.
-    set: Box<[ConnectOption]>,
+    set: Stored,
+}
+
+/// The options set: one is held inline (most checkers set one), more are
+/// boxed.
+#[derive(Debug, Clone, Default)]
+enum Stored {
+    #[default]
+    Empty,
+    One(ConnectOption),
+    Many(Box<[ConnectOption]>),
 }
 
 impl ConnectOptions {
     /// The options set, in the order they were first set.
-    pub fn iter(&self) -> impl Iterator<Item = &ConnectOption> {
-        self.set.iter()
+    pub fn iter(&self) -> std::slice::Iter<'_, ConnectOption> {
+        self.as_slice().iter()
+    }
+
+    /// The options set, in the order they were first set.
+    pub fn as_slice(&self) -> &[ConnectOption] {
+        match &self.set {
+            Stored::Empty => &[],
+            Stored::One(o) => std::slice::from_ref(o),
+            Stored::Many(all) => all,
+        }
     }
 
     /// Whether no option is set.
     pub fn is_empty(&self) -> bool {
-        self.set.is_empty()
+        matches!(self.set, Stored::Empty)
     }
 
     /// Replaces the option `is` matches with `value` (removes it for `None`).
     fn put(&mut self, is: impl Fn(&ConnectOption) -> bool, value: Option<ConnectOption>) {
-        let at = self.set.iter().position(is);
+        let at = self.as_slice().iter().position(is);
+        let mut all = match std::mem::take(&mut self.set) {
+            Stored::Empty => Vec::new(),
+            Stored::One(o) => vec![o],
+            Stored::Many(all) => all.into_vec(),
+        };
         match (at, value) {
-            (Some(i), Some(v)) => self.set[i] = v,
-            (None, Some(v)) => {
-                // Sized exactly: no slack to give back.
-                let mut all = Vec::with_capacity(self.set.len() + 1);
-                all.extend(std::mem::take(&mut self.set).into_vec());
-                all.push(v);
-                self.set = all.into_boxed_slice();
-            }
+            (Some(i), Some(v)) => all[i] = v,
+            (None, Some(v)) => all.push(v),
             (Some(i), None) => {
-                let mut all = std::mem::take(&mut self.set).into_vec();
                 all.remove(i);
-                self.set = all.into_boxed_slice();
             }
             (None, None) => {}
         }
+        self.set = match all.len() {
+            0 => Stored::Empty,
+            1 => all.pop().map_or(Stored::Empty, Stored::One),
+            _ => Stored::Many(all.into_boxed_slice()),
+        };
     }
 }
 
@@ -219,8 +240,8 @@ impl ConnectOptions {
 impl serde::Serialize for ConnectOptions {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeMap;
-        let mut m = s.serialize_map(Some(self.set.len()))?;
-        for o in self.set.iter() {
+        let mut m = s.serialize_map(Some(self.as_slice().len()))?;
+        for o in self.iter() {
             m.serialize_key(o.keyword())?;
             match o {
                 ConnectOption::ConnectIp(v) | ConnectOption::Bindto(v) => m.serialize_value(v)?,
