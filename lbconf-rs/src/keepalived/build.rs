@@ -113,8 +113,11 @@ impl Builder {
     }
 
     pub(super) fn ip(&mut self, a: Arg<'_>) -> Option<Spanned<IpAddr>> {
-        let (addr, _) = a.value.split_once('/').unwrap_or((a.value, ""));
-        match IpAddr::from_str(addr) {
+        let addr = match a.value.bytes().position(|b| b == b'/') {
+            Some(at) => &a.value[..at],
+            None => a.value,
+        };
+        match dotted_quad(addr).map_or_else(|| IpAddr::from_str(addr), |v4| Ok(IpAddr::V4(v4))) {
             Ok(ip) => Some(Spanned {
                 value: ip,
                 span: a.span,
@@ -446,6 +449,70 @@ impl Builder {
     }
 }
 
+/// `a.b.c.d` with four decimal numbers of 0-255 without leading zeros: the
+/// common IPv4 address, read without the general parser. `None` for anything
+/// else (which [`IpAddr::from_str`] then reads or rejects): every address this
+/// accepts, the general parser accepts as the same address.
+fn dotted_quad(s: &str) -> Option<std::net::Ipv4Addr> {
+    let mut octets = [0u8; 4];
+    let mut bytes = s.bytes();
+    for (i, o) in octets.iter_mut().enumerate() {
+        // Up to three digits, then `.` (or the end after the fourth).
+        let (mut v, mut digits) = (0u16, 0);
+        loop {
+            match bytes.next() {
+                Some(d @ b'0'..=b'9') if digits < 3 && !(digits == 1 && v == 0) => {
+                    v = v * 10 + u16::from(d - b'0');
+                    digits += 1;
+                }
+                Some(b'.') if digits > 0 && i < 3 => break,
+                None if digits > 0 && i == 3 => break,
+                _ => return None,
+            }
+        }
+        *o = u8::try_from(v).ok()?;
+    }
+    Some(std::net::Ipv4Addr::from(octets))
+}
+
 mod check;
 pub(super) mod lvs;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dotted_quads_read_as_the_general_parser_reads_them() {
+        for s in [
+            "198.18.0.1",
+            "0.0.0.0",
+            "255.255.255.255",
+            "256.1.1.1",
+            "01.2.3.4",
+            "1.2.3",
+            "1.2.3.4.5",
+            "1..3.4",
+            "1.2.3.4 ",
+            "+1.2.3.4",
+            "1.2.3.-4",
+            "a.b.c.d",
+            "",
+            "fd00::1",
+            "::ffff:1.2.3.4",
+            "1.2.3.0004",
+            "1.2.3.999",
+            "9.9.9.9",
+        ] {
+            let fast = dotted_quad(s).map(IpAddr::V4);
+            let general = IpAddr::from_str(s).ok().filter(IpAddr::is_ipv4);
+            assert!(fast.is_none() || fast == general, "{s}");
+            assert_eq!(
+                fast.is_some(),
+                general.is_some(),
+                "{s}: only IPv4 is read fast"
+            );
+        }
+    }
+}
 pub(super) mod vrrp;

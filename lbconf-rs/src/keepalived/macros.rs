@@ -101,7 +101,7 @@ impl<'a> Expander<'a> {
         // whether its `@id` condition (if any) holds.
         let mut pending: Option<(String, String, Vec<Span>, bool)> = None;
         // Most files have no `$` at all: then no line needs looking at for one.
-        let has_dollar = text.contains('$');
+        let has_dollar = has_byte(text.as_bytes(), b'$');
         while offset < text.len() {
             // The common line, lexed in place: nothing to substitute in the
             // file, no definition being read, no `~SEQ` limit reached.
@@ -422,9 +422,15 @@ impl<'a> Expander<'a> {
     fn plain_line(&mut self, id: FileId, text: &str, start: usize) -> Option<usize> {
         let bytes = text.as_bytes();
         let mut i = start;
-        while i < bytes.len() && matches!(bytes[i], b' ' | b'\t') {
-            i += 1;
+        // The indentation, eight spaces at a time first.
+        while let Some(c) = bytes
+            .get(i..i + 8)
+            .and_then(|c| <[u8; 8]>::try_from(c).ok())
+            && u64::from_ne_bytes(c) == u64::from_ne_bytes(*b"        ")
+        {
+            i += 8;
         }
+        i = skip_while(bytes, i, |b| matches!(b, b' ' | b'\t'));
         match bytes.get(i) {
             None => return Some(bytes.len()),
             Some(b'\n') => return Some(i + 1),
@@ -434,9 +440,9 @@ impl<'a> Expander<'a> {
         let line_end = |from: usize| text[from..].find('\n').map_or(text.len(), |n| from + n);
         let mut first = true;
         let next = loop {
-            while i < bytes.len() && matches!(bytes[i], b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c') {
-                i += 1;
-            }
+            i = skip_while(bytes, i, |b| {
+                matches!(b, b' ' | b'\t' | b'\r' | b'\x0b' | b'\x0c')
+            });
             let Some(&b) = bytes.get(i) else {
                 break bytes.len();
             };
@@ -450,9 +456,7 @@ impl<'a> Expander<'a> {
                 b'}' => TokenKind::Close,
                 _ => {
                     let w = i;
-                    while i < bytes.len() && PLAIN[usize::from(bytes[i])] {
-                        i += 1;
-                    }
+                    i = skip_while(bytes, i, |b| PLAIN[usize::from(b)]);
                     if matches!(bytes.get(i), Some(b'"' | b'\'')) {
                         // A quoted word: the rest of the line, as the line
                         // lexer reads it (the line without its `\r`s).
@@ -550,6 +554,24 @@ impl<'a> Expander<'a> {
         self.scratch = toks;
         any
     }
+}
+
+/// The first index from `i` on whose byte `keep` refuses (the length when
+/// there is none).
+#[inline]
+fn skip_while(bytes: &[u8], i: usize, keep: impl Fn(u8) -> bool) -> usize {
+    bytes
+        .get(i..)
+        .and_then(|rest| rest.iter().position(|&b| !keep(b)))
+        .map_or(bytes.len(), |n| i + n)
+}
+
+/// Whether `b` occurs in `bytes`: a whole-file scan, in blocks the compiler
+/// vectorizes.
+fn has_byte(bytes: &[u8], b: u8) -> bool {
+    bytes
+        .chunks(256)
+        .any(|c| c.iter().fold(false, |found, &x| found | (x == b)))
 }
 
 /// The value part of a continued line and whether it continues.

@@ -291,6 +291,7 @@ impl Sink {
 
     /// Takes one word; `value` is `None` when the value is the span's own
     /// text in `sources`.
+    #[inline]
     pub fn push(
         &mut self,
         kind: TokenKind,
@@ -326,6 +327,7 @@ impl Sink {
     }
 
     /// Builds the statements read so far into the model.
+    #[inline(never)]
     pub fn flush(&mut self, sources: &SourceMap) {
         if self.chunk.words.is_empty() {
             return;

@@ -214,6 +214,16 @@ impl ConnectOptions {
     /// Replaces the option `is` matches with `value` (removes it for `None`).
     fn put(&mut self, is: impl Fn(&ConnectOption) -> bool, value: Option<ConnectOption>) {
         let at = self.as_slice().iter().position(is);
+        // The usual case: a first option, or the only one replaced.
+        match (&mut self.set, at, value) {
+            (Stored::Empty, _, Some(v)) => self.set = Stored::One(v),
+            (Stored::One(o), Some(_), Some(v)) => *o = v,
+            (_, _, v) => self.put_many(at, v),
+        }
+    }
+
+    /// [`Self::put`] when more than one option is involved.
+    fn put_many(&mut self, at: Option<usize>, value: Option<ConnectOption>) {
         let mut all = match std::mem::take(&mut self.set) {
             Stored::Empty => Vec::new(),
             Stored::One(o) => vec![o],
