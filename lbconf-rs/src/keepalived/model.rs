@@ -535,4 +535,13 @@ mod tests {
             size_of::<RealServer>()
         );
     }
+
+    #[test]
+    fn checker_kinds_read_back_from_their_keywords() {
+        for k in CheckerKind::ALL {
+            assert_eq!(CheckerKind::from_keyword(k.keyword()), Some(k));
+        }
+        assert_eq!(CheckerKind::ALL.map(CheckerKind::keyword), CHECKERS);
+        assert_eq!(CheckerKind::from_keyword("tcp_check"), None);
+    }
 }

@@ -69,9 +69,19 @@ impl CheckerKind {
 
     /// The kind a block keyword names.
     pub fn from_keyword(keyword: &str) -> Option<CheckerKind> {
-        CheckerKind::ALL
-            .into_iter()
-            .find(|k| k.keyword() == keyword)
+        Some(match keyword {
+            "TCP_CHECK" => CheckerKind::Tcp,
+            "HTTP_GET" => CheckerKind::HttpGet,
+            "SSL_GET" => CheckerKind::SslGet,
+            "MISC_CHECK" => CheckerKind::Misc,
+            "SMTP_CHECK" => CheckerKind::Smtp,
+            "DNS_CHECK" => CheckerKind::Dns,
+            "UDP_CHECK" => CheckerKind::Udp,
+            "PING_CHECK" => CheckerKind::Ping,
+            "FILE_CHECK" => CheckerKind::File,
+            "BFD_CHECK" => CheckerKind::Bfd,
+            _ => return None,
+        })
     }
 
     /// Same as [`CheckerKind::keyword`].
