@@ -10,12 +10,20 @@ use super::tree::{Arg, Stmt, View};
 use crate::diagnostic::Diagnostic;
 
 /// Builder state: the diagnostics found so far.
+#[derive(Default)]
 pub struct Builder {
     /// What was found.
     pub diags: Vec<Diagnostic>,
+    /// The checks of each virtual server built, made right after it.
+    pub(crate) prepared: Vec<super::checks::Prepared>,
 }
 
 impl Builder {
+    /// A builder with nothing found yet.
+    pub fn new() -> Builder {
+        Builder::default()
+    }
+
     pub(super) fn unknown<'a>(&mut self, s: impl Stmt<'a>, known: &[&str], context: &str) {
         let k = s.keyword();
         let mut d = Diagnostic::error(
@@ -177,6 +185,12 @@ impl Builder {
             "virtual_server" => {
                 if let Some(vs) = self.virtual_server(v) {
                     c.virtual_servers.push(vs);
+                    // Checked now, while its real servers are in the cache.
+                    if let Some(vs) = c.virtual_servers.last()
+                        && self.prepared.len() + 1 == c.virtual_servers.len()
+                    {
+                        self.prepared.push(super::checks::prepare(c, vs));
+                    }
                 }
             }
             k if kw::TOP.contains(&k) => c.other.push(v.to_setting()),

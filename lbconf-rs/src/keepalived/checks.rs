@@ -12,6 +12,41 @@ pub const LINTS: &[&str] = &["K0010", "K0011", "K0201"];
 
 /// Runs every check.
 pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic>) {
+    run_prepared(c, interfaces, diags, &mut Vec::new());
+}
+
+/// The checks of one virtual server made while the model was built (when
+/// its real servers are still in the cache): its diagnostics and scripts,
+/// or `None` when they depend on what may come later in the file.
+pub(crate) type Prepared = Option<(Vec<Diagnostic>, LvsScripts)>;
+
+/// The checks of `vs`, the virtual server just built into `c` (which holds
+/// what came before it): `None` when it names a group, a
+/// `vrrp_track_file` or a `bfd_instance`, which may be defined after it.
+pub(crate) fn prepare(c: &Config, vs: &VirtualServer) -> Prepared {
+    let later = matches!(vs.target.value, VsTarget::Group(_))
+        || vs
+            .real_servers
+            .iter()
+            .flat_map(|r| &r.checkers)
+            .any(|k| matches!(k.detail, CheckerDetail::File(_) | CheckerDetail::Bfd(_)));
+    if later {
+        return None;
+    }
+    let mut found = LvsScripts::default();
+    let mut diags = Vec::new();
+    virtual_server(c, vs, &mut found, &mut diags);
+    Some((diags, found))
+}
+
+/// [`run`], with the checks of the virtual servers made while building
+/// where `prepared` has them (one entry per virtual server, or none).
+pub(crate) fn run_prepared(
+    c: &Config,
+    interfaces: Option<&[String]>,
+    diags: &mut Vec<Diagnostic>,
+    prepared: &mut Vec<Prepared>,
+) {
     instances(c, interfaces, diags);
     duplicate_vrids(c, diags);
     duplicate_vips(c, diags);
@@ -19,7 +54,7 @@ pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic
     // thousand real servers): their diagnostics wait for their turn, the
     // scripts found go to `scripts`.
     let mut lvs = Vec::new();
-    let found = virtual_servers(c, &mut lvs);
+    let found = virtual_servers(c, &mut lvs, prepared);
     scripts(c, &found, diags);
     references(c, diags);
     bfd(c, diags);
@@ -351,8 +386,8 @@ fn scripts(c: &Config, found: &LvsScripts, diags: &mut Vec<Diagnostic>) {
 }
 
 /// The first script of the virtual servers of each sort, in file order.
-#[derive(Default)]
-struct LvsScripts {
+#[derive(Debug, Default)]
+pub(crate) struct LvsScripts {
     /// The first `misc_path` of a MISC_CHECK.
     misc: Option<Span>,
     /// The first of them without a `user`.
@@ -366,6 +401,14 @@ struct LvsScripts {
 }
 
 impl LvsScripts {
+    /// The first of each sort of `self`, then of `later`.
+    fn then(&mut self, later: &LvsScripts) {
+        self.misc = self.misc.or(later.misc);
+        self.misc_unowned = self.misc_unowned.or(later.misc_unowned);
+        self.notify = self.notify.or(later.notify);
+        self.notify_unowned = self.notify_unowned.or(later.notify_unowned);
+    }
+
     fn notify(&mut self, s: Option<&ScriptCommand>) {
         if let Some(s) = s {
             self.notify.get_or_insert(s.command.span);
@@ -387,149 +430,163 @@ impl LvsScripts {
     }
 }
 
-fn virtual_servers(c: &Config, diags: &mut Vec<Diagnostic>) -> LvsScripts {
+fn virtual_servers(
+    c: &Config,
+    diags: &mut Vec<Diagnostic>,
+    prepared: &mut Vec<Prepared>,
+) -> LvsScripts {
     let mut found = LvsScripts::default();
+    let mut prepared = prepared.drain(..);
     for vs in &c.virtual_servers {
-        found.notify(vs.quorum_up.as_deref());
-        found.notify(vs.quorum_down.as_deref());
-        if vs.real_servers.is_empty() {
-            diags.push(
-                Diagnostic::warning("K0230", "virtual_server has no real servers")
-                    .with_label(vs.target.span, "keepalived ignores this virtual server")
-                    .with_help("add at least one `real_server ADDRESS PORT { ... }`"),
-            );
-        }
-        for rs in &vs.real_servers {
-            if rs.options.is_some() {
-                found.notify(rs.notify_up());
-                found.notify(rs.notify_down());
+        match prepared.next().flatten() {
+            Some((mut d, f)) => {
+                diags.append(&mut d);
+                found.then(&f);
             }
-            match (&vs.target.value, rs.port) {
-                (VsTarget::Fwmark(_), Some(p)) if p != 0 => diags.push(
-                    Diagnostic::warning(
-                        "K0232",
-                        "real server of a fwmark virtual server has a port",
-                    )
-                    .with_label(rs.address.span, "keepalived ignores the port")
-                    .with_help("drop the port: fwmark services match by mark, not port"),
-                ),
-                (VsTarget::Group(g), Some(p))
-                    if vs
-                        .lb_kind
-                        .as_ref()
-                        .is_some_and(|k| k.value == "DR" || k.value == "TUN") =>
-                {
-                    let ports = c
-                        .virtual_server_groups
-                        .iter()
-                        .filter(|x| x.name.value == *g)
-                        .flat_map(|x| &x.members)
-                        .filter(|m| m.keyword.value != "fwmark")
-                        .filter_map(|m| m.args.first().and_then(|a| a.value.parse::<u16>().ok()));
-                    if let Some(vp) = ports.into_iter().find(|vp| *vp != p) {
-                        diags.push(
-                            Diagnostic::warning(
-                                "K0233",
-                                format!("real server port {p} differs from the group's port {vp}"),
-                            )
-                            .with_label(rs.address.span, "DR and TUN cannot change the port")
-                            .with_help("use the group's port, or lb_kind NAT to map ports"),
-                        );
-                    }
-                }
-                (VsTarget::Addr(_, vp), Some(p))
-                    if p != *vp
-                        && vs
-                            .lb_kind
-                            .as_ref()
-                            .is_some_and(|k| k.value == "DR" || k.value == "TUN") =>
-                {
-                    diags.push(
-                        Diagnostic::warning(
-                            "K0233",
-                            format!(
-                                "real server port {p} differs from the virtual server's port {vp}"
-                            ),
-                        )
-                        .with_label(rs.address.span, "DR and TUN cannot change the port")
-                        .with_help("use the virtual server's port, or lb_kind NAT to map ports"),
-                    );
-                }
-                _ => {}
-            }
-        }
-        // A sorry server of a DR/TUN service keeps the service's port.
-        if let (VsTarget::Addr(_, vp), Some(sorry)) = (&vs.target.value, &vs.sorry_server)
-            && vs
-                .lb_kind
-                .as_ref()
-                .is_some_and(|k| k.value == "DR" || k.value == "TUN")
-            && let Some(p) = sorry
-                .value
-                .split(' ')
-                .nth(1)
-                .and_then(|p| p.parse::<u16>().ok())
-            && p != *vp
-        {
-            diags.push(
-                Diagnostic::warning(
-                    "K0233",
-                    format!("sorry server port {p} differs from the virtual server's port {vp}"),
-                )
-                .with_label(sorry.span, "keepalived resets it to the service's port")
-                .with_help("use the virtual server's port, or lb_kind NAT to map ports"),
-            );
-        }
-        if vs.lb_algo.is_none() && !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
-            diags.push(
-                Diagnostic::warning("K0234", "virtual_server has no scheduler")
-                    .with_label(vs.target.span, "keepalived defaults to wlc")
-                    .with_help("add `lb_algo rr` (or another scheduler)"),
-            );
-        }
-        // keepalived does not need the virtual server's method when every
-        // real server has its own.
-        let every_rs_has_one = || {
-            !vs.real_servers.is_empty()
-                && vs
-                    .real_servers
-                    .iter()
-                    .all(|r| r.lvs_method().is_some() || has(&r.settings, &["lvs_method"]))
-        };
-        if vs.lb_kind.is_none()
-            && !has(&vs.settings, &["lb_kind", "lvs_method"])
-            && !every_rs_has_one()
-        {
-            diags.push(
-                Diagnostic::warning("K0235", "virtual_server has no forwarding method")
-                    .with_label(vs.target.span, "keepalived defaults to NAT")
-                    .with_help("add `lb_kind NAT`, `DR` or `TUN`"),
-            );
-        }
-        let quorum = vs.quorum.as_ref().map_or(1, |q| q.value);
-        if let Some(h) = vs.hysteresis.as_ref().filter(|h| h.value >= quorum) {
-            diags.push(
-                Diagnostic::warning(
-                    "K0238",
-                    format!("hysteresis {} is not below quorum {quorum}", h.value),
-                )
-                .with_label(h.span, "keepalived lowers it")
-                .with_help("use a hysteresis smaller than the quorum"),
-            );
-        }
-        for k in vs.real_servers.iter().flat_map(|r| &r.checkers) {
-            found.checker(k);
-            checker(c, k, diags);
-        }
-        if vs.protocol.is_none() && !matches!(vs.target.value, VsTarget::Fwmark(_)) {
-            diags.push(
-                Diagnostic::warning("K0231", "virtual_server has no protocol")
-                    .with_label(vs.target.span, "keepalived defaults to UDP here")
-                    .with_help("add `protocol TCP` (or UDP, SCTP)"),
-            );
+            None => virtual_server(c, vs, &mut found, diags),
         }
     }
     found
+}
+
+/// The checks of one virtual server.
+fn virtual_server(
+    c: &Config,
+    vs: &VirtualServer,
+    found: &mut LvsScripts,
+    diags: &mut Vec<Diagnostic>,
+) {
+    found.notify(vs.quorum_up.as_deref());
+    found.notify(vs.quorum_down.as_deref());
+    if vs.real_servers.is_empty() {
+        diags.push(
+            Diagnostic::warning("K0230", "virtual_server has no real servers")
+                .with_label(vs.target.span, "keepalived ignores this virtual server")
+                .with_help("add at least one `real_server ADDRESS PORT { ... }`"),
+        );
+    }
+    for rs in &vs.real_servers {
+        if rs.options.is_some() {
+            found.notify(rs.notify_up());
+            found.notify(rs.notify_down());
+        }
+        match (&vs.target.value, rs.port) {
+            (VsTarget::Fwmark(_), Some(p)) if p != 0 => diags.push(
+                Diagnostic::warning("K0232", "real server of a fwmark virtual server has a port")
+                    .with_label(rs.address.span, "keepalived ignores the port")
+                    .with_help("drop the port: fwmark services match by mark, not port"),
+            ),
+            (VsTarget::Group(g), Some(p))
+                if vs
+                    .lb_kind
+                    .as_ref()
+                    .is_some_and(|k| k.value == "DR" || k.value == "TUN") =>
+            {
+                let ports = c
+                    .virtual_server_groups
+                    .iter()
+                    .filter(|x| x.name.value == *g)
+                    .flat_map(|x| &x.members)
+                    .filter(|m| m.keyword.value != "fwmark")
+                    .filter_map(|m| m.args.first().and_then(|a| a.value.parse::<u16>().ok()));
+                if let Some(vp) = ports.into_iter().find(|vp| *vp != p) {
+                    diags.push(
+                        Diagnostic::warning(
+                            "K0233",
+                            format!("real server port {p} differs from the group's port {vp}"),
+                        )
+                        .with_label(rs.address.span, "DR and TUN cannot change the port")
+                        .with_help("use the group's port, or lb_kind NAT to map ports"),
+                    );
+                }
+            }
+            (VsTarget::Addr(_, vp), Some(p))
+                if p != *vp
+                    && vs
+                        .lb_kind
+                        .as_ref()
+                        .is_some_and(|k| k.value == "DR" || k.value == "TUN") =>
+            {
+                diags.push(
+                    Diagnostic::warning(
+                        "K0233",
+                        format!("real server port {p} differs from the virtual server's port {vp}"),
+                    )
+                    .with_label(rs.address.span, "DR and TUN cannot change the port")
+                    .with_help("use the virtual server's port, or lb_kind NAT to map ports"),
+                );
+            }
+            _ => {}
+        }
+    }
+    // A sorry server of a DR/TUN service keeps the service's port.
+    if let (VsTarget::Addr(_, vp), Some(sorry)) = (&vs.target.value, &vs.sorry_server)
+        && vs
+            .lb_kind
+            .as_ref()
+            .is_some_and(|k| k.value == "DR" || k.value == "TUN")
+        && let Some(p) = sorry
+            .value
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse::<u16>().ok())
+        && p != *vp
+    {
+        diags.push(
+            Diagnostic::warning(
+                "K0233",
+                format!("sorry server port {p} differs from the virtual server's port {vp}"),
+            )
+            .with_label(sorry.span, "keepalived resets it to the service's port")
+            .with_help("use the virtual server's port, or lb_kind NAT to map ports"),
+        );
+    }
+    if vs.lb_algo.is_none() && !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
+        diags.push(
+            Diagnostic::warning("K0234", "virtual_server has no scheduler")
+                .with_label(vs.target.span, "keepalived defaults to wlc")
+                .with_help("add `lb_algo rr` (or another scheduler)"),
+        );
+    }
+    // keepalived does not need the virtual server's method when every
+    // real server has its own.
+    let every_rs_has_one = || {
+        !vs.real_servers.is_empty()
+            && vs
+                .real_servers
+                .iter()
+                .all(|r| r.lvs_method().is_some() || has(&r.settings, &["lvs_method"]))
+    };
+    if vs.lb_kind.is_none() && !has(&vs.settings, &["lb_kind", "lvs_method"]) && !every_rs_has_one()
+    {
+        diags.push(
+            Diagnostic::warning("K0235", "virtual_server has no forwarding method")
+                .with_label(vs.target.span, "keepalived defaults to NAT")
+                .with_help("add `lb_kind NAT`, `DR` or `TUN`"),
+        );
+    }
+    let quorum = vs.quorum.as_ref().map_or(1, |q| q.value);
+    if let Some(h) = vs.hysteresis.as_ref().filter(|h| h.value >= quorum) {
+        diags.push(
+            Diagnostic::warning(
+                "K0238",
+                format!("hysteresis {} is not below quorum {quorum}", h.value),
+            )
+            .with_label(h.span, "keepalived lowers it")
+            .with_help("use a hysteresis smaller than the quorum"),
+        );
+    }
+    for k in vs.real_servers.iter().flat_map(|r| &r.checkers) {
+        found.checker(k);
+        checker(c, k, diags);
+    }
+    if vs.protocol.is_none() && !matches!(vs.target.value, VsTarget::Fwmark(_)) {
+        diags.push(
+            Diagnostic::warning("K0231", "virtual_server has no protocol")
+                .with_label(vs.target.span, "keepalived defaults to UDP here")
+                .with_help("add `protocol TCP` (or UDP, SCTP)"),
+        );
+    }
 }
 
 fn checker(c: &Config, k: &Checker, diags: &mut Vec<Diagnostic>) {

@@ -90,7 +90,7 @@ fn resolved(opts: &Options) -> Options {
 }
 
 fn expander(opts: &Options) -> macros::Expander<'_> {
-    let builder = build::Builder { diags: Vec::new() };
+    let builder = build::Builder::new();
     macros::Expander::new(opts, tree::Sink::new(builder))
 }
 
@@ -102,7 +102,12 @@ fn finish(mut ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
     diags.append(&mut ex.sink.diags);
     diags.append(&mut ex.sink.builder.diags);
     let config = std::mem::take(&mut ex.sink.config);
-    checks::run(&config, opts.interfaces.as_deref(), &mut diags);
+    checks::run_prepared(
+        &config,
+        opts.interfaces.as_deref(),
+        &mut diags,
+        &mut ex.sink.builder.prepared,
+    );
     Parsed {
         value: config,
         diagnostics: diags,

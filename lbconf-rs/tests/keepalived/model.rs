@@ -584,3 +584,49 @@ fn vmac_track_weight_and_notify_mistakes_are_reported() {
     let p = keepalived::parse_str("v.conf", text, &crate::fixed_options());
     assert!(keepalived::accepted(&p), "{:?}", p.diagnostics);
 }
+
+/// A virtual server's checks run as soon as it is built, but a group, a
+/// `vrrp_track_file` or a `bfd_instance` it names may come after it: those
+/// are checked against the whole file.
+#[test]
+fn virtual_servers_see_groups_and_track_files_defined_after_them() {
+    let opts = keepalived::Options {
+        config_id: Some("lb1".into()),
+        interfaces: Some(vec!["lo".into(), "eth0".into()]),
+    };
+    let text = "\
+virtual_server group G {
+    lb_algo rr
+    lb_kind DR
+    protocol TCP
+    real_server 198.18.0.2 8080 {
+        TCP_CHECK {
+            connect_timeout 3
+        }
+    }
+}
+virtual_server 198.18.0.1 80 {
+    lb_algo rr
+    lb_kind NAT
+    protocol TCP
+    real_server 198.18.0.3 80 {
+        FILE_CHECK {
+            track_file TF
+        }
+    }
+}
+virtual_server_group G {
+    198.18.0.1 80
+}
+vrrp_track_file TF {
+    file /tmp/lbconf-tf
+}
+";
+    let p = keepalived::parse_str("late.conf", text, &opts);
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["K0233"], "{:?}", p.diagnostics);
+    let text = text.replace("        track_file TF", "        track_file NOPE");
+    let p = keepalived::parse_str("late.conf", &text, &opts);
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["K0233", "K0218"], "{:?}", p.diagnostics);
+}
