@@ -94,12 +94,13 @@ impl Builder {
 
     pub(super) fn timer<'a>(&mut self, s: impl Stmt<'a>, max: f64) -> Option<Spanned<f64>> {
         let a = self.arg(s)?;
-        let k = s.keyword().value;
         match a.value.parse::<f64>() {
             Ok(v)
                 if v.is_finite()
                     && v <= max
-                    && (v > 0.0 || (v == 0.0 && matches!(k, "preempt_delay" | "warmup"))) =>
+                    && (v > 0.0
+                        || (v == 0.0
+                            && matches!(s.keyword().value, "preempt_delay" | "warmup"))) =>
             {
                 Some(Spanned {
                     value: v,
@@ -107,6 +108,7 @@ impl Builder {
                 })
             }
             _ => {
+                let k = s.keyword().value;
                 self.diags.push(
                     Diagnostic::error(
                         "K0104",

@@ -15,7 +15,7 @@ use super::lexer::TokenKind;
 use super::model::{Config, Setting, Spanned};
 use super::syntax::MAX_DEPTH;
 use crate::diagnostic::Diagnostic;
-use crate::source::{SourceMap, Span};
+use crate::source::{FileId, SourceMap, Span};
 
 const NONE: u32 = u32::MAX;
 
@@ -39,6 +39,8 @@ pub struct Word {
 struct Chunk {
     words: Vec<Word>,
     arena: String,
+    /// The file of the first word.
+    file: FileId,
 }
 
 /// One statement of a chunk: a keyword, its arguments (the words after it)
@@ -163,6 +165,9 @@ pub struct View<'t> {
     chunk: &'t Chunk,
     nodes: &'t [Node],
     sources: &'t SourceMap,
+    /// The text of the file of the chunk's first word (`chunk.file`): most
+    /// words are read from it without looking it up in `sources`.
+    text: &'t str,
     i: u32,
 }
 
@@ -173,7 +178,9 @@ impl<'t> View<'t> {
 
     fn word(&self, i: usize) -> Arg<'t> {
         let w = &self.chunk.words[i];
-        let value = if w.at == NONE {
+        let value = if w.at == NONE && w.span.file == self.chunk.file {
+            self.text.get(w.span.range()).unwrap_or("")
+        } else if w.at == NONE {
             self.sources.slice(w.span)
         } else {
             self.chunk
@@ -361,12 +368,15 @@ impl Sink {
                 None => break,
             }
         }
+        self.chunk.file = self.chunk.words.first().map_or(FileId(0), |w| w.span.file);
+        let text = sources.get(self.chunk.file).map_or("", |f| f.text());
         let mut i = first;
         while i != NONE {
             let view = View {
                 chunk: &self.chunk,
                 nodes: &self.nodes,
                 sources,
+                text,
                 i,
             };
             self.builder.top(view, &mut self.config);
