@@ -206,16 +206,27 @@ impl Builder {
     /// The statements of `s`'s block, reporting a missing block and blocks
     /// after keywords that take none.
     pub(super) fn children<'t>(&mut self, s: View<'t>) -> super::tree::Children<'t> {
+        self.children_and_blocks(s).0
+    }
+
+    /// [`Self::children`], and how many of them have a block (to size the
+    /// lists of real servers and checkers once).
+    pub(super) fn children_and_blocks<'t>(
+        &mut self,
+        s: View<'t>,
+    ) -> (super::tree::Children<'t>, usize) {
         if !s.has_block() {
             self.no_block(s);
         }
-        for x in s.children() {
-            if x.has_block() && !kw::takes_block(x.keyword().value) {
+        let mut blocks = 0;
+        for x in s.children().filter(|x| x.has_block()) {
+            blocks += 1;
+            if !kw::takes_block(x.keyword().value) {
                 let at = x.children().next().map_or(x.span(), |f| f.keyword().span);
                 self.takes_no_block(x.keyword(), at);
             }
         }
-        s.children()
+        (s.children(), blocks)
     }
 
     fn no_block<'a>(&mut self, s: impl Stmt<'a>) {

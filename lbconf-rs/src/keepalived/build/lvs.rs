@@ -171,6 +171,7 @@ impl Builder {
                 VsTarget::Addr(ip, port)
             }
         };
+        let (children, blocks) = self.children_and_blocks(s);
         let mut vs = VirtualServer {
             target: Spanned {
                 value: target,
@@ -204,10 +205,10 @@ impl Builder {
             // Sized once: growing and then shrinking would copy every server.
             // Real servers are the statements with a block (other blocks
             // are rare: the spare room is given back at the end).
-            real_servers: Vec::with_capacity(s.children().filter(|x| x.has_block()).count()),
+            real_servers: Vec::with_capacity(blocks),
             settings: Vec::new(),
         };
-        for x in self.children(s) {
+        for x in children {
             let typed = match x.keyword().value {
                 "lb_algo" | "lvs_sched" => {
                     vs.lb_algo = self.choice(x, LB_ALGOS);
@@ -395,6 +396,7 @@ impl Builder {
             Some(p) => Some(self.port(Some(p), "real_server", s.span())?),
             None => None,
         };
+        let (children, blocks) = self.children_and_blocks(s);
         let mut rs = RealServer {
             address,
             port,
@@ -403,10 +405,10 @@ impl Builder {
             options: None,
             check_defaults: no_defaults(),
             // Checkers are the statements with a block.
-            checkers: Vec::with_capacity(s.children().filter(|x| x.has_block()).count()),
+            checkers: Vec::with_capacity(blocks),
             settings: Vec::new(),
         };
-        for x in self.children(s) {
+        for x in children {
             let typed = match x.keyword().value {
                 "weight" => {
                     rs.weight = self.int(x, 0, i64::from(i32::MAX));
