@@ -5,8 +5,10 @@
 //! real servers each, every one with a `TCP_CHECK`, and 10,000 HAProxy backends
 //! with 10 `check`ed servers each. Each tool runs inside a throw-away network
 //! namespace (keepalived checks that interfaces exist; HAProxy would resolve
-//! names), several times; the median wall time and the peak memory (GNU time's
-//! maximum resident set size) are printed with the ratios.
+//! names), several times; the median wall time, its CPU time and the peak
+//! memory (GNU time's maximum resident set size) are printed with the ratios.
+//! A tool that takes well under a quarter of a second is run several times in
+//! a row per sample, as GNU time counts CPU time in 10 ms steps.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -189,58 +191,85 @@ pub(crate) fn run(root: &Path, size: Size) -> Result {
     Ok(())
 }
 
-/// Runs `argv FILE` in `ns` `runs` times under GNU time; the median run. The
-/// tool must accept the file: a benchmark of a rejection would measure nothing.
+/// Runs `argv FILE` in `ns` under GNU time: `runs` samples, the median one
+/// (by wall time). GNU time gives CPU times to 10 ms only, too coarse for a
+/// tool that takes some tens of milliseconds: a sample runs the tool as many
+/// times in a row as make about a quarter of a second (at most 20, timed by a
+/// first run) and is divided by that count. The peak memory is the largest
+/// of one run. The tool must accept the file: a benchmark of a rejection
+/// would measure nothing.
 fn measure(ns: &Netns, argv: &[String], file: &PathBuf, runs: usize) -> Result<Sample> {
-    let mut samples = Vec::with_capacity(runs);
     let stats = std::env::temp_dir().join(format!("lbkit-bench-time-{}", std::process::id()));
+    let first = sample(ns, argv, file, 1, &stats)?;
+    let repeat = (0.25 / first.wall.as_secs_f64().max(1e-3))
+        .ceil()
+        .clamp(1.0, 20.0) as u32;
+    let mut samples = Vec::with_capacity(runs);
     for _ in 0..runs.max(1) {
-        let mut c = ns.command("/usr/bin/time");
-        c.arg("-f")
-            .arg("%M %U %S")
-            .arg("-o")
-            .arg(&stats)
-            .args(argv)
-            .arg(file);
-        c.stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null());
-        let start = Instant::now();
-        let status = c
-            .status()
-            .map_err(|e| fail!("cannot run {}: {e}", argv[0]))?;
-        let wall = start.elapsed();
-        if !status.success() {
-            return Err(fail!(
-                "`{} {}` rejected the generated file ({status}); the benchmark needs a valid one",
-                argv.join(" "),
-                file.display()
-            ));
-        }
-        let text = std::fs::read_to_string(&stats)?;
-        // The last line is ours: `MAX_RSS_KIB USER_S SYS_S`.
-        let fields: Vec<&str> = text
-            .lines()
-            .last()
-            .unwrap_or("")
-            .split_whitespace()
-            .collect();
-        let (Some(max_rss_kib), Some(user), Some(sys)) = (
-            fields.first().and_then(|f| f.parse::<u64>().ok()),
-            fields.get(1).and_then(|f| f.parse::<f64>().ok()),
-            fields.get(2).and_then(|f| f.parse::<f64>().ok()),
-        ) else {
-            return Err(fail!("GNU time wrote {text:?}"));
-        };
-        let cpu = Duration::from_secs_f64((user + sys).max(0.0));
-        samples.push(Sample {
-            wall,
-            cpu,
-            max_rss_kib,
-        });
+        samples.push(sample(ns, argv, file, repeat, &stats)?);
     }
     let _ = std::fs::remove_file(&stats);
     samples.sort_by_key(|s| s.wall);
     Ok(samples[samples.len() / 2])
+}
+
+/// One sample: `argv FILE` run `repeat` times in a row under GNU time (which
+/// writes to `stats`), per run.
+fn sample(
+    ns: &Netns,
+    argv: &[String],
+    file: &PathBuf,
+    repeat: u32,
+    stats: &Path,
+) -> Result<Sample> {
+    let mut c = ns.command("/usr/bin/time");
+    c.arg("-f")
+        .arg("%M %U %S")
+        .arg("-o")
+        .arg(stats)
+        .args([
+            "sh",
+            "-c",
+            r#"n=$1; shift; i=0; while [ "$i" -lt "$n" ]; do "$@" || exit 1; i=$((i + 1)); done"#,
+            "sh",
+        ])
+        .arg(repeat.to_string())
+        .args(argv)
+        .arg(file);
+    c.stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let start = Instant::now();
+    let status = c
+        .status()
+        .map_err(|e| fail!("cannot run {}: {e}", argv[0]))?;
+    let wall = start.elapsed();
+    if !status.success() {
+        return Err(fail!(
+            "`{} {}` rejected the generated file ({status}); the benchmark needs a valid one",
+            argv.join(" "),
+            file.display()
+        ));
+    }
+    let text = std::fs::read_to_string(stats)?;
+    // The last line is ours: `MAX_RSS_KIB USER_S SYS_S`.
+    let fields: Vec<&str> = text
+        .lines()
+        .last()
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    let (Some(max_rss_kib), Some(user), Some(sys)) = (
+        fields.first().and_then(|f| f.parse::<u64>().ok()),
+        fields.get(1).and_then(|f| f.parse::<f64>().ok()),
+        fields.get(2).and_then(|f| f.parse::<f64>().ok()),
+    ) else {
+        return Err(fail!("GNU time wrote {text:?}"));
+    };
+    Ok(Sample {
+        wall: wall / repeat,
+        cpu: Duration::from_secs_f64((user + sys).max(0.0)) / repeat,
+        max_rss_kib,
+    })
 }
 
 #[cfg(test)]
