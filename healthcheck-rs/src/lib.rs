@@ -66,6 +66,8 @@ pub use spec::{CheckSpec, InitialState, Probe, Timing};
 
 #[cfg(feature = "lbconf")]
 pub mod convert;
+#[cfg(feature = "ipvs")]
+pub mod pool;
 #[cfg(feature = "tokio")]
 pub mod probe;
 #[cfg(feature = "tokio")]

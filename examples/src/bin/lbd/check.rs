@@ -26,8 +26,6 @@
 //! lag) go to stderr. Nothing else happens: no IPVS change, no notify or
 //! quorum script, no SMTP alert. Driving IPVS for real is the daemon's job.
 
-mod model;
-
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -38,8 +36,8 @@ use ipvs::{DestKey, Destination, Op, ServiceKey};
 use lbconf::keepalived;
 use serde_json::{Value, json};
 
-use self::model::{Change, Model};
 use crate::Args;
+use healthcheck::pool::{Change, Pool};
 
 /// Runs the health checkers of `args.file`.
 pub(crate) fn run(args: &Args) -> ExitCode {
@@ -80,7 +78,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    let model = match Model::new(&parsed.value, &checks) {
+    let pool = match Pool::new(&parsed.value, &checks) {
         Ok(m) => m,
         Err(e) => {
             eprintln!("lbd: {e}");
@@ -97,7 +95,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
             return ExitCode::from(1);
         }
     };
-    runtime.block_on(Driver::new(checks, model).run(args))
+    runtime.block_on(Driver::new(checks, pool).run(args))
 }
 
 /// Why the run ended.
@@ -110,7 +108,7 @@ struct Driver {
     checks: Vec<KeepalivedCheck>,
     /// Subscription → index in `checks`.
     subs: std::collections::HashMap<SubId, usize>,
-    model: Model,
+    pool: Pool,
     epoch: Instant,
     lag: LagLog,
 }
@@ -159,11 +157,11 @@ impl LagLog {
 }
 
 impl Driver {
-    fn new(checks: Vec<KeepalivedCheck>, model: Model) -> Self {
+    fn new(checks: Vec<KeepalivedCheck>, pool: Pool) -> Self {
         Self {
             checks,
             subs: std::collections::HashMap::new(),
-            model,
+            pool,
             epoch: Instant::now(),
             lag: LagLog::new(),
         }
@@ -207,7 +205,7 @@ impl Driver {
         }
         drop(validate);
         self.read_track_files();
-        let start = self.model.start();
+        let start = self.pool.start();
         emit(&self.start_line(&args.file));
         self.report(&start, "start", None);
         for (i, c) in self.checks.iter().enumerate() {
@@ -243,7 +241,7 @@ impl Driver {
             }
         };
         self.lag.flush();
-        let end = self.model.stop();
+        let end = self.pool.stop();
         self.report(&end, "stop", None);
         let reason = match stop {
             Stop::Duration => "duration".to_owned(),
@@ -264,7 +262,7 @@ impl Driver {
             match std::fs::read(&f.path) {
                 Ok(content) => {
                     let o = healthcheck::reply::proto::file_outcome(&content, f.weight, f.reverse);
-                    self.model.preset(
+                    self.pool.preset(
                         c.virtual_server,
                         c.real_server,
                         c.checker,
@@ -286,7 +284,7 @@ impl Driver {
     }
 
     fn vs_name(&self, v: usize) -> String {
-        self.model
+        self.pool
             .virtual_servers
             .get(v)
             .map_or_else(String::new, |vs| vs.name.clone())
@@ -294,7 +292,7 @@ impl Driver {
 
     fn start_line(&self, file: &std::path::Path) -> Value {
         let vss: Vec<Value> = self
-            .model
+            .pool
             .virtual_servers
             .iter()
             .map(|vs| {
@@ -323,7 +321,7 @@ impl Driver {
             "config": file.display().to_string(),
             "checks": self.checks.len(),
             "virtual_servers": vss,
-            "table": table_json(&self.model.table()),
+            "table": table_json(&self.pool.table()),
         })
     }
 
@@ -350,7 +348,7 @@ impl Driver {
                     health(from),
                     health(to)
                 );
-                let changes = self.model.set_health(v, r, k, to == Health::Up);
+                let changes = self.pool.set_health(v, r, k, to == Health::Up);
                 let cause = Cause {
                     check: i,
                     outcome: &outcome,
@@ -373,7 +371,7 @@ impl Driver {
                     "checker": c.kind,
                     "weight": w,
                 }));
-                let changes = self.model.set_weight(v, r, k, weight);
+                let changes = self.pool.set_weight(v, r, k, weight);
                 self.report(&changes, &format!("{} weight", c.kind), None);
             }
             Event::Lag {
@@ -388,7 +386,7 @@ impl Driver {
         for change in changes {
             let line = match change {
                 Change::RealServer { vs, rs, to } => {
-                    let addr = self.model.virtual_servers[*vs].real_servers[*rs].addr;
+                    let addr = self.pool.virtual_servers[*vs].real_servers[*rs].addr;
                     let mut line = json!({
                         "event": "real_server",
                         "virtual_server": self.vs_name(*vs),

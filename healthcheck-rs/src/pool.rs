@@ -14,20 +14,25 @@
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 
-use healthcheck::WeightChange;
-use healthcheck::convert::{KeepalivedCheck, real_server_addr};
+use crate::WeightChange;
+use crate::convert::{KeepalivedCheck, real_server_addr};
 use ipvs::{
     AddressFamily, DesiredService, DestKey, DestSettings, Forwarding, Op, PlanOptions, Protocol,
     ServiceFlags, ServiceKey, ServiceSettings, Table,
 };
-use lbconf::keepalived::{Config, VirtualServer, VsTarget};
+use lbconf::keepalived::{Config, VirtualServer as VsConfig, VsTarget};
+
+/// Why a configuration cannot become a [`Pool`].
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}; fix the virtual_server in the configuration")]
+pub struct PoolError(pub String);
 
 /// IPVS's largest weight (`IPVS_WEIGHT_LIMIT`).
 const WEIGHT_LIMIT: i64 = 65_535;
 
 /// One thing that happened because of a health or weight change.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Change {
+pub enum Change {
     /// A real server became alive (`to`) or not.
     RealServer {
         /// Virtual server index.
@@ -60,26 +65,26 @@ struct Check {
     weight: Option<WeightChange>,
 }
 
-/// A real server of the model.
+/// A real server of the pool.
 #[derive(Debug, Clone)]
-pub(crate) struct RealServer {
+pub struct RealServer {
     /// Address and port in IPVS.
-    pub(crate) addr: SocketAddr,
+    pub addr: SocketAddr,
     /// Configured weight.
-    pub(crate) weight: u32,
+    pub weight: u32,
     /// Its checkers' keywords, in order.
-    pub(crate) checkers: Vec<&'static str>,
+    pub checkers: Vec<&'static str>,
     forwarding: Forwarding,
     inhibit: bool,
     checks: Vec<Check>,
     /// All checkers up.
-    pub(crate) alive: bool,
+    pub alive: bool,
 }
 
 impl RealServer {
     /// The weight after dynamic changes, clamped as keepalived's
     /// `real_weight` (0 to 65535).
-    pub(crate) fn effective_weight(&self) -> u32 {
+    pub fn effective_weight(&self) -> u32 {
         let mut w = i64::from(self.weight);
         for change in self.checks.iter().filter_map(|c| c.weight) {
             w = match change {
@@ -100,28 +105,28 @@ struct Sorry {
     alive: bool,
 }
 
-/// A virtual server of the model.
+/// A virtual server of the pool.
 #[derive(Debug, Clone)]
-pub(crate) struct Vs {
+pub struct VirtualServer {
     /// keepalived's name for it (`198.18.0.1:80/TCP`, `FWM 7`, `[group]`).
-    pub(crate) name: String,
+    pub name: String,
     /// Its IPVS services (several for a `virtual_server group`) and their
     /// settings.
-    pub(crate) services: Vec<(ServiceKey, ServiceSettings)>,
+    pub services: Vec<(ServiceKey, ServiceSettings)>,
     quorum: i64,
     hysteresis: i64,
     /// Quorum state.
-    pub(crate) quorum_up: bool,
+    pub quorum_up: bool,
     sorry: Option<Sorry>,
     /// Its real servers, in configuration order.
-    pub(crate) real_servers: Vec<RealServer>,
+    pub real_servers: Vec<RealServer>,
 }
 
-/// The checker process's view of every virtual server.
+/// The checker process's view of every virtual server: keepalived's pool.
 #[derive(Debug, Clone)]
-pub(crate) struct Model {
+pub struct Pool {
     /// The virtual servers, in configuration order.
-    pub(crate) virtual_servers: Vec<Vs>,
+    pub virtual_servers: Vec<VirtualServer>,
 }
 
 fn forwarding(kind: Option<&str>) -> Forwarding {
@@ -132,8 +137,8 @@ fn forwarding(kind: Option<&str>) -> Forwarding {
     }
 }
 
-/// A `VirtualServer` option that lbconf keeps only in `settings`.
-fn setting<'a>(vs: &'a VirtualServer, keyword: &str) -> Option<&'a str> {
+/// A virtual server option that lbconf keeps only in `settings`.
+fn setting<'a>(vs: &'a VsConfig, keyword: &str) -> Option<&'a str> {
     vs.settings
         .iter()
         .rev()
@@ -142,10 +147,15 @@ fn setting<'a>(vs: &'a VirtualServer, keyword: &str) -> Option<&'a str> {
         .map(|a| a.value.as_str())
 }
 
-impl Model {
+impl Pool {
     /// The model of `config` with the checks converted from it, before any
     /// probe ran: servers whose checkers start down (`alpha`) are not alive.
-    pub(crate) fn new(config: &Config, checks: &[KeepalivedCheck]) -> Result<Model, String> {
+    ///
+    /// # Errors
+    ///
+    /// A virtual server that cannot become IPVS services (a group that is
+    /// not defined, a sorry server without an address, ...).
+    pub fn new(config: &Config, checks: &[KeepalivedCheck]) -> Result<Pool, PoolError> {
         let mut by_server: HashMap<(usize, usize), Vec<&KeepalivedCheck>> = HashMap::new();
         for c in checks {
             by_server
@@ -155,7 +165,7 @@ impl Model {
         }
         let mut virtual_servers = Vec::new();
         for (v, vs) in config.virtual_servers.iter().enumerate() {
-            let keys = service_keys(config, vs)?;
+            let keys = service_keys(config, vs).map_err(PoolError)?;
             let mut services = Vec::new();
             for key in keys {
                 let mut settings = ipvs::Service::new(
@@ -183,8 +193,8 @@ impl Model {
                     .iter()
                     .map(|c| Check {
                         checker: c.checker,
-                        up: c.spec.timing.initial != healthcheck::InitialState::Down
-                            && c.spec.timing.initial != healthcheck::InitialState::FullyDown,
+                        up: c.spec.timing.initial != crate::InitialState::Down
+                            && c.spec.timing.initial != crate::InitialState::FullyDown,
                         weight: None,
                     })
                     .collect();
@@ -204,10 +214,10 @@ impl Model {
             let sorry = match &vs.sorry_server {
                 Some(s) => {
                     let mut words = s.value.split_whitespace();
-                    let ip: IpAddr = words
-                        .next()
-                        .and_then(|w| w.parse().ok())
-                        .ok_or_else(|| format!("sorry_server {:?} has no address", s.value))?;
+                    let ip: IpAddr =
+                        words.next().and_then(|w| w.parse().ok()).ok_or_else(|| {
+                            PoolError(format!("sorry_server {:?} has no address", s.value))
+                        })?;
                     let vs_port = match &vs.target.value {
                         VsTarget::Addr(_, port) => *port,
                         VsTarget::Fwmark(_) | VsTarget::Group(_) => 0,
@@ -240,7 +250,7 @@ impl Model {
                 .as_ref()
                 .map_or(0, |h| i64::from(h.value))
                 .min((quorum - 1).max(0));
-            virtual_servers.push(Vs {
+            virtual_servers.push(VirtualServer {
                 name: service_name(vs),
                 services,
                 quorum,
@@ -250,12 +260,12 @@ impl Model {
                 real_servers,
             });
         }
-        Ok(Model { virtual_servers })
+        Ok(Pool { virtual_servers })
     }
 
-    /// Sets a checker's state before [`Model::start`], as keepalived does
+    /// Sets a checker's state before [`Pool::start`], as keepalived does
     /// with the `FILE_CHECK` files it reads while loading the configuration.
-    pub(crate) fn preset(
+    pub fn preset(
         &mut self,
         vs: usize,
         rs: usize,
@@ -280,7 +290,7 @@ impl Model {
     /// Sets the initial quorum states and returns what keepalived does at
     /// start: the quorum decisions and every operation that builds the
     /// table from nothing.
-    pub(crate) fn start(&mut self) -> Vec<Change> {
+    pub fn start(&mut self) -> Vec<Change> {
         let mut out = Vec::new();
         for v in 0..self.virtual_servers.len() {
             let vs = &mut self.virtual_servers[v];
@@ -294,7 +304,7 @@ impl Model {
 
     /// What keepalived does to IPVS when it stops: it removes its virtual
     /// services (and with them their destinations).
-    pub(crate) fn stop(&self) -> Vec<Change> {
+    pub fn stop(&self) -> Vec<Change> {
         ipvs::plan(&Table::new(), &self.table(), PlanOptions::default())
             .into_iter()
             .map(Change::Ipvs)
@@ -302,18 +312,12 @@ impl Model {
     }
 
     /// A checker of real server `rs` of virtual server `vs` went up or down.
-    pub(crate) fn set_health(
-        &mut self,
-        vs: usize,
-        rs: usize,
-        checker: usize,
-        up: bool,
-    ) -> Vec<Change> {
+    pub fn set_health(&mut self, vs: usize, rs: usize, checker: usize, up: bool) -> Vec<Change> {
         self.change(vs, rs, checker, |c| c.up = up)
     }
 
     /// A checker asked for a weight (or stopped asking, `None`).
-    pub(crate) fn set_weight(
+    pub fn set_weight(
         &mut self,
         vs: usize,
         rs: usize,
@@ -402,7 +406,7 @@ impl Model {
     }
 
     /// The IPVS table keepalived would have now.
-    pub(crate) fn table(&self) -> Table {
+    pub fn table(&self) -> Table {
         let mut table = Table::new();
         for vs in &self.virtual_servers {
             let mut svc = DesiredService::default();
@@ -451,7 +455,7 @@ impl Model {
 }
 
 /// keepalived's name of a virtual server.
-fn service_name(vs: &VirtualServer) -> String {
+fn service_name(vs: &VsConfig) -> String {
     match &vs.target.value {
         VsTarget::Addr(ip, port) => format!(
             "{}/{}",
@@ -463,7 +467,7 @@ fn service_name(vs: &VirtualServer) -> String {
     }
 }
 
-fn protocol(vs: &VirtualServer) -> Protocol {
+fn protocol(vs: &VsConfig) -> Protocol {
     match vs.protocol.as_ref().map(|p| p.value.as_str()) {
         Some("UDP") => Protocol::UDP,
         Some("SCTP") => Protocol::SCTP,
@@ -473,7 +477,7 @@ fn protocol(vs: &VirtualServer) -> Protocol {
 
 /// The family of a fwmark service: `ip_family`, else its first real
 /// server's, else IPv4.
-fn fwmark_family(vs: &VirtualServer) -> AddressFamily {
+fn fwmark_family(vs: &VsConfig) -> AddressFamily {
     match vs.ip_family.as_ref().map(|f| f.value.as_str()) {
         Some("inet6") => AddressFamily::INET6,
         Some(_) => AddressFamily::INET,
@@ -486,7 +490,7 @@ fn fwmark_family(vs: &VirtualServer) -> AddressFamily {
 /// The IPVS services of a virtual server: one, or one per address (and
 /// port) of its `virtual_server_group`, ranges `A.B.C.D-E` expanded on the
 /// last byte (IPv4) or the last group of 16 bits (IPv6).
-fn service_keys(config: &Config, vs: &VirtualServer) -> Result<Vec<ServiceKey>, String> {
+fn service_keys(config: &Config, vs: &VsConfig) -> Result<Vec<ServiceKey>, String> {
     let name = match &vs.target.value {
         VsTarget::Addr(ip, port) => {
             return Ok(vec![ServiceKey::Addr {
@@ -551,7 +555,7 @@ fn service_keys(config: &Config, vs: &VirtualServer) -> Result<Vec<ServiceKey>, 
 }
 
 /// The alive real servers' weights (keepalived's `weigh_live_realservers`).
-fn weight_sum(vs: &Vs) -> i64 {
+fn weight_sum(vs: &VirtualServer) -> i64 {
     vs.real_servers
         .iter()
         .filter(|r| r.alive)

@@ -1,9 +1,9 @@
-//! The model against keepalived 2.2's `ipwrapper.c` rules, config text in.
+//! The pool against keepalived 2.2's `ipwrapper.c` rules, config text in.
 
 use super::*;
 use lbconf::keepalived::{Options, parse_str};
 
-fn model(text: &str) -> Model {
+fn model(text: &str) -> Pool {
     let opts = Options {
         config_id: Some("lb1".to_owned()),
         interfaces: Some(vec!["lo".to_owned()]),
@@ -14,8 +14,8 @@ fn model(text: &str) -> Model {
         "{:#?}",
         parsed.diagnostics
     );
-    let checks = healthcheck::convert::keepalived(&parsed).unwrap();
-    Model::new(&parsed.value, &checks).unwrap()
+    let checks = crate::convert::keepalived(&parsed).unwrap();
+    Pool::new(&parsed.value, &checks).unwrap()
 }
 
 fn vs(extra: &str, servers: &[(&str, u32)]) -> String {
