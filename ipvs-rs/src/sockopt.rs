@@ -113,6 +113,24 @@ fn u32_at(b: &[u8], at: usize) -> u32 {
     u32::from_ne_bytes([b[at], b[at + 1], b[at + 2], b[at + 3]])
 }
 
+/// The entries after a request's header: a whole number of `entry` bytes.
+fn entry_table<'a>(
+    b: &'a [u8],
+    what: &'static str,
+    head: usize,
+    entry: usize,
+) -> Result<&'a [u8], DecodeError> {
+    b.get(head..)
+        .filter(|t| t.len() % entry == 0)
+        .ok_or_else(|| DecodeError::Bad {
+            attr: what,
+            detail: format!(
+                "{} bytes: not a header of {head} and entries of {entry}",
+                b.len()
+            ),
+        })
+}
+
 /// The number of services in `struct ip_vs_getinfo`.
 ///
 /// # Errors
@@ -146,16 +164,7 @@ pub fn get_services(n: u32) -> Vec<u8> {
 ///
 /// When the buffer is not a whole request.
 pub fn decode_services(b: &[u8]) -> Result<Vec<(LegacyKey, u32)>, DecodeError> {
-    let table = b
-        .get(SERVICES_HEAD..)
-        .filter(|t| t.len() % SERVICE_ENTRY == 0)
-        .ok_or_else(|| DecodeError::Bad {
-            attr: "ip_vs_get_services",
-            detail: format!(
-                "{} bytes: not a header of {SERVICES_HEAD} and entries of {SERVICE_ENTRY}",
-                b.len()
-            ),
-        })?;
+    let table = entry_table(b, "ip_vs_get_services", SERVICES_HEAD, SERVICE_ENTRY)?;
     let mut out = Vec::with_capacity(table.len() / SERVICE_ENTRY);
     for e in table.chunks_exact(SERVICE_ENTRY) {
         let num_dests = u32_at(e, 44);
@@ -205,16 +214,7 @@ pub fn get_dests(key: &LegacyKey, n: u32) -> Vec<u8> {
 ///
 /// When the buffer is not a whole request, or an entry has a negative weight.
 pub fn decode_dests(b: &[u8]) -> Result<Vec<Destination>, DecodeError> {
-    let table = b
-        .get(DESTS_HEAD..)
-        .filter(|t| t.len() % DEST_ENTRY == 0)
-        .ok_or_else(|| DecodeError::Bad {
-            attr: "ip_vs_get_dests",
-            detail: format!(
-                "{} bytes: not a header of {DESTS_HEAD} and entries of {DEST_ENTRY}",
-                b.len()
-            ),
-        })?;
+    let table = entry_table(b, "ip_vs_get_dests", DESTS_HEAD, DEST_ENTRY)?;
     let mut out = Vec::with_capacity(table.len() / DEST_ENTRY);
     for e in table.chunks_exact(DEST_ENTRY) {
         let weight = u32_at(e, 12);
