@@ -14,7 +14,7 @@ mod harness;
 use std::time::Duration;
 
 use harness::{Dir, LBD, Proc, has_vip, keepalived_present, wait_for};
-use lbkit_testsupport::netns::Lan;
+use lbkit_testsupport::netns::{Lan, Netns};
 use lbkit_testsupport::tier;
 
 const VIP: &str = "198.18.0.100";
@@ -56,6 +56,17 @@ fn notify_script(dir: &Dir, name: &str) -> String {
         &format!("{name}.sh"),
         &format!("echo \"$(id -u) $*\" >> {out}"),
     )
+}
+
+/// A veth pair `trk0`/`trk1` inside `host`, both up: taking `trk1` down
+/// takes `trk0`'s carrier away (a tracked interface the test controls).
+fn tracked_veth(host: &Netns) {
+    host.ip(&[
+        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
+    ])
+    .unwrap();
+    host.ip(&["link", "set", "trk0", "up"]).unwrap();
+    host.ip(&["link", "set", "trk1", "up"]).unwrap();
 }
 
 fn gate(test: &str) -> bool {
@@ -198,13 +209,7 @@ fn script_and_interface_tracking_fail_over() {
     }
     let lan = Lan::new(tag, 2).unwrap();
     let h1 = lan.host(1);
-    // A veth pair inside h1: taking trk1 down takes trk0's carrier away.
-    h1.ip(&[
-        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
-    ])
-    .unwrap();
-    h1.ip(&["link", "set", "trk0", "up"]).unwrap();
-    h1.ip(&["link", "set", "trk1", "up"]).unwrap();
+    tracked_veth(h1);
     let dir = Dir::new(tag);
     let notify = notify_script(&dir, "notify");
     let fault = notify_script(&dir, "fault");
@@ -291,12 +296,7 @@ fn tracked_objects_count_from_the_start() {
     }
     let lan = Lan::new(tag, 2).unwrap();
     let h1 = lan.host(1);
-    h1.ip(&[
-        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
-    ])
-    .unwrap();
-    h1.ip(&["link", "set", "trk0", "up"]).unwrap();
-    h1.ip(&["link", "set", "trk1", "up"]).unwrap();
+    tracked_veth(h1);
     let dir = Dir::new(tag);
     let scripts = "vrrp_script chk_ok {\n    script /usr/bin/true\n    interval 1\n    \
          weight 0\n    rise 3\n    fall 3\n}\n";
@@ -541,12 +541,7 @@ fn sync_group_moves_ipv4_and_ipv6_together() {
     }
     let lan = Lan::new(tag, 2).unwrap();
     let h1 = lan.host(1);
-    h1.ip(&[
-        "link", "add", "trk0", "type", "veth", "peer", "name", "trk1",
-    ])
-    .unwrap();
-    h1.ip(&["link", "set", "trk0", "up"]).unwrap();
-    h1.ip(&["link", "set", "trk1", "up"]).unwrap();
+    tracked_veth(h1);
     // Both instances need eth0's link-local address (the IPv6 adverts' source).
     for i in 1..=2 {
         let ready = wait_for(LONG, || {
