@@ -38,6 +38,8 @@ pub(crate) struct Facts {
     pub(crate) sections: Vec<SectionFacts>,
     /// The `errorfile` statements, as (section, statement) indices.
     pub(crate) errorfiles: Vec<(usize, usize)>,
+    /// The `stick-table` statements, as (section, statement) indices.
+    pub(crate) stick_tables: Vec<(usize, usize)>,
 }
 
 /// What [`Facts`] knows about one section.
@@ -77,7 +79,10 @@ impl Facts {
         let f = &mut self.sections[section];
         let kw = words[0].value.as_str();
         match kw {
-            "stick-table" => f.stick_table = true,
+            "stick-table" => {
+                f.stick_table = true;
+                self.stick_tables.push((section, index));
+            }
             "errorfile" => self.errorfiles.push((section, index)),
             _ => {}
         }

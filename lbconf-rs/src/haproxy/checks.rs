@@ -77,6 +77,7 @@ pub(crate) fn check(
     each.sections(0..config.sections.len(), diags);
     listeners(config, &defaults, diags);
     super::xref::errorfiles(config, facts, base, diags);
+    super::xref::stick_tables(config, facts, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !config.sections.iter().any(|g| {

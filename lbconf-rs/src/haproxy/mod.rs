@@ -55,6 +55,7 @@ mod logformat;
 pub mod model;
 mod proxy;
 mod rules;
+mod samples;
 mod server;
 pub mod syntax;
 pub mod values;

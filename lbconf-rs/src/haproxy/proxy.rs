@@ -170,6 +170,7 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
         return;
     }
     super::rules::check(name, st, k, diags);
+    super::rules::expressions(name, st, k, diags);
     super::args::check(name, st, &w[k + 1..], diags);
     let Some(p) = section.proxy.as_mut() else {
         return;
@@ -649,25 +650,25 @@ fn acl(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         );
         return;
     }
-    let criterion = &w[2].value;
-    let fetch = criterion
-        .split(['(', ','])
-        .next()
-        .unwrap_or(criterion.as_str());
-    if !known_fetch(fetch) {
+    let words: Vec<&str> = w[2..].iter().map(|x| x.value.as_str()).collect();
+    if let Err((at, msg)) = super::samples::acl(&words) {
+        let criterion = w[2].value.as_str();
+        let fetch = criterion.split(['(', ',']).next().unwrap_or(criterion);
+        let help = if msg.starts_with("unknown fetch method") {
+            match suggest(fetch, fetches::FETCHES.iter().map(|(n, _)| *n)) {
+                Some(f) => format!("did you mean '{f}'?"),
+                None => "see section 7.3 of the manual for sample fetches".to_owned(),
+            }
+        } else {
+            "see sections 7.1 and 7.3 of the manual (ACLs and sample fetches)".to_owned()
+        };
         diags.push(
             Diagnostic::error(
                 "H0417",
-                format!(
-                    "error detected while parsing ACL '{}' : unknown fetch method '{fetch}'",
-                    w[1].value
-                ),
+                format!("error detected while parsing ACL '{}' : {msg}", w[1].value),
             )
-            .with_label(w[2].span, "not a sample fetch")
-            .with_help(match suggest(fetch, fetches::FETCHES.iter().copied()) {
-                Some(f) => format!("did you mean '{f}'?"),
-                None => "see section 7.3 of the manual for sample fetches".to_owned(),
-            }),
+            .with_label(w[2 + at].span, "here")
+            .with_help(help),
         );
         return;
     }
@@ -742,18 +743,6 @@ fn use_backend(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         condition: cond,
         span: st.span,
     });
-}
-
-/// Whether `name` is a sample fetch, or an ACL derivative of one
-/// (`path_beg`, `hdr_dom`, ...).
-fn known_fetch(name: &str) -> bool {
-    const SUFFIXES: &[&str] = &[
-        "beg", "dir", "dom", "end", "len", "reg", "sub", "cnt", "val", "ip", "found",
-    ];
-    fetches::FETCHES.contains(&name)
-        || name.rsplit_once('_').is_some_and(|(base, suffix)| {
-            SUFFIXES.contains(&suffix) && fetches::FETCHES.contains(&base)
-        })
 }
 
 const FACILITIES: &[&str] = &[

@@ -127,9 +127,7 @@ const TCP_REQUEST_CONNECTION: &[&str] = &[
     "capture",
     "expect-proxy",
     "expect-netscaler-cip",
-    "track-sc0",
-    "track-sc1",
-    "track-sc2",
+    "track-sc",
     "sc-inc-gpc(",
     "sc-inc-gpc0(",
     "sc-inc-gpc1(",
@@ -153,9 +151,7 @@ const TCP_REQUEST_CONTENT: &[&str] = &[
     "capture",
     "expect-proxy",
     "expect-netscaler-cip",
-    "track-sc0",
-    "track-sc1",
-    "track-sc2",
+    "track-sc",
     "ot-group",
     "set-log-level",
     "set-nice",
@@ -216,6 +212,26 @@ fn actions(keyword: &str) -> Option<&'static [&'static str]> {
     })
 }
 
+/// The counter number of a `track-sc<N>` action (`track-sc` alone is
+/// counter 0, as HAProxy reads it), or why it is not one; `None` when the
+/// action is not `track-sc...`.
+pub(crate) fn track_sc(action: &str) -> Option<Result<u32, String>> {
+    let digits = action.strip_prefix("track-sc")?;
+    if !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Err(format!("Wrong track-sc number '{digits}'")));
+    }
+    let n = digits.bytes().fold(0u32, |n, d| {
+        n.saturating_mul(10).saturating_add(u32::from(d - b'0'))
+    });
+    Some(if n > 2 {
+        Err(format!(
+            "{n} track-sc number exceeding 2 (MAX_SESS_STKCTR-1) value"
+        ))
+    } else {
+        Ok(n)
+    })
+}
+
 fn known(list: &[&str], action: &str) -> bool {
     list.iter().any(|a| {
         if a.ends_with('(') || *a == "track-sc" {
@@ -233,7 +249,6 @@ fn arity(action: &str) -> Option<(usize, usize)> {
         "replace-header" | "replace-value" => (3, 3),
         "set-path" | "set-pathq" | "set-uri" | "set-query" | "set-method" => (1, 1),
         "del-header" | "capture" => (1, usize::MAX),
-        "redirect" => (2, usize::MAX),
         a if a.starts_with("set-var(") || a.starts_with("set-var-fmt(") => (1, usize::MAX),
         _ => return None,
     })
@@ -242,6 +257,10 @@ fn arity(action: &str) -> Option<(usize, usize)> {
 /// Checks the action of rule statement `st` whose keyword is `name` (one or
 /// two words, found at `st.words[k]`).
 pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
+    if name == "redirect" {
+        diags.extend(redirect("redirect rule", &st.words[k], &st.words[k + 1..]));
+        return;
+    }
     let Some(list) = actions(name) else { return };
     let at = k + name.split(' ').count();
     let Some(action) = st.words.get(at) else {
@@ -249,6 +268,22 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
     };
     if !known(list, &action.value) {
         diags.push(unknown_action(name, action, list));
+        return;
+    }
+    if let Some(Err(why)) = track_sc(&action.value) {
+        diags.push(
+            Diagnostic::error(
+                "H0465",
+                format!("error in '{name} {}' rule: {why}", action.value),
+            )
+            .with_label(action.span, "not a tracking counter")
+            .with_help("use track-sc0, track-sc1 or track-sc2"),
+        );
+        return;
+    }
+    if action.value == "redirect" && name.starts_with("http-") {
+        let what = format!("'{name} redirect' rule");
+        diags.extend(redirect(&what, action, &st.words[at + 1..]));
         return;
     }
     if !name.starts_with("http-") {
@@ -302,4 +337,253 @@ fn unknown_action(name: &str, action: &Spanned<String>, list: &[&str]) -> Diagno
             None => format!("actions: {}", names.join(", ")),
         },
     )
+}
+
+/// The status codes a redirect may use.
+const REDIRECT_CODES: &[u32] = &[301, 302, 303, 307, 308];
+
+/// Checks the words after `redirect` (`args`, up to `if`/`unless`) as
+/// `http_parse_redirect_rule()` does: a type (`location`, `prefix` or
+/// `scheme`) with its value, then `code`, cookie and flag options.
+fn redirect(what: &str, keyword: &Spanned<String>, args: &[Spanned<String>]) -> Option<Diagnostic> {
+    let bad = |at: &Spanned<String>, msg: String, help: &str| {
+        Some(
+            Diagnostic::error("H0461", format!("error in {what}: {msg}"))
+                .with_label(at.span, "here")
+                .with_help(help.to_owned()),
+        )
+    };
+    let mut typed = false;
+    let mut i = 0;
+    // HAProxy's keyword parsers stop at the first empty word.
+    while let Some(a) = args.get(i).filter(|a| !a.value.is_empty()) {
+        let value = args.get(i + 1).filter(|v| !v.value.is_empty());
+        match a.value.as_str() {
+            "if" | "unless" => break,
+            "drop-query" | "append-slash" | "ignore-empty" => {
+                i += 1;
+                continue;
+            }
+            "location" | "prefix" | "scheme" | "set-cookie" | "clear-cookie" | "code" => {
+                let Some(v) = value else {
+                    return bad(
+                        a,
+                        format!("missing argument for '{}'", a.value),
+                        "give the option its value",
+                    );
+                };
+                typed |= matches!(a.value.as_str(), "location" | "prefix" | "scheme");
+                if a.value == "code" && !REDIRECT_CODES.contains(&atol(&v.value)) {
+                    return bad(
+                        v,
+                        format!("'code': unsupported HTTP code '{}'", v.value),
+                        "use 301, 302, 303, 307 or 308",
+                    );
+                }
+            }
+            other => {
+                return bad(
+                    a,
+                    format!(
+                        "expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', \
+                         'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '{other}')"
+                    ),
+                    "write the type first, e.g. 'redirect location /new code 301'",
+                );
+            }
+        }
+        i += 2;
+    }
+    if typed {
+        return None;
+    }
+    bad(
+        keyword,
+        "redirection type expected ('prefix', 'location', or 'scheme')".into(),
+        "e.g. 'redirect scheme https' or 'redirect location /new'",
+    )
+}
+
+/// C's `atol()` for the codes HAProxy reads with it: the leading digits,
+/// 0 when there are none (saturating rather than overflowing).
+fn atol(text: &str) -> u32 {
+    text.trim_start()
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .fold(0u32, |n, d| {
+            n.saturating_mul(10).saturating_add(u32::from(d - b'0'))
+        })
+}
+
+/// The keywords whose statements may end with `if|unless <condition>`.
+const CONDITIONAL: &[&str] = &[
+    "http-request",
+    "http-response",
+    "http-after-response",
+    "tcp-request connection",
+    "tcp-request session",
+    "tcp-request content",
+    "tcp-response content",
+    "use_backend",
+    "use-server",
+    "redirect",
+    "stick on",
+    "stick match",
+    "stick store-request",
+    "stick store-response",
+    "force-persist",
+    "ignore-persist",
+    "monitor fail",
+];
+
+/// Actions whose first argument is a sample expression.
+const EXPR_ACTIONS: &[&str] = &[
+    "capture",
+    "set-src",
+    "set-dst",
+    "set-src-port",
+    "set-dst-port",
+    "set-priority-class",
+    "set-priority-offset",
+];
+
+/// Checks what HAProxy parses inside statement `st` (keyword `name` at
+/// `st.words[k]`): the anonymous ACLs of its condition (`{ fetch ... }`),
+/// the sample expressions of its action (`set-var(...) EXPR`,
+/// `track-sc0 EXPR`, `%[EXPR]` in log-format arguments, ...), and its
+/// regular expressions (`replace-header`, `http-check expect rstring`, ...).
+pub(crate) fn expressions(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
+    let w = st.words;
+    let start = (k + name.split(' ').count()).min(w.len());
+    let args = &w[start..];
+    let end = if CONDITIONAL.contains(&name) {
+        args.iter()
+            .position(|x| x.value == "if" || x.value == "unless")
+            .unwrap_or(args.len())
+    } else {
+        args.len()
+    };
+    let action = args.first().map_or("", |a| a.value.as_str());
+    let rule = if actions(name).is_some() {
+        format!("'{name} {action}' rule")
+    } else {
+        format!("'{name}' rule")
+    };
+    if end < args.len() {
+        condition(&rule, &args[end + 1..], diags);
+    }
+    let sample = |at: usize, diags: &mut Vec<Diagnostic>| {
+        if let Some(e) = args.get(at).filter(|_| at < end) {
+            if let Err(msg) = super::samples::expr(&e.value, false) {
+                diags.push(expression_error(&rule, e, &msg));
+            }
+        }
+    };
+    match name {
+        "stick on" | "stick match" | "stick store-request" | "stick store-response" => {
+            sample(0, diags);
+        }
+        "use_backend" | "use-server" => formats(&rule, &args[..end.min(1)], diags),
+        "http-check expect" | "tcp-check expect" => {
+            let at = usize::from(action == "!");
+            let kind = args.get(at).map_or("", |a| a.value.as_str());
+            if matches!(kind, "rstatus" | "rstring" | "rbinary") {
+                regexes(&rule, args.get(at + 1), diags);
+            }
+        }
+        _ if actions(name).is_some() => {
+            if action.starts_with("set-var(")
+                || action.starts_with("do-resolve(")
+                || track_sc(action).is_some()
+                || EXPR_ACTIONS.contains(&action)
+            {
+                sample(1, diags);
+            }
+            if name.starts_with("http-") {
+                match action {
+                    "replace-header" | "replace-value" => regexes(&rule, args.get(2), diags),
+                    "replace-path" | "replace-pathq" | "replace-uri" => {
+                        regexes(&rule, args.get(1), diags);
+                    }
+                    _ => {}
+                }
+                formats(&rule, &args[1.min(end)..end], diags);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Checks the `%[EXPR]` sample expressions in log-format arguments `words`
+/// (the word after `string`, which is plain text, excepted).
+fn formats(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    let mut plain = false;
+    for w in words {
+        let text = w.value.as_str();
+        if !plain {
+            let mut rest = text;
+            while let Some(pos) = rest.find("%[") {
+                let inner = &rest[pos + 2..];
+                let Some(close) = inner.find(']') else { break };
+                if let Err(msg) = super::samples::expr(&inner[..close], false) {
+                    let msg = format!("failed to parse sample expression <{inner}> : {msg}");
+                    diags.push(expression_error(rule, w, &msg));
+                    return;
+                }
+                rest = &inner[close + 1..];
+            }
+        }
+        plain = text == "string";
+    }
+}
+
+/// Checks the anonymous ACLs (`{ fetch [flags] [patterns] }`) of the
+/// condition `words` (after `if` or `unless`).
+fn condition(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    let mut i = 0;
+    while i < words.len() {
+        if words[i].value != "{" {
+            i += 1;
+            continue;
+        }
+        let inner = &words[i + 1..];
+        let len = inner
+            .iter()
+            .position(|x| x.value == "}")
+            .unwrap_or(inner.len());
+        let texts: Vec<&str> = inner[..len].iter().map(|x| x.value.as_str()).collect();
+        if let Err((at, msg)) = super::samples::acl(&texts) {
+            diags.push(
+                Diagnostic::error(
+                    "H0463",
+                    format!("error detected while parsing an {rule} condition : {msg}"),
+                )
+                .with_label(inner[at].span, "here")
+                .with_help("see sections 7.1 and 7.3 of the manual (ACLs and sample fetches)"),
+            );
+            return;
+        }
+        i += len + 2;
+    }
+}
+
+/// Compiles the regular expression `re`, if there is one.
+fn regexes(rule: &str, re: Option<&Spanned<String>>, diags: &mut Vec<Diagnostic>) {
+    let Some(re) = re else { return };
+    if let Err(msg) = super::samples::regex(&re.value, false) {
+        diags.push(
+            Diagnostic::error("H0464", format!("error in {rule} : {msg}"))
+                .with_label(re.span, "not a valid PCRE2 regular expression")
+                .with_help("HAProxy compiles regular expressions with PCRE2; escape special characters with '\\'"),
+        );
+    }
+}
+
+fn expression_error(rule: &str, at: &Spanned<String>, msg: &str) -> Diagnostic {
+    Diagnostic::error(
+        "H0462",
+        format!("error detected while parsing {rule} : {msg}"),
+    )
+    .with_label(at.span, "this sample expression")
+    .with_help("see section 7.3 of the manual (sample fetches and converters)")
 }

@@ -90,6 +90,42 @@ fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Each proxy's `stick-table` is named after the proxy, so a second one in
+/// the same proxy, or one in a frontend and one in a backend of the same
+/// name, conflict.
+pub(crate) fn stick_tables(config: &Config, facts: &Facts, diags: &mut Vec<Diagnostic>) {
+    let mut seen: HashMap<&str, &Section> = HashMap::new();
+    for &(i, k) in &facts.stick_tables {
+        let Some(s) = config.sections.get(i).filter(|s| s.kind.is_proxy()) else {
+            continue;
+        };
+        let (Some(name), Some(st)) = (&s.name, s.statements.get(k)) else {
+            continue;
+        };
+        match seen.get(name.value.as_str()) {
+            Some(first) => diags.push(
+                Diagnostic::error(
+                    "H0532",
+                    format!(
+                        "stick-table name '{}' conflicts with table declared in {} '{}'",
+                        name.value,
+                        first.kind.keyword(),
+                        name_of(first)
+                    ),
+                )
+                .with_label(st.span(), "a second table of this name")
+                .with_help(
+                    "a proxy has at most one stick-table, named after it; declare more in a \
+                     'peers' section ('table NAME ...') or in a dedicated backend",
+                ),
+            ),
+            None => {
+                seen.insert(name.value.as_str(), s);
+            }
+        }
+    }
+}
+
 /// `errorfile <code> <file>` (proxies and `http-errors`): HAProxy reads the
 /// file while parsing, so a missing one is fatal.
 pub(crate) fn errorfiles(
@@ -207,11 +243,9 @@ pub(crate) fn cross_references(
                 }
             }
         }
-        let track = w.iter().position(|x| {
-            x.value.starts_with("track-sc")
-                && x.value.len() == 9
-                && x.value.as_bytes()[8].is_ascii_digit()
-        });
+        let track = w
+            .iter()
+            .position(|x| matches!(super::rules::track_sc(x.value), Some(Ok(_))));
         if let Some(t) = track.filter(|t| *t >= 1) {
             let table = w
                 .iter()
@@ -226,7 +260,12 @@ pub(crate) fn cross_references(
                 diags.push(
                     Diagnostic::error(
                         "H0529",
-                        format!("unable to find table '{name}' referenced by {}", w[t].value),
+                        format!(
+                            "unable to find table '{name}' referenced by track-sc{}",
+                            super::rules::track_sc(w[t].value)
+                                .and_then(Result::ok)
+                                .unwrap_or(0)
+                        ),
                     )
                     .with_label(w[t].span, "no stick-table there")
                     .with_help("declare a stick-table in that proxy, or name one with 'table'"),

@@ -1,0 +1,467 @@
+//! Sample expressions (`fetch[(args)][,converter[(args)]]...`), ACL
+//! criteria and regular expressions, checked as HAProxy 2.6 checks them
+//! while it parses: `sample_parse_expr()`, `make_arg_list()`,
+//! `parse_acl_expr()` and `regex_comp()` (PCRE2, as Debian builds HAProxy).
+//! Every message and rule here was compared with Debian's `haproxy -c`.
+
+use super::fetches::{ACL_KEYWORDS, CONVERTERS, FETCHES};
+
+/// The match methods of `-m` (configuration.txt 7.1.3).
+const METHODS: &[&str] = &[
+    "found", "bool", "int", "ip", "bin", "len", "str", "sub", "reg", "beg", "end", "dir", "dom",
+];
+
+/// Argument types HAProxy parses while reading the configuration; an empty
+/// argument of one of these is an error (the others are kept as text and
+/// resolved later, a proxy name defaulting to the current proxy).
+const PARSED_TYPES: &[&str] = &[
+    "integer",
+    "IPv4 address",
+    "IPv6 address",
+    "IPv4 mask",
+    "IPv6 mask",
+    "Protocol buffers field number",
+];
+
+/// One argument of a fetch or converter: its type and whether it is
+/// mandatory.
+struct ArgType<'a> {
+    name: &'a str,
+    mandatory: bool,
+}
+
+/// The arguments of a signature as HAProxy prints it (`string[,integer]`).
+fn signature(sig: &str) -> impl Iterator<Item = ArgType<'_>> {
+    let mandatory_end = sig.find('[').unwrap_or(sig.len());
+    let mut at = 0;
+    sig.split(',').filter_map(move |part| {
+        let start = at;
+        at += part.len() + 1;
+        let name = part.trim_matches(['[', ']']);
+        (!name.is_empty()).then_some(ArgType {
+            name,
+            mandatory: start < mandatory_end,
+        })
+    })
+}
+
+fn lookup<T: Copy>(table: &[(&'static str, T)], name: &str) -> Option<T> {
+    table
+        .binary_search_by(|(n, _)| n.cmp(&name))
+        .ok()
+        .map(|i| table[i].1)
+}
+
+/// What a checked criterion or expression tells its caller.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Expr {
+    /// The match method an ACL keyword implies (`path_reg` gives `reg`).
+    pub(crate) method: Option<&'static str>,
+}
+
+/// Checks sample expression `text` as `sample_parse_expr()` does; `acl`
+/// also accepts the ACL keywords (`path_beg`, ...) as fetches.
+pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
+    let end = text.find(['(', ',']).unwrap_or(text.len());
+    let name = &text[..end];
+    let derived = if acl {
+        ACL_KEYWORDS
+            .binary_search_by(|(k, _, _)| k.cmp(&name))
+            .ok()
+            .map(|i| ACL_KEYWORDS[i])
+    } else {
+        None
+    };
+    let (sig, what, method) = match derived {
+        Some((_, fetch, method)) => (
+            lookup(FETCHES, fetch).unwrap_or(""),
+            format!("ACL keyword '{name}'"),
+            Some(method),
+        ),
+        None => match lookup(FETCHES, name) {
+            Some(sig) => (sig, format!("fetch method '{name}'"), None),
+            None => return Err(format!("unknown fetch method '{name}'")),
+        },
+    };
+    let mut rest = &text[end..];
+    if let Some(inner) = rest.strip_prefix('(') {
+        let used = args(inner, sig).map_err(|e| format!("{what} : {e}"))?;
+        rest = &inner[used..];
+    } else {
+        missing_args(sig).map_err(|e| format!("{what} : {e}"))?;
+    }
+    if !rest.is_empty() && !rest.starts_with(',') {
+        return Err(format!("missing comma after fetch keyword '{name}'"));
+    }
+    while let Some(after) = rest.strip_prefix(',') {
+        let end = after.find(['(', ',']).unwrap_or(after.len());
+        let conv = &after[..end];
+        rest = &after[end..];
+        if conv.is_empty() {
+            continue;
+        }
+        let Some(sig) = lookup(CONVERTERS, conv) else {
+            return Err(format!("unknown converter '{conv}'"));
+        };
+        let args_text = if let Some(inner) = rest.strip_prefix('(') {
+            let used = args(inner, sig).map_err(|e| format!("converter '{conv}' : {e}"))?;
+            rest = &inner[used..];
+            Some(&inner[..used.saturating_sub(1)])
+        } else {
+            missing_args(sig).map_err(|e| format!("converter '{conv}' : {e}"))?;
+            None
+        };
+        if !rest.is_empty() && !rest.starts_with(',') {
+            return Err(format!("missing comma after converter '{conv}'"));
+        }
+        if conv == "regsub" {
+            if let Some(re) = args_text.and_then(|a| split_args(a).next()) {
+                regex(&unescape(re), false).map_err(|e| {
+                    format!("error in regex '{re}' in arg 1 of conversion keyword 'regsub' : {e}")
+                })?;
+            }
+        }
+    }
+    Ok(Expr { method })
+}
+
+/// The error of a fetch or converter written without parentheses: HAProxy
+/// then parses one empty argument if any is mandatory.
+fn missing_args(sig: &str) -> Result<(), String> {
+    if signature(sig).any(|a| a.mandatory) {
+        check_args(&[""], sig, "")
+    } else {
+        Ok(())
+    }
+}
+
+/// Splits the text inside parentheses (`inner`, after the `(`) as
+/// `make_arg_list()` does and checks the arguments against `sig`. Returns
+/// how many bytes the arguments and the closing `)` take.
+fn args(inner: &str, sig: &str) -> Result<usize, String> {
+    let close = closing(inner).ok_or_else(|| "expected ')'".to_owned())?;
+    let text = &inner[..close];
+    let parts: Vec<&str> = if text.is_empty() && !signature(sig).any(|a| a.mandatory) {
+        Vec::new()
+    } else {
+        split_args(text).collect()
+    };
+    check_args(&parts, sig, &inner[..=close])?;
+    Ok(close + 1)
+}
+
+/// Checks the arguments `parts` against `sig`; `written` is the argument
+/// text with its `)`, for the message about arguments in excess.
+fn check_args(parts: &[&str], sig: &str, written: &str) -> Result<(), String> {
+    let types: Vec<ArgType<'_>> = signature(sig).collect();
+    if parts.len() > types.len() {
+        // The text from the first argument in excess, with its comma.
+        let mut cut = 0;
+        for p in parts.iter().take(types.len()) {
+            cut += p.len() + 1;
+        }
+        let from = if types.is_empty() {
+            0
+        } else {
+            cut.saturating_sub(1)
+        };
+        return Err(format!(
+            "expected ')' before '{}'",
+            written.get(from..).unwrap_or(written)
+        ));
+    }
+    for (i, (part, ty)) in parts.iter().zip(&types).enumerate() {
+        if !PARSED_TYPES.contains(&ty.name) {
+            continue;
+        }
+        let value = unescape(part);
+        if value.is_empty() {
+            return Err(format!(
+                "expected type '{}' at position {}, but got nothing",
+                ty.name,
+                i + 1
+            ));
+        }
+        if !parses_as(&value, ty.name) {
+            return Err(format!(
+                "failed to parse '{value}' as type '{}' at position {}",
+                ty.name,
+                i + 1
+            ));
+        }
+    }
+    if let Some(ty) = types.get(parts.len()).filter(|t| t.mandatory) {
+        let needed = types.iter().filter(|t| t.mandatory).count();
+        return Err(format!(
+            "missing arguments (got {}/{needed}), type '{}' expected",
+            parts.len(),
+            ty.name
+        ));
+    }
+    Ok(())
+}
+
+/// Whether `value` parses as an argument of type `ty`.
+fn parses_as(value: &str, ty: &str) -> bool {
+    match ty {
+        "integer" | "Protocol buffers field number" => {
+            let digits = value.strip_prefix(['+', '-']).unwrap_or(value);
+            !digits.is_empty()
+                && digits.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && (ty != "integer" || !digits.contains('.'))
+        }
+        "IPv4 address" => value.parse::<std::net::Ipv4Addr>().is_ok(),
+        "IPv6 address" => value.parse::<std::net::Ipv6Addr>().is_ok(),
+        "IPv4 mask" => {
+            value.parse::<std::net::Ipv4Addr>().is_ok()
+                || value.parse::<u8>().is_ok_and(|n| n <= 32)
+        }
+        "IPv6 mask" => {
+            value.parse::<std::net::Ipv6Addr>().is_ok()
+                || value.parse::<u8>().is_ok_and(|n| n <= 128)
+        }
+        _ => true,
+    }
+}
+
+/// The position of the `)` that closes the argument list `inner`, with
+/// quotes and backslash escapes skipped; none after an unquoted blank.
+fn closing(inner: &str) -> Option<usize> {
+    let b = inner.as_bytes();
+    let mut quote = None;
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        match (quote, c) {
+            (_, b'\\') => i += 1,
+            (None, b'"' | b'\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            (None, b')') => return Some(i),
+            // An unquoted blank ends the list before its ')'.
+            (None, b' ' | b'\t') => return None,
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// The arguments of `text` (inside the parentheses), split at the commas
+/// outside quotes and escapes.
+fn split_args(text: &str) -> impl Iterator<Item = &str> {
+    let b = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    let mut quote = None;
+    let mut done = false;
+    std::iter::from_fn(move || {
+        if done {
+            return None;
+        }
+        while let Some(&c) = b.get(i) {
+            match (quote, c) {
+                (_, b'\\') => i += 1,
+                (None, b'"' | b'\'') => quote = Some(c),
+                (Some(q), _) if c == q => quote = None,
+                (None, b',') => {
+                    let part = &text[start..i];
+                    i += 1;
+                    start = i;
+                    return Some(part);
+                }
+                _ => {}
+            }
+            i += 1;
+        }
+        done = true;
+        Some(&text[start.min(text.len())..])
+    })
+}
+
+/// An argument without its quotes and escapes.
+fn unescape(arg: &str) -> String {
+    let mut out = String::with_capacity(arg.len());
+    let mut quote = None;
+    let mut chars = arg.chars();
+    while let Some(c) = chars.next() {
+        match (quote, c) {
+            (_, '\\') => out.extend(chars.next()),
+            (None, '"' | '\'') => quote = Some(c),
+            (Some(q), _) if c == q => quote = None,
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Compiles `pattern` as HAProxy's `regex_comp()` does with PCRE2 (no UTF
+/// mode; caseless for `-i`), giving PCRE2's message when it fails.
+pub(crate) fn regex(pattern: &str, caseless: bool) -> Result<(), String> {
+    pcre2::bytes::RegexBuilder::new()
+        .caseless(caseless)
+        .build(pattern)
+        .map(drop)
+        .map_err(|e| format!("regex '{pattern}' is invalid ({e})"))
+}
+
+/// What [`acl`] found in an ACL's criterion, flags and patterns.
+#[derive(Debug, Default)]
+pub(crate) struct AclFiles<'w> {
+    /// The pattern files (`-f FILE`), as written.
+    pub(crate) files: Vec<&'w str>,
+}
+
+/// Checks an ACL as `parse_acl_expr()` does: `words` are the criterion,
+/// then the flags (`-i`, `-f FILE`, `-m METHOD`, ...), then the patterns;
+/// regular expressions among them are compiled. Gives the pattern files
+/// to look for, or the error and the index of the word it is about.
+pub(crate) fn acl<'w>(words: &[&'w str]) -> Result<AclFiles<'w>, (usize, String)> {
+    let Some(criterion) = words.first() else {
+        return Ok(AclFiles::default());
+    };
+    let e =
+        expr(criterion, true).map_err(|m| (0, format!("{m} in ACL expression '{criterion}'")))?;
+    let mut method = e.method;
+    let mut caseless = false;
+    let mut found = AclFiles::default();
+    let mut i = 1;
+    while let Some(w) = words.get(i) {
+        if !w.starts_with('-') {
+            break;
+        }
+        match *w {
+            "--" => {
+                i += 1;
+                break;
+            }
+            "-i" => caseless = true,
+            "-n" | "-M" => {}
+            "-f" => {
+                // HAProxy opens the file even when the name is missing.
+                found.files.push(words.get(i + 1).copied().unwrap_or(""));
+                i += 1;
+            }
+            "-m" => {
+                let v = words.get(i + 1).copied().unwrap_or("");
+                let Some(m) = METHODS.iter().copied().find(|m| *m == v) else {
+                    return Err((
+                        i,
+                        format!("unknown matching method '{v}' when parsing ACL expression"),
+                    ));
+                };
+                method = Some(m);
+                i += 1;
+            }
+            "-u" => {
+                if words.get(i + 1).is_none() {
+                    return Err((i, "'-u' must be followed by a unique ID".to_owned()));
+                }
+                i += 1;
+            }
+            _ => {
+                return Err((
+                    i,
+                    format!(
+                        "'{w}' is not a valid ACL option. Please use '--' before any pattern beginning with a '-'"
+                    ),
+                ));
+            }
+        }
+        i += 1;
+    }
+    if method == Some("reg") {
+        for (k, p) in words.iter().enumerate().skip(i) {
+            regex(p, caseless).map_err(|e| (k, e))?;
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_are_sorted_for_binary_search() {
+        assert!(FETCHES.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(CONVERTERS.windows(2).all(|w| w[0].0 < w[1].0));
+        assert!(ACL_KEYWORDS.windows(2).all(|w| w[0].0 < w[1].0));
+    }
+
+    #[test]
+    fn expressions_are_judged_as_haproxy_judges_them() {
+        // Each verdict compared with Debian's haproxy -c 2.6.12 (an
+        // `http-request set-var(txn.x)` rule in an HTTP frontend).
+        for (text, ok) in [
+            ("req.hdr(host),lower", true),
+            ("req.hdr(host),lowr", false),
+            ("req.hdr(host),lower(x)", false),
+            ("req.hdr(host),bytes", false),
+            ("req.hdr(host),bytes()", false),
+            ("req.hdr(host),regsub", false),
+            ("req.hdr(host),add", true),
+            ("req.hdr(host),field", false),
+            ("req.hdr(host),field(1)", false),
+            ("req.hdr(host),field(1,:)", true),
+            ("int()", false),
+            ("int(1,2)", false),
+            ("int(+3)", true),
+            ("int(0x10)", false),
+            ("req.hdr(host),ltime", true),
+            ("str()", true),
+            ("req.hdr()", true),
+            ("req.hdr(host", false),
+            ("req.hdr(host)x", false),
+            ("req.hdr(host),,lower", true),
+            ("req.hdr(host),lower,", true),
+            ("src,ipmask(24)", true),
+            ("src,ipmask(33)", false),
+            ("src,ipmask()", false),
+            ("src,ipmask(255.255.0.0)", true),
+            ("src,ipmask(24,64)", true),
+            ("req.hdr(host),lower(", false),
+            ("req.hdr(host),bytes(1)x", false),
+            ("req.hdr(host),bytes(1", false),
+            ("req.hdr(a b)", false),
+            ("rand()", true),
+            ("rand", true),
+            ("be_conn", true),
+            ("req.hdr(host),regsub(^(a,b)", false),
+            ("req.hdr(host),regsub(^a,b,g)", true),
+            ("bytes_in,add(1)", false),
+        ] {
+            assert_eq!(
+                expr(text, false).is_ok(),
+                ok,
+                "{text}: {:?}",
+                expr(text, false)
+            );
+        }
+    }
+
+    #[test]
+    fn acls_are_judged_as_haproxy_judges_them() {
+        for (words, ok) in [
+            (&["path_beg", "/a"][..], true),
+            (&["path_beg(x)", "/a"], false),
+            (&["path_beg,lower", "/a"], true),
+            (&["req.cook_beg(x)", "a"], false),
+            (&["path_reg", "^(a"], false),
+            (&["path", "-m", "reg", "^/(a"], false),
+            (&["path", "-m", "reg", "-i", "^/(a)"], true),
+            (&["path", "-m", "regex", "a"], false),
+            (&["path", "-x", "a"], false),
+            (&["path", "--", "-x"], true),
+            (&["path", "-m"], false),
+            (&["path_reg", "-m", "str", "^(a"], true),
+            (&["path", "-m", "reg", "-m", "str", "^(a"], true),
+            (&["src()", "1.2.3.4"], true),
+        ] {
+            assert_eq!(acl(words).is_ok(), ok, "{words:?}: {:?}", acl(words));
+        }
+        assert_eq!(
+            acl(&["path", "-f", "a.lst", "-i", "-f", "b.lst"]).map(|f| f.files),
+            Ok(vec!["a.lst", "b.lst"])
+        );
+        assert_eq!(acl(&["path", "-f"]).map(|f| f.files), Ok(vec![""]));
+    }
+}
