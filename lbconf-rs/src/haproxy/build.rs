@@ -40,6 +40,9 @@ pub(crate) struct Facts {
     pub(crate) errorfiles: Vec<(usize, usize)>,
     /// The `stick-table` statements, as (section, statement) indices.
     pub(crate) stick_tables: Vec<(usize, usize)>,
+    /// The statements that may name pattern or map files (a `-f` word, or
+    /// a word with `map`), as (section, statement) indices.
+    pub(crate) pattern_files: Vec<(usize, usize)>,
 }
 
 /// What [`Facts`] knows about one section.
@@ -87,8 +90,10 @@ impl Facts {
             _ => {}
         }
         let mut xref = matches!(kw, "use-server" | "http-request" | "http-response");
+        let mut files = false;
         for w in words {
             let v = w.value.as_str();
+            files |= v == "-f" || (v.len() > 4 && v.contains("map"));
             f.track |= v == "track";
             f.check_ssl |= matches!(v, "check-ssl" | "no-check-ssl");
             xref |= v.starts_with("track-sc")
@@ -96,6 +101,9 @@ impl Facts {
         }
         if xref {
             f.xref.push(index);
+        }
+        if files {
+            self.pattern_files.push((section, index));
         }
     }
 }

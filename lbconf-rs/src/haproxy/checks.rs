@@ -78,6 +78,7 @@ pub(crate) fn check(
     listeners(config, &defaults, diags);
     super::xref::errorfiles(config, facts, base, diags);
     super::xref::stick_tables(config, facts, diags);
+    super::xref::pattern_files(config, facts, base, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !config.sections.iter().any(|g| {

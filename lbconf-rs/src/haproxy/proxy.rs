@@ -655,7 +655,7 @@ fn acl(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         let criterion = w[2].value.as_str();
         let fetch = criterion.split(['(', ',']).next().unwrap_or(criterion);
         let help = if msg.starts_with("unknown fetch method") {
-            match suggest(fetch, fetches::FETCHES.iter().map(|(n, _)| *n)) {
+            match suggest(fetch, fetches::FETCHES.iter().map(|(n, _, _)| *n)) {
                 Some(f) => format!("did you mean '{f}'?"),
                 None => "see section 7.3 of the manual for sample fetches".to_owned(),
             }

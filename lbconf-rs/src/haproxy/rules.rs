@@ -242,6 +242,76 @@ fn known(list: &[&str], action: &str) -> bool {
     })
 }
 
+/// Options of `deny`, `tarpit` and `return` (2.6), with how many values
+/// each takes.
+const RETURN_OPTIONS: &[(&str, usize)] = &[
+    ("deny_status", 1),
+    ("status", 1),
+    ("content-type", 1),
+    ("errorfile", 1),
+    ("errorfiles", 1),
+    ("file", 1),
+    ("lf-file", 1),
+    ("string", 1),
+    ("lf-string", 1),
+    ("hdr", 2),
+    ("default-errorfiles", 0),
+];
+
+/// How many of the words after `action` (`args`) its parser takes, for
+/// the actions whose arguments end where the condition must start;
+/// `None` for the others.
+fn consumed(action: &str, args: &[Spanned<String>]) -> Option<usize> {
+    let word = |i: usize| args.get(i).map(|w| w.value.as_str());
+    Some(match action {
+        "allow" | "accept" | "reject" | "close" | "silent-drop" | "wait-for-handshake" => 0,
+        "auth" => {
+            if word(0) == Some("realm") {
+                2
+            } else {
+                0
+            }
+        }
+        "cache-use" | "cache-store" | "set-log-level" | "set-nice" | "set-tos" | "set-mark" => 1,
+        "del-header" => {
+            if word(1) == Some("-m") {
+                3
+            } else {
+                1
+            }
+        }
+        "set-status" => {
+            if word(1) == Some("reason") {
+                3
+            } else {
+                1
+            }
+        }
+        "capture" => 3,
+        a if a.starts_with("set-var(") || a.starts_with("do-resolve(") => 1,
+        a if track_sc(a).is_some_and(|n| n.is_ok()) => {
+            if word(1) == Some("table") {
+                3
+            } else {
+                1
+            }
+        }
+        "deny" | "tarpit" | "return" => {
+            let mut i = 0;
+            while let Some(n) = word(i).and_then(|w| {
+                RETURN_OPTIONS
+                    .iter()
+                    .find(|(o, _)| *o == w)
+                    .map(|(_, n)| *n)
+            }) {
+                i += 1 + n;
+            }
+            i
+        }
+        _ => return None,
+    })
+}
+
 /// How many words an HTTP action takes before `if`/`unless`: (min, max).
 fn arity(action: &str) -> Option<(usize, usize)> {
     Some(match action {
@@ -285,6 +355,23 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
         let what = format!("'{name} redirect' rule");
         diags.extend(redirect(&what, action, &st.words[at + 1..]));
         return;
+    }
+    if let Some(used) = consumed(&action.value, &st.words[at + 1..]) {
+        let next = st.words.get(at + 1 + used);
+        if let Some(w) = next.filter(|w| !matches!(w.value.as_str(), "if" | "unless" | "")) {
+            diags.push(
+                Diagnostic::error(
+                    "H0466",
+                    format!(
+                        "'{name} {}' expects either 'if' or 'unless' followed by a condition but found '{}'",
+                        action.value, w.value
+                    ),
+                )
+                .with_label(w.span, "not an argument of this action")
+                .with_help("write the condition as 'if CONDITION' or 'unless CONDITION'"),
+            );
+            return;
+        }
     }
     if !name.starts_with("http-") {
         return;
@@ -524,7 +611,11 @@ fn formats(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
             let mut rest = text;
             while let Some(pos) = rest.find("%[") {
                 let inner = &rest[pos + 2..];
-                let Some(close) = inner.find(']') else { break };
+                let Some(close) = inner.find(']') else {
+                    let msg = format!("missing ']' after '{inner}'");
+                    diags.push(expression_error(rule, w, &msg));
+                    return;
+                };
                 if let Err(msg) = super::samples::expr(&inner[..close], false) {
                     let msg = format!("failed to parse sample expression <{inner}> : {msg}");
                     diags.push(expression_error(rule, w, &msg));

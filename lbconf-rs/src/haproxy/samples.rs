@@ -45,17 +45,26 @@ fn signature(sig: &str) -> impl Iterator<Item = ArgType<'_>> {
     })
 }
 
-fn lookup<T: Copy>(table: &[(&'static str, T)], name: &str) -> Option<T> {
-    table
+fn converter(name: &str) -> Option<&'static str> {
+    CONVERTERS
         .binary_search_by(|(n, _)| n.cmp(&name))
         .ok()
-        .map(|i| table[i].1)
+        .map(|i| CONVERTERS[i].1)
+}
+
+/// A fetch's (arguments, output type).
+fn fetch(name: &str) -> Option<(&'static str, &'static str)> {
+    FETCHES
+        .binary_search_by(|(n, _, _)| n.cmp(&name))
+        .ok()
+        .map(|i| (FETCHES[i].1, FETCHES[i].2))
 }
 
 /// What a checked criterion or expression tells its caller.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Expr {
-    /// The match method an ACL keyword implies (`path_reg` gives `reg`).
+    /// The match method an ACL keyword implies (`path_reg` gives `reg`),
+    /// or an address fetch without converters (`src` gives `ip`).
     pub(crate) method: Option<&'static str>,
 }
 
@@ -72,14 +81,18 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
     } else {
         None
     };
-    let (sig, what, method) = match derived {
-        Some((_, fetch, method)) => (
-            lookup(FETCHES, fetch).unwrap_or(""),
+    let (sig, what, mut method) = match derived {
+        Some((_, f, method)) => (
+            fetch(f).map_or("", |(sig, _)| sig),
             format!("ACL keyword '{name}'"),
             Some(method),
         ),
-        None => match lookup(FETCHES, name) {
-            Some(sig) => (sig, format!("fetch method '{name}'"), None),
+        None => match fetch(name) {
+            Some((sig, out)) => (
+                sig,
+                format!("fetch method '{name}'"),
+                matches!(out, "ipv4" | "ipv6").then_some("ip"),
+            ),
             None => return Err(format!("unknown fetch method '{name}'")),
         },
     };
@@ -100,9 +113,13 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
         if conv.is_empty() {
             continue;
         }
-        let Some(sig) = lookup(CONVERTERS, conv) else {
+        let Some(sig) = converter(conv) else {
             return Err(format!("unknown converter '{conv}'"));
         };
+        if derived.is_none() {
+            // The converter decides the type; only an explicit -m matters.
+            method = None;
+        }
         let args_text = if let Some(inner) = rest.strip_prefix('(') {
             let used = args(inner, sig).map_err(|e| format!("converter '{conv}' : {e}"))?;
             rest = &inner[used..];
@@ -308,6 +325,11 @@ pub(crate) fn regex(pattern: &str, caseless: bool) -> Result<(), String> {
 pub(crate) struct AclFiles<'w> {
     /// The pattern files (`-f FILE`), as written.
     pub(crate) files: Vec<&'w str>,
+    /// The match method, when it is one whose patterns HAProxy parses
+    /// (`reg`, `ip`).
+    pub(crate) method: Option<&'static str>,
+    /// `-i`: patterns are compared without case.
+    pub(crate) caseless: bool,
 }
 
 /// Checks an ACL as `parse_acl_expr()` does: `words` are the criterion,
@@ -373,7 +395,128 @@ pub(crate) fn acl<'w>(words: &[&'w str]) -> Result<AclFiles<'w>, (usize, String)
             regex(p, caseless).map_err(|e| (k, e))?;
         }
     }
+    found.method = method.filter(|m| matches!(*m, "reg" | "ip"));
+    found.caseless = caseless;
     Ok(found)
+}
+
+/// The map files the `map*` converters of sample expression `text` read,
+/// as (converter, file); the file is empty when the converter has no
+/// argument (HAProxy then fails to open "").
+pub(crate) fn map_files(text: &str) -> Vec<(&str, &str)> {
+    let mut out = Vec::new();
+    // The fetch comes first: converters follow commas outside parentheses.
+    let mut rest = text;
+    let mut first = true;
+    while !rest.is_empty() {
+        let end = rest.find(['(', ',']).unwrap_or(rest.len());
+        let name = &rest[..end];
+        rest = &rest[end..];
+        let mut arg = "";
+        if let Some(inner) = rest.strip_prefix('(') {
+            let close = closing(inner).unwrap_or(inner.len());
+            arg = split_args(&inner[..close]).next().unwrap_or("");
+            rest = inner.get(close + 1..).unwrap_or("");
+        }
+        if !first && name.starts_with("map") && converter(name).is_some() {
+            out.push((name, arg));
+        }
+        first = false;
+        rest = rest.strip_prefix(',').unwrap_or(match rest.find(',') {
+            Some(c) => &rest[c + 1..],
+            None => "",
+        });
+    }
+    out
+}
+
+/// What a pattern or map file holds, as HAProxy reads it: one entry a
+/// line, blanks before it skipped, `#` comments and empty lines ignored.
+fn entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .map(|(n, l)| {
+            (
+                n + 1,
+                l.trim_start_matches([' ', '\t']).trim_end_matches('\r'),
+            )
+        })
+        .filter(|(_, l)| !l.is_empty() && !l.starts_with('#'))
+}
+
+/// Whether `text` is an address with an optional mask, as the `ip` match
+/// reads it.
+fn ip_pattern(text: &str) -> bool {
+    let (addr, mask) = match text.split_once('/') {
+        Some((a, m)) => (a, Some(m)),
+        None => (text, None),
+    };
+    if addr.parse::<std::net::Ipv4Addr>().is_ok() {
+        mask.is_none_or(|m| parses_as(m, "IPv4 mask"))
+    } else if addr.parse::<std::net::Ipv6Addr>().is_ok() {
+        mask.is_none_or(|m| m.parse::<u8>().is_ok_and(|n| n <= 128))
+    } else {
+        false
+    }
+}
+
+/// Checks the patterns of an ACL pattern file (`-f`): regexes for the
+/// `reg` method, addresses for `ip`.
+pub(crate) fn pattern_file(
+    name: &str,
+    text: &str,
+    method: Option<&str>,
+    caseless: bool,
+) -> Result<(), String> {
+    for (n, p) in entries(text) {
+        match method {
+            Some("reg") => {
+                regex(p, caseless).map_err(|e| format!("{e} at line {n} of file '{name}'"))?;
+            }
+            Some("ip") if !ip_pattern(p) => {
+                return Err(format!(
+                    "'{p}' is not a valid IPv4 or IPv6 address at line {n} of file '{name}'"
+                ));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Checks the entries of a map file read by converter `conv`
+/// (`map_<match>_<output>`): regex keys for `reg`/`regm`, address keys for
+/// `ip`, integer or address values for the `int` and `ip` outputs.
+pub(crate) fn map_file(conv: &str, name: &str, text: &str) -> Result<(), String> {
+    let mut parts = conv.split('_').skip(1);
+    let matching = parts.next().unwrap_or("str");
+    let output = parts.next().unwrap_or("str");
+    for (n, line) in entries(text) {
+        let key_end = line.find([' ', '\t']).unwrap_or(line.len());
+        let key = &line[..key_end];
+        let value = line[key_end..].trim_matches([' ', '\t']);
+        let bad_key = match matching {
+            "reg" | "regm" => regex(key, false).err(),
+            "ip" => {
+                (!ip_pattern(key)).then(|| format!("'{key}' is not a valid IPv4 or IPv6 address"))
+            }
+            _ => None,
+        };
+        if let Some(e) = bad_key {
+            return Err(format!("{e} at line {n} of file '{name}'"));
+        }
+        let value_ok = match output {
+            "int" => parses_as(value, "integer"),
+            "ip" => ip_pattern(value),
+            _ => true,
+        };
+        if !value_ok {
+            return Err(format!(
+                "unable to parse '{value}' at line {n} of file '{name}'"
+            ));
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -463,5 +606,40 @@ mod tests {
             Ok(vec!["a.lst", "b.lst"])
         );
         assert_eq!(acl(&["path", "-f"]).map(|f| f.files), Ok(vec![""]));
+        assert_eq!(acl(&["src", "-f", "x"]).map(|f| f.method), Ok(Some("ip")));
+        assert_eq!(
+            acl(&["src,ipmask(24)", "-f", "x"]).map(|f| f.method),
+            Ok(None)
+        );
+        assert_eq!(
+            acl(&["path_reg", "-i"]).map(|f| (f.method, f.caseless)),
+            Ok((Some("reg"), true))
+        );
+    }
+
+    #[test]
+    fn map_converters_name_their_files() {
+        assert_eq!(
+            map_files("req.hdr(host),lower,map_str_int(hosts.map,0),map(b.map)"),
+            vec![("map_str_int", "hosts.map"), ("map", "b.map")]
+        );
+        assert_eq!(map_files("req.hdr(host),map"), vec![("map", "")]);
+        assert_eq!(map_files("map(x)"), Vec::<(&str, &str)>::new());
+    }
+
+    #[test]
+    fn file_contents_are_judged_as_haproxy_judges_them() {
+        // Compared with haproxy -c: bad regex and address lines fail,
+        // comments and blank lines are skipped.
+        assert!(pattern_file("f", "# c\n\n  ^/a\n", Some("reg"), false).is_ok());
+        assert!(pattern_file("f", "^(a\n", Some("reg"), false).is_err());
+        assert!(pattern_file("f", "1.2.3.400\n", Some("ip"), false).is_err());
+        assert!(pattern_file("f", "10.0.0.0/8\n::1\n", Some("ip"), false).is_ok());
+        assert!(pattern_file("f", "^(a\n", None, false).is_ok());
+        assert!(map_file("map_str_int", "f", "a x\n").is_err());
+        assert!(map_file("map_str_int", "f", "a 1\n# b x\n").is_ok());
+        assert!(map_file("map_reg", "f", "^(a x\n").is_err());
+        assert!(map_file("map", "f", "^(a x\n").is_ok());
+        assert!(map_file("map_ip", "f", "10.0.0.0/8 a\nnope b\n").is_err());
     }
 }

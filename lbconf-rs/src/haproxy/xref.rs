@@ -126,6 +126,94 @@ pub(crate) fn stick_tables(config: &Config, facts: &Facts, diags: &mut Vec<Diagn
     }
 }
 
+/// Pattern files (`acl ... -f FILE`, also in anonymous ACLs) and map
+/// files (`map*(FILE)` converters): HAProxy reads them while parsing, so a
+/// missing file, or a line it cannot parse, is fatal.
+pub(crate) fn pattern_files(
+    config: &Config,
+    facts: &Facts,
+    base: Option<&Path>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let statements = facts
+        .pattern_files
+        .iter()
+        .filter_map(|&(s, k)| config.sections.get(s)?.statements.get(k));
+    for st in statements {
+        let words: Vec<_> = st.words().collect();
+        let texts: Vec<&str> = words.iter().map(|w| w.value).collect();
+        // The ACLs: the `acl` statement's, then those between braces.
+        let mut acls: Vec<(usize, usize)> = Vec::new();
+        if texts[0] == "acl" && texts.len() > 2 {
+            acls.push((2, texts.len()));
+        }
+        let mut i = 0;
+        while let Some(open) = texts[i..].iter().position(|t| *t == "{") {
+            let from = i + open + 1;
+            let len = texts[from..]
+                .iter()
+                .position(|t| *t == "}")
+                .unwrap_or(texts.len() - from);
+            acls.push((from, from + len));
+            i = from + len;
+        }
+        for (from, to) in acls {
+            let Ok(found) = super::samples::acl(&texts[from..to]) else {
+                continue;
+            };
+            for f in &found.files {
+                let at = words[from..to]
+                    .iter()
+                    .position(|w| w.value == "-f")
+                    .map_or(words[from].span, |p| words[(from + p + 1).min(to - 1)].span);
+                let checked = read(base, f).and_then(|text| {
+                    super::samples::pattern_file(f, &text, found.method, found.caseless)
+                });
+                if let Err(e) = checked {
+                    diags.push(file_error(
+                        &format!("error detected while parsing ACL : {e}"),
+                        at,
+                    ));
+                }
+            }
+        }
+        for w in &words {
+            for (conv, f) in super::samples::map_files(w.value) {
+                let checked =
+                    read(base, f).and_then(|text| super::samples::map_file(conv, f, &text));
+                if let Err(e) = checked {
+                    diags.push(file_error(
+                        &format!("invalid args in converter '{conv}' : {e}"),
+                        w.span,
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// The text of pattern file `name` (relative to `base`), or HAProxy's
+/// message when it cannot be read.
+fn read(base: Option<&Path>, name: &str) -> Result<String, String> {
+    let path = base.map_or_else(|| Path::new(name).to_path_buf(), |b| b.join(name));
+    match std::fs::read(&path) {
+        Ok(bytes) => Ok(String::from_utf8_lossy(&bytes).into_owned()),
+        Err(e) if path.is_dir() || e.kind() != std::io::ErrorKind::NotFound => {
+            Err(format!("error encountered while reading  <{name}> : {e}"))
+        }
+        Err(_) => Err(format!("failed to open pattern file <{name}>")),
+    }
+}
+
+fn file_error(msg: &str, at: crate::source::Span) -> Diagnostic {
+    Diagnostic::error("H0533", msg.to_owned())
+        .with_label(at, "this file")
+        .with_help(
+            "HAProxy reads pattern and map files when it loads the configuration; relative \
+             paths are relative to its working directory",
+        )
+}
+
 /// `errorfile <code> <file>` (proxies and `http-errors`): HAProxy reads the
 /// file while parsing, so a missing one is fatal.
 pub(crate) fn errorfiles(
