@@ -15,9 +15,16 @@ pub(crate) const NETNS: &[&str] = &["iproute2", "iputils-ping"];
 
 /// The real tools lbkit's tests judge it against: keepalived (`-t`, and as a
 /// VRRP peer) and HAProxy (`-c`, and as a health-check reference); and the
-/// PCRE2 library HAProxy compiles regular expressions with, which lbconf's
-/// `pcre2` crate links (through `pkg-config`) to judge them the same way.
-pub(crate) const PEERS: &[&str] = &["keepalived", "haproxy", "pkg-config", "libpcre2-dev"];
+/// libraries HAProxy compiles regular expressions (PCRE2) and Lua scripts
+/// (Lua 5.3) with, which lbconf's `pcre2` and `mlua` crates link (through
+/// `pkg-config`) to judge them the same way.
+pub(crate) const PEERS: &[&str] = &[
+    "keepalived",
+    "haproxy",
+    "pkg-config",
+    "libpcre2-dev",
+    "liblua5.3-dev",
+];
 
 /// Debian packages for the IPVS test VM (besides `qemu-system-x86`, see [`ensure_qemu`]).
 pub(crate) const VM: &[&str] = &[

@@ -40,6 +40,9 @@ pub(crate) struct Facts {
     pub(crate) errorfiles: Vec<(usize, usize)>,
     /// The `stick-table` statements, as (section, statement) indices.
     pub(crate) stick_tables: Vec<(usize, usize)>,
+    /// The statements with a word that names a `lua.` fetch, converter or
+    /// action, as (section, statement) indices.
+    pub(crate) lua_names: Vec<(usize, usize)>,
     /// The statements that may name pattern or map files (a `-f` word, or
     /// a word with `map`), as (section, statement) indices.
     pub(crate) pattern_files: Vec<(usize, usize)>,
@@ -91,8 +94,10 @@ impl Facts {
         }
         let mut xref = matches!(kw, "use-server" | "http-request" | "http-response");
         let mut files = false;
+        let mut lua = false;
         for w in words {
             let v = w.value.as_str();
+            lua |= v.len() > 4 && v.contains("lua.");
             files |= v == "-f" || (v.len() > 4 && v.contains("map"));
             f.track |= v == "track";
             f.check_ssl |= matches!(v, "check-ssl" | "no-check-ssl");
@@ -104,6 +109,9 @@ impl Facts {
         }
         if files {
             self.pattern_files.push((section, index));
+        }
+        if lua && kw != "lua-load" && kw != "lua-load-per-thread" {
+            self.lua_names.push((section, index));
         }
     }
 }

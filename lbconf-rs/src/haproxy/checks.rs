@@ -11,7 +11,7 @@ use super::values::Host;
 use crate::diagnostic::Diagnostic;
 
 /// ACLs HAProxy predefines (configuration.txt 7.4).
-const PREDEFINED_ACLS: &[&str] = &[
+pub(crate) const PREDEFINED_ACLS: &[&str] = &[
     "FALSE",
     "HTTP",
     "HTTP_1.0",
@@ -79,6 +79,7 @@ pub(crate) fn check(
     super::xref::errorfiles(config, facts, base, diags);
     super::xref::stick_tables(config, facts, diags);
     super::xref::pattern_files(config, facts, base, diags);
+    super::xref::lua(config, facts, base, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !config.sections.iter().any(|g| {

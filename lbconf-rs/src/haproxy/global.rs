@@ -109,7 +109,7 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         "setenv" | "presetenv" | "h1-case-adjust" if w.len() < 3 => {
             diags.push(fail("H0453", format!("'{name}' expects two arguments"), kw, "e.g. 'setenv NAME value'"));
         }
-        "lua-load" | "h1-case-adjust-file" if !Path::new(text).is_file() => {
+        "h1-case-adjust-file" if !Path::new(text).is_file() => {
             diags.push(fail("H0454", format!("'{name}' : cannot open '{text}'"), arg.unwrap_or(kw), "name an existing file"));
         }
         // Read with atol(): garbage is zero, which is in range.

@@ -31,12 +31,22 @@
 //! ```
 //!
 //! [`accepted`] agrees with `haproxy -c` on the test corpus, on seeded
-//! generated variants and on mutants of the corpus (see
-//! `tests/haproxy/`). What it does not model yet, so where it may accept a
-//! file `haproxy -c` rejects: regular expressions (PCRE2 compilation),
-//! sample expressions beyond the fetch name (converters, argument types),
-//! references to stick tables, userlists and maps, Lua. Host names are treated as unresolvable except
-//! `localhost`, as `haproxy -c` sees them in a namespace without DNS.
+//! generated variants and on every mutant of the corpus (see
+//! `tests/haproxy/`). Sample expressions are checked against the fetches,
+//! converters and ACL keywords Debian's binary lists (`haproxy -dKsmp`,
+//! `-dKcnv`, `-dKacl`): names, argument counts, numeric and address
+//! arguments. Regular expressions are compiled with PCRE2 and Lua files with
+//! Lua 5.3, the libraries HAProxy is built with; pattern and map files are
+//! read and their lines parsed for the `reg` and `ip` matches and the `int`
+//! and `ip` map outputs. What it does not model yet, so where it may accept
+//! a file `haproxy -c` rejects: whether a fetch is available where it is
+//! used (`res.hdr` in an `http-request` rule), type casts between a fetch
+//! and its converters, the validation functions of particular arguments
+//! (`json(...)`, `bool(...)`), patterns of the other match methods, errors
+//! a Lua script raises when it runs, and the names it registers (any
+//! `lua.NAME` is accepted once a `lua-load` exists). Host names are treated
+//! as unresolvable except `localhost`, as `haproxy -c` sees them in a
+//! namespace without DNS.
 //!
 //! Diagnostic codes: `H01xx` tokenizer, `H02xx` conditional blocks and
 //! message directives, `H03xx` sections and keywords, `H04xx` values,
@@ -52,6 +62,7 @@ mod global;
 mod keywords;
 mod lexer;
 mod logformat;
+mod lua;
 pub mod model;
 mod proxy;
 mod rules;

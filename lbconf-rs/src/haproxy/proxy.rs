@@ -171,6 +171,10 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
     }
     super::rules::check(name, st, k, diags);
     super::rules::expressions(name, st, k, diags);
+    if let Some(p) = section.proxy.as_deref() {
+        let declared = |n: &str| p.acls.iter().any(|a| a.name.value == n);
+        super::rules::named_acls(name, st, k, &declared, diags);
+    }
     super::args::check(name, st, &w[k + 1..], diags);
     let Some(p) = section.proxy.as_mut() else {
         return;

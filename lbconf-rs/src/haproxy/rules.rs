@@ -233,13 +233,15 @@ pub(crate) fn track_sc(action: &str) -> Option<Result<u32, String>> {
 }
 
 fn known(list: &[&str], action: &str) -> bool {
-    list.iter().any(|a| {
-        if a.ends_with('(') || *a == "track-sc" {
-            action.starts_with(a)
-        } else {
-            action == *a
-        }
-    })
+    // Actions a Lua script registers (checked with the `lua-load`s).
+    action.starts_with("lua.")
+        || list.iter().any(|a| {
+            if a.ends_with('(') || *a == "track-sc" {
+                action.starts_with(a)
+            } else {
+                action == *a
+            }
+        })
 }
 
 /// Options of `deny`, `tarpit` and `return` (2.6), with how many values
@@ -633,7 +635,7 @@ fn formats(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
 fn condition(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
     let mut i = 0;
     while i < words.len() {
-        if words[i].value != "{" {
+        if words[i].value.trim_start_matches('!') != "{" {
             i += 1;
             continue;
         }
@@ -677,4 +679,59 @@ fn expression_error(rule: &str, at: &Spanned<String>, msg: &str) -> Diagnostic {
     )
     .with_label(at.span, "this sample expression")
     .with_help("see section 7.3 of the manual (sample fetches and converters)")
+}
+
+/// Checks that the named ACLs of the condition of statement `st` (keyword
+/// `name` at `st.words[k]`) are declared before it (`declared`) or
+/// predefined. `use_backend` conditions are checked with the model.
+pub(crate) fn named_acls(
+    name: &str,
+    st: &Stmt<'_>,
+    k: usize,
+    declared: &dyn Fn(&str) -> bool,
+    diags: &mut Vec<Diagnostic>,
+) {
+    if name == "use_backend" || !CONDITIONAL.contains(&name) {
+        return;
+    }
+    let start = (k + name.split(' ').count()).min(st.words.len());
+    let args = &st.words[start..];
+    let Some(cond) = args
+        .iter()
+        .position(|x| x.value == "if" || x.value == "unless")
+    else {
+        return;
+    };
+    let action = args.first().map_or("", |a| a.value.as_str());
+    let mut depth = 0usize;
+    for w in &args[cond + 1..] {
+        // `!` may be glued to the name or to the brace.
+        match w.value.trim_start_matches('!') {
+            "{" => depth += 1,
+            "}" => depth = depth.saturating_sub(1),
+            "||" | "or" | "" => {}
+            acl if depth == 0 => {
+                if declared(acl) || declared(acl) || super::checks::PREDEFINED_ACLS.contains(&acl) {
+                    continue;
+                }
+                let rule = if actions(name).is_some() {
+                    format!("'{name} {action}'")
+                } else {
+                    format!("'{name}'")
+                };
+                diags.push(
+                    Diagnostic::error(
+                        "H0467",
+                        format!(
+                            "error detected while parsing an {rule} condition : no such ACL : '{acl}'"
+                        ),
+                    )
+                    .with_label(w.span, "not declared before this rule")
+                    .with_help("declare it with 'acl NAME CRITERION VALUE' above the rule"),
+                );
+                return;
+            }
+            _ => {}
+        }
+    }
 }

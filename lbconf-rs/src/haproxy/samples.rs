@@ -81,6 +81,10 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
     } else {
         None
     };
+    if name.starts_with("lua.") {
+        // Registered by a Lua script (see `lua_names`): not known here.
+        return Ok(Expr::default());
+    }
     let (sig, what, mut method) = match derived {
         Some((_, f, method)) => (
             fetch(f).map_or("", |(sig, _)| sig),
@@ -113,6 +117,14 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
         if conv.is_empty() {
             continue;
         }
+        if conv.starts_with("lua.") {
+            // Registered by a Lua script; its arguments are not known.
+            rest = match rest.strip_prefix('(').and_then(closing_in) {
+                Some(after) => after,
+                None => rest,
+            };
+            continue;
+        }
         let Some(sig) = converter(conv) else {
             return Err(format!("unknown converter '{conv}'"));
         };
@@ -140,6 +152,25 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
         }
     }
     Ok(Expr { method })
+}
+
+/// The text after the argument list `inner` (after its `(`), if it closes.
+fn closing_in(inner: &str) -> Option<&str> {
+    closing(inner).map(|c| &inner[c + 1..])
+}
+
+/// The `lua.NAME` fetches, converters and actions of `word` (at its start,
+/// after a comma, a `(` or a `%[`): names only a Lua script registers.
+pub(crate) fn lua_names(word: &str) -> impl Iterator<Item = &str> {
+    word.match_indices("lua.").filter_map(move |(at, _)| {
+        let before = word[..at].chars().next_back();
+        if !matches!(before, None | Some(',' | '(' | '[')) {
+            return None;
+        }
+        let rest = &word[at..];
+        let end = rest.find(['(', ',', ')', ']', ' ']).unwrap_or(rest.len());
+        Some(&rest[..end])
+    })
 }
 
 /// The error of a fetch or converter written without parentheses: HAProxy
@@ -615,6 +646,18 @@ mod tests {
             acl(&["path_reg", "-i"]).map(|f| (f.method, f.caseless)),
             Ok((Some("reg"), true))
         );
+    }
+
+    #[test]
+    fn lua_names_are_found_where_haproxy_reads_them() {
+        assert_eq!(
+            lua_names("lua.f(1),lua.c").collect::<Vec<_>>(),
+            vec!["lua.f", "lua.c"]
+        );
+        assert_eq!(lua_names("/etc/lua.d/x").count(), 0);
+        assert_eq!(lua_names("%[lua.f]").collect::<Vec<_>>(), vec!["lua.f"]);
+        assert!(expr("lua.f(1),lua.c(x,y),lower", false).is_ok());
+        assert!(expr("src,lua.c(x),lowr", false).is_err());
     }
 
     #[test]

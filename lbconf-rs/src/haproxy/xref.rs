@@ -148,7 +148,10 @@ pub(crate) fn pattern_files(
             acls.push((2, texts.len()));
         }
         let mut i = 0;
-        while let Some(open) = texts[i..].iter().position(|t| *t == "{") {
+        while let Some(open) = texts[i..]
+            .iter()
+            .position(|t| t.trim_start_matches('!') == "{")
+        {
             let from = i + open + 1;
             let len = texts[from..]
                 .iter()
@@ -188,6 +191,76 @@ pub(crate) fn pattern_files(
                     ));
                 }
             }
+        }
+    }
+}
+
+/// `lua-load` and `lua-load-per-thread` files: HAProxy loads them while it
+/// parses, so a file it cannot open or compile is fatal. Without any,
+/// no `lua.NAME` fetch, converter or action exists.
+pub(crate) fn lua(
+    config: &Config,
+    facts: &Facts,
+    base: Option<&Path>,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let loads: Vec<_> = config
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Global)
+        .flat_map(|s| s.statements.iter())
+        .filter(|st| matches!(st.keyword(), "lua-load" | "lua-load-per-thread"))
+        .collect();
+    for st in &loads {
+        let Some(file) = st.get(1) else { continue };
+        let path = base.map_or_else(
+            || Path::new(file.value).to_path_buf(),
+            |b| b.join(file.value),
+        );
+        let failed = match std::fs::read(&path) {
+            Err(_) => Some((
+                format!("'{}' : cannot open '{}'", st.keyword(), file.value),
+                "name an existing file",
+            )),
+            Ok(bytes) => super::lua::compile(file.value, &bytes).err().map(|e| {
+                (
+                    format!("error in Lua file '{}': {e}", file.value),
+                    "fix the Lua syntax (HAProxy runs Lua 5.3)",
+                )
+            }),
+        };
+        if let Some((msg, help)) = failed {
+            diags.push(
+                Diagnostic::error("H0454", msg)
+                    .with_label(file.span, "this Lua file")
+                    .with_help(help),
+            );
+        }
+    }
+    if !loads.is_empty() {
+        return;
+    }
+    let statements = facts
+        .lua_names
+        .iter()
+        .filter_map(|&(s, k)| Some((config.sections.get(s)?, k)))
+        .filter(|(s, _)| s.proxy.is_some())
+        .filter_map(|(s, k)| s.statements.get(k));
+    for st in statements {
+        let found = st
+            .words()
+            .find_map(|w| super::samples::lua_names(w.value).next().map(|n| (w, n)));
+        if let Some((w, name)) = found {
+            diags.push(
+                Diagnostic::error(
+                    "H0534",
+                    format!("'{name}' is unknown: no 'lua-load' registers it"),
+                )
+                .with_label(w.span, "a name only a Lua script registers")
+                .with_help(
+                    "load the script that registers it with 'lua-load FILE' in the global section",
+                ),
+            );
         }
     }
 }

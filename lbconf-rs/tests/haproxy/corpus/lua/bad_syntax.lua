@@ -1,0 +1,4 @@
+-- A function whose parameter list never closes.
+function greet(name
+    return "hello " .. name
+end
