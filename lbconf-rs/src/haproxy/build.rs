@@ -95,10 +95,14 @@ impl Facts {
         let mut xref = matches!(kw, "use-server" | "http-request" | "http-response");
         let mut files = false;
         let mut lua = false;
+        // Server lines name neither pattern files nor Lua names.
+        let samples = !matches!(kw, "server" | "default-server");
         for w in words {
             let v = w.value.as_str();
-            lua |= v.len() > 4 && v.contains("lua.");
-            files |= v == "-f" || (v.len() > 4 && v.contains("map"));
+            if samples && v.len() > 2 {
+                lua |= v.contains("lua.");
+                files |= v == "-f" || v.contains("map");
+            }
             f.track |= v == "track";
             f.check_ssl |= matches!(v, "check-ssl" | "no-check-ssl");
             xref |= v.starts_with("track-sc")

@@ -504,26 +504,30 @@ fn atol(text: &str) -> u32 {
         })
 }
 
-/// The keywords whose statements may end with `if|unless <condition>`.
-const CONDITIONAL: &[&str] = &[
-    "http-request",
-    "http-response",
-    "http-after-response",
-    "tcp-request connection",
-    "tcp-request session",
-    "tcp-request content",
-    "tcp-response content",
-    "use_backend",
-    "use-server",
-    "redirect",
-    "stick on",
-    "stick match",
-    "stick store-request",
-    "stick store-response",
-    "force-persist",
-    "ignore-persist",
-    "monitor fail",
-];
+/// Whether statements of keyword `name` may end with `if|unless
+/// <condition>` (a `match`, so that the many `server` lines cost little).
+fn conditional(name: &str) -> bool {
+    matches!(
+        name,
+        "http-request"
+            | "http-response"
+            | "http-after-response"
+            | "tcp-request connection"
+            | "tcp-request session"
+            | "tcp-request content"
+            | "tcp-response content"
+            | "use_backend"
+            | "use-server"
+            | "redirect"
+            | "stick on"
+            | "stick match"
+            | "stick store-request"
+            | "stick store-response"
+            | "force-persist"
+            | "ignore-persist"
+            | "monitor fail"
+    )
+}
 
 /// Actions whose first argument is a sample expression.
 const EXPR_ACTIONS: &[&str] = &[
@@ -542,10 +546,13 @@ const EXPR_ACTIONS: &[&str] = &[
 /// `track-sc0 EXPR`, `%[EXPR]` in log-format arguments, ...), and its
 /// regular expressions (`replace-header`, `http-check expect rstring`, ...).
 pub(crate) fn expressions(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
+    if !conditional(name) && !matches!(name, "http-check expect" | "tcp-check expect") {
+        return;
+    }
     let w = st.words;
     let start = (k + name.split(' ').count()).min(w.len());
     let args = &w[start..];
-    let end = if CONDITIONAL.contains(&name) {
+    let end = if conditional(name) {
         args.iter()
             .position(|x| x.value == "if" || x.value == "unless")
             .unwrap_or(args.len())
@@ -691,7 +698,7 @@ pub(crate) fn named_acls(
     declared: &dyn Fn(&str) -> bool,
     diags: &mut Vec<Diagnostic>,
 ) {
-    if name == "use_backend" || !CONDITIONAL.contains(&name) {
+    if name == "use_backend" || !conditional(name) {
         return;
     }
     let start = (k + name.split(' ').count()).min(st.words.len());
