@@ -38,10 +38,12 @@
 //! arguments. Regular expressions are compiled with PCRE2 and Lua files with
 //! Lua 5.3, the libraries HAProxy is built with; pattern and map files are
 //! read and their lines parsed for the `reg` and `ip` matches and the `int`
-//! and `ip` map outputs. What it does not model yet, so where it may accept
-//! a file `haproxy -c` rejects: whether a fetch is available where it is
-//! used (`res.hdr` in an `http-request` rule), type casts between a fetch
-//! and its converters, the validation functions of particular arguments
+//! and `ip` map outputs; the fetches of actions and log-format arguments
+//! must be available where their rule runs (`res.hdr` in an `http-request`
+//! rule is an error; in an ACL HAProxy only warns). What it does not model
+//! yet, so where it may accept a file `haproxy -c` rejects: the
+//! availability of fetches in `stick`, `use_backend` and `log-format`
+//! statements, type casts between a fetch and its converters, the validation functions of particular arguments
 //! (`json(...)`, `bool(...)`), patterns of the other match methods, errors
 //! a Lua script raises when it runs, and the names it registers (any
 //! `lua.NAME` is accepted once a `lua-load` exists). Host names are treated

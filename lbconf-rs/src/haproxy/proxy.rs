@@ -170,7 +170,8 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
         return;
     }
     super::rules::check(name, st, k, diags);
-    super::rules::expressions(name, st, k, diags);
+    let backend = section.kind == SectionKind::Backend;
+    super::rules::expressions(name, st, k, backend, diags);
     if let Some(p) = section.proxy.as_deref() {
         let declared = |n: &str| p.acls.iter().any(|a| a.name.value == n);
         super::rules::named_acls(name, st, k, &declared, diags);
@@ -659,7 +660,7 @@ fn acl(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         let criterion = w[2].value.as_str();
         let fetch = criterion.split(['(', ',']).next().unwrap_or(criterion);
         let help = if msg.starts_with("unknown fetch method") {
-            match suggest(fetch, fetches::FETCHES.iter().map(|(n, _, _)| *n)) {
+            match suggest(fetch, fetches::FETCHES.iter().map(|(n, _, _, _)| *n)) {
                 Some(f) => format!("did you mean '{f}'?"),
                 None => "see section 7.3 of the manual for sample fetches".to_owned(),
             }

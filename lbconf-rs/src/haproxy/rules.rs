@@ -545,7 +545,15 @@ const EXPR_ACTIONS: &[&str] = &[
 /// the sample expressions of its action (`set-var(...) EXPR`,
 /// `track-sc0 EXPR`, `%[EXPR]` in log-format arguments, ...), and its
 /// regular expressions (`replace-header`, `http-check expect rstring`, ...).
-pub(crate) fn expressions(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
+/// The fetches of actions must be available where the rule runs, in a
+/// `backend` or in a proxy with a frontend.
+pub(crate) fn expressions(
+    name: &str,
+    st: &Stmt<'_>,
+    k: usize,
+    backend: bool,
+    diags: &mut Vec<Diagnostic>,
+) {
     if !conditional(name) && !matches!(name, "http-check expect" | "tcp-check expect") {
         return;
     }
@@ -568,9 +576,14 @@ pub(crate) fn expressions(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<D
     if end < args.len() {
         condition(&rule, &args[end + 1..], diags);
     }
+    let place = super::samples::Where::of_rule(name, backend);
     let sample = |at: usize, diags: &mut Vec<Diagnostic>| {
         if let Some(e) = args.get(at).filter(|_| at < end) {
-            if let Err(msg) = super::samples::expr(&e.value, false) {
+            let checked = super::samples::expr(&e.value, false).and_then(|_| match place {
+                Some(p) => super::samples::available(&e.value, p),
+                None => Ok(()),
+            });
+            if let Err(msg) = checked {
                 diags.push(expression_error(&rule, e, &msg));
             }
         }
@@ -579,7 +592,7 @@ pub(crate) fn expressions(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<D
         "stick on" | "stick match" | "stick store-request" | "stick store-response" => {
             sample(0, diags);
         }
-        "use_backend" | "use-server" => formats(&rule, &args[..end.min(1)], diags),
+        "use_backend" | "use-server" => formats(&rule, &args[..end.min(1)], None, diags),
         "http-check expect" | "tcp-check expect" => {
             let at = usize::from(action == "!");
             let kind = args.get(at).map_or("", |a| a.value.as_str());
@@ -603,7 +616,7 @@ pub(crate) fn expressions(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<D
                     }
                     _ => {}
                 }
-                formats(&rule, &args[1.min(end)..end], diags);
+                formats(&rule, &args[1.min(end)..end], place, diags);
             }
         }
         _ => {}
@@ -612,7 +625,12 @@ pub(crate) fn expressions(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<D
 
 /// Checks the `%[EXPR]` sample expressions in log-format arguments `words`
 /// (the word after `string`, which is plain text, excepted).
-fn formats(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+fn formats(
+    rule: &str,
+    words: &[Spanned<String>],
+    place: Option<super::samples::Where>,
+    diags: &mut Vec<Diagnostic>,
+) {
     let mut plain = false;
     for w in words {
         let text = w.value.as_str();
@@ -625,7 +643,12 @@ fn formats(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
                     diags.push(expression_error(rule, w, &msg));
                     return;
                 };
-                if let Err(msg) = super::samples::expr(&inner[..close], false) {
+                let text = &inner[..close];
+                let checked = super::samples::expr(text, false).and_then(|_| match place {
+                    Some(p) => super::samples::available(text, p),
+                    None => Ok(()),
+                });
+                if let Err(msg) = checked {
                     let msg = format!("failed to parse sample expression <{inner}> : {msg}");
                     diags.push(expression_error(rule, w, &msg));
                     return;

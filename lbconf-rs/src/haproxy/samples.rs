@@ -55,9 +55,79 @@ fn converter(name: &str) -> Option<&'static str> {
 /// A fetch's (arguments, output type).
 fn fetch(name: &str) -> Option<(&'static str, &'static str)> {
     FETCHES
-        .binary_search_by(|(n, _, _)| n.cmp(&name))
+        .binary_search_by(|(n, _, _, _)| n.cmp(&name))
         .ok()
         .map(|i| (FETCHES[i].1, FETCHES[i].2))
+}
+
+/// Where a sample expression is evaluated: the columns of `haproxy
+/// -dKsmp`'s table, as bits of the last field of [`FETCHES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Where {
+    FrontendTcpConnection = 0,
+    FrontendTcpSession = 1,
+    FrontendTcpContent = 2,
+    FrontendHttpRequest = 3,
+    BackendTcpContent = 6,
+    BackendHttpRequest = 7,
+    BackendTcpResponse = 11,
+    BackendHttpResponse = 12,
+    FrontendTcpResponse = 15,
+    FrontendHttpResponse = 16,
+}
+
+impl Where {
+    /// Where the actions of rule keyword `name` evaluate their samples, in
+    /// a proxy that is a frontend (or listen, or defaults) or a backend:
+    /// HAProxy takes the frontend's column when the proxy has one.
+    pub(crate) fn of_rule(name: &str, backend: bool) -> Option<Where> {
+        use Where::*;
+        Some(match (name, backend) {
+            ("http-request", false) => FrontendHttpRequest,
+            ("http-request", true) => BackendHttpRequest,
+            ("http-response" | "http-after-response", false) => FrontendHttpResponse,
+            ("http-response" | "http-after-response", true) => BackendHttpResponse,
+            ("tcp-request connection", _) => FrontendTcpConnection,
+            ("tcp-request session", _) => FrontendTcpSession,
+            ("tcp-request content", false) => FrontendTcpContent,
+            ("tcp-request content", true) => BackendTcpContent,
+            ("tcp-response content", false) => FrontendTcpResponse,
+            ("tcp-response content", true) => BackendTcpResponse,
+            _ => return None,
+        })
+    }
+
+    fn describe(self) -> &'static str {
+        match self {
+            Where::FrontendTcpConnection => "a frontend's tcp-request connection rules",
+            Where::FrontendTcpSession => "a frontend's tcp-request session rules",
+            Where::FrontendTcpContent => "a frontend's tcp-request content rules",
+            Where::FrontendHttpRequest => "a frontend's http-request rules",
+            Where::BackendTcpContent => "a backend's tcp-request content rules",
+            Where::BackendHttpRequest => "a backend's http-request rules",
+            Where::BackendTcpResponse => "a backend's tcp-response content rules",
+            Where::BackendHttpResponse => "a backend's http-response rules",
+            Where::FrontendTcpResponse => "a frontend's tcp-response content rules",
+            Where::FrontendHttpResponse => "a frontend's http-response rules",
+        }
+    }
+}
+
+/// Whether the fetch of sample expression `text` may be used `at`, as
+/// HAProxy checks the samples of actions and log-format arguments (for
+/// ACLs it only warns). Unknown and Lua fetches are not judged here.
+pub(crate) fn available(text: &str, at: Where) -> Result<(), String> {
+    let name = &text[..text.find(['(', ',']).unwrap_or(text.len())];
+    let Ok(i) = FETCHES.binary_search_by(|(n, _, _, _)| n.cmp(&name)) else {
+        return Ok(());
+    };
+    if FETCHES[i].3 & (1 << at as u32) != 0 {
+        return Ok(());
+    }
+    Err(format!(
+        "fetch method '{name}' extracts information that is not available in {}",
+        at.describe()
+    ))
 }
 
 /// What a checked criterion or expression tells its caller.
@@ -658,6 +728,22 @@ mod tests {
         assert_eq!(lua_names("%[lua.f]").collect::<Vec<_>>(), vec!["lua.f"]);
         assert!(expr("lua.f(1),lua.c(x,y),lower", false).is_ok());
         assert!(expr("src,lua.c(x),lowr", false).is_err());
+    }
+
+    #[test]
+    fn fetches_are_available_where_haproxy_says() {
+        // Compared with haproxy -c: set-var in a frontend.
+        let req = Where::of_rule("http-request", false).unwrap();
+        let res = Where::of_rule("http-response", false).unwrap();
+        let conn = Where::of_rule("tcp-request connection", false).unwrap();
+        assert!(available("res.hdr(x)", req).is_err());
+        assert!(available("res.hdr(x),lower", req).is_err());
+        assert!(available("req.hdr(x)", req).is_ok());
+        assert!(available("status", res).is_ok());
+        assert!(available("req.hdr(x)", res).is_err());
+        assert!(available("req.hdr(x)", conn).is_err());
+        assert!(available("src", conn).is_ok());
+        assert!(available("lua.f", conn).is_ok());
     }
 
     #[test]
