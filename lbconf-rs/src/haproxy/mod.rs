@@ -35,7 +35,8 @@
 //! `tests/haproxy/`). Sample expressions are checked against the fetches,
 //! converters and ACL keywords Debian's binary lists (`haproxy -dKsmp`,
 //! `-dKcnv`, `-dKacl`): names, argument counts, numeric and address
-//! arguments. Regular expressions are compiled with PCRE2 and Lua files with
+//! arguments, and the casts from each step's type to the next converter's
+//! input. Regular expressions are compiled with PCRE2 and Lua files with
 //! Lua 5.3, the libraries HAProxy is built with; pattern and map files are
 //! read and their lines parsed for the `reg` and `ip` matches and the `int`
 //! and `ip` map outputs; the fetches of actions and log-format arguments
@@ -43,7 +44,7 @@
 //! rule is an error; in an ACL HAProxy only warns). What it does not model
 //! yet, so where it may accept a file `haproxy -c` rejects: the
 //! availability of fetches in `stick`, `use_backend` and `log-format`
-//! statements, type casts between a fetch and its converters, the validation functions of particular arguments
+//! statements, the validation functions of particular arguments
 //! (`json(...)`, `bool(...)`), patterns of the other match methods, errors
 //! a Lua script raises when it runs, and the names it registers (any
 //! `lua.NAME` is accepted once a `lua-load` exists). Host names are treated

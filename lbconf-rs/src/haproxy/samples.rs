@@ -45,11 +45,27 @@ fn signature(sig: &str) -> impl Iterator<Item = ArgType<'_>> {
     })
 }
 
-fn converter(name: &str) -> Option<&'static str> {
+/// A converter's (arguments, output type, input type).
+fn converter(name: &str) -> Option<(&'static str, &'static str, &'static str)> {
     CONVERTERS
-        .binary_search_by(|(n, _)| n.cmp(&name))
+        .binary_search_by(|(n, _, _, _)| n.cmp(&name))
         .ok()
-        .map(|i| CONVERTERS[i].1)
+        .map(|i| (CONVERTERS[i].1, CONVERTERS[i].2, CONVERTERS[i].3))
+}
+
+/// Whether a sample of type `from` can be cast to a converter's input type
+/// `to`, as Debian's `haproxy -c` judges it (`converter 'X' cannot be
+/// applied` otherwise; each pair checked with a fetch of each type).
+fn castable(from: &str, to: &str) -> bool {
+    match (from, to) {
+        // `any` and `addr` (an IPv4 or IPv6 address) are known at run time.
+        ("any" | "addr" | "str" | "sint", _) | (_, "any" | "str" | "bin") => true,
+        ("bool", to) => to != "addr",
+        ("ipv4", to) => to != "bool",
+        ("ipv6", to) => to == "addr",
+        // bin, meth
+        _ => false,
+    }
 }
 
 /// A fetch's (arguments, output type).
@@ -155,17 +171,17 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
         // Registered by a Lua script (see `lua_names`): not known here.
         return Ok(Expr::default());
     }
-    let (sig, what, mut method) = match derived {
-        Some((_, f, method)) => (
-            fetch(f).map_or("", |(sig, _)| sig),
-            format!("ACL keyword '{name}'"),
-            Some(method),
-        ),
+    let (sig, what, mut method, mut kind) = match derived {
+        Some((_, f, method)) => {
+            let (sig, out) = fetch(f).unwrap_or(("", "any"));
+            (sig, format!("ACL keyword '{name}'"), Some(method), out)
+        }
         None => match fetch(name) {
             Some((sig, out)) => (
                 sig,
                 format!("fetch method '{name}'"),
                 matches!(out, "ipv4" | "ipv6").then_some("ip"),
+                out,
             ),
             None => return Err(format!("unknown fetch method '{name}'")),
         },
@@ -188,16 +204,22 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
             continue;
         }
         if conv.starts_with("lua.") {
-            // Registered by a Lua script; its arguments are not known.
+            // Registered by a Lua script; its arguments and types are not
+            // known.
             rest = match rest.strip_prefix('(').and_then(closing_in) {
                 Some(after) => after,
                 None => rest,
             };
+            kind = "any";
             continue;
         }
-        let Some(sig) = converter(conv) else {
+        let Some((sig, out, input)) = converter(conv) else {
             return Err(format!("unknown converter '{conv}'"));
         };
+        if !castable(kind, input) {
+            return Err(format!("converter '{conv}' cannot be applied"));
+        }
+        kind = out;
         if derived.is_none() {
             // The converter decides the type; only an explicit -m matters.
             method = None;
@@ -672,6 +694,21 @@ mod tests {
             ("req.hdr(host),regsub(^(a,b)", false),
             ("req.hdr(host),regsub(^a,b,g)", true),
             ("bytes_in,add(1)", false),
+            // Casts: each verdict from haproxy -c.
+            ("always_true,ipmask(24)", false),
+            ("always_true,cpl", true),
+            ("src,iif(a,b)", false),
+            ("src,cpl", true),
+            ("ipv6(::1),cpl", false),
+            ("ipv6(::1),ipmask(24)", true),
+            ("bin(00),cpl", false),
+            ("bin(00),cut_crlf", true),
+            ("method,iif(a,b)", false),
+            ("method,base64", true),
+            ("str(a),ipmask(24)", true),
+            ("var(txn.y),iif(a,b)", true),
+            ("src,ipmask(24),cpl", true),
+            ("req.hdr(x),base64,cpl", true),
         ] {
             assert_eq!(
                 expr(text, false).is_ok(),
