@@ -58,8 +58,8 @@ pub(crate) struct SectionFacts {
     /// A statement has a `check-ssl` or `no-check-ssl` word.
     pub(crate) check_ssl: bool,
     /// The statements the cross-reference checks read: `use-server`,
-    /// HTTP rules (captures), and those with a `track-sc` or `http_auth(`
-    /// word.
+    /// `stick` rules, HTTP rules (captures), and those with a `track-sc` or
+    /// `http_auth(` word.
     pub(crate) xref: Vec<usize>,
 }
 
@@ -92,7 +92,10 @@ impl Facts {
             "errorfile" => self.errorfiles.push((section, index)),
             _ => {}
         }
-        let mut xref = matches!(kw, "use-server" | "http-request" | "http-response");
+        let mut xref = matches!(
+            kw,
+            "use-server" | "http-request" | "http-response" | "stick"
+        );
         let mut files = false;
         let mut lua = false;
         // Server lines name neither pattern files nor Lua names.

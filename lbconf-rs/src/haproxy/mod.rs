@@ -38,14 +38,15 @@
 //! arguments, and the casts from each step's type to the next converter's
 //! input. Regular expressions are compiled with PCRE2 and Lua files with
 //! Lua 5.3, the libraries HAProxy is built with; pattern and map files are
-//! read and their lines parsed for the `reg` and `ip` matches and the `int`
-//! and `ip` map outputs; the fetches of actions and log-format arguments
+//! read; ACL patterns (inline and in files) are parsed for the `reg`, `ip`,
+//! `int`, `len` and `bin` matches, map entries for `reg` and `ip` keys and
+//! `int` and `ip` outputs; the fetches of actions and log-format arguments
 //! must be available where their rule runs (`res.hdr` in an `http-request`
 //! rule is an error; in an ACL HAProxy only warns). What it does not model
 //! yet, so where it may accept a file `haproxy -c` rejects: the
 //! availability of fetches in `stick`, `use_backend` and `log-format`
 //! statements, the validation functions of particular arguments
-//! (`json(...)`, `bool(...)`), patterns of the other match methods, errors
+//! (`json(...)`, `bool(...)`), patterns of the `str`-like match methods, errors
 //! a Lua script raises when it runs, and the names it registers (any
 //! `lua.NAME` is accepted once a `lua-load` exists). Host names are treated
 //! as unresolvable except `localhost`, as `haproxy -c` sees them in a

@@ -147,11 +147,22 @@ pub(crate) fn available(text: &str, at: Where) -> Result<(), String> {
 }
 
 /// What a checked criterion or expression tells its caller.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Expr {
-    /// The match method an ACL keyword implies (`path_reg` gives `reg`),
-    /// or an address fetch without converters (`src` gives `ip`).
+    /// The match method an ACL keyword implies (`path_reg` gives `reg`).
     pub(crate) method: Option<&'static str>,
+    /// The type of the result (`lua` when a Lua fetch or converter decides
+    /// it).
+    pub(crate) kind: &'static str,
+}
+
+impl Default for Expr {
+    fn default() -> Expr {
+        Expr {
+            method: None,
+            kind: "lua",
+        }
+    }
 }
 
 /// Checks sample expression `text` as `sample_parse_expr()` does; `acl`
@@ -171,18 +182,13 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
         // Registered by a Lua script (see `lua_names`): not known here.
         return Ok(Expr::default());
     }
-    let (sig, what, mut method, mut kind) = match derived {
+    let (sig, what, method, mut kind) = match derived {
         Some((_, f, method)) => {
             let (sig, out) = fetch(f).unwrap_or(("", "any"));
             (sig, format!("ACL keyword '{name}'"), Some(method), out)
         }
         None => match fetch(name) {
-            Some((sig, out)) => (
-                sig,
-                format!("fetch method '{name}'"),
-                matches!(out, "ipv4" | "ipv6").then_some("ip"),
-                out,
-            ),
+            Some((sig, out)) => (sig, format!("fetch method '{name}'"), None, out),
             None => return Err(format!("unknown fetch method '{name}'")),
         },
     };
@@ -210,20 +216,16 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
                 Some(after) => after,
                 None => rest,
             };
-            kind = "any";
+            kind = "lua";
             continue;
         }
         let Some((sig, out, input)) = converter(conv) else {
             return Err(format!("unknown converter '{conv}'"));
         };
-        if !castable(kind, input) {
+        if kind != "lua" && !castable(kind, input) {
             return Err(format!("converter '{conv}' cannot be applied"));
         }
         kind = out;
-        if derived.is_none() {
-            // The converter decides the type; only an explicit -m matters.
-            method = None;
-        }
         let args_text = if let Some(inner) = rest.strip_prefix('(') {
             let used = args(inner, sig).map_err(|e| format!("converter '{conv}' : {e}"))?;
             rest = &inner[used..];
@@ -243,7 +245,7 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
             }
         }
     }
-    Ok(Expr { method })
+    Ok(Expr { method, kind })
 }
 
 /// The text after the argument list `inner` (after its `(`), if it closes.
@@ -466,6 +468,7 @@ pub(crate) fn acl<'w>(words: &[&'w str]) -> Result<AclFiles<'w>, (usize, String)
     let e =
         expr(criterion, true).map_err(|m| (0, format!("{m} in ACL expression '{criterion}'")))?;
     let mut method = e.method;
+    let mut explicit = false;
     let mut caseless = false;
     let mut found = AclFiles::default();
     let mut i = 1;
@@ -494,6 +497,7 @@ pub(crate) fn acl<'w>(words: &[&'w str]) -> Result<AclFiles<'w>, (usize, String)
                     ));
                 };
                 method = Some(m);
+                explicit = true;
                 i += 1;
             }
             "-u" => {
@@ -513,12 +517,38 @@ pub(crate) fn acl<'w>(words: &[&'w str]) -> Result<AclFiles<'w>, (usize, String)
         }
         i += 1;
     }
-    if method == Some("reg") {
-        for (k, p) in words.iter().enumerate().skip(i) {
-            regex(p, caseless).map_err(|e| (k, e))?;
-        }
+    if method.is_none() && !explicit {
+        // The result's type decides, as in parse_acl_expr().
+        method = match e.kind {
+            "bool" => Some("bool"),
+            "sint" => Some("int"),
+            "ipv4" | "ipv6" => Some("ip"),
+            "str" => Some("str"),
+            "bin" | "any" => {
+                let fetch = &criterion[..criterion.find(['(', ',']).unwrap_or(criterion.len())];
+                return Err((
+                    0,
+                    format!(
+                        "matching method must be specified first (using '-m') when using a \
+                         sample fetch of this type ('{fetch}')"
+                    ),
+                ));
+            }
+            _ => None,
+        };
     }
-    found.method = method.filter(|m| matches!(*m, "reg" | "ip"));
+    let mut operator = false;
+    for (k, p) in words.iter().enumerate().skip(i) {
+        // `eq`, `ge`, `gt`, `le` and `lt` compare with the integer after them.
+        let op = matches!(method, Some("int" | "len"))
+            && !operator
+            && matches!(*p, "eq" | "ge" | "gt" | "le" | "lt");
+        if !op {
+            pattern(method, p, caseless).map_err(|e| (k, e))?;
+        }
+        operator = op;
+    }
+    found.method = method.filter(|m| matches!(*m, "reg" | "ip" | "int" | "len" | "bin"));
     found.caseless = caseless;
     Ok(found)
 }
@@ -574,7 +604,7 @@ fn ip_pattern(text: &str) -> bool {
         Some((a, m)) => (a, Some(m)),
         None => (text, None),
     };
-    if addr.parse::<std::net::Ipv4Addr>().is_ok() {
+    if addr == "localhost" || ipv4_short(addr) {
         mask.is_none_or(|m| parses_as(m, "IPv4 mask"))
     } else if addr.parse::<std::net::Ipv6Addr>().is_ok() {
         mask.is_none_or(|m| m.parse::<u8>().is_ok_and(|n| n <= 128))
@@ -583,8 +613,58 @@ fn ip_pattern(text: &str) -> bool {
     }
 }
 
-/// Checks the patterns of an ACL pattern file (`-f`): regexes for the
-/// `reg` method, addresses for `ip`.
+/// Whether `text` is an IPv4 address, also in the short forms the resolver
+/// accepts (`10` is 0.0.0.10, `10.1` is 10.0.0.1), in decimal only.
+fn ipv4_short(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() > 4
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return false;
+    }
+    let last_bits = 8 * (5 - parts.len() as u32);
+    parts.iter().enumerate().all(|(i, p)| {
+        let max = if i + 1 == parts.len() {
+            (1u64 << last_bits) - 1
+        } else {
+            255
+        };
+        p.parse::<u64>().is_ok_and(|n| n <= max)
+    })
+}
+
+/// Checks ACL pattern `p` as the parser of match `method` reads it:
+/// regexes (`reg`), addresses (`ip`), integers and ranges (`int`, `len`),
+/// hex strings (`bin`).
+fn pattern(method: Option<&str>, p: &str, caseless: bool) -> Result<(), String> {
+    match method {
+        Some("reg") => regex(p, caseless),
+        Some("ip") if !ip_pattern(p) => Err(format!("'{p}' is not a valid IPv4 or IPv6 address")),
+        Some("int" | "len") => {
+            let number = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
+            match p.split_once(':') {
+                None if !p.is_empty() && number(p) => Ok(()),
+                None => Err(format!("'{p}' is not a number")),
+                Some(("", "")) => Err(format!("'{p}' is not a valid number range")),
+                Some((a, b)) if number(a) && number(b) => Ok(()),
+                Some(_) => Err(format!("'{p}' is not a number")),
+            }
+        }
+        Some("bin") => match p.bytes().find(|b| !b.is_ascii_hexdigit()) {
+            Some(c) => Err(format!(
+                "an hex digit is expected (found '{}')",
+                char::from(c)
+            )),
+            None if p.len() % 2 == 1 => Err("an even number of hex digit is expected".to_owned()),
+            None => Ok(()),
+        },
+        _ => Ok(()),
+    }
+}
+
+/// Checks the patterns of an ACL pattern file (`-f`) as [`pattern`] does.
 pub(crate) fn pattern_file(
     name: &str,
     text: &str,
@@ -592,17 +672,7 @@ pub(crate) fn pattern_file(
     caseless: bool,
 ) -> Result<(), String> {
     for (n, p) in entries(text) {
-        match method {
-            Some("reg") => {
-                regex(p, caseless).map_err(|e| format!("{e} at line {n} of file '{name}'"))?;
-            }
-            Some("ip") if !ip_pattern(p) => {
-                return Err(format!(
-                    "'{p}' is not a valid IPv4 or IPv6 address at line {n} of file '{name}'"
-                ));
-            }
-            _ => {}
-        }
+        pattern(method, p, caseless).map_err(|e| format!("{e} at line {n} of file '{name}'"))?;
     }
     Ok(())
 }
@@ -736,6 +806,39 @@ mod tests {
             (&["path_reg", "-m", "str", "^(a"], true),
             (&["path", "-m", "reg", "-m", "str", "^(a"], true),
             (&["src()", "1.2.3.4"], true),
+            // Patterns, each verdict from haproxy -c.
+            (&["src", "1.2.3.400"], false),
+            (&["src", "10.0.0.0/33"], false),
+            (&["src", "::1/129"], false),
+            (&["src", "localhost"], true),
+            (&["src", "10.0.0.1", "fd00::/8"], true),
+            (&["dst_port", "abc"], false),
+            (&["dst_port", "80:90"], true),
+            (&["dst_port", ":90"], true),
+            (&["dst_port", "gt", "80"], true),
+            (&["dst_port", "80x"], false),
+            (&["req.hdr_cnt(x)", "-m", "int", "1.5"], false),
+            (&["path_len", "abc"], false),
+            (&["req.hdr(x)", "-m", "bin", "0g"], false),
+            (&["req.hdr(x)", "-m", "bin", "a"], false),
+            (&["req.hdr(x)", "-m", "bin", "0a"], true),
+            (&["req.hdr(x)", "-m", "ip", "1.2.3"], true),
+            (&["req.hdr(x)", "-m", "ip", "10"], true),
+            (&["req.hdr(x)", "-m", "ip", "0x0a.1"], false),
+            (&["req.hdr(x)", "-m", "ip", "10.0.0.0/255.0.255.0"], true),
+            (&["req.hdr(x)", "-m", "ip", "example.invalid"], false),
+            (&["req.hdr(x)", "-m", "int", "eq", "3"], true),
+            (&["req.hdr(x)", "-m", "int", "3:"], true),
+            (&["req.hdr(x)", "-m", "int", ":"], false),
+            (&["req.hdr(x),ipmask(24)", "10.0.0.0/8"], true),
+            (&["req.hdr(x),ipmask(24)", "abc"], false),
+            (&["req.hdr_cnt(x),add(1)", "abc"], false),
+            (&["req.hdr(x),sha1", "zz"], false),
+            (&["req.hdr(x),sha1"], false),
+            (&["var(txn.x)", "abc"], false),
+            (&["method", "GET"], true),
+            (&["always_true", "1"], true),
+            (&["req.hdr(x)", "-m", "found", "x"], true),
         ] {
             assert_eq!(acl(words).is_ok(), ok, "{words:?}: {:?}", acl(words));
         }
@@ -747,6 +850,10 @@ mod tests {
         assert_eq!(acl(&["src", "-f", "x"]).map(|f| f.method), Ok(Some("ip")));
         assert_eq!(
             acl(&["src,ipmask(24)", "-f", "x"]).map(|f| f.method),
+            Ok(Some("ip"))
+        );
+        assert_eq!(
+            acl(&["req.hdr(x),lower", "-f", "x"]).map(|f| f.method),
             Ok(None)
         );
         assert_eq!(

@@ -19,8 +19,11 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
     for s in &config.sections {
         let kind = s.kind;
         if !matches!(kind, SectionKind::Cache | SectionKind::Ring) {
-            if kind == SectionKind::Resolvers {
-                nameservers(s, diags);
+            match kind {
+                SectionKind::Resolvers => nameservers(s, diags),
+                SectionKind::Userlist => userlist(s, diags),
+                SectionKind::Mailers => mailers(s, diags),
+                _ => {}
             }
             continue;
         }
@@ -58,6 +61,152 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
                         .with_help(format!("formats: {}", formats.join(", "))),
                 );
             }
+        }
+    }
+}
+
+fn section_error(
+    code: &'static str,
+    msg: String,
+    at: crate::source::Span,
+    help: &str,
+) -> Diagnostic {
+    Diagnostic::error(code, msg)
+        .with_label(at, "here")
+        .with_help(help.to_owned())
+}
+
+/// `user NAME [password P] [insecure-password P] [groups G,...]` and
+/// `group NAME [users U,...]`: the options, and the users and groups the
+/// lists name (declared anywhere in the section).
+fn userlist(s: &Section, diags: &mut Vec<Diagnostic>) {
+    let declared = |kw: &str, name: &str| {
+        s.statements
+            .iter()
+            .any(|st| st.keyword() == kw && st.word(1) == Some(name))
+    };
+    for (k, st) in s.statements.iter().enumerate() {
+        let kw = st.keyword();
+        let (options, list_option, other): (&[&str], &str, &str) = match kw {
+            "user" => (
+                &["password", "insecure-password", "groups"],
+                "groups",
+                "group",
+            ),
+            "group" => (&["users"], "users", "user"),
+            _ => continue,
+        };
+        let name = st.word(1).unwrap_or("");
+        // HAProxy ignores a second user or group of the same name.
+        if s.statements
+            .iter()
+            .take(k)
+            .any(|d| d.keyword() == kw && d.word(1) == Some(name))
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "H0539",
+                    format!(
+                        "ignoring duplicated {kw} '{name}' in userlist '{}'",
+                        name_of(s)
+                    ),
+                )
+                .with_label(st.span(), "declared before in this userlist")
+                .with_help(format!("remove this line or rename the {kw}")),
+            );
+            continue;
+        }
+        let mut i = 2;
+        while let Some(w) = st.get(i) {
+            if !options.contains(&w.value) {
+                let msg = if kw == "user" {
+                    "'user' only supports 'password', 'insecure-password' and 'groups' options"
+                } else {
+                    "'group' only supports 'users' option"
+                };
+                diags.push(section_error(
+                    "H0535",
+                    msg.to_owned(),
+                    w.span,
+                    "see section 3.4 of the manual (userlists)",
+                ));
+                break;
+            }
+            if w.value == list_option {
+                if let Some(list) = st.get(i + 1) {
+                    let missing = list
+                        .value
+                        .split(',')
+                        .find(|n| !n.is_empty() && !declared(other, n));
+                    if let Some(n) = missing {
+                        diags.push(section_error(
+                            "H0536",
+                            format!(
+                                "userlist '{}': no such {other} '{n}' specified in {kw} '{}'",
+                                name_of(s),
+                                st.word(1).unwrap_or("")
+                            ),
+                            list.span,
+                            &format!("declare '{other} {n}' in the userlist"),
+                        ));
+                    }
+                }
+            }
+            i += 2;
+        }
+    }
+}
+
+/// `mailer NAME ADDRESS:PORT` and `timeout mail TIME`.
+fn mailers(s: &Section, diags: &mut Vec<Diagnostic>) {
+    for st in s.statements.iter() {
+        match st.keyword() {
+            "mailer" => {
+                let (Some(name), Some(addr)) = (st.get(1), st.get(2)) else {
+                    diags.push(section_error(
+                        "H0537",
+                        "'mailer' expects <name> and <addr>[:<port>] as arguments".to_owned(),
+                        st.span(),
+                        "e.g. 'mailer smtp1 127.0.0.1:25'",
+                    ));
+                    continue;
+                };
+                let has_port =
+                    super::values::parse_address(addr.value, false).is_ok_and(|a| a.port.is_some());
+                if !has_port {
+                    diags.push(section_error(
+                        "H0537",
+                        format!(
+                            "'mailer {}' : missing port specification in '{}'",
+                            name.value, addr.value
+                        ),
+                        addr.span,
+                        "write the mail server as ADDRESS:PORT, e.g. 127.0.0.1:25",
+                    ));
+                }
+            }
+            "timeout" => {
+                let bad = match (st.word(1), st.get(2)) {
+                    (Some("mail"), Some(t)) => super::values::parse_time(t.value, 1)
+                        .err()
+                        .map(|e| (format!("{e} in argument to <timeout mail>"), t.span)),
+                    (Some("mail"), None) => Some((
+                        "'timeout mail' expects <time> as argument".to_owned(),
+                        st.span(),
+                    )),
+                    (other, _) => Some((
+                        format!(
+                            "'timeout' expects 'mail' and <time> as arguments got '{}'",
+                            other.unwrap_or("")
+                        ),
+                        st.span(),
+                    )),
+                };
+                if let Some((msg, at)) = bad {
+                    diags.push(section_error("H0538", msg, at, "e.g. 'timeout mail 10s'"));
+                }
+            }
+            _ => {}
         }
     }
 }
@@ -343,6 +492,8 @@ pub(crate) struct Names<'c> {
     userlists: HashSet<&'c str>,
     /// Names of proxies (not defaults) that declare a stick table.
     tables: HashSet<&'c str>,
+    /// Tables of `peers` sections, as `PEERS/TABLE`.
+    peers_tables: HashSet<String>,
 }
 
 impl<'c> Names<'c> {
@@ -350,11 +501,18 @@ impl<'c> Names<'c> {
         let mut names = Names {
             userlists: HashSet::new(),
             tables: HashSet::new(),
+            peers_tables: HashSet::new(),
         };
         for (i, s) in config.sections.iter().enumerate() {
             let Some(n) = &s.name else { continue };
             if s.kind == SectionKind::Userlist {
                 names.userlists.insert(n.value.as_str());
+            } else if s.kind == SectionKind::Peers {
+                for t in s.statements.iter().filter(|st| st.keyword() == "table") {
+                    if let Some(t) = t.word(1) {
+                        names.peers_tables.insert(format!("{}/{t}", n.value));
+                    }
+                }
             } else if s.proxy.is_some()
                 && s.kind != SectionKind::Defaults
                 && facts.section(i).stick_table
@@ -363,6 +521,11 @@ impl<'c> Names<'c> {
             }
         }
         names
+    }
+
+    /// Whether a stick table of this name exists.
+    fn table(&self, name: &str) -> bool {
+        self.tables.contains(name) || self.peers_tables.contains(name)
     }
 }
 
@@ -404,6 +567,30 @@ pub(crate) fn cross_references(
                 }
             }
         }
+        if w[0].value == "stick" {
+            // A stick rule's table: its own, or the one `table` names.
+            let table = w
+                .iter()
+                .position(|x| x.value == "table")
+                .and_then(|p| w.get(p + 1));
+            let (name, ok) = match table {
+                Some(n) => (n.value, names.table(n.value)),
+                None => (name_of(s), has_table),
+            };
+            if !ok {
+                diags.push(
+                    Diagnostic::error(
+                        "H0540",
+                        format!(
+                            "Proxy '{}': unable to find stick-table '{name}'",
+                            name_of(s)
+                        ),
+                    )
+                    .with_label(table.map_or(w[0].span, |t| t.span), "no stick-table there")
+                    .with_help("declare a stick-table in this proxy, or name one with 'table'"),
+                );
+            }
+        }
         let track = w
             .iter()
             .position(|x| matches!(super::rules::track_sc(x.value), Some(Ok(_))));
@@ -414,7 +601,7 @@ pub(crate) fn cross_references(
                 .position(|x| x.value == "table")
                 .and_then(|p| w.get(t + p + 1));
             let (name, ok) = match table {
-                Some(n) => (n.value, names.tables.contains(n.value)),
+                Some(n) => (n.value, names.table(n.value)),
                 None => (name_of(s), has_table),
             };
             if !ok {
