@@ -64,6 +64,21 @@ fn atol(text: &str) -> u64 {
     }
 }
 
+/// Whether `part` is a process or thread set as `parse_process_number()`
+/// reads it: `all`, `odd`, `even`, `N`, `N-M` (either order) or `N-`, the
+/// numbers from 1 to 64.
+fn thread_range(part: &str) -> bool {
+    if matches!(part, "all" | "odd" | "even") {
+        return true;
+    }
+    let in_range = |n: &str| number(n).is_some_and(|n| (1..=64).contains(&n));
+    match part.split_once('-') {
+        None => in_range(part),
+        Some((low, "")) => in_range(low),
+        Some((low, high)) => in_range(low) && in_range(high),
+    }
+}
+
 /// Checks the arguments of global keyword statement `st`.
 pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let w = &st.words;
@@ -125,13 +140,9 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         "tune.ssl.default-dh-param" if number(text).is_none_or(|n| n < 1024) => {
             diags.push(fail("H0457", "'tune.ssl.default-dh-param' expects a value >= 1024".into(), arg.unwrap_or(kw), "e.g. 2048"));
         }
-        "cpu-map" => {
-            let set = text.rsplit('/').next().unwrap_or(text);
-            let ok = !set.is_empty()
-                && set.split([',', '-']).all(|p| matches!(p, "all" | "odd" | "even") || number(p).is_some());
-            if !ok {
-                diags.push(fail("H0458", format!("cpu-map : '{text}' is not a valid number/range"), arg.unwrap_or(kw), "threads as numbers or ranges, or all, odd, even"));
-            }
+        // `auto:` ranges are judged against the CPU set's size: not here.
+        "cpu-map" if !text.starts_with("auto:") && !text.split('/').all(thread_range) => {
+            diags.push(fail("H0458", format!("cpu-map : '{text}' is not a valid number/range"), arg.unwrap_or(kw), "threads as numbers (1 to 64) or ranges (N-M, N-), or all, odd, even"));
         }
         "stats" => match text {
             "socket" | "maxconn" | "bind-process" => {}

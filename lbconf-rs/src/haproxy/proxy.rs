@@ -637,11 +637,50 @@ pub(crate) fn log(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Log> {
             );
             None
         }
-        Some(_) => Some(Log::Target {
-            target: w[1].clone(),
-            args: w[2..].to_vec(),
-            span: st.span,
-        }),
+        Some(target) => {
+            if let Some(why) = log_target_error(target) {
+                diags.push(
+                    Diagnostic::error("H0469", format!("log : {why}"))
+                        .with_label(w[1].span, "not a log target")
+                        .with_help(
+                            "log to ADDRESS[:PORT] (an IP address or a name this host resolves), \
+                             a UNIX socket path, stdout, stderr, fd@N or ring@NAME",
+                        ),
+                );
+                return None;
+            }
+            Some(Log::Target {
+                target: w[1].clone(),
+                args: w[2..].to_vec(),
+                span: st.span,
+            })
+        }
+    }
+}
+
+/// Why a log target's address is refused, as `parse_logsrv()` refuses it:
+/// an address that does not parse, a port out of range, or a name that does
+/// not resolve (only `localhost` and short numeric forms such as `10.0.0`
+/// do in a namespace without DNS).
+fn log_target_error(target: &str) -> Option<String> {
+    if target.starts_with('/')
+        || matches!(target, "stdout" | "stderr")
+        || ["fd@", "ring@", "unix@", "abns@"]
+            .iter()
+            .any(|p| target.starts_with(p))
+    {
+        return None;
+    }
+    match parse_address(target, false) {
+        Err(AddressError::InvalidPort(p)) => Some(format!("invalid port '{p}'")),
+        Err(AddressError::InvalidAddress(h)) if super::samples::ipv4_short(&h) => None,
+        Err(_) => Some(format!("invalid address: '{target}' in '{target}'")),
+        Ok(a) => match a.host {
+            Host::Name(n) if n != "localhost" && !super::samples::ipv4_short(&n) => {
+                Some(format!("invalid address: '{n}' in '{target}'"))
+            }
+            _ => None,
+        },
     }
 }
 

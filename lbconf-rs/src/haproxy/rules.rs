@@ -592,14 +592,11 @@ pub(crate) fn expressions(
         "stick on" | "stick match" | "stick store-request" | "stick store-response" => {
             sample(0, diags);
         }
-        "use_backend" | "use-server" => formats(&rule, &args[..end.min(1)], None, diags),
-        "http-check expect" | "tcp-check expect" => {
-            let at = usize::from(action == "!");
-            let kind = args.get(at).map_or("", |a| a.value.as_str());
-            if matches!(kind, "rstatus" | "rstring" | "rbinary") {
-                regexes(&rule, args.get(at + 1), diags);
-            }
+        "use_backend" | "use-server" => {
+            let words: Vec<&Spanned<String>> = args[..end.min(1)].iter().collect();
+            formats(&rule, &words, None, diags);
         }
+        "http-check expect" | "tcp-check expect" => expect(name, args, diags),
         _ if actions(name).is_some() => {
             if action.starts_with("set-var(")
                 || action.starts_with("do-resolve(")
@@ -616,10 +613,94 @@ pub(crate) fn expressions(
                     }
                     _ => {}
                 }
-                formats(&rule, &args[1.min(end)..end], place, diags);
+                let words = format_words(action, &args[..end]);
+                formats(&rule, &words, place, diags);
             }
         }
         _ => {}
+    }
+}
+
+/// Checks `http-check expect` and `tcp-check expect` (`name`) as
+/// `parse_tcpcheck_expect()` does: options (`min-recv`, `comment`, ...),
+/// then a `[!]TYPE PATTERN`; regex patterns are compiled.
+fn expect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    const OPTIONS: &[&str] = &[
+        "min-recv",
+        "comment",
+        "ok-status",
+        "error-status",
+        "tout-status",
+        "on-success",
+        "on-error",
+        "status-code",
+    ];
+    let http = name.starts_with("http");
+    let types: &[&str] = if http {
+        &[
+            "string",
+            "rstring",
+            "string-lf",
+            "status",
+            "rstatus",
+            "hdr",
+            "fhdr",
+        ]
+    } else {
+        &[
+            "binary",
+            "string",
+            "rstring",
+            "string-lf",
+            "rbinary",
+            "binary-lf",
+        ]
+    };
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let word = w.value.as_str();
+        if OPTIONS.contains(&word) {
+            i += 2;
+            continue;
+        }
+        if word == "!" {
+            i += 1;
+            continue;
+        }
+        let kind = word.strip_prefix('!').unwrap_or(word);
+        if !types.contains(&kind) {
+            let list: Vec<String> = types.iter().map(|t| format!("[!]{t}")).collect();
+            diags.push(
+                Diagnostic::error(
+                    "H0468",
+                    format!(
+                        "'{name}' : only supports min-recv, {} but got '{word}' as argument",
+                        list.join(", ")
+                    ),
+                )
+                .with_label(w.span, "not an expect type or option")
+                .with_help(format!(
+                    "write '{name} [!]TYPE PATTERN', e.g. '{name} {} ...'",
+                    types[0]
+                )),
+            );
+            return;
+        }
+        let Some(pattern) = args.get(i + 1).filter(|p| !p.value.is_empty()) else {
+            diags.push(
+                Diagnostic::error(
+                    "H0468",
+                    format!("'{name}' : '{kind}' expects a <pattern> as argument"),
+                )
+                .with_label(w.span, "pattern missing")
+                .with_help("add the pattern to expect"),
+            );
+            return;
+        };
+        if matches!(kind, "rstatus" | "rstring" | "rbinary") {
+            regexes(&format!("'{name}' rule"), Some(pattern), diags);
+        }
+        return;
     }
 }
 
@@ -627,36 +708,70 @@ pub(crate) fn expressions(
 /// (the word after `string`, which is plain text, excepted).
 fn formats(
     rule: &str,
-    words: &[Spanned<String>],
+    words: &[&Spanned<String>],
     place: Option<super::samples::Where>,
     diags: &mut Vec<Diagnostic>,
 ) {
-    let mut plain = false;
     for w in words {
-        let text = w.value.as_str();
-        if !plain {
-            let mut rest = text;
-            while let Some(pos) = rest.find("%[") {
-                let inner = &rest[pos + 2..];
-                let Some(close) = inner.find(']') else {
-                    let msg = format!("missing ']' after '{inner}'");
-                    diags.push(expression_error(rule, w, &msg));
-                    return;
-                };
-                let text = &inner[..close];
-                let checked = super::samples::expr(text, false).and_then(|_| match place {
-                    Some(p) => super::samples::available(text, p),
-                    None => Ok(()),
-                });
-                if let Err(msg) = checked {
-                    let msg = format!("failed to parse sample expression <{inner}> : {msg}");
-                    diags.push(expression_error(rule, w, &msg));
-                    return;
-                }
-                rest = &inner[close + 1..];
+        let mut rest = w.value.as_str();
+        while let Some(pos) = rest.find("%[") {
+            let inner = &rest[pos + 2..];
+            let Some(close) = inner.find(']') else {
+                let msg = format!("missing ']' after '{inner}'");
+                diags.push(expression_error(rule, w, &msg));
+                return;
+            };
+            let text = &inner[..close];
+            let checked = super::samples::expr(text, false).and_then(|_| match place {
+                Some(p) => super::samples::available(text, p),
+                None => Ok(()),
+            });
+            if let Err(msg) = checked {
+                let msg = format!("failed to parse sample expression <{inner}> : {msg}");
+                diags.push(expression_error(rule, w, &msg));
+                return;
             }
+            rest = &inner[close + 1..];
         }
-        plain = text == "string";
+    }
+}
+
+/// The log-format arguments of HTTP action `action`, among `args` (the
+/// action first, up to the condition).
+fn format_words<'a>(action: &str, args: &'a [Spanned<String>]) -> Vec<&'a Spanned<String>> {
+    let at = |i: usize| args.get(i).into_iter().collect::<Vec<_>>();
+    match action {
+        "add-header" | "set-header" | "replace-path" | "replace-pathq" | "replace-uri" => at(2),
+        "replace-header" | "replace-value" => at(3),
+        "set-path" | "set-pathq" | "set-query" | "set-uri" | "set-method" => at(1),
+        a if a.starts_with("set-var-fmt(")
+            || a.starts_with("add-acl(")
+            || a.starts_with("del-acl(")
+            || a.starts_with("del-map(") =>
+        {
+            at(1)
+        }
+        a if a.starts_with("set-map(") => args.iter().skip(1).take(2).collect(),
+        "redirect" | "return" | "deny" | "tarpit" => {
+            // Options followed by a log-format value.
+            let mut out = Vec::new();
+            let mut i = 1;
+            while let Some(w) = args.get(i) {
+                match w.value.as_str() {
+                    "location" | "prefix" | "scheme" | "lf-string" => {
+                        out.extend(args.get(i + 1));
+                        i += 2;
+                    }
+                    "hdr" => {
+                        out.extend(args.get(i + 2));
+                        i += 3;
+                    }
+                    _ => i += 1,
+                }
+            }
+            out
+        }
+        _ => Vec::new(),
     }
 }
 

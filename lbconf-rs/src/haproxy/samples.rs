@@ -615,7 +615,7 @@ fn ip_pattern(text: &str) -> bool {
 
 /// Whether `text` is an IPv4 address, also in the short forms the resolver
 /// accepts (`10` is 0.0.0.10, `10.1` is 10.0.0.1), in decimal only.
-fn ipv4_short(text: &str) -> bool {
+pub(crate) fn ipv4_short(text: &str) -> bool {
     let parts: Vec<&str> = text.split('.').collect();
     if parts.len() > 4
         || parts

@@ -567,7 +567,8 @@ pub(crate) fn cross_references(
                 }
             }
         }
-        if w[0].value == "stick" {
+        // A frontend ignores stick rules (with a warning).
+        if w[0].value == "stick" && s.kind != SectionKind::Frontend {
             // A stick rule's table: its own, or the one `table` names.
             let table = w
                 .iter()

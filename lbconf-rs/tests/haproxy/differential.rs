@@ -308,7 +308,8 @@ fn mutate(text: &str, rng: &mut Rng) -> String {
 }
 
 /// Mutants of the corpus files, checked against haproxy -c: every one must
-/// get the same verdict (each disagreement is printed).
+/// get the same verdict (each disagreement is printed). The seed is fixed;
+/// `LBCONF_MUTANT_SEED=N` draws other mutants, to look for blind spots.
 #[test]
 fn corpus_mutants_agree_with_haproxy_c() {
     if !tier::namespace("corpus_mutants_agree_with_haproxy_c") {
@@ -330,7 +331,13 @@ fn corpus_mutants_agree_with_haproxy_c() {
     let dir = corpus::dir().join(format!("mutants-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("mutant dir");
     let opts = corpus::options();
-    let mut rng = Rng(0x5eed_0fc0_ffee_0042);
+    // LBCONF_MUTANT_SEED explores other mutants; the default is fixed.
+    let seed = std::env::var("LBCONF_MUTANT_SEED")
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .filter(|&s| s != 0)
+        .unwrap_or(0x5eed_0fc0_ffee_0042);
+    let mut rng = Rng(seed);
     let mut failures = Vec::new();
     let mut total = 0;
     for (rel, text) in corpus::files() {
