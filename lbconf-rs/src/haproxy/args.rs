@@ -134,6 +134,16 @@ pub(crate) fn check(
             }
         }
         "stick-table" => stick_table(args, diags),
+        "log-format" | "log-format-sd" | "unique-id-format" | "error-log-format"
+            if args.len() > 1 =>
+        {
+            diags.push(err(
+                "H0443",
+                format!("{name} expects only one argument, don't forget to escape spaces!"),
+                &args[1],
+                "quote the format (\"%ci %cp\") or escape its spaces with '\\'",
+            ));
+        }
         "filter" => {
             if let Some(a) = first.filter(|a| !FILTERS.contains(&a.value.as_str())) {
                 diags.push(err(

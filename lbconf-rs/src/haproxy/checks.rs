@@ -82,6 +82,21 @@ pub(crate) fn check(
     super::xref::lua(config, facts, base, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
+            && !s.statements.iter().any(|st| st.keyword() == "command")
+        {
+            diags.push(
+                Diagnostic::error(
+                    "H0541",
+                    format!(
+                        "The program section '{}' lacks a command to launch",
+                        name_of(s)
+                    ),
+                )
+                .with_label(s.keyword, "this program section")
+                .with_help("add 'command PROGRAM [ARGUMENTS]'"),
+            );
+        }
+        if s.kind == SectionKind::Program
             && !config.sections.iter().any(|g| {
                 g.kind == SectionKind::Global
                     && g.statements

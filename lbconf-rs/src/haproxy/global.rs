@@ -161,7 +161,17 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
                     diags.push(fail("H0460", format!("unknown option '{}' on global statement '{name}'", o.value), o, "options: no-sslv3, no-tlsv1x, force-tlsv1x, no-tls-tickets, prefer-client-ciphers, ssl-min-ver V, ssl-max-ver V"));
                     return;
                 }
-                i += if o.value.starts_with("ssl-m") { 2 } else { 1 };
+                if o.value.starts_with("ssl-m") {
+                    let v = w.get(i + 1);
+                    let version = v.map_or("", |v| v.value.as_str());
+                    if !matches!(version, "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3") {
+                        diags.push(fail("H0460", format!("'{version}' : unknown ssl/tls version on global statement '{name}'"), v.unwrap_or(o), "versions: SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3"));
+                        return;
+                    }
+                    i += 2;
+                } else {
+                    i += 1;
+                }
             }
         }
         _ => {}

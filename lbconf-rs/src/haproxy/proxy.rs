@@ -169,6 +169,22 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
         );
         return;
     }
+    if section.kind == SectionKind::Backend
+        && matches!(name, "tcp-request connection" | "tcp-request session")
+    {
+        diags.push(
+            Diagnostic::error(
+                "H0320",
+                format!(
+                    "{name} is not allowed because backend {} is not a frontend",
+                    section.name.as_ref().map_or("", |n| n.value.as_str())
+                ),
+            )
+            .with_label(st.span, "a frontend rule")
+            .with_help("move the rule to the frontend, or use 'tcp-request content' here"),
+        );
+        return;
+    }
     super::rules::check(name, st, k, diags);
     let backend = section.kind == SectionKind::Backend;
     super::rules::expressions(name, st, k, backend, diags);

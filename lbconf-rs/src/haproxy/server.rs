@@ -117,9 +117,16 @@ pub(crate) fn balance(
                 ));
                 return None;
             };
+            if let Some(m) = rest.first().filter(|m| m.value != "use_domain_only") {
+                diags.push(bad(format!(
+                    "balance {a} only accepts 'use_domain_only' modifier (got '{}')",
+                    m.value
+                )));
+                return None;
+            }
             Balance::Hdr {
                 name: name.to_owned(),
-                use_domain_only: rest.first().is_some_and(|u| u.value == "use_domain_only"),
+                use_domain_only: !rest.is_empty(),
             }
         }
         a if a == "random" || a.starts_with("random(") => {
