@@ -528,6 +528,28 @@ fn header(kind: SectionKind, words: &[Spanned<String>], diags: &mut Vec<Diagnost
                     ),
                 }
             }
+            // Only `from NAME` may follow the name.
+            let extra = if w.value == "from" {
+                words.get(rest + 2)
+            } else {
+                Some(w)
+            };
+            if let Some(x) = extra.filter(|_| section.name.is_some()) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0321",
+                        format!(
+                            "'{}' cannot handle unexpected argument '{}'",
+                            kw.value, x.value
+                        ),
+                    )
+                    .with_label(x.span, "unexpected")
+                    .with_help(
+                        "a proxy line is 'KIND NAME [from DEFAULTS]'; listening addresses go \
+                         on 'bind' lines",
+                    ),
+                );
+            }
         }
     }
     section

@@ -80,6 +80,7 @@ pub(crate) fn check(
     super::xref::stick_tables(config, facts, diags);
     super::xref::pattern_files(config, facts, base, diags);
     super::xref::lua(config, facts, base, diags);
+    bind_threads(config, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !s.statements.iter().any(|st| st.keyword() == "command")
@@ -399,6 +400,52 @@ fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
                     )
                     .with_help("declare it with 'acl NAME CRITERION VALUE' above the rule"),
                 );
+            }
+        }
+    }
+}
+
+/// A bind's `thread` set names threads that exist: up to `nbthread`, which
+/// defaults to the number of CPUs HAProxy may run on (this machine's, as
+/// `haproxy -c` sees it on the same host).
+fn bind_threads(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let nbthread = config
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Global)
+        .flat_map(|s| s.statements.iter())
+        .filter(|st| st.keyword() == "nbthread")
+        .filter_map(|st| st.word(1)?.parse::<u64>().ok())
+        .next_back()
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get() as u64))
+        .min(64);
+    for (_, p) in config.proxies() {
+        for b in &p.binds {
+            for (o, v) in &b.options {
+                let Some(v) = v.as_ref().filter(|_| o.value == "thread") else {
+                    continue;
+                };
+                let set = v.value.rsplit('/').next().unwrap_or(&v.value);
+                // The set's first thread; a range may run past the last.
+                let first = match set {
+                    "all" | "odd" => Some(1),
+                    "even" => Some(2),
+                    _ => set.split('-').filter_map(|n| n.parse::<u64>().ok()).min(),
+                };
+                if first.is_some_and(|n| n > nbthread) {
+                    diags.push(
+                        Diagnostic::error(
+                            "H0543",
+                            format!(
+                                "'thread' directive contains threads that belong to no group in 'bind' (there are {nbthread} threads)"
+                            ),
+                        )
+                        .with_label(v.span, "no such thread")
+                        .with_help(
+                            "name threads up to 'nbthread' (by default the number of CPUs), or raise nbthread",
+                        ),
+                    );
+                }
             }
         }
     }

@@ -824,12 +824,17 @@ fn log_facility_ok(rest: &[Spanned<String>]) -> bool {
     false
 }
 
-/// Whether a bind `thread` set (`[group/]set`, sets of numbers and ranges
-/// separated by commas, or all/odd/even) stays within 1..=64.
+/// Whether a bind `thread` set (`[group/]set`: a number, a range `N-M` or
+/// `N-`, or all/odd/even) stays within 1..=64.
 fn thread_set_ok(text: &str) -> bool {
     let set = text.rsplit('/').next().unwrap_or(text);
-    set.split([',', '-']).all(|p| match p {
-        "all" | "odd" | "even" | "" => true,
-        n => n.parse::<u32>().is_ok_and(|n| (1..=64).contains(&n)),
-    })
+    let in_range = |n: &str| n.parse::<u32>().is_ok_and(|n| (1..=64).contains(&n));
+    match set {
+        "all" | "odd" | "even" => true,
+        _ => match set.split_once('-') {
+            None => in_range(set),
+            Some((low, "")) => in_range(low),
+            Some((low, high)) => in_range(low) && in_range(high),
+        },
+    }
 }

@@ -18,16 +18,17 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<(SectionKind, &str), &Section> = HashMap::new();
     for s in &config.sections {
         let kind = s.kind;
-        if !matches!(kind, SectionKind::Cache | SectionKind::Ring) {
-            match kind {
-                SectionKind::Resolvers => nameservers(s, diags),
-                SectionKind::Userlist => userlist(s, diags),
-                SectionKind::Mailers => mailers(s, diags),
-                _ => {}
-            }
-            continue;
-        }
-        if let Some(n) = &s.name {
+        // Names unique among the sections of a kind (userlists may repeat).
+        let unique = matches!(
+            kind,
+            SectionKind::Cache
+                | SectionKind::Ring
+                | SectionKind::Peers
+                | SectionKind::Resolvers
+                | SectionKind::HttpErrors
+                | SectionKind::Mailers
+        );
+        if let Some(n) = s.name.as_ref().filter(|_| unique) {
             if seen.insert((kind, n.value.as_str()), s).is_some() {
                 diags.push(
                     Diagnostic::error(
@@ -38,6 +39,16 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
                     .with_help("give each section a distinct name"),
                 );
             }
+        }
+        match kind {
+            SectionKind::Resolvers => nameservers(s, diags),
+            SectionKind::Userlist => userlist(s, diags),
+            SectionKind::Mailers => mailers(s, diags),
+            SectionKind::Peers => peers(s, diags),
+            _ => {}
+        }
+        if !matches!(kind, SectionKind::Cache | SectionKind::Ring) {
+            continue;
         }
         let get = |k: &str| s.statements.iter().find(|st| st.keyword() == k);
         if kind == SectionKind::Cache && get("total-max-size").is_none() {
@@ -154,6 +165,20 @@ fn userlist(s: &Section, diags: &mut Vec<Diagnostic>) {
             }
             i += 2;
         }
+    }
+}
+
+/// A peers section lists its peers with `peer`, or with `bind` and
+/// `server` lines, not both.
+fn peers(s: &Section, diags: &mut Vec<Diagnostic>) {
+    let has = |k: &str| s.statements.iter().find(|st| st.keyword() == k);
+    if let (Some(_), Some(bind)) = (has("peer"), has("bind")) {
+        diags.push(section_error(
+            "H0542",
+            "mixing \"peer\" and \"bind\" line is forbidden".to_owned(),
+            bind.span(),
+            "declare the local peer with 'peer', or use 'bind' with 'server' lines only",
+        ));
     }
 }
 
