@@ -193,7 +193,9 @@ pub(crate) fn check(
     }
 }
 
-fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+/// Checks the arguments of a `stick-table` line, or of a peers section's
+/// `table NAME` line after the name.
+pub(crate) fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
     let mut i = 0;
     while let Some(a) = args.get(i) {
         let v = args.get(i + 1);

@@ -623,6 +623,9 @@ fn statement_in(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic
             } else if kw.value == "server" && st.words.len() > 2 {
                 // Peers and rings take server lines with the usual options.
                 let _ = super::server::server(st, diags);
+            } else if kw.value == "table" && section.kind == SectionKind::Peers {
+                // `table NAME` and the arguments of a stick-table.
+                super::args::stick_table(st.words.get(2..).unwrap_or(&[]), diags);
             }
         }
     }

@@ -141,6 +141,26 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
             .iter()
             .filter_map(|(n, _)| n.strip_prefix(kw.value.as_str())?.strip_prefix(' '))
             .collect();
+        // A family the section cannot have at all (`stick` in a frontend)
+        // is judged by capability before its second word is read.
+        let members: Vec<&(&str, u8)> = keywords::PROXY
+            .iter()
+            .filter(|(n, _)| {
+                n.strip_prefix(kw.value.as_str())
+                    .is_some_and(|r| r.starts_with(' '))
+            })
+            .collect();
+        let need = match section.kind {
+            SectionKind::Frontend => F,
+            SectionKind::Backend => B,
+            _ => F | B | L | D,
+        };
+        if let Some(&&(first, caps)) = members.first() {
+            if members.iter().all(|(_, c)| c & need == 0) {
+                capable(section, first, caps, kw, diags);
+                return;
+            }
+        }
         diags.push(if family.is_empty() {
             let firsts: Vec<&str> = keywords::PROXY
                 .iter()

@@ -342,6 +342,21 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
         diags.push(unknown_action(name, action, list));
         return;
     }
+    if action.value.contains('(') && !action.value.ends_with(')') {
+        let open = action.value.split('(').next().unwrap_or("");
+        diags.push(
+            Diagnostic::error(
+                "H0465",
+                format!(
+                    "error in '{name} {}' rule: incomplete argument after action '{}'",
+                    action.value, action.value
+                ),
+            )
+            .with_label(action.span, "no closing parenthesis")
+            .with_help(format!("write '{open}(...)' with its closing parenthesis")),
+        );
+        return;
+    }
     if let Some(Err(why)) = track_sc(&action.value) {
         diags.push(
             Diagnostic::error(
@@ -554,7 +569,12 @@ pub(crate) fn expressions(
     backend: bool,
     diags: &mut Vec<Diagnostic>,
 ) {
-    if !conditional(name) && !matches!(name, "http-check expect" | "tcp-check expect") {
+    if !conditional(name)
+        && !matches!(
+            name,
+            "http-check expect" | "tcp-check expect" | "http-check send"
+        )
+    {
         return;
     }
     let w = st.words;
@@ -597,6 +617,7 @@ pub(crate) fn expressions(
             formats(&rule, &words, None, diags);
         }
         "http-check expect" | "tcp-check expect" => expect(name, args, diags),
+        "http-check send" => send(args, diags),
         _ if actions(name).is_some() => {
             if action.starts_with("set-var(")
                 || action.starts_with("do-resolve(")
@@ -618,6 +639,49 @@ pub(crate) fn expressions(
             }
         }
         _ => {}
+    }
+}
+
+/// Checks `http-check send` options: `meth`, `uri`, `uri-lf`, `ver`,
+/// `body`, `body-lf` and `comment` take a value, `hdr` a name and a value.
+fn send(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let values = match w.value.as_str() {
+            "meth" | "uri" | "uri-lf" | "ver" | "body" | "body-lf" | "comment" => 1,
+            "hdr" => 2,
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        "H0470",
+                        format!(
+                            "'http-check send' : expects 'comment', 'meth', 'uri', 'uri-lf', 'ver', \
+                             'hdr', 'body' or 'body-lf' but got '{other}' as argument"
+                        ),
+                    )
+                    .with_label(w.span, "not an http-check send option")
+                    .with_help("e.g. 'http-check send meth GET uri /health hdr Host example.org'"),
+                );
+                return;
+            }
+        };
+        if args.len() <= i + values {
+            let want = if values == 2 {
+                "<name> and <value> as arguments"
+            } else {
+                "a value"
+            };
+            diags.push(
+                Diagnostic::error(
+                    "H0470",
+                    format!("'http-check send' : '{}' expects {want}", w.value),
+                )
+                .with_label(w.span, "value missing")
+                .with_help("give the option its value"),
+            );
+            return;
+        }
+        i += 1 + values;
     }
 }
 
