@@ -134,6 +134,14 @@ pub(crate) fn check(
             }
         }
         "stick-table" => stick_table(args, diags),
+        "compression" if !matches!(value(0), "algo" | "type" | "offload") => {
+            diags.push(err(
+                "H0444",
+                "'compression' expects 'algo', 'type' or 'offload'".into(),
+                first.unwrap_or(&st.words[0]),
+                "e.g. 'compression algo gzip' or 'compression type text/html'",
+            ));
+        }
         "log-format" | "log-format-sd" | "unique-id-format" | "error-log-format"
             if args.len() > 1 =>
         {

@@ -180,6 +180,10 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
     if !capable(section, name, caps, kw, diags) {
         return;
     }
+    // A frontend skips stick rules without reading them (a warning only).
+    if section.kind == SectionKind::Frontend && name.starts_with("stick ") {
+        return;
+    }
     let words_in_name = name.split(' ').count();
     if w.len() <= k + words_in_name && NEED_ARGUMENT.contains(&name) {
         diags.push(
@@ -674,6 +678,19 @@ pub(crate) fn log(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Log> {
             None
         }
         Some(target) => {
+            let format = w
+                .iter()
+                .position(|x| x.value == "format")
+                .and_then(|p| w.get(p + 1))
+                .filter(|f| !LOG_FORMATS.contains(&f.value.as_str()));
+            if let Some(f) = format {
+                diags.push(
+                    Diagnostic::error("H0469", format!("log : unknown log format '{}'", f.value))
+                        .with_label(f.span, "not a log format")
+                        .with_help(format!("formats: {}", LOG_FORMATS.join(", "))),
+                );
+                return None;
+            }
             if let Some(why) = log_target_error(target) {
                 diags.push(
                     Diagnostic::error("H0469", format!("log : {why}"))
@@ -693,6 +710,11 @@ pub(crate) fn log(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Log> {
         }
     }
 }
+
+/// The formats of `log ... format F` (HAProxy 2.6).
+const LOG_FORMATS: &[&str] = &[
+    "local", "rfc3164", "rfc5424", "priority", "short", "timed", "iso", "raw",
+];
 
 /// Why a log target's address is refused, as `parse_logsrv()` refuses it:
 /// an address that does not parse, a port out of range, or a name that does

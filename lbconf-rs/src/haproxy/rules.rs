@@ -368,6 +368,33 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
         );
         return;
     }
+    if action.value == "capture" {
+        let kind = st.words.get(at + 2);
+        let allowed: &[&str] = if name.starts_with("http-") {
+            &["len", "id"]
+        } else {
+            &["len"]
+        };
+        if let Some(k) = kind.filter(|k| !allowed.contains(&k.value.as_str())) {
+            diags.push(
+                Diagnostic::error(
+                    "H0465",
+                    format!(
+                        "error in '{name} capture' rule: expects {} found '{}'",
+                        allowed
+                            .iter()
+                            .map(|a| format!("'{a}'"))
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                        k.value
+                    ),
+                )
+                .with_label(k.span, "here")
+                .with_help("write 'capture SAMPLE len LENGTH' (or 'id SLOT' in HTTP rules)"),
+            );
+            return;
+        }
+    }
     if action.value == "redirect" && name.starts_with("http-") {
         let what = format!("'{name} redirect' rule");
         diags.extend(redirect(&what, action, &st.words[at + 1..]));
@@ -763,6 +790,26 @@ fn expect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
         };
         if matches!(kind, "rstatus" | "rstring" | "rbinary") {
             regexes(&format!("'{name}' rule"), Some(pattern), diags);
+        }
+        if matches!(kind, "hdr" | "fhdr") {
+            // Header matches take more words (name, value, -m): not read.
+            return;
+        }
+        // Only options may follow the pattern.
+        i += 2;
+        while let Some(w) = args.get(i) {
+            if !OPTIONS.contains(&w.value.as_str()) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0468",
+                        format!("'{name}' : unexpected '{}' after the pattern", w.value),
+                    )
+                    .with_label(w.span, "not an expect option")
+                    .with_help("one pattern per 'expect' rule; quote patterns with spaces"),
+                );
+                return;
+            }
+            i += 2;
         }
         return;
     }

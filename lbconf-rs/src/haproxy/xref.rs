@@ -171,6 +171,25 @@ fn userlist(s: &Section, diags: &mut Vec<Diagnostic>) {
 /// A peers section lists its peers with `peer`, or with `bind` and
 /// `server` lines, not both.
 fn peers(s: &Section, diags: &mut Vec<Diagnostic>) {
+    for st in s.statements.iter().filter(|st| st.keyword() == "peer") {
+        let Some(addr) = st.get(2) else { continue };
+        let ok = super::values::parse_address(addr.value, false).is_ok_and(|a| match a.host {
+            Host::Name(n) => n == "localhost" || super::samples::ipv4_short(&n),
+            _ => true,
+        });
+        if !ok {
+            diags.push(section_error(
+                "H0544",
+                format!(
+                    "peer '{}' : invalid address: '{}'",
+                    st.word(1).unwrap_or(""),
+                    addr.value
+                ),
+                addr.span,
+                "write 'peer NAME ADDRESS:PORT'",
+            ));
+        }
+    }
     let has = |k: &str| s.statements.iter().find(|st| st.keyword() == k);
     if let (Some(_), Some(bind)) = (has("peer"), has("bind")) {
         diags.push(section_error(
