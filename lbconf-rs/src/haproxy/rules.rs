@@ -260,6 +260,97 @@ const RETURN_OPTIONS: &[(&str, usize)] = &[
     ("default-errorfiles", 0),
 ];
 
+/// The status of a `deny`, `tarpit` or `return` reply (`args` after the
+/// action), as `http_parse_http_reply()` checks it: from 200 to 599, and,
+/// for deny and tarpit without a content of their own, one HAProxy has an
+/// error page for.
+fn reply_status(action: &str, args: &[Spanned<String>]) -> Option<Diagnostic> {
+    let mut status = None;
+    let mut content = false;
+    let mut content_type = false;
+    let mut payload = None;
+    let mut i = 0;
+    while let Some(w) = args.get(i) {
+        let Some(&(option, values)) = RETURN_OPTIONS.iter().find(|(o, _)| *o == w.value) else {
+            break;
+        };
+        let given = args[i + 1..]
+            .iter()
+            .take(values)
+            .filter(|v| !v.value.is_empty())
+            .count();
+        if given < values {
+            let what = if values == 2 {
+                "<name> and <value> as arguments"
+            } else {
+                "an argument"
+            };
+            return Some(
+                Diagnostic::error(
+                    "H0471",
+                    format!("error in 'http-request {action}' rule: '{option}' expects {what}"),
+                )
+                .with_label(w.span, "value missing")
+                .with_help("give the option its value"),
+            );
+        }
+        match option {
+            "status" | "deny_status" => status = args.get(i + 1),
+            "content-type" => content_type = true,
+            "string" | "lf-string" => {
+                content = true;
+                payload = args.get(i + 1).filter(|p| !p.value.is_empty()).map(|_| w);
+            }
+            "errorfile" | "errorfiles" | "file" | "lf-file" => content = true,
+            _ => {}
+        }
+        i += 1 + values;
+    }
+    if let Some(p) = payload.filter(|_| !content_type) {
+        return Some(
+            Diagnostic::error(
+                "H0471",
+                format!(
+                    "error in 'http-request {action}' rule: a content type must be defined when non-empty payload is configured"
+                ),
+            )
+            .with_label(p.span, "a payload without content-type")
+            .with_help("add 'content-type text/plain' (or the payload's type)"),
+        );
+    }
+    let s = status?;
+    let code = s
+        .value
+        .parse::<u32>()
+        .ok()
+        .filter(|c| (200..=599).contains(c));
+    let why = match code {
+        None => format!("Unexpected status code '{}'", s.value),
+        Some(_)
+            if action != "return"
+                && !content
+                && !super::args::ERROR_CODES.contains(&s.value.as_str()) =>
+        {
+            format!(
+                "status code '{}' not handled by default with 'default-errorfiles' argument",
+                s.value
+            )
+        }
+        Some(_) => return None,
+    };
+    Some(
+        Diagnostic::error(
+            "H0471",
+            format!("error in 'http-request {action}' rule: {why}"),
+        )
+        .with_label(s.span, "this status")
+        .with_help(format!(
+            "use a status from 200 to 599; without a content of its own, one of {}",
+            super::args::ERROR_CODES.join(", ")
+        )),
+    )
+}
+
 /// How many of the words after `action` (`args`) its parser takes, for
 /// the actions whose arguments end where the condition must start;
 /// `None` for the others.
@@ -392,6 +483,12 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
                 .with_label(k.span, "here")
                 .with_help("write 'capture SAMPLE len LENGTH' (or 'id SLOT' in HTTP rules)"),
             );
+            return;
+        }
+    }
+    if matches!(action.value.as_str(), "deny" | "tarpit" | "return") && name.starts_with("http-") {
+        if let Some(d) = reply_status(&action.value, &st.words[at + 1..]) {
+            diags.push(d);
             return;
         }
     }

@@ -41,7 +41,10 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
             }
         }
         match kind {
-            SectionKind::Resolvers => nameservers(s, diags),
+            SectionKind::Resolvers => {
+                nameservers(s, diags);
+                holds(s, diags);
+            }
             SectionKind::Userlist => userlist(s, diags),
             SectionKind::Mailers => mailers(s, diags),
             SectionKind::Peers => peers(s, diags),
@@ -251,6 +254,32 @@ fn mailers(s: &Section, diags: &mut Vec<Diagnostic>) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// `hold <event> <time>` in a resolvers section.
+fn holds(s: &Section, diags: &mut Vec<Diagnostic>) {
+    const EVENTS: &[&str] = &["nx", "other", "refused", "timeout", "valid", "obsolete"];
+    for st in s.statements.iter().filter(|st| st.keyword() == "hold") {
+        let bad = match (st.get(1), st.get(2)) {
+            (Some(e), _) if !EVENTS.contains(&e.value) => Some((
+                format!(
+                    "'hold' unknown <event>: '{}', expects either 'nx', 'timeout', 'valid', 'obsolete' or 'other'",
+                    e.value
+                ),
+                e.span,
+            )),
+            (Some(_), Some(t)) => super::values::parse_time(t.value, 1)
+                .err()
+                .map(|e| (format!("{e} in argument to <hold>"), t.span)),
+            _ => Some((
+                "'hold' expects an <event> and a <time> as arguments".to_owned(),
+                st.span(),
+            )),
+        };
+        if let Some((msg, at)) = bad {
+            diags.push(section_error("H0545", msg, at, "e.g. 'hold valid 10s'"));
         }
     }
 }
