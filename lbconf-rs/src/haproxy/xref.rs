@@ -44,7 +44,9 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
             SectionKind::Resolvers => {
                 nameservers(s, diags);
                 holds(s, diags);
+                resolvers_timeouts(s, diags);
             }
+            SectionKind::Program => program(s, diags),
             SectionKind::Userlist => userlist(s, diags),
             SectionKind::Mailers => mailers(s, diags),
             SectionKind::Peers => peers(s, diags),
@@ -254,6 +256,44 @@ fn mailers(s: &Section, diags: &mut Vec<Diagnostic>) {
                 }
             }
             _ => {}
+        }
+    }
+}
+
+/// `user NAME` and `group NAME` in a program section take one argument.
+fn program(s: &Section, diags: &mut Vec<Diagnostic>) {
+    for st in s.statements.iter() {
+        let kw = st.keyword();
+        if matches!(kw, "user" | "group") {
+            if let Some(extra) = st.get(2) {
+                diags.push(section_error(
+                    "H0546",
+                    format!("'{kw}' cannot handle unexpected argument '{}'", extra.value),
+                    extra.span,
+                    &format!("a program's '{kw}' takes one name"),
+                ));
+            }
+        }
+    }
+}
+
+/// `timeout retry|resolve <time>` in a resolvers section.
+fn resolvers_timeouts(s: &Section, diags: &mut Vec<Diagnostic>) {
+    for st in s.statements.iter().filter(|st| st.keyword() == "timeout") {
+        let bad = match (st.word(1), st.get(2)) {
+            (Some("retry" | "resolve"), Some(t)) => super::values::parse_time(t.value, 1)
+                .err()
+                .map(|e| (format!("{e} in argument to 'timeout'"), t.span)),
+            (w, _) => Some((
+                format!(
+                    "'timeout' expects 'retry' or 'resolve' and <time> as arguments got '{}'",
+                    w.unwrap_or("")
+                ),
+                st.span(),
+            )),
+        };
+        if let Some((msg, at)) = bad {
+            diags.push(section_error("H0545", msg, at, "e.g. 'timeout resolve 1s'"));
         }
     }
 }
