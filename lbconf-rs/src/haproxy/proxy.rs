@@ -373,6 +373,17 @@ fn capable(
         );
         return false;
     }
+    if first == "tcp-response" && section.kind == SectionKind::Frontend {
+        diags.push(
+            Diagnostic::error(
+                "H0314",
+                "tcp-response content is only allowed in 'backend' sections or 'defaults' section with a name",
+            )
+            .with_label(kw.span, format!("in {what} '{pname}'"))
+            .with_help("move it to the backend"),
+        );
+        return false;
+    }
     if matches!(first, "server" | "server-template" | "default-server") {
         diags.push(
             Diagnostic::error(

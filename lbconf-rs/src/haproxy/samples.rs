@@ -616,23 +616,7 @@ fn ip_pattern(text: &str) -> bool {
 /// Whether `text` is an IPv4 address, also in the short forms the resolver
 /// accepts (`10` is 0.0.0.10, `10.1` is 10.0.0.1), in decimal only.
 pub(crate) fn ipv4_short(text: &str) -> bool {
-    let parts: Vec<&str> = text.split('.').collect();
-    if parts.len() > 4
-        || parts
-            .iter()
-            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
-    {
-        return false;
-    }
-    let last_bits = 8 * (5 - parts.len() as u32);
-    parts.iter().enumerate().all(|(i, p)| {
-        let max = if i + 1 == parts.len() {
-            (1u64 << last_bits) - 1
-        } else {
-            255
-        };
-        p.parse::<u64>().is_ok_and(|n| n <= max)
-    })
+    super::values::ipv4_short(text).is_some()
 }
 
 /// Checks ACL pattern `p` as the parser of match `method` reads it:

@@ -311,12 +311,15 @@ fn apply(
             diags.push(bad(o, at, "unknown ssl/tls version"));
         }
         k @ ("rise" | "fall" | "weight" | "maxconn") => {
-            let n = match parse_int(value) {
-                Ok(n) => n,
-                Err(e) => {
-                    diags.push(bad(o, at, &e));
-                    return true;
-                }
+            // Read with atol(): the leading digits, zero without any.
+            let digits: String = value.chars().take_while(char::is_ascii_digit).collect();
+            let n = if digits.is_empty() && value.starts_with('-') {
+                diags.push(bad(o, at, &format!("'{value}' is not a number")));
+                return true;
+            } else {
+                digits
+                    .parse::<u64>()
+                    .unwrap_or(if digits.is_empty() { 0 } else { u64::MAX })
             };
             let ok = match k {
                 "rise" | "fall" => n > 0,

@@ -79,6 +79,37 @@ pub fn parse_int(text: &str) -> Result<u64, String> {
     text.parse().map_err(|_| format!("'{text}' is too large"))
 }
 
+/// An IPv4 address in the short forms the resolver also accepts, in decimal
+/// (`100` is 0.0.0.100, `10.1` is 10.0.0.1, `1.2.3` is 1.2.0.3): the last
+/// part fills the bytes left.
+pub(crate) fn ipv4_short(text: &str) -> Option<std::net::Ipv4Addr> {
+    let parts: Vec<&str> = text.split('.').collect();
+    if parts.len() > 4
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || !p.bytes().all(|b| b.is_ascii_digit()))
+    {
+        return None;
+    }
+    let last_bits = 8 * (5 - parts.len() as u32);
+    let mut value: u64 = 0;
+    for (i, p) in parts.iter().enumerate() {
+        let n = p.parse::<u64>().ok()?;
+        if i + 1 == parts.len() {
+            if n > (1u64 << last_bits) - 1 {
+                return None;
+            }
+            value |= n;
+        } else {
+            if n > 255 {
+                return None;
+            }
+            value |= n << (24 - 8 * i as u32);
+        }
+    }
+    u32::try_from(value).ok().map(std::net::Ipv4Addr::from)
+}
+
 /// The host part of an address.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize))]
@@ -172,6 +203,8 @@ pub fn parse_address(text: &str, need_port: bool) -> Result<Address, AddressErro
         Host::Any
     } else if let Ok(ip) = host.parse::<IpAddr>() {
         Host::Ip(ip)
+    } else if let Some(ip) = ipv4_short(host) {
+        Host::Ip(IpAddr::V4(ip))
     } else if host.bytes().all(|b| b.is_ascii_digit() || b == b'.') || host.contains(':') {
         return Err(AddressError::InvalidAddress(host.to_owned()));
     } else {

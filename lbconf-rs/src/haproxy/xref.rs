@@ -47,7 +47,7 @@ pub(crate) fn other_sections(config: &Config, diags: &mut Vec<Diagnostic>) {
                 resolvers_timeouts(s, diags);
             }
             SectionKind::Program => program(s, diags),
-            SectionKind::Userlist => userlist(s, diags),
+            SectionKind::Userlist => userlist(config, s, diags),
             SectionKind::Mailers => mailers(s, diags),
             SectionKind::Peers => peers(s, diags),
             _ => {}
@@ -95,13 +95,25 @@ fn section_error(
 /// `user NAME [password P] [insecure-password P] [groups G,...]` and
 /// `group NAME [users U,...]`: the options, and the users and groups the
 /// lists name (declared anywhere in the section).
-fn userlist(s: &Section, diags: &mut Vec<Diagnostic>) {
+fn userlist(config: &Config, s: &Section, diags: &mut Vec<Diagnostic>) {
+    // HAProxy adds the lines of a userlist declared again to the first one.
+    let same: Vec<&Section> = config
+        .sections
+        .iter()
+        .filter(|u| {
+            u.kind == SectionKind::Userlist
+                && u.name.as_ref().map(|n| &n.value) == s.name.as_ref().map(|n| &n.value)
+        })
+        .collect();
+    if !same.first().is_some_and(|f| std::ptr::eq(*f, s)) {
+        return;
+    }
+    let all: Vec<_> = same.iter().flat_map(|u| u.statements.iter()).collect();
     let declared = |kw: &str, name: &str| {
-        s.statements
-            .iter()
+        all.iter()
             .any(|st| st.keyword() == kw && st.word(1) == Some(name))
     };
-    for (k, st) in s.statements.iter().enumerate() {
+    for (k, st) in all.iter().enumerate() {
         let kw = st.keyword();
         let (options, list_option, other): (&[&str], &str, &str) = match kw {
             "user" => (
@@ -114,7 +126,7 @@ fn userlist(s: &Section, diags: &mut Vec<Diagnostic>) {
         };
         let name = st.word(1).unwrap_or("");
         // HAProxy ignores a second user or group of the same name.
-        if s.statements
+        if all
             .iter()
             .take(k)
             .any(|d| d.keyword() == kw && d.word(1) == Some(name))
