@@ -145,7 +145,23 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
             diags.push(fail("H0458", format!("cpu-map : '{text}' is not a valid number/range"), arg.unwrap_or(kw), "threads as numbers (1 to 64) or ranges (N-M, N-), or all, odd, even"));
         }
         "stats" => match text {
-            "socket" | "maxconn" | "bind-process" => {}
+            "socket" => {
+                // After the address come bind options.
+                let mut i = 3;
+                while let Some(o) = w.get(i) {
+                    let Some(arity) = super::keywords::bind_option(&o.value) else {
+                        let names = super::keywords::BIND_OPTIONS.iter().map(|(n, _)| *n);
+                        let help = match super::build::suggest(&o.value, names) {
+                            Some(s) => format!("did you mean '{s}'?"),
+                            None => "'stats socket' takes the options of 'bind' lines".to_owned(),
+                        };
+                        diags.push(fail("H0459", format!("'stats socket' : unknown keyword '{}'", o.value), o, &help));
+                        break;
+                    };
+                    i += 1 + usize::from(arity);
+                }
+            }
+            "maxconn" | "bind-process" => {}
             "timeout" => {
                 let t = w.get(2).map_or("", |x| x.value.as_str());
                 if let Err(e) = parse_time(t, 1) {
