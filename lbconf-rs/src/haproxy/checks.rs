@@ -81,6 +81,8 @@ pub(crate) fn check(
     super::xref::pattern_files(config, facts, base, diags);
     super::xref::lua(config, facts, base, diags);
     bind_threads(config, diags);
+    case_adjust(config, diags);
+    http_check_steps(config, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !s.statements.iter().any(|st| st.keyword() == "command")
@@ -401,6 +403,67 @@ fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
                     .with_help("declare it with 'acl NAME CRITERION VALUE' above the rule"),
                 );
             }
+        }
+    }
+}
+
+/// After an `http-check connect`, an `http-check expect` needs an
+/// `http-check send` before it.
+fn http_check_steps(config: &Config, diags: &mut Vec<Diagnostic>) {
+    for s in config.sections.iter().filter(|s| s.proxy.is_some()) {
+        let mut need_send = false;
+        let mut step = 0;
+        for st in s
+            .statements
+            .iter()
+            .filter(|st| st.keyword() == "http-check")
+        {
+            let what = st.word(1).unwrap_or("");
+            if matches!(
+                what,
+                "connect" | "send" | "expect" | "comment" | "set-var" | "unset-var"
+            ) {
+                step += 1;
+            }
+            match what {
+                "connect" => need_send = true,
+                "send" => need_send = false,
+                "expect" if need_send => {
+                    diags.push(
+                        Diagnostic::error(
+                            "H0548",
+                            format!(
+                                "'http-check expect' : unable to add http-check expect rule at step {step} (missing send rule)"
+                            ),
+                        )
+                        .with_label(st.span(), "no 'http-check send' since the last connect")
+                        .with_help("add 'http-check send ...' between 'http-check connect' and this rule"),
+                    );
+                    need_send = false;
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `h1-case-adjust FROM TO`: one entry a header name.
+fn case_adjust(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut seen = std::collections::HashSet::new();
+    let lines = config
+        .sections
+        .iter()
+        .filter(|s| s.kind == SectionKind::Global)
+        .flat_map(|s| s.statements.iter())
+        .filter(|st| st.keyword() == "h1-case-adjust");
+    for st in lines {
+        let Some(from) = st.get(1) else { continue };
+        if !seen.insert(from.value.to_ascii_lowercase()) {
+            diags.push(
+                Diagnostic::error("H0547", format!("duplicate entry '{}'", from.value))
+                    .with_label(from.span, "adjusted above already")
+                    .with_help("keep one 'h1-case-adjust' line per header name"),
+            );
         }
     }
 }

@@ -124,6 +124,9 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         "setenv" | "presetenv" | "h1-case-adjust" if w.len() < 3 => {
             diags.push(fail("H0453", format!("'{name}' expects two arguments"), kw, "e.g. 'setenv NAME value'"));
         }
+        "h1-case-adjust" if w.len() >= 3 && !w[1].value.eq_ignore_ascii_case(&w[2].value) => {
+            diags.push(fail("H0453", "<from> and <to> must not differ execpt the case".into(), &w[2], "write the header name as it should be sent, e.g. 'h1-case-adjust content-length Content-Length'"));
+        }
         "h1-case-adjust-file" if !Path::new(text).is_file() => {
             diags.push(fail("H0454", format!("'{name}' : cannot open '{text}'"), arg.unwrap_or(kw), "name an existing file"));
         }

@@ -617,6 +617,19 @@ fn bind(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
                 );
                 return;
             }
+            ("ssl-min-ver" | "ssl-max-ver", Some(a))
+                if !matches!(
+                    a.value.as_str(),
+                    "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3"
+                ) =>
+            {
+                diags.push(
+                    Diagnostic::error("H0426", format!("'{}' : unknown ssl/tls version", a.value))
+                        .with_label(a.span, "not a version")
+                        .with_help("versions: SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3"),
+                );
+                return;
+            }
             ("ssl", _) => bind.ssl = true,
             ("crt", Some(a)) => bind.crts.push(a.clone()),
             ("crt-list", Some(a)) => bind.crt_lists.push(a.clone()),
@@ -689,6 +702,14 @@ pub(crate) fn log(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Log> {
             None
         }
         Some(target) => {
+            if let Some((msg, at)) = log_levels(&w[2..]) {
+                diags.push(
+                    Diagnostic::error("H0469", format!("log : {msg}"))
+                        .with_label(at, "here")
+                        .with_help("levels: emerg alert crit err warning notice info debug"),
+                );
+                return None;
+            }
             let format = w
                 .iter()
                 .position(|x| x.value == "format")
@@ -812,7 +833,8 @@ pub(crate) fn condition(words: &[Spanned<String>]) -> Option<Condition> {
     for w in rest {
         match w.value.as_str() {
             "{" => depth += 1,
-            "}" => depth = depth.saturating_sub(1),
+            // An unbalanced '}' is read as an ACL name.
+            "}" if depth > 0 => depth -= 1,
             "||" | "or" | "!" => {}
             v if depth == 0 => {
                 let name = v.trim_start_matches('!');
@@ -866,6 +888,35 @@ const FACILITIES: &[&str] = &[
 
 /// Whether the words after a log target (`[len N] [format F] [sample R:S]
 /// <facility> [level [minlevel]]`) name a known facility.
+/// The optional level and minimum level after a log facility, as
+/// `parse_logsrv()` reads them: each a known level, nothing after them.
+fn log_levels(rest: &[Spanned<String>]) -> Option<(String, Span)> {
+    const LEVELS: &[&str] = &[
+        "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug",
+    ];
+    let mut i = 0;
+    while let Some(w) = rest.get(i) {
+        match w.value.as_str() {
+            "len" | "format" | "sample" => i += 2,
+            _ => break,
+        }
+    }
+    let after = rest.get(i + 1..).unwrap_or(&[]);
+    let what = ["optional log level", "optional minimum log level"];
+    for (k, w) in after.iter().enumerate() {
+        if k >= 2 {
+            return Some((
+                format!("cannot handle unexpected argument '{}'", w.value),
+                w.span,
+            ));
+        }
+        if !LEVELS.contains(&w.value.as_str()) {
+            return Some((format!("unknown {} '{}'", what[k], w.value), w.span));
+        }
+    }
+    None
+}
+
 fn log_facility_ok(rest: &[Spanned<String>]) -> bool {
     let mut i = 0;
     while let Some(w) = rest.get(i) {

@@ -233,8 +233,11 @@ pub(crate) fn track_sc(action: &str) -> Option<Result<u32, String>> {
 }
 
 fn known(list: &[&str], action: &str) -> bool {
-    // Actions a Lua script registers (checked with the `lua-load`s).
-    action.starts_with("lua.")
+    // Actions a Lua script registers (checked with the `lua-load`s): their
+    // names are identifiers.
+    action
+        .strip_prefix("lua.")
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
         || list.iter().any(|a| {
             if a.ends_with('(') || *a == "track-sc" {
                 action.starts_with(a)
@@ -458,6 +461,28 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
             .with_help("use track-sc0, track-sc1 or track-sc2"),
         );
         return;
+    }
+    if action.value == "del-header" && name.starts_with("http-") {
+        if let Some(m) = st
+            .words
+            .get(at + 3)
+            .filter(|_| st.words.get(at + 2).is_some_and(|w| w.value == "-m"))
+        {
+            if !matches!(m.value.as_str(), "str" | "beg" | "end" | "sub" | "reg") {
+                diags.push(
+                    Diagnostic::error(
+                        "H0465",
+                        format!(
+                            "error in '{name} del-header' rule: -m with unsupported matching method '{}'",
+                            m.value
+                        ),
+                    )
+                    .with_label(m.span, "here")
+                    .with_help("del-header matches with str, beg, end, sub or reg"),
+                );
+                return;
+            }
+        }
     }
     if action.value == "capture" {
         let kind = st.words.get(at + 2);
@@ -1061,7 +1086,8 @@ pub(crate) fn named_acls(
         // `!` may be glued to the name or to the brace.
         match w.value.trim_start_matches('!') {
             "{" => depth += 1,
-            "}" => depth = depth.saturating_sub(1),
+            // An unbalanced '}' is read as an ACL name.
+            "}" if depth > 0 => depth -= 1,
             "||" | "or" | "" => {}
             acl if depth == 0 => {
                 if declared(acl) || declared(acl) || super::checks::PREDEFINED_ACLS.contains(&acl) {

@@ -178,11 +178,11 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
     } else {
         None
     };
-    if name.starts_with("lua.") {
-        // Registered by a Lua script (see `lua_names`): not known here.
-        return Ok(Expr::default());
-    }
+    let lua = name.starts_with("lua.");
     let (sig, what, method, mut kind) = match derived {
+        // Registered by a Lua script (see `lua_names`): its arguments and
+        // type are not known here.
+        _ if lua => ("", String::new(), None, "lua"),
         Some((_, f, method)) => {
             let (sig, out) = fetch(f).unwrap_or(("", "any"));
             (sig, format!("ACL keyword '{name}'"), Some(method), out)
@@ -193,7 +193,12 @@ pub(crate) fn expr(text: &str, acl: bool) -> Result<Expr, String> {
         },
     };
     let mut rest = &text[end..];
-    if let Some(inner) = rest.strip_prefix('(') {
+    if lua {
+        rest = match rest.strip_prefix('(').and_then(closing_in) {
+            Some(after) => after,
+            None => rest,
+        };
+    } else if let Some(inner) = rest.strip_prefix('(') {
         let used = args(inner, sig).map_err(|e| format!("{what} : {e}"))?;
         rest = &inner[used..];
     } else {
@@ -855,6 +860,7 @@ mod tests {
         assert_eq!(lua_names("/etc/lua.d/x").count(), 0);
         assert_eq!(lua_names("%[lua.f]").collect::<Vec<_>>(), vec!["lua.f"]);
         assert!(expr("lua.f(1),lua.c(x,y),lower", false).is_ok());
+        assert!(expr("lua.f,lua.c,lowe", false).is_err());
         assert!(expr("src,lua.c(x),lowr", false).is_err());
     }
 

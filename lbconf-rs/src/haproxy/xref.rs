@@ -760,9 +760,13 @@ pub(crate) fn cross_references(
                 .statements
                 .iter()
                 .filter(|d| {
-                    d.keyword() == "declare"
+                    // `capture request header` lines take slots too.
+                    (d.keyword() == "declare"
                         && d.word(1) == Some("capture")
-                        && d.word(2) == Some(dir)
+                        && d.word(2) == Some(dir))
+                        || (d.keyword() == "capture"
+                            && d.word(1) == Some(dir)
+                            && d.word(2) == Some("header"))
                 })
                 .count();
             let id = w
