@@ -408,9 +408,24 @@ fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
 }
 
 /// After an `http-check connect`, an `http-check expect` needs an
-/// `http-check send` before it.
+/// `http-check send` before it, in a proxy whose http-check rules are used
+/// (`option httpchk` there or in a defaults section; else HAProxy ignores
+/// them with a warning).
 fn http_check_steps(config: &Config, diags: &mut Vec<Diagnostic>) {
-    for s in config.sections.iter().filter(|s| s.proxy.is_some()) {
+    let httpchk = |s: &Section| {
+        s.statements
+            .iter()
+            .any(|st| st.keyword() == "option" && st.word(1) == Some("httpchk"))
+    };
+    let in_defaults = config
+        .sections
+        .iter()
+        .any(|s| s.kind == SectionKind::Defaults && httpchk(s));
+    for s in config
+        .sections
+        .iter()
+        .filter(|s| s.proxy.is_some() && (in_defaults || httpchk(s)))
+    {
         let mut need_send = false;
         let mut step = 0;
         for st in s

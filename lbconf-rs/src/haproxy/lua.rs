@@ -30,9 +30,50 @@ pub(crate) fn compile(name: &str, text: &[u8]) -> Result<(), String> {
         })
 }
 
+/// The names a Lua source registers with `core.register_fetches`,
+/// `register_converters`, `register_action` and `register_service`, when
+/// each is written as a string literal; `None` when one is not (the names
+/// are then known only by running the script).
+pub(crate) fn registered(text: &[u8]) -> Option<Vec<String>> {
+    let text = String::from_utf8_lossy(text);
+    let mut names = Vec::new();
+    for (at, _) in text.match_indices("core.register_") {
+        let rest = &text[at + "core.register_".len()..];
+        let kind_end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if !matches!(
+            &rest[..kind_end],
+            "fetches" | "converters" | "action" | "service"
+        ) {
+            continue;
+        }
+        let args = rest[kind_end..]
+            .trim_start()
+            .strip_prefix('(')?
+            .trim_start();
+        let quote = args.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+        let body = &args[1..];
+        let end = body.find(quote)?;
+        names.push(body[..end].to_owned());
+    }
+    Some(names)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::compile;
+    use super::{compile, registered};
+
+    #[test]
+    fn registered_names_are_read_from_literals() {
+        let src = b"core.register_fetches(\"tenant\", f)\ncore.register_action( 'stamp', {}, g)\n";
+        assert_eq!(
+            registered(src),
+            Some(vec!["tenant".to_owned(), "stamp".to_owned()])
+        );
+        assert_eq!(registered(b"core.register_fetches(name, f)"), None);
+        assert_eq!(registered(b"core.register_init(f)"), Some(vec![]));
+    }
 
     #[test]
     fn syntax_errors_are_lua_5_3_s() {

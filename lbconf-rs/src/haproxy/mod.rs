@@ -47,8 +47,9 @@
 //! availability of fetches in `stick`, `use_backend` and `log-format`
 //! statements, the validation functions of particular arguments
 //! (`json(...)`, `bool(...)`), patterns of the `str`-like match methods, errors
-//! a Lua script raises when it runs, and the names it registers (any
-//! `lua.NAME` is accepted once a `lua-load` exists). Host names are treated
+//! a Lua script raises when it runs, and the names it registers when it
+//! computes them (the `lua.NAME`s are read from `core.register_*("NAME",
+//! ...)` calls written with literals; any is accepted otherwise). Host names are treated
 //! as unresolvable except `localhost`, as `haproxy -c` sees them in a
 //! namespace without DNS.
 //!

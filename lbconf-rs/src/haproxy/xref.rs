@@ -470,8 +470,10 @@ pub(crate) fn pattern_files(
 }
 
 /// `lua-load` and `lua-load-per-thread` files: HAProxy loads them while it
-/// parses, so a file it cannot open or compile is fatal. Without any,
-/// no `lua.NAME` fetch, converter or action exists.
+/// parses, so a file it cannot open or compile is fatal. A `lua.NAME`
+/// fetch, converter, action or service must be one the scripts register
+/// (read from their `core.register_*("NAME", ...)` calls; any name is
+/// accepted when a script computes one).
 pub(crate) fn lua(
     config: &Config,
     facts: &Facts,
@@ -485,6 +487,8 @@ pub(crate) fn lua(
         .flat_map(|s| s.statements.iter())
         .filter(|st| matches!(st.keyword(), "lua-load" | "lua-load-per-thread"))
         .collect();
+    // The lua.NAMEs the scripts register, when they name them literally.
+    let mut known: Option<Vec<String>> = Some(Vec::new());
     for st in &loads {
         let Some(file) = st.get(1) else { continue };
         let path = base.map_or_else(
@@ -496,12 +500,18 @@ pub(crate) fn lua(
                 format!("'{}' : cannot open '{}'", st.keyword(), file.value),
                 "name an existing file",
             )),
-            Ok(bytes) => super::lua::compile(file.value, &bytes).err().map(|e| {
-                (
-                    format!("error in Lua file '{}': {e}", file.value),
-                    "fix the Lua syntax (HAProxy runs Lua 5.3)",
-                )
-            }),
+            Ok(bytes) => {
+                match (known.as_mut(), super::lua::registered(&bytes)) {
+                    (Some(k), Some(names)) => k.extend(names),
+                    _ => known = None,
+                }
+                super::lua::compile(file.value, &bytes).err().map(|e| {
+                    (
+                        format!("error in Lua file '{}': {e}", file.value),
+                        "fix the Lua syntax (HAProxy runs Lua 5.3)",
+                    )
+                })
+            }
         };
         if let Some((msg, help)) = failed {
             diags.push(
@@ -511,9 +521,15 @@ pub(crate) fn lua(
             );
         }
     }
-    if !loads.is_empty() {
+    let known = if loads.is_empty() {
+        Some(Vec::new())
+    } else {
+        known
+    };
+    let Some(known) = known else {
+        // A script registers a name it computes: any lua.NAME may exist.
         return;
-    }
+    };
     let statements = facts
         .lua_names
         .iter()
@@ -521,9 +537,15 @@ pub(crate) fn lua(
         .filter(|(s, _)| s.proxy.is_some())
         .filter_map(|(s, k)| s.statements.get(k));
     for st in statements {
-        let found = st
-            .words()
-            .find_map(|w| super::samples::lua_names(w.value).next().map(|n| (w, n)));
+        let found = st.words().find_map(|w| {
+            super::samples::lua_names(w.value)
+                .find(|n| {
+                    !known
+                        .iter()
+                        .any(|k| Some(k.as_str()) == n.strip_prefix("lua."))
+                })
+                .map(|n| (w, n))
+        });
         if let Some((w, name)) = found {
             diags.push(
                 Diagnostic::error(
