@@ -283,18 +283,11 @@ impl Builder {
                 "script_user" => {
                     g.script_user = self.string(&x);
                     g.script_group = x.args.get(1).cloned();
-                    if let Some(u) = &g.script_user
-                        && !super::checks::user_exists(&u.value)
-                    {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "K0129",
-                                format!("script_user {} does not exist on this host", u.value),
-                            )
-                            .with_label(u.span, "no such user in /etc/passwd")
-                            .with_help("create the user or name an existing one"),
-                        );
-                    }
+                    self.script_owner(
+                        g.script_user.as_ref(),
+                        g.script_group.as_ref(),
+                        "keepalived cannot set the global script user",
+                    );
                 }
                 "vrrp_strict" => g.vrrp_strict = true,
                 k if k.starts_with("vrrp_garp_") && self.global_garp(&x, &mut g) => {}
@@ -309,24 +302,7 @@ impl Builder {
                     // keepalived: "must be greater than 0".
                     self.int::<u32>(&x, 1, i64::from(u32::MAX));
                 }
-                "smtp_server" => {
-                    // A host name is resolved by keepalived (not here); a
-                    // dotted number that is no IPv4 address is an error.
-                    if let Some(a) = self.arg(&x)
-                        && a.value.bytes().all(|b| b.is_ascii_digit() || b == b'.')
-                    {
-                        self.ip(a);
-                    }
-                    if let Some(p) = x.args.get(1)
-                        && p.value.parse::<u16>().is_err()
-                    {
-                        self.diags.push(
-                            Diagnostic::error("K0121", format!("`{}` is not a port", p.value))
-                                .with_label(p.span, "expected 0-65535")
-                                .with_help("use a port number from 0 to 65535"),
-                        );
-                    }
-                }
+                "smtp_server" => self.smtp_server(&x),
                 "notification_email" => {
                     g.notification_email = x
                         .block
@@ -373,6 +349,11 @@ impl Builder {
                 "user" => {
                     v.user = self.string(&x);
                     v.user_group = x.args.get(1).cloned();
+                    self.script_owner(
+                        v.user.as_ref(),
+                        v.user_group.as_ref(),
+                        "keepalived removes this vrrp_script",
+                    );
                 }
                 k if kw::SCRIPT.contains(&k) => {}
                 _ => self.unknown(&x, kw::SCRIPT, "vrrp_script"),
@@ -380,6 +361,87 @@ impl Builder {
             v.settings.push(x);
         }
         v
+    }
+
+    /// `smtp_server HOST [PORT]`: an IP address, or a name keepalived
+    /// resolves when it reads the file (so it must resolve on this host,
+    /// like the interfaces must exist); the port is 1-65535 (25 when
+    /// omitted).
+    fn smtp_server(&mut self, x: &Setting) {
+        let Some(host) = self.arg(x) else {
+            return;
+        };
+        let port = match x.args.get(1) {
+            None => 25,
+            Some(p) => match p.value.parse::<u16>() {
+                Ok(n) if n > 0 => n,
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error("K0121", format!("`{}` is not a port", p.value))
+                            .with_label(p.span, "expected 1-65535")
+                            .with_help("use a port number from 1 to 65535 (25 when omitted)"),
+                    );
+                    return;
+                }
+            },
+        };
+        if host.value.parse::<std::net::IpAddr>().is_ok() {
+            return;
+        }
+        // keepalived asks the host's resolver (getaddrinfo) for anything
+        // else, as the standard library does here.
+        let known = std::net::ToSocketAddrs::to_socket_addrs(&(host.value, port))
+            .is_ok_and(|mut a| a.next().is_some());
+        if !known {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0116",
+                    format!(
+                        "smtp_server {} is no address and does not resolve on this host",
+                        host.value
+                    ),
+                )
+                .with_label(host.span, "keepalived: invalid smtp server")
+                .with_help(
+                    "use an IP address, or a host name this host resolves (e.g. from /etc/hosts)",
+                ),
+            );
+        }
+    }
+
+    /// The user and group a script runs as must exist on this host (as
+    /// keepalived looks them up; like the interfaces, this depends on the
+    /// host the configuration is checked on).
+    fn script_owner(
+        &mut self,
+        user: Option<&Spanned<String>>,
+        group: Option<&Spanned<String>>,
+        consequence: &str,
+    ) {
+        if let Some(u) = user
+            && !super::checks::user_exists(&u.value)
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0129",
+                    format!("script user {} does not exist on this host", u.value),
+                )
+                .with_label(u.span, consequence)
+                .with_help("create the user, or name one in /etc/passwd"),
+            );
+        }
+        if let Some(g) = group
+            && !super::checks::group_exists(&g.value)
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0129",
+                    format!("script group {} does not exist on this host", g.value),
+                )
+                .with_label(g.span, consequence)
+                .with_help("create the group, or name one in /etc/group"),
+            );
+        }
     }
 
     /// `weight N [reverse]`: nothing else may follow the weight.
@@ -431,6 +493,33 @@ impl Builder {
     }
 
     fn notify(&mut self, x: &Setting, out: &mut Vec<Notify>) {
+        // keepalived drops a notify script whose user or group does not
+        // exist on this host, and only logs it (its config test passes).
+        let missing = x
+            .args
+            .get(1)
+            .filter(|u| !super::checks::user_exists(&u.value))
+            .map(|u| (u, "user"))
+            .or_else(|| {
+                x.args
+                    .get(2)
+                    .filter(|g| !super::checks::group_exists(&g.value))
+                    .map(|g| (g, "group"))
+            });
+        if let Some((who, what)) = missing {
+            self.diags.push(
+                Diagnostic::warning(
+                    "K0245",
+                    format!(
+                        "{} script {what} {} does not exist on this host",
+                        x.keyword.value, who.value
+                    ),
+                )
+                .with_label(who.span, "keepalived drops this script (and only logs it)")
+                .with_help(format!("create the {what}, or name one that exists")),
+            );
+            return;
+        }
         if let Some(a) = self.arg(x) {
             let words: Vec<&str> = x.args.iter().map(|a| a.value.as_str()).collect();
             out.push(Notify {

@@ -8,7 +8,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
 /// Codes keepalived 2.2.7 does not report (its `-t` still exits 0): advice only.
-pub const LINTS: &[&str] = &["K0010", "K0011", "K0201"];
+pub const LINTS: &[&str] = &["K0010", "K0011", "K0201", "K0245"];
 
 /// Runs every check.
 pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic>) {
@@ -163,16 +163,8 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 .with_help("use an interval below 40.96 seconds with version 3"),
             );
         }
-        if let Some(src) = &i.unicast_src_ip
-            && i.unicast_peer.is_empty()
-            && !i.settings.iter().any(|s| s.keyword.value == "unicast_peer")
-        {
-            diags.push(
-                Diagnostic::warning("K0243", "unicast_src_ip without any unicast_peer")
-                    .with_label(src.span, "keepalived falls back to multicast (deprecated)")
-                    .with_help("add `unicast_peer { ADDRESS }`, or remove unicast_src_ip"),
-            );
-        }
+        unicast(i, diags);
+        address_owner(c, i, diags);
         let mut seen_tracks: Vec<(&str, &str)> = Vec::new();
         for t in &i.tracks {
             let key = (t.kind.as_str(), t.name.value.as_str());
@@ -263,6 +255,106 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
     }
 }
 
+/// Unicast keywords (`unicast_src_ip`, `check_unicast_src`, a
+/// `unicast_peer` block, `unicast_ttl`) without a usable peer: keepalived
+/// falls back to multicast and says so (a peer it skipped, malformed or of
+/// the other family, does not count).
+fn unicast(i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
+    if !i.unicast_peer.is_empty() {
+        return;
+    }
+    let name = &i.name.value;
+    let keyword = i.settings.iter().find(|s| {
+        matches!(
+            s.keyword.value.as_str(),
+            "unicast_src_ip" | "unicast_peer" | "check_unicast_src"
+        )
+    });
+    if let Some(k) = keyword {
+        diags.push(
+            Diagnostic::warning(
+                "K0243",
+                format!("{} without any unicast peer in {name}", k.keyword.value),
+            )
+            .with_label(
+                k.keyword.span,
+                "keepalived falls back to multicast (deprecated)",
+            )
+            .with_help("add `unicast_peer { ADDRESS }` with a valid address, or remove the unicast keywords"),
+        );
+    }
+    if let Some(ttl) = i.settings.iter().find(|s| s.keyword.value == "unicast_ttl") {
+        diags.push(
+            Diagnostic::warning(
+                "K0243",
+                format!("unicast_ttl without any unicast peer in {name}"),
+            )
+            .with_label(ttl.keyword.span, "keepalived resets it")
+            .with_help("add `unicast_peer { ADDRESS }`, or remove unicast_ttl"),
+        );
+    }
+}
+
+/// An address owner (priority 255, or `state MASTER` without a priority)
+/// cannot lower its priority: keepalived ignores, and reports, every tracked
+/// interface, script and file that has a weight.
+fn address_owner(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
+    let owner = match &i.priority {
+        Some(p) => p.value == 255,
+        None => i.state.as_ref().is_some_and(|s| s.value == State::Master),
+    };
+    if !owner {
+        return;
+    }
+    let name = &i.name.value;
+    let mut seen: Vec<(&str, &str)> = Vec::new();
+    for t in &i.tracks {
+        let key = (t.kind.as_str(), t.name.value.as_str());
+        if seen.contains(&key) {
+            continue; // the duplicate has its own diagnostic
+        }
+        seen.push(key);
+        // The entry's own weight, else the tracked object's: a vrrp_script
+        // has none by default, a vrrp_track_file weighs 1.
+        let weight = match t.kind.as_str() {
+            "track_interface" => t.weight.unwrap_or(0),
+            "track_script" => t.weight.unwrap_or_else(|| {
+                c.vrrp_scripts
+                    .iter()
+                    .find(|s| s.name.value == t.name.value)
+                    .and_then(|s| s.weight.as_ref())
+                    .map_or(0, |w| w.value)
+            }),
+            "track_file" => t.weight.unwrap_or_else(|| {
+                c.track_files
+                    .iter()
+                    .find(|f| f.name.value == t.name.value)
+                    .and_then(|f| f.weight.as_ref())
+                    .map_or(1, |w| w.value)
+            }),
+            _ => 0,
+        };
+        if weight != 0 {
+            diags.push(
+                Diagnostic::warning(
+                    "K0244",
+                    format!(
+                        "{} {} has weight {weight} in {name}, an address owner",
+                        t.kind, t.name.value
+                    ),
+                )
+                .with_label(
+                    t.name.span,
+                    "keepalived ignores this weight (priority 255 cannot change)",
+                )
+                .with_help(
+                    "add `weight 0` to the entry, or give the instance a priority below 255",
+                ),
+            );
+        }
+    }
+}
+
 fn duplicate_vrids(c: &Config, diags: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<(String, u8, bool), &VrrpInstance> = HashMap::new();
     for i in &c.instances {
@@ -336,11 +428,19 @@ fn scripts(c: &Config, found: &LvsScripts, diags: &mut Vec<Diagnostic>) {
             .filter(|s| s.user.is_none())
             .find_map(|s| s.script.as_ref().map(|x| x.span))
             .or_else(|| {
+                // The notify scripts of VRRP instances and sync groups,
                 // MISC_CHECK scripts, then notify_up/notify_down and
                 // quorum_up/quorum_down scripts, without their own user run
                 // as the default user too.
-                found.misc_unowned.or(found.notify_unowned)
-            });
+                c.instances
+                    .iter()
+                    .flat_map(|i| &i.notify)
+                    .chain(c.sync_groups.iter().flat_map(|g| &g.notify))
+                    .find(|n| n.user.is_none())
+                    .map(|n| n.command.span)
+            })
+            .or(found.misc_unowned)
+            .or(found.notify_unowned);
         if !has_user
             && let Some(span) = unowned
             && !user_exists("keepalived_script")
@@ -723,6 +823,10 @@ fn references(c: &Config, diags: &mut Vec<Diagnostic>) {
                 .track_files
                 .iter()
                 .any(|s| s.name.value == t.name.value && s.file.is_some()),
+            "track_bfd" => c.other.iter().any(|s| {
+                s.keyword.value == "bfd_instance"
+                    && s.args.first().is_some_and(|a| a.value == t.name.value)
+            }),
             _ => true,
         };
         if !found {

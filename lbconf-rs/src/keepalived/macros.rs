@@ -271,35 +271,43 @@ impl<'a> Expander<'a> {
                     ),
             );
         };
-        let (kind, args_at) = if let Some(r) = rest.strip_prefix("SEQx(") {
-            ("SEQx", rest.len() - r.len())
-        } else if let Some(r) = rest.strip_prefix("SEQ(") {
-            ("SEQ", rest.len() - r.len())
-        } else if let Some(r) = rest.strip_prefix("LST(") {
-            ("LST", rest.len() - r.len())
+        let sets: Vec<Vec<(String, String)>>;
+        let tail: String;
+        if let Some(after) = rest.strip_prefix("SEQ") {
+            let spec = match seq_spec(after) {
+                Ok(spec) => spec,
+                Err(e) => return bad(self, &e),
+            };
+            // keepalived substitutes parameters in the numbers first.
+            let numbers = self
+                .substitute(spec.numbers, origin)
+                .unwrap_or_else(|| spec.numbers.to_owned());
+            sets = match seq_values(&numbers, spec.hex) {
+                Ok(values) => values
+                    .into_iter()
+                    .map(|v| vec![(spec.var.to_owned(), v)])
+                    .collect(),
+                Err(e) => return bad(self, &e),
+            };
+            tail = spec.tail.to_owned();
+        } else if let Some(after) = rest.strip_prefix("LST") {
+            let Some(body) = after.trim_start_matches([' ', '\t']).strip_prefix('(') else {
+                return bad(self, "no `(` after ~LST");
+            };
+            let Some(close) = matching_paren(body) else {
+                return bad(self, "no closing `)`");
+            };
+            sets = match parse_lst(&body[..close]) {
+                Ok(s) => s,
+                Err(e) => return bad(self, &e),
+            };
+            tail = body[close + 1..].to_owned();
         } else {
             return self.emit(whole, origin);
-        };
-        let body = &rest[args_at..];
-        let Some(close) = matching_paren(body) else {
-            return bad(self, "no closing `)`");
-        };
-        let args = &body[..close];
-        let tail = body[close + 1..].to_owned();
+        }
         let tail_origin = Origin {
             line: origin.line,
             exact: None,
-        };
-        let sets: Vec<Vec<(String, String)>> = if kind == "LST" {
-            match parse_lst(args) {
-                Ok(s) => s,
-                Err(e) => return bad(self, &e),
-            }
-        } else {
-            match parse_seq(args, kind == "SEQx") {
-                Ok(s) => s,
-                Err(e) => return bad(self, &e),
-            }
         };
         for set in sets {
             if self.lines >= MAX_LINES {
@@ -321,7 +329,7 @@ impl<'a> Expander<'a> {
         }
     }
 
-    /// Replaces `${NAME}` and `$NAME` (followed by a blank or the end);
+    /// Replaces `${NAME}` and `$NAME` (followed by a blank, `,`, `)` or the end);
     /// `None` when nothing was replaced.
     fn substitute(&mut self, text: &str, origin: Origin) -> Option<String> {
         let mut cur = text.to_owned();
@@ -370,7 +378,7 @@ impl<'a> Expander<'a> {
                 let followed_ok = after[n..]
                     .chars()
                     .next()
-                    .is_none_or(|c| c == ' ' || c == '\t' || c == '\n');
+                    .is_none_or(|c| matches!(c, ' ' | '\t' | '\n' | ',' | ')'));
                 if n > 0 && followed_ok {
                     if let Some(v) = self.lookup(&after[..n]) {
                         out.push_str(&v);
@@ -625,37 +633,131 @@ fn matching_paren(s: &str) -> Option<usize> {
     None
 }
 
-fn parse_num(s: &str) -> Option<i64> {
-    let s = s.trim();
-    let (neg, body) = s.strip_prefix('-').map_or((false, s), |r| (true, r));
-    let v = if let Some(h) = body.strip_prefix("0x").or_else(|| body.strip_prefix("0X")) {
-        i64::from_str_radix(h, 16).ok()?
-    } else {
-        body.parse().ok()?
-    };
-    Some(if neg { -v } else { v })
+/// The parts of `~SEQ(VAR, NUMBERS) TAIL` (after the `~SEQ`), split as
+/// keepalived 2.2.7 splits them.
+struct SeqSpec<'t> {
+    /// `~SEQx`: the values are written in hexadecimal.
+    hex: bool,
+    var: &'t str,
+    /// From the first number up to and including the first `)`.
+    numbers: &'t str,
+    /// The line each value is substituted into (blanks before it skipped).
+    tail: &'t str,
 }
 
-fn parse_seq(args: &str, hex: bool) -> Result<Vec<Vec<(String, String)>>, String> {
-    let parts: Vec<&str> = args.split(',').map(str::trim).collect();
-    let var = parts[0].to_owned();
-    if var.is_empty() {
-        return Err("the variable name is missing".into());
+/// Longest `NUMBERS)` keepalived takes: three numbers of up to 20
+/// characters, each followed by `,` or `)`.
+const SEQ_NUMBERS_MAX: usize = 3 * 20 + 3;
+
+fn seq_spec(after: &str) -> Result<SeqSpec<'_>, String> {
+    let blank = [' ', '\t'];
+    let (hex, p) = after
+        .strip_prefix('x')
+        .map_or((false, after), |r| (true, r));
+    let p = p
+        .trim_start_matches(blank)
+        .strip_prefix('(')
+        .ok_or("no `(` after ~SEQ")?
+        .trim_start_matches(blank);
+    let var_end = p.find([' ', '\t', ',', ')']).unwrap_or(p.len());
+    let var = &p[..var_end];
+    let p = p[var_end..].trim_start_matches(blank);
+    if var.is_empty() || p.is_empty() || p.starts_with(')') {
+        return Err("the variable name or the numbers are missing".into());
     }
-    let nums: Option<Vec<i64>> = parts[1..].iter().map(|p| parse_num(p)).collect();
-    let nums = nums.ok_or_else(|| format!("`{args}` has a value that is not a number"))?;
-    let (start, step, end) = match nums.as_slice() {
-        [end] => (
-            if *end >= 0 { 1 } else { -1 },
-            if *end >= 0 { 1 } else { -1 },
-            *end,
-        ),
-        [start, end] => (*start, if end >= start { 1 } else { -1 }, *end),
-        [start, step, end] => (*start, *step, *end),
-        _ => return Err(format!("`{args}` needs 1 to 3 numbers after the variable")),
+    // keepalived steps over the character after the name (the `,`)
+    // whatever it is.
+    let mut chars = p.chars();
+    chars.next();
+    let p = chars.as_str().trim_start_matches(blank);
+    let close = p.find(')').ok_or("no closing `)`")?;
+    if close + 1 > SEQ_NUMBERS_MAX {
+        return Err(format!(
+            "the numbers are longer than {SEQ_NUMBERS_MAX} characters"
+        ));
+    }
+    Ok(SeqSpec {
+        hex,
+        var,
+        numbers: &p[..=close],
+        tail: p[close + 1..].trim_start_matches(blank),
+    })
+}
+
+/// C's `strtol(s, &end, 0)`: leading white space, a sign, then a hex
+/// (`0x`), octal (`0`) or decimal number, clamped to the range of a
+/// 64-bit `long`. The value and the bytes read (0 when there is no number).
+fn strtol(s: &str) -> (i64, usize) {
+    let b = s.as_bytes();
+    let mut i = b
+        .iter()
+        .position(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c))
+        .unwrap_or(b.len());
+    let neg = match b.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
     };
-    if step == 0 {
-        return Err("the step is 0".into());
+    let (radix, digits_at) = match (b.get(i), b.get(i + 1), b.get(i + 2)) {
+        (Some(b'0'), Some(b'x' | b'X'), Some(h)) if h.is_ascii_hexdigit() => (16, i + 2),
+        (Some(b'0'), _, _) => (8, i),
+        _ => (10, i),
+    };
+    let mut j = digits_at;
+    let mut v: i128 = 0;
+    while let Some(d) = b.get(j).and_then(|&c| char::from(c).to_digit(radix)) {
+        v = (v * i128::from(radix) + i128::from(d)).min(i128::from(i64::MAX) + 1);
+        j += 1;
+    }
+    if j == digits_at {
+        return (0, 0);
+    }
+    let v = if neg { -v } else { v };
+    let v = v.clamp(i128::from(i64::MIN), i128::from(i64::MAX));
+    (i64::try_from(v).unwrap_or(i64::MAX), j)
+}
+
+/// The values of `~SEQ`'s numbers (`END)`, `START, END)` or
+/// `START, STEP, END)`), as keepalived 2.2.7 reads them: C numbers (`010` is
+/// octal), a missing number is 0, one number counts from 1 (or -1) to it,
+/// two count up or down, a step that leads away from the end is an error.
+fn seq_values(numbers: &str, hex: bool) -> Result<Vec<String>, String> {
+    let blank = [' ', '\t'];
+    let mut nums = Vec::new();
+    let mut p = numbers;
+    loop {
+        let (v, used) = strtol(p);
+        nums.push(v);
+        p = p[used..].trim_start_matches(blank);
+        match p.as_bytes().first() {
+            Some(b')') => break,
+            Some(b',') if nums.len() < 3 => p = &p[1..],
+            _ => return Err(format!("`{numbers}` is not 1 to 3 numbers")),
+        }
+    }
+    let (start, step, end) = match nums[..] {
+        [end] => (
+            if end < 0 { -1 } else { 1 },
+            if end < 1 { -1 } else { 1 },
+            end,
+        ),
+        [start, end] => (start, if start <= end { 1 } else { -1 }, end),
+        [start, step, end] => {
+            if step == 0 || (start < end && step < 0) || (start > end && step > 0) {
+                return Err(format!("step {step} never leads from {start} to {end}"));
+            }
+            (start, step, end)
+        }
+        _ => return Err(format!("`{numbers}` is not 1 to 3 numbers")),
+    };
+    if hex && (start < 0 || end < 0) {
+        return Err("~SEQx takes no negative numbers".into());
     }
     let mut out = Vec::new();
     let mut v = start;
@@ -663,9 +765,11 @@ fn parse_seq(args: &str, hex: bool) -> Result<Vec<Vec<(String, String)>>, String
         if out.len() >= MAX_LINES {
             return Err("the sequence is too long".into());
         }
-        let s = if hex { format!("{v:x}") } else { v.to_string() };
-        out.push(vec![(var.clone(), s)]);
-        v = v.checked_add(step).ok_or("the sequence overflows")?;
+        out.push(if hex { format!("{v:x}") } else { v.to_string() });
+        match v.checked_add(step) {
+            Some(n) => v = n,
+            None => break,
+        }
     }
     Ok(out)
 }

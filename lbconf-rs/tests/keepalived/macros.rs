@@ -109,6 +109,70 @@ fn seq_and_lst_blocks_expand_in_order() {
     assert_eq!(vips, ["fd00::90", "fd00::a0"]);
 }
 
+/// `~SEQ`'s numbers as keepalived 2.2.7 reads them (each list checked with
+/// `keepalived -t` on a line `~SEQ(...) kw_${N}`, whose "Unknown keyword"
+/// messages name the values).
+#[test]
+fn seq_numbers_are_read_as_keepalived_reads_them() {
+    let values = |spec: &str| -> Vec<String> {
+        let text = format!(
+            "$LAST=3\n$TWO=2\n{}",
+            instance(&format!("{spec} 198.18.${{N}}.1/24"))
+        );
+        let p = keepalived::parse_str("n.conf", &text, &opts("x"));
+        assert!(keepalived::accepted(&p), "{spec}: {:?}", p.diagnostics);
+        p.value.instances[0]
+            .virtual_ipaddress
+            .iter()
+            .map(|v| {
+                v.address
+                    .value
+                    .to_string()
+                    .split('.')
+                    .nth(2)
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    };
+    assert_eq!(
+        values("~SEQ(N, 010)"),
+        ["1", "2", "3", "4", "5", "6", "7", "8"]
+    );
+    assert_eq!(values("~SEQ(N, 0x3)"), ["1", "2", "3"]);
+    assert_eq!(values("~SEQ(N, , 3)"), ["0", "1", "2", "3"]);
+    assert_eq!(values("~SEQ(N, 0)"), ["1", "0"]);
+    assert_eq!(values("~SEQ(N, $LAST)"), ["1", "2", "3"]);
+    assert_eq!(values("~SEQ(N, $TWO, ${LAST})"), ["2", "3"]);
+    assert_eq!(values("~SEQ (N, 1, 2)"), ["1", "2"]);
+    assert_eq!(values("~SEQ(N 1 2)"), ["1", "2"]);
+    assert_eq!(values("~SEQ(N, 5, -2, 1)"), ["5", "3", "1"]);
+    assert_eq!(values("~SEQ(N, 2, -1, 2)"), ["2"]);
+    assert_eq!(values("~SEQ(N, +2)"), ["1", "2"]);
+    for bad in [
+        "~SEQ(N, 70000, 2, 16)",
+        "~SEQ(N, 2, -1, 5)",
+        "~SEQ(N, 1, , 3)",
+        "~SEQ(N, 3x)",
+        "~SEQ(N, 1, 2, 3, 4)",
+        "~SEQ(N)",
+        "~SEQ(, 1, 3)",
+        "~SEQx(N, -1, 2)",
+        "~SEQ N, 1, 3",
+    ] {
+        let p = keepalived::parse_str(
+            "b.conf",
+            &instance(&format!("{bad} 198.18.${{N}}.1/24")),
+            &opts("x"),
+        );
+        assert!(
+            p.diagnostics.iter().any(|d| d.code == "K0006"),
+            "{bad}: {:?}",
+            p.diagnostics
+        );
+    }
+}
+
 #[test]
 fn include_cycles_and_missing_files_are_reported() {
     let dir = tempdir("cycle");

@@ -132,15 +132,10 @@ fn corpus_agrees_with_keepalived_t() {
 /// Mutants of the valid corpus: each statement line deleted, every third one
 /// duplicated, its first number replaced by a bad or edge value, one argument
 /// replaced by a word from a fixed list, and (every other line) a word
-/// appended. keepalived and lbconf must agree on nearly all of them; the ones
-/// they disagree on are printed (17 of 1531 when written, every one a file
-/// keepalived rejects and lbconf accepts: the smtp_server address, VMAC names,
-/// an address owner with a weighted track script, a few value positions;
-/// 8 of 1956 after the VRRP option checks: script users and groups that do
-/// not exist, `~SEQ` bounds, an address owner with a weighted track script,
-/// the smtp_server address, unicast keywords without peers).
+/// appended. keepalived and lbconf must agree on every one of them, but for
+/// one named exception: single-quoted text (see `single_quoted` below).
 #[test]
-fn mutants_of_the_corpus_mostly_agree_with_keepalived_t() {
+fn mutants_of_the_corpus_agree_with_keepalived_t() {
     const VALUES: [&str; 6] = ["0", "256", "-1", "70000", "1.5", "x"];
     const WORDS: [&str; 20] = [
         "eth1",
@@ -164,8 +159,6 @@ fn mutants_of_the_corpus_mostly_agree_with_keepalived_t() {
         "-5",
         "abc_def",
     ];
-    /// At most this share of mutants (in percent) may disagree.
-    const MAX_DISAGREE_PERCENT: usize = 2;
     let Some(ns) = oracle_ns("keepalived oracle mutants") else {
         return;
     };
@@ -239,14 +232,32 @@ fn mutants_of_the_corpus_mostly_agree_with_keepalived_t() {
             }
             for (kind, body) in variants {
                 let path = dir.join(format!("{stem}-{kind}{i}.conf"));
-                std::fs::write(&path, body).expect("write mutant");
-                mutants.push(path);
+                // The line as the mutant has it (none for a deletion).
+                let line_now = if kind == "del" {
+                    ""
+                } else {
+                    body.split('\n').nth(i).unwrap_or("")
+                };
+                let single_quoted = line_now.contains('\'');
+                std::fs::write(&path, &body).expect("write mutant");
+                mutants.push((path, single_quoted));
             }
         }
     }
     let mut problems = Vec::new();
-    for m in &mutants {
+    let mut excepted = Vec::new();
+    for (m, single_quoted) in &mutants {
         let (real, ours, log, diags) = verdicts(&ns, m);
+        // The one known exception: keepalived 2.2.7 does not treat `'` as a
+        // quote (`'a }` is the word `'a` and a `}` that closes the block),
+        // while the current keepalived.conf(5) ("Quoted strings") quotes
+        // with `"` or `'`, and lbconf follows the man page. A mutant that
+        // puts a brace, `#` or `!` between single quotes is judged
+        // differently by the two; it is reported, not failed.
+        if real != ours && *single_quoted {
+            excepted.push(m.display().to_string());
+            continue;
+        }
         if real != ours {
             problems.push(format!(
                 "{}: keepalived {}, lbconf accepted={ours}\n  keepalived: {log}\n  lbconf: {diags}",
@@ -255,17 +266,17 @@ fn mutants_of_the_corpus_mostly_agree_with_keepalived_t() {
             ));
         }
     }
+    std::fs::remove_dir_all(&dir).expect("remove temp dir");
     eprintln!(
-        "{} of {} mutants disagree:\n{}",
+        "{} of {} mutants disagree; {} single-quote mutants judged by the current man page: {excepted:?}",
         problems.len(),
         mutants.len(),
-        problems.join("\n")
+        excepted.len()
     );
-    std::fs::remove_dir_all(&dir).expect("remove temp dir");
     assert!(mutants.len() > 300, "too few mutants: {}", mutants.len());
     assert!(
-        problems.len() * 100 <= mutants.len() * MAX_DISAGREE_PERCENT,
-        "{} of {} mutants disagree (more than {MAX_DISAGREE_PERCENT}%):\n{}",
+        problems.is_empty(),
+        "{} of {} mutants disagree:\n{}",
         problems.len(),
         mutants.len(),
         problems.join("\n")

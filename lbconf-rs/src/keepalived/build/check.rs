@@ -72,8 +72,35 @@ impl Builder {
     }
 
     /// A program and its optional user and group: `KEYWORD CMD [USER [GROUP]]`.
+    /// keepalived drops (and only logs) a script whose user or group does
+    /// not exist on this host: `None` then, with a warning that does not
+    /// fail the check.
     pub(super) fn script_command<'a>(&mut self, x: impl Stmt<'a>) -> Option<ScriptCommand> {
         let command = self.arg(x)?.owned();
+        let missing = x
+            .arg(1)
+            .filter(|u| !crate::keepalived::checks::user_exists(u.value))
+            .map(|u| (u, "user"))
+            .or_else(|| {
+                x.arg(2)
+                    .filter(|g| !crate::keepalived::checks::group_exists(g.value))
+                    .map(|g| (g, "group"))
+            });
+        if let Some((who, what)) = missing {
+            self.diags.push(
+                Diagnostic::warning(
+                    "K0245",
+                    format!(
+                        "{} script {what} {} does not exist on this host",
+                        x.keyword().value,
+                        who.value
+                    ),
+                )
+                .with_label(who.span, "keepalived drops this script (and only logs it)")
+                .with_help(format!("create the {what}, or name one that exists")),
+            );
+            return None;
+        }
         Some(ScriptCommand {
             command,
             user: x.arg(1).map(Arg::owned),

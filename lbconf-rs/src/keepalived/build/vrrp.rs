@@ -92,10 +92,10 @@ impl Builder {
                 "nopreempt" => v.nopreempt = true,
                 "preempt_delay" => v.preempt_delay = self.timer(&x, 1000.0),
                 "garp_master_delay" => v.garp_master_delay = self.int(&x, 0, GARP_DELAY_MAX),
-                "garp_master_repeat" => v.garp_master_repeat = self.int(&x, 0, U32_MAX),
+                "garp_master_repeat" => v.garp_master_repeat = self.int(&x, 1, U32_MAX),
                 "garp_master_refresh" => v.garp_master_refresh = self.int(&x, 0, U32_MAX),
                 "garp_master_refresh_repeat" => {
-                    v.garp_master_refresh_repeat = self.int(&x, 0, U32_MAX);
+                    v.garp_master_refresh_repeat = self.int(&x, 1, U32_MAX);
                 }
                 "garp_lower_prio_delay" => {
                     v.garp_lower_prio_delay = self.int(&x, 0, GARP_DELAY_MAX);
@@ -209,42 +209,57 @@ impl Builder {
         }
     }
 
-    /// The `weight N [reverse]` of the entries of a `track_interface` or
-    /// `track_script` block: -253 to 253, only `reverse` after it.
+    /// The entries of a `track_interface`, `track_script` or `track_file`
+    /// block: `NAME [weight N [reverse]]`, nothing else; the weight is -253
+    /// to 253 (-254 to 254 for a file).
     fn track_weights(&mut self, x: &Setting) {
-        if !matches!(x.keyword.value.as_str(), "track_interface" | "track_script") {
-            return;
-        }
+        let kind = x.keyword.value.as_str();
+        let max: i64 = match kind {
+            "track_interface" | "track_script" => 253,
+            "track_file" => 254,
+            _ => return,
+        };
         for e in x.block.iter().flatten() {
-            let Some(k) = e.args.iter().position(|a| a.value == "weight") else {
+            let name = &e.keyword.value;
+            let Some(first) = e.args.first() else {
                 continue;
             };
-            let Some(w) = e.args.get(k + 1) else {
+            if first.value != "weight" {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0128",
+                        format!("unknown {kind} option `{}` for {name}", first.value),
+                    )
+                    .with_label(first.span, "keepalived ignores the entry")
+                    .with_help(format!("write `{name}` or `{name} weight N [reverse]`")),
+                );
+                continue;
+            }
+            let Some(w) = e.args.get(1) else {
+                self.diags.push(
+                    Diagnostic::error("K0154", format!("weight without a value for {name}"))
+                        .with_label(first.span, "keepalived ignores the entry")
+                        .with_help(format!("write `weight N` with N from -{max} to {max}")),
+                );
                 continue;
             };
             match w.value.parse::<i64>() {
-                Ok(n) if n.abs() == 254 => self.diags.push(
-                    Diagnostic::warning(
-                        "K0154",
-                        format!("weight {n} for {} is out of range", e.keyword.value),
-                    )
-                    .with_label(w.span, "keepalived sets it to +/-253")
-                    .with_help("use a weight from -253 to 253"),
+                Ok(n) if max == 253 && n.abs() == 254 => self.diags.push(
+                    Diagnostic::warning("K0154", format!("weight {n} for {name} is out of range"))
+                        .with_label(w.span, "keepalived sets it to +/-253")
+                        .with_help("use a weight from -253 to 253"),
                 ),
-                Ok(n) if n.abs() <= 253 => {}
+                Ok(n) if n.abs() <= max => {}
                 _ => self.diags.push(
                     Diagnostic::error(
                         "K0154",
-                        format!(
-                            "`{}` is not a valid weight for {}",
-                            w.value, e.keyword.value
-                        ),
+                        format!("`{}` is not a valid weight for {name}", w.value),
                     )
                     .with_label(w.span, "keepalived ignores the entry")
-                    .with_help("use a whole number from -253 to 253"),
+                    .with_help(format!("use a whole number from -{max} to {max}")),
                 ),
             }
-            if let Some(o) = e.args.get(k + 2).filter(|o| o.value != "reverse") {
+            if let Some(o) = e.args.get(2).filter(|o| o.value != "reverse") {
                 self.diags.push(
                     Diagnostic::error("K0128", format!("unknown weight option `{}`", o.value))
                         .with_label(o.span, "only `reverse` may follow the weight")
@@ -287,10 +302,10 @@ impl Builder {
             "vrrp_garp_master_delay" => {
                 g.vrrp_garp_master_delay = self.int(x, 0, GARP_DELAY_MAX);
             }
-            "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = self.int(x, 0, U32_MAX),
+            "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = self.int(x, 1, U32_MAX),
             "vrrp_garp_master_refresh" => g.vrrp_garp_master_refresh = self.int(x, 0, U32_MAX),
             "vrrp_garp_master_refresh_repeat" => {
-                g.vrrp_garp_master_refresh_repeat = self.int(x, 0, U32_MAX);
+                g.vrrp_garp_master_refresh_repeat = self.int(x, 1, U32_MAX);
             }
             "vrrp_garp_lower_prio_delay" => {
                 g.vrrp_garp_lower_prio_delay = self.int(x, 0, GARP_DELAY_MAX);
