@@ -81,11 +81,11 @@ pub struct GlobalDefs {
     pub script_group: Option<Spanned<String>>,
     /// `vrrp_garp_master_delay` in seconds (0-4294).
     pub vrrp_garp_master_delay: Option<Spanned<u32>>,
-    /// `vrrp_garp_master_repeat`: 1 or more (keepalived reports 0 and uses 1).
+    /// `vrrp_garp_master_repeat` (keepalived reads 0 as 1).
     pub vrrp_garp_master_repeat: Option<Spanned<u32>>,
     /// `vrrp_garp_master_refresh` in whole seconds (0: no refresh).
     pub vrrp_garp_master_refresh: Option<Spanned<u32>>,
-    /// `vrrp_garp_master_refresh_repeat`: 1 or more (keepalived reports 0 and uses 1).
+    /// `vrrp_garp_master_refresh_repeat` (keepalived reads 0 as 1).
     pub vrrp_garp_master_refresh_repeat: Option<Spanned<u32>>,
     /// `vrrp_garp_lower_prio_delay` in seconds (0-4294).
     pub vrrp_garp_lower_prio_delay: Option<Spanned<u32>>,
@@ -280,11 +280,11 @@ pub struct VrrpInstance {
     pub preempt_delay: Option<Spanned<f64>>,
     /// `garp_master_delay` in seconds (0-4294).
     pub garp_master_delay: Option<Spanned<u32>>,
-    /// `garp_master_repeat`: 1 or more (keepalived reports 0 and uses 1).
+    /// `garp_master_repeat` (keepalived reads 0 as 1).
     pub garp_master_repeat: Option<Spanned<u32>>,
     /// `garp_master_refresh` in whole seconds (0: no refresh).
     pub garp_master_refresh: Option<Spanned<u32>>,
-    /// `garp_master_refresh_repeat`: 1 or more (keepalived reports 0 and uses 1).
+    /// `garp_master_refresh_repeat` (keepalived reads 0 as 1).
     pub garp_master_refresh_repeat: Option<Spanned<u32>>,
     /// `garp_lower_prio_delay` in seconds (0-4294).
     pub garp_lower_prio_delay: Option<Spanned<u32>>,

@@ -92,10 +92,10 @@ impl Builder {
                 "nopreempt" => v.nopreempt = true,
                 "preempt_delay" => v.preempt_delay = self.timer(&x, 1000.0),
                 "garp_master_delay" => v.garp_master_delay = self.int(&x, 0, GARP_DELAY_MAX),
-                "garp_master_repeat" => v.garp_master_repeat = self.int(&x, 1, U32_MAX),
+                "garp_master_repeat" => v.garp_master_repeat = self.repeat(&x),
                 "garp_master_refresh" => v.garp_master_refresh = self.int(&x, 0, U32_MAX),
                 "garp_master_refresh_repeat" => {
-                    v.garp_master_refresh_repeat = self.int(&x, 1, U32_MAX);
+                    v.garp_master_refresh_repeat = self.repeat(&x);
                 }
                 "garp_lower_prio_delay" => {
                     v.garp_lower_prio_delay = self.int(&x, 0, GARP_DELAY_MAX);
@@ -295,6 +295,24 @@ impl Builder {
         })
     }
 
+    /// A GARP repeat count (`garp_master_repeat`, `..._refresh_repeat` and
+    /// their `vrrp_` forms): 0 is kept (it counts as 1) but keepalived
+    /// reports it.
+    fn repeat(&mut self, x: &Setting) -> Option<Spanned<u32>> {
+        let v = self.int::<u32>(x, 0, U32_MAX)?;
+        if v.value == 0 {
+            self.diags.push(
+                Diagnostic::warning(
+                    "K0103",
+                    format!("{} must be greater than 0", x.keyword.value),
+                )
+                .with_label(v.span, "keepalived uses 1")
+                .with_help("use 1 or more"),
+            );
+        }
+        Some(v)
+    }
+
     /// A `vrrp_garp_*` statement of `global_defs`; `false` for those without
     /// a typed field.
     pub(super) fn global_garp(&mut self, x: &Setting, g: &mut GlobalDefs) -> bool {
@@ -302,10 +320,10 @@ impl Builder {
             "vrrp_garp_master_delay" => {
                 g.vrrp_garp_master_delay = self.int(x, 0, GARP_DELAY_MAX);
             }
-            "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = self.int(x, 1, U32_MAX),
+            "vrrp_garp_master_repeat" => g.vrrp_garp_master_repeat = self.repeat(x),
             "vrrp_garp_master_refresh" => g.vrrp_garp_master_refresh = self.int(x, 0, U32_MAX),
             "vrrp_garp_master_refresh_repeat" => {
-                g.vrrp_garp_master_refresh_repeat = self.int(x, 1, U32_MAX);
+                g.vrrp_garp_master_refresh_repeat = self.repeat(x);
             }
             "vrrp_garp_lower_prio_delay" => {
                 g.vrrp_garp_lower_prio_delay = self.int(x, 0, GARP_DELAY_MAX);
