@@ -406,6 +406,21 @@ impl<'a> Expander<'a> {
                     .map_or_else(String::new, |d| d.display().to_string()),
             ),
             "_INSTANCE" => Some(self.config_id().to_owned()),
+            // `${_ENV NAME}`: the value of the environment variable NAME
+            // (empty when it is not set). keepalived 2.2.7 does not have it
+            // (it leaves the text as written); lbconf follows the current
+            // keepalived.conf(5), "Pre-defined definitions", so the oracle
+            // corpus does not use it.
+            "_ENV" => {
+                let var = parts.next()?;
+                Some(
+                    std::env::var_os(var)
+                        .map_or_else(String::new, |v| v.to_string_lossy().into_owned()),
+                )
+            }
+            // `#` and `!` that do not start a comment, as the current
+            // keepalived.conf(5) says; keepalived 2.2.7 still cuts the line
+            // at them (the oracle corpus does not use them).
             "_HASH" => Some("#".to_owned()),
             "_BANG" => Some("!".to_owned()),
             "_RANDOM" => {

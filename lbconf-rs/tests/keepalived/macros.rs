@@ -173,6 +173,42 @@ fn seq_numbers_are_read_as_keepalived_reads_them() {
     }
 }
 
+/// The pre-defined definitions of keepalived.conf(5): `${_PWD}`,
+/// `${_INSTANCE}`, `${_RANDOM [MIN [MAX]]}`, `${_ENV NAME}`, `${_HASH}`,
+/// `${_BANG}`.
+#[test]
+fn predefined_definitions_expand() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+    let file = dir.join("builtins.conf");
+    let text = "global_defs {\n    router_id ${_PWD}\n    router_id ${_INSTANCE}\n    router_id ${_RANDOM 7 7}\n    router_id ${_RANDOM 1 3}\n    router_id ${_RANDOM}\n    router_id ${_ENV CARGO_MANIFEST_DIR}\n    router_id x${_ENV LBCONF_SURELY_UNSET_VARIABLE}y\n    router_id a${_HASH}b${_BANG}c\n}\n";
+    let p = keepalived::parse_str(&file.display().to_string(), text, &opts("node7"));
+    let ids: Vec<&str> = p.value.global_defs[0]
+        .settings
+        .iter()
+        .map(|s| s.args[0].value.as_str())
+        .collect();
+    let pwd = std::fs::canonicalize(&dir).expect("tests dir");
+    assert_eq!(ids[0], pwd.display().to_string());
+    assert_eq!(ids[1], "node7");
+    assert_eq!(ids[2], "7");
+    let r: u32 = ids[3].parse().expect("a number");
+    assert!((1..=3).contains(&r), "{r}");
+    let r: u32 = ids[4].parse().expect("a number");
+    assert!(r <= 32767, "{r}");
+    // Cargo sets CARGO_MANIFEST_DIR for the test process too.
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets it");
+    assert_eq!(ids[5], manifest);
+    assert_eq!(ids[6], "xy");
+    assert_eq!(ids[7], "a#b!c");
+    // `_ENV` without a name is no definition: the text stays as written.
+    let q = keepalived::parse_str(
+        "q.conf",
+        "global_defs {\n    router_id \"${_ENV}\"\n}\n",
+        &opts("x"),
+    );
+    assert_eq!(q.value.global_defs[0].settings[0].args[0].value, "${_ENV}");
+}
+
 #[test]
 fn include_cycles_and_missing_files_are_reported() {
     let dir = tempdir("cycle");
