@@ -108,21 +108,6 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                     .with_help("use at most 8 characters (VRRPv2 carries only 8)"),
             );
         }
-        if let Some(first) = i.virtual_ipaddress.first() {
-            let v6 = first.address.value.is_ipv6();
-            for v in i
-                .virtual_ipaddress
-                .iter()
-                .filter(|v| v.address.value.is_ipv6() != v6)
-            {
-                diags.push(
-                    Diagnostic::warning("K0215", format!("address family of {} does not match vrrp_instance {name}", v.address.value))
-                        .with_label(v.address.span, "keepalived ignores this address")
-                        .with_label(first.address.span, "the first address sets the instance's family")
-                        .with_help("put IPv4 and IPv6 addresses in separate instances (or in virtual_ipaddress_excluded)"),
-                );
-            }
-        }
         let version = i
             .version
             .as_ref()
@@ -165,6 +150,7 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
         }
         unicast(i, diags);
         address_owner(c, i, diags);
+        strict_mode(c, i, diags);
         let mut seen_tracks: Vec<(&str, &str)> = Vec::new();
         for t in &i.tracks {
             let key = (t.kind.as_str(), t.name.value.as_str());
@@ -200,13 +186,13 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
             );
         }
         if let Some(auth) = &i.authentication
-            && c.global_defs.iter().any(|g| g.vrrp_strict)
+            && is_strict(c, i)
             && auth.auth_pass.is_some()
         {
             diags.push(
-                Diagnostic::warning("K0229", format!("vrrp_strict does not allow authentication in {name}"))
+                Diagnostic::warning("K0229", format!("strict mode does not allow authentication in {name}"))
                     .with_label(auth.auth_pass.as_ref().map_or(i.name.span, |p| p.span), "keepalived ignores the authentication")
-                    .with_help("remove the authentication block or vrrp_strict (RFC 5798 has no authentication)"),
+                    .with_help("remove the authentication block, or vrrp_strict/strict_mode (RFC 5798 has no authentication)"),
             );
         }
         if let Some(ifs) = interfaces {
@@ -291,6 +277,111 @@ fn unicast(i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
             )
             .with_label(ttl.keyword.span, "keepalived resets it")
             .with_help("add `unicast_peer { ADDRESS }`, or remove unicast_ttl"),
+        );
+    }
+}
+
+/// Whether `vrrp_strict` (global) or the instance's `strict_mode` holds
+/// for `i` (the instance's own setting wins).
+fn is_strict(c: &Config, i: &VrrpInstance) -> bool {
+    i.strict_mode
+        .as_ref()
+        .map_or_else(|| c.global_defs.iter().any(|g| g.vrrp_strict), |s| s.value)
+}
+
+/// What strict mode (RFC 5798) forbids in an instance, as keepalived 2.2.7
+/// reports it (and resets the setting).
+fn strict_mode(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
+    if !is_strict(c, i) {
+        return;
+    }
+    let name = &i.name.value;
+    let mut forbid = |span: Span, what: &str, help: &str| {
+        diags.push(
+            Diagnostic::warning(
+                "K0246",
+                format!("strict mode does not allow {what} in {name}"),
+            )
+            .with_label(span, "keepalived resets it")
+            .with_help(help.to_owned()),
+        );
+    };
+    if let Some(mac) = &i.use_vmac_mac {
+        forbid(
+            mac.span,
+            "a VMAC address",
+            "drop the MAC address after use_vmac",
+        );
+    }
+    if i.vmac_xmit_base
+        && let Some(x) = i
+            .settings
+            .iter()
+            .find(|s| s.keyword.value == "vmac_xmit_base")
+    {
+        forbid(x.keyword.span, "vmac_xmit_base", "remove vmac_xmit_base");
+    }
+    if let Some(r) = i.garp_lower_prio_repeat.as_ref().filter(|r| r.value != 0) {
+        forbid(
+            r.span,
+            "lower-priority GARP repeats",
+            "set garp_lower_prio_repeat 0 or remove it",
+        );
+    }
+    if let Some(d) = i.garp_lower_prio_delay.as_ref().filter(|d| d.value != 0) {
+        forbid(
+            d.span,
+            "a lower-priority GARP delay",
+            "set garp_lower_prio_delay 0 or remove it",
+        );
+    }
+    // The last `KEYWORD [BOOL]` statement's value (no value: true).
+    let flag = |k: &str| {
+        i.settings
+            .iter()
+            .rev()
+            .find(|s| s.keyword.value == k)
+            .map(|s| {
+                let on = s
+                    .args
+                    .first()
+                    .is_none_or(|a| matches!(a.value.as_str(), "true" | "on" | "yes"));
+                (on, s.keyword.span)
+            })
+    };
+    if let Some((false, at)) = flag("lower_prio_no_advert") {
+        forbid(
+            at,
+            "adverts at a lower priority",
+            "remove `lower_prio_no_advert false`",
+        );
+    }
+    if let Some((true, at)) = flag("higher_prio_send_advert") {
+        forbid(
+            at,
+            "higher_prio_send_advert",
+            "remove higher_prio_send_advert",
+        );
+    }
+    let version = i
+        .version
+        .as_ref()
+        .map(|v| v.value)
+        .or_else(|| {
+            c.global_defs
+                .iter()
+                .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
+        })
+        .unwrap_or(2);
+    let owner = i.priority.as_ref().is_some_and(|p| p.value == 255);
+    if let Some(a) = i.accept_mode.as_ref().filter(|a| a.value)
+        && version == 2
+        && !owner
+    {
+        forbid(
+            a.span,
+            "accept mode with VRRPv2",
+            "remove accept, or use version 3",
         );
     }
 }

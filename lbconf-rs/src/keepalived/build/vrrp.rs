@@ -9,13 +9,43 @@ use crate::keepalived::model::*;
 const GARP_DELAY_MAX: i64 = 4294;
 const U32_MAX: i64 = u32::MAX as i64;
 
-/// Whether `s` is a MAC address: six hex bytes separated by `:`.
-fn is_mac(s: &str) -> bool {
+/// What is wrong with `s`, a `use_vmac` word with a `:` (keepalived takes
+/// every such word for a MAC address), as keepalived 2.2.7 reads it: hex
+/// octets of one or two digits separated by `:`, five (the sixth is then
+/// the VRID) or six of them (any more are ignored); not multicast, not
+/// the VRRP MAC of RFC 5798 (`00:00:5e:00:01:XX`/`00:00:5e:00:02:XX`).
+fn mac_problem(s: &str) -> Option<&'static str> {
+    if !s.bytes().all(|b| b.is_ascii_hexdigit() || b == b':') {
+        return Some("is not a MAC address");
+    }
+    const BAD: Option<&str> = Some("is not a MAC address");
     let parts: Vec<&str> = s.split(':').collect();
-    parts.len() == 6
-        && parts
-            .iter()
-            .all(|p| (1..=2).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_hexdigit()))
+    let mut octets = [0u8; 6];
+    for (j, octet) in octets.iter_mut().enumerate() {
+        let Some(p) = parts.get(j).filter(|p| (1..=2).contains(&p.len())) else {
+            return BAD;
+        };
+        *octet = u8::from_str_radix(p, 16).ok()?;
+        // Whether a `:` follows this octet.
+        let more = j + 1 < parts.len();
+        if !more && j < 4 {
+            return BAD;
+        }
+        // Five octets (and perhaps a final `:`): the sixth is the VRID.
+        if j == 4 && (!more || (parts.len() == 6 && parts[5].is_empty())) {
+            break;
+        }
+        if !more {
+            break;
+        }
+    }
+    if octets[0] & 1 == 1 {
+        return Some("is a multicast address");
+    }
+    if octets[..4] == [0, 0, 0x5e, 0] && matches!(octets[4], 1 | 2) {
+        return Some("is the VRRP MAC address of RFC 5798");
+    }
+    None
 }
 
 impl Builder {
@@ -25,6 +55,10 @@ impl Builder {
             ..VrrpInstance::default()
         };
         let mut xmit_base_at = None;
+        // The instance's address family: set by the first of
+        // unicast_src_ip, a unicast peer and a virtual address, in file
+        // order (whether it is IPv6, and where it was set).
+        let mut family: Option<(bool, crate::source::Span)> = None;
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "state" => {
@@ -70,18 +104,39 @@ impl Builder {
                 }
                 "version" => v.version = self.int(&x, 2, 3),
                 "authentication" => v.authentication = Some(self.auth(&x)),
-                "virtual_ipaddress" => v.virtual_ipaddress = self.vips(&x),
+                "virtual_ipaddress" => {
+                    v.virtual_ipaddress = self.vips(&x);
+                    for vip in &v.virtual_ipaddress {
+                        let v6 = vip.address.value.is_ipv6();
+                        match family {
+                            None => family = Some((v6, vip.address.span)),
+                            Some((f, at)) if f != v6 => self.diags.push(
+                                Diagnostic::warning("K0215", format!("address family of {} does not match vrrp_instance {}", vip.address.value, v.name.value))
+                                    .with_label(vip.address.span, "keepalived ignores this address")
+                                    .with_label(at, "this address sets the instance's family")
+                                    .with_help("put IPv4 and IPv6 addresses in separate instances (or in virtual_ipaddress_excluded)"),
+                            ),
+                            Some(_) => {}
+                        }
+                    }
+                }
                 "virtual_ipaddress_excluded" => v.virtual_ipaddress_excluded = self.vips(&x),
                 "virtual_routes" => v.virtual_routes = x.block.clone().unwrap_or_default(),
                 "unicast_src_ip" => {
                     if let Some(a) = self.arg(&x) {
                         v.unicast_src_ip = self.ip(a);
                     }
+                    if let Some(ip) = v.unicast_src_ip.clone() {
+                        self.same_family(&mut family, &ip, "unicast_src_ip");
+                    }
                 }
                 "unicast_peer" => {
                     for e in x.block.iter().flatten() {
                         if let Some(ip) = self.ip(e.keyword.as_arg()) {
-                            v.unicast_peer.push(ip);
+                            self.peer_options(e);
+                            if self.same_family(&mut family, &ip, "unicast peer") {
+                                v.unicast_peer.push(ip);
+                            }
                         }
                     }
                 }
@@ -105,7 +160,21 @@ impl Builder {
                     // keepalived takes the MAC in either position, and
                     // reads no further than two words.
                     let (mac, names): (Vec<_>, Vec<_>) =
-                        x.args.iter().take(2).partition(|a| is_mac(&a.value));
+                        x.args.iter().take(2).partition(|a| a.value.contains(':'));
+                    // A bad address stays in the model (as written), with
+                    // its error.
+                    for m in &mac {
+                        if let Some(why) = mac_problem(&m.value) {
+                            self.diags.push(
+                                    Diagnostic::error(
+                                        "K0158",
+                                        format!("use_vmac address `{}` {why}", m.value),
+                                    )
+                                    .with_label(m.span, "keepalived ignores it")
+                                    .with_help("write a unicast MAC address: six hex octets separated by `:` (or five: the sixth is then the VRID)"),
+                                );
+                        }
+                    }
                     if let Some(extra) = names.get(1) {
                         self.diags.push(
                             Diagnostic::error(
@@ -206,6 +275,87 @@ impl Builder {
                     .with_help("remove the entry: the instance already tracks its interface"),
                 );
             }
+        }
+    }
+
+    /// Whether `ip` is of the instance's address family (which it sets
+    /// when none is set yet); an error when not: keepalived skips it.
+    fn same_family(
+        &mut self,
+        family: &mut Option<(bool, crate::source::Span)>,
+        ip: &Spanned<std::net::IpAddr>,
+        what: &str,
+    ) -> bool {
+        let v6 = ip.value.is_ipv6();
+        match *family {
+            None => {
+                *family = Some((v6, ip.span));
+                true
+            }
+            Some((f, _)) if f == v6 => true,
+            Some((_, at)) => {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0156",
+                        format!(
+                            "{what} {} is not of the instance's address family",
+                            ip.value
+                        ),
+                    )
+                    .with_label(ip.span, "keepalived skips it")
+                    .with_label(at, "this address sets the instance's family")
+                    .with_help("use addresses of one family (IPv4 or IPv6) in an instance"),
+                );
+                false
+            }
+        }
+    }
+
+    /// The options after a unicast peer's address: `min_ttl N`, `max_ttl N`
+    /// (0-255, the minimum not above the maximum).
+    fn peer_options(&mut self, e: &Setting) {
+        let mut ttl = [None, None];
+        for pair in e.args.chunks(2) {
+            let name = &pair[0];
+            let Some(value) = pair.get(1) else {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0157",
+                        format!("unicast peer option {} has no value", name.value),
+                    )
+                    .with_label(name.span, "keepalived: missing a value")
+                    .with_help("write `min_ttl N` or `max_ttl N` with N from 0 to 255"),
+                );
+                continue;
+            };
+            match value.value.parse::<u8>() {
+                Ok(n) => match name.value.as_str() {
+                    "min_ttl" => ttl[0] = Some((n, value.span)),
+                    "max_ttl" => ttl[1] = Some((n, value.span)),
+                    _ => self.diags.push(
+                        Diagnostic::error(
+                            "K0157",
+                            format!("unknown unicast peer option `{}`", name.value),
+                        )
+                        .with_label(name.span, "keepalived does not know this option")
+                        .with_help("the options are min_ttl N and max_ttl N"),
+                    ),
+                },
+                Err(_) => self.diags.push(
+                    Diagnostic::error("K0157", format!("`{}` is not a TTL", value.value))
+                        .with_label(value.span, "expected 0-255")
+                        .with_help("use a whole number from 0 to 255"),
+                ),
+            }
+        }
+        if let [Some((min, _)), Some((max, at))] = ttl
+            && min > max
+        {
+            self.diags.push(
+                Diagnostic::error("K0157", format!("min_ttl {min} is above max_ttl {max}"))
+                    .with_label(at, "keepalived: all packets will be discarded")
+                    .with_help("make min_ttl at most max_ttl"),
+            );
         }
     }
 
