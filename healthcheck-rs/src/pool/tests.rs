@@ -7,6 +7,7 @@ fn model(text: &str) -> Pool {
     let opts = Options {
         config_id: Some("lb1".to_owned()),
         interfaces: Some(vec!["lo".to_owned()]),
+        host_names: Some(vec!["localhost".to_owned()]),
     };
     let parsed = parse_str("keepalived.conf", text, &opts);
     assert!(

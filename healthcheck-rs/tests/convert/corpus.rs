@@ -38,6 +38,7 @@ fn keepalived_corpus() {
         config_id: Some("lb1".to_owned()),
         // The namespace the corpus was judged in (see lbconf's oracle tests).
         interfaces: Some(vec!["lo".to_owned(), "eth0".to_owned(), "eth1".to_owned()]),
+        host_names: Some(vec!["localhost".to_owned()]),
     };
     let (mut specs, mut refused, mut files) = (0, 0, 0);
     for file in corpus("keepalived", "conf") {

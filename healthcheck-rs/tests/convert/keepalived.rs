@@ -16,6 +16,7 @@ fn parse(text: &str) -> lbconf::Parsed<ka::Config> {
     let opts = Options {
         config_id: Some("lb1".to_owned()),
         interfaces: Some(vec!["lo".to_owned()]),
+        host_names: Some(vec!["localhost".to_owned()]),
     };
     let parsed = ka::parse_str("keepalived.conf", text, &opts);
     let problems: Vec<String> = parsed

@@ -16,6 +16,7 @@ fuzz_target!(|data: &[u8]| {
     let opts = Options {
         config_id: Some("fuzz".into()),
         interfaces: Some(vec!["lo".into(), "eth0".into()]),
+        host_names: Some(vec!["localhost".into()]),
     };
     // Relative includes resolve from a directory that has no config files.
     let parsed = keepalived::parse_str("/nonexistent-lbconf-fuzz/k.conf", text, &opts);

@@ -49,6 +49,10 @@ pub struct Options {
     /// The host's interfaces for the "interface does not exist" check; `None`:
     /// the interfaces of the network namespace of the calling thread.
     pub interfaces: Option<Vec<String>>,
+    /// The host names that resolve, for the `smtp_server` check; `None`: ask
+    /// the host's resolver (getaddrinfo: `/etc/hosts`, then DNS), as
+    /// keepalived does. Tests and fuzzing set it so that nothing asks DNS.
+    pub host_names: Option<Vec<String>>,
 }
 
 /// The short host name (up to the first dot).
@@ -87,11 +91,12 @@ fn resolved(opts: &Options) -> Options {
     Options {
         config_id: Some(opts.config_id.clone().unwrap_or_else(short_hostname)),
         interfaces: Some(opts.interfaces.clone().unwrap_or_else(host_interfaces)),
+        host_names: opts.host_names.clone(),
     }
 }
 
 fn expander(opts: &Options) -> macros::Expander<'_> {
-    let builder = build::Builder::new();
+    let builder = build::Builder::with_host_names(opts.host_names.clone());
     macros::Expander::new(opts, tree::Sink::new(builder))
 }
 

@@ -9,6 +9,7 @@ fn opts(id: &str) -> Options {
     Options {
         config_id: Some(id.into()),
         interfaces: Some(vec!["lo".into(), "eth0".into(), "eth1".into()]),
+        host_names: Some(vec!["localhost".into()]),
     }
 }
 

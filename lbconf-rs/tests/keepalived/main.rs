@@ -15,5 +15,6 @@ pub(crate) fn fixed_options() -> lbconf::keepalived::Options {
     lbconf::keepalived::Options {
         config_id: Some("lbconf".into()),
         interfaces: Some(vec!["lo".into(), "eth0".into(), "eth1".into()]),
+        host_names: Some(vec!["localhost".into()]),
     }
 }

@@ -593,6 +593,7 @@ fn virtual_servers_see_groups_and_track_files_defined_after_them() {
     let opts = keepalived::Options {
         config_id: Some("lb1".into()),
         interfaces: Some(vec!["lo".into(), "eth0".into()]),
+        host_names: Some(vec!["localhost".into()]),
     };
     let text = "\
 virtual_server group G {
@@ -629,4 +630,27 @@ vrrp_track_file TF {
     let p = keepalived::parse_str("late.conf", &text, &opts);
     let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, ["K0233", "K0218"], "{:?}", p.diagnostics);
+}
+
+/// `smtp_server` names must resolve on the checking host; `host_names`
+/// stands in for the resolver, so tests and fuzzing never ask DNS.
+#[test]
+fn smtp_server_names_resolve_through_the_given_host_names() {
+    let text = "global_defs {\n    smtp_server mail.lb.test 25\n}\n";
+    let parse = |names: Vec<String>| {
+        let opts = keepalived::Options {
+            config_id: Some("lb1".into()),
+            interfaces: Some(vec!["lo".into()]),
+            host_names: Some(names),
+        };
+        keepalived::parse_str("keepalived.conf", text, &opts)
+    };
+    let known = parse(vec!["mail.lb.test".into()]);
+    assert!(keepalived::accepted(&known), "{:?}", known.diagnostics);
+    let unknown = parse(vec!["localhost".into()]);
+    assert!(
+        unknown.diagnostics.iter().any(|d| d.code == "K0116"),
+        "{:?}",
+        unknown.diagnostics
+    );
 }

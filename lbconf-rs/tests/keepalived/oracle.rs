@@ -76,6 +76,7 @@ fn options() -> Options {
     Options {
         config_id: Some(CONFIG_ID.into()),
         interfaces: None,
+        host_names: None,
     }
 }
 

@@ -9,6 +9,7 @@ fn opts() -> Options {
     Options {
         config_id: Some("main".into()),
         interfaces: Some(vec!["lo".into(), "eth0".into()]),
+        host_names: Some(vec!["localhost".into()]),
     }
 }
 

@@ -52,6 +52,7 @@ pub(crate) fn run(args: &Args) -> ExitCode {
     let opts = keepalived::Options {
         config_id: args.config_id.clone(),
         interfaces: None,
+        host_names: None,
     };
     let parsed = keepalived::parse_file(&args.file, &opts);
     if !keepalived::accepted(&parsed) {

@@ -23,6 +23,7 @@ fn parse(text: &str) -> Result<Plan, Vec<String>> {
     let opts = lbconf::keepalived::Options {
         config_id: Some("lb1".into()),
         interfaces: Some(vec!["eth0".into(), "eth1".into()]),
+        host_names: Some(vec!["localhost".into()]),
     };
     let parsed = lbconf::keepalived::parse_str("k.conf", text, &opts);
     plan(&parsed.value, &parsed.sources, &lookup)
@@ -321,6 +322,7 @@ fn the_accepted_corpus_maps() {
         let opts = lbconf::keepalived::Options {
             config_id: Some("lb1".into()),
             interfaces: Some(vec!["eth0".into(), "eth1".into()]),
+            host_names: Some(vec!["localhost".into()]),
         };
         let parsed = lbconf::keepalived::parse_file(f, &opts);
         if parsed.value.instances.is_empty() {
