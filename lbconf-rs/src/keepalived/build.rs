@@ -510,29 +510,9 @@ impl Builder {
     fn notify(&mut self, x: &Setting, out: &mut Vec<Notify>) {
         // keepalived drops a notify script whose user or group does not
         // exist on this host, and only logs it (its config test passes).
-        let missing = x
-            .args
-            .get(1)
-            .filter(|u| !super::checks::user_exists(&u.value))
-            .map(|u| (u, "user"))
-            .or_else(|| {
-                x.args
-                    .get(2)
-                    .filter(|g| !super::checks::group_exists(&g.value))
-                    .map(|g| (g, "group"))
-            });
-        if let Some((who, what)) = missing {
-            self.diags.push(
-                Diagnostic::warning(
-                    "K0245",
-                    format!(
-                        "{} script {what} {} does not exist on this host",
-                        x.keyword.value, who.value
-                    ),
-                )
-                .with_label(who.span, "keepalived drops this script (and only logs it)")
-                .with_help(format!("create the {what}, or name one that exists")),
-            );
+        let user = x.args.get(1).map(|u| (u.value.as_str(), u.span));
+        let group = x.args.get(2).map(|g| (g.value.as_str(), g.span));
+        if self.script_dropped(&x.keyword.value, user, group) {
             return;
         }
         if let Some(a) = self.arg(x) {

@@ -61,6 +61,20 @@ pub(crate) fn run_prepared(
     diags.append(&mut lvs);
 }
 
+/// The VRRP version an instance speaks: its own `version`, else the
+/// global `vrrp_version`, else 2.
+fn vrrp_version(c: &Config, i: &VrrpInstance) -> u8 {
+    i.version
+        .as_ref()
+        .map(|v| v.value)
+        .or_else(|| {
+            c.global_defs
+                .iter()
+                .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
+        })
+        .unwrap_or(2)
+}
+
 fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic>) {
     for i in &c.instances {
         let name = &i.name.value;
@@ -108,16 +122,7 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                     .with_help("use at most 8 characters (VRRPv2 carries only 8)"),
             );
         }
-        let version = i
-            .version
-            .as_ref()
-            .map(|v| v.value)
-            .or_else(|| {
-                c.global_defs
-                    .iter()
-                    .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
-            })
-            .unwrap_or(2);
+        let version = vrrp_version(c, i);
         if let Some(a) = &i.advert_int
             && version == 2
             && a.value.fract() != 0.0
@@ -363,16 +368,7 @@ fn strict_mode(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
             "remove higher_prio_send_advert",
         );
     }
-    let version = i
-        .version
-        .as_ref()
-        .map(|v| v.value)
-        .or_else(|| {
-            c.global_defs
-                .iter()
-                .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
-        })
-        .unwrap_or(2);
+    let version = vrrp_version(c, i);
     let owner = i.priority.as_ref().is_some_and(|p| p.value == 255);
     if let Some(a) = i.accept_mode.as_ref().filter(|a| a.value)
         && version == 2

@@ -6,6 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::keepalived::keywords as kw;
 use crate::keepalived::model::*;
 use crate::keepalived::tree::{Arg, Stmt, View};
+use crate::source::Span;
 
 /// Sets one option of `o` with `set`; whether a value was read.
 fn put<T>(
@@ -72,33 +73,45 @@ impl Builder {
     }
 
     /// A program and its optional user and group: `KEYWORD CMD [USER [GROUP]]`.
+    /// Whether keepalived drops (and only logs) a `keyword` script because
+    /// its user or group does not exist on this host; if so, a warning that
+    /// does not fail the check.
+    pub(super) fn script_dropped(
+        &mut self,
+        keyword: &str,
+        user: Option<(&str, Span)>,
+        group: Option<(&str, Span)>,
+    ) -> bool {
+        let missing = user
+            .filter(|(u, _)| !crate::keepalived::checks::user_exists(u))
+            .map(|u| (u, "user"))
+            .or_else(|| {
+                group
+                    .filter(|(g, _)| !crate::keepalived::checks::group_exists(g))
+                    .map(|g| (g, "group"))
+            });
+        let Some(((name, span), what)) = missing else {
+            return false;
+        };
+        self.diags.push(
+            Diagnostic::warning(
+                "K0245",
+                format!("{keyword} script {what} {name} does not exist on this host"),
+            )
+            .with_label(span, "keepalived drops this script (and only logs it)")
+            .with_help(format!("create the {what}, or name one that exists")),
+        );
+        true
+    }
+
     /// keepalived drops (and only logs) a script whose user or group does
     /// not exist on this host: `None` then, with a warning that does not
     /// fail the check.
     pub(super) fn script_command<'a>(&mut self, x: impl Stmt<'a>) -> Option<ScriptCommand> {
         let command = self.arg(x)?.owned();
-        let missing = x
-            .arg(1)
-            .filter(|u| !crate::keepalived::checks::user_exists(u.value))
-            .map(|u| (u, "user"))
-            .or_else(|| {
-                x.arg(2)
-                    .filter(|g| !crate::keepalived::checks::group_exists(g.value))
-                    .map(|g| (g, "group"))
-            });
-        if let Some((who, what)) = missing {
-            self.diags.push(
-                Diagnostic::warning(
-                    "K0245",
-                    format!(
-                        "{} script {what} {} does not exist on this host",
-                        x.keyword().value,
-                        who.value
-                    ),
-                )
-                .with_label(who.span, "keepalived drops this script (and only logs it)")
-                .with_help(format!("create the {what}, or name one that exists")),
-            );
+        let user = x.arg(1).map(|u| (u.value, u.span));
+        let group = x.arg(2).map(|g| (g.value, g.span));
+        if self.script_dropped(x.keyword().value, user, group) {
             return None;
         }
         Some(ScriptCommand {

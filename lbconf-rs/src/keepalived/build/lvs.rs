@@ -133,6 +133,30 @@ impl Builder {
 
     /// keepalived keeps the first `notify_up`/`quorum_up`/... and reports
     /// the others (kept raw in `settings`).
+    /// A real server's `notify_up` or `notify_down` (`field`): the first
+    /// one holds, another is reported ([`Builder::script_twice`]).
+    fn rare_script(
+        &mut self,
+        x: View<'_>,
+        rs: &mut RealServer,
+        field: fn(&mut RealServerOptions) -> &mut Option<ScriptCommand>,
+    ) -> bool {
+        if rs
+            .options
+            .as_deref_mut()
+            .is_some_and(|o| field(o).is_some())
+        {
+            self.script_twice(x);
+            return false;
+        }
+        let c = self.script_command(x);
+        let held = c.is_some();
+        if held {
+            *field(rs.options_mut()) = c;
+        }
+        held
+    }
+
     fn script_twice(&mut self, x: View<'_>) {
         let k = x.keyword();
         self.diags.push(
@@ -427,32 +451,8 @@ impl Builder {
                     rare(&mut rs, |o| &mut o.lvs_method, m);
                     held
                 }
-                "notify_up" => {
-                    if rs.notify_up().is_some() {
-                        self.script_twice(x);
-                        false
-                    } else {
-                        let c = self.script_command(x);
-                        let held = c.is_some();
-                        if held {
-                            rs.options_mut().notify_up = c;
-                        }
-                        held
-                    }
-                }
-                "notify_down" => {
-                    if rs.notify_down().is_some() {
-                        self.script_twice(x);
-                        false
-                    } else {
-                        let c = self.script_command(x);
-                        let held = c.is_some();
-                        if held {
-                            rs.options_mut().notify_down = c;
-                        }
-                        held
-                    }
-                }
+                "notify_up" => self.rare_script(x, &mut rs, |o| &mut o.notify_up),
+                "notify_down" => self.rare_script(x, &mut rs, |o| &mut o.notify_down),
                 "uthreshold" => rare(
                     &mut rs,
                     |o| &mut o.uthreshold,
