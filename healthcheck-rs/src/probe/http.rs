@@ -5,8 +5,9 @@ use std::net::SocketAddr;
 
 use tokio::io::AsyncWriteExt;
 
+use super::conn::connect_sending;
 use super::stream::{Io, read_parsed, read_some};
-use super::{Prober, connect, io_failure, tls};
+use super::{Prober, io_failure, tls};
 use crate::outcome::{FailKind, Outcome};
 use crate::reply::http::{self, Framing};
 use crate::spec::{HttpCheck, HttpRequest, HttpVersion};
@@ -36,39 +37,47 @@ pub(crate) async fn run(
     Ok(Outcome::pass())
 }
 
-/// The request bytes.
+/// The request bytes, written into one buffer (built for every check).
 pub(crate) fn request(target: SocketAddr, check: &HttpCheck, req: &HttpRequest) -> Vec<u8> {
+    use std::io::Write;
     let (version, close) = match check.version {
         _ if check.reuse_connection => ("1.1", false),
         HttpVersion::Http10 => ("1.0", false),
         HttpVersion::Http10Close => ("1.0", true),
         HttpVersion::Http11 => ("1.1", true),
     };
-    let host = check.host.clone().unwrap_or_else(|| {
-        let default_port = if check.tls.is_some() { 443 } else { 80 };
-        match (target, target.port() == default_port) {
-            (SocketAddr::V4(a), true) => a.ip().to_string(),
-            (SocketAddr::V6(a), true) => format!("[{}]", a.ip()),
-            (a, false) => a.to_string(),
+    let headers: usize = req.headers.iter().map(|(n, v)| n.len() + v.len() + 4).sum();
+    let mut out =
+        Vec::with_capacity(128 + req.method.len() + req.path.len() + headers + req.body.len());
+    // Writing into a Vec cannot fail.
+    let _ = write!(out, "{} {} HTTP/{version}\r\nHost: ", req.method, req.path);
+    let _ = match &check.host {
+        Some(h) => {
+            out.extend_from_slice(h.as_bytes());
+            Ok(())
         }
-    });
-    let mut out = format!(
-        "{} {} HTTP/{version}\r\nHost: {host}\r\nUser-Agent: lbkit-healthcheck\r\n",
-        req.method, req.path
-    );
+        None => {
+            let default_port = if check.tls.is_some() { 443 } else { 80 };
+            match (target, target.port() == default_port) {
+                (SocketAddr::V4(a), true) => write!(out, "{}", a.ip()),
+                (SocketAddr::V6(a), true) => write!(out, "[{}]", a.ip()),
+                (a, false) => write!(out, "{a}"),
+            }
+        }
+    };
+    out.extend_from_slice(b"\r\nUser-Agent: lbkit-healthcheck\r\n");
     if close {
-        out.push_str("Connection: close\r\n");
+        out.extend_from_slice(b"Connection: close\r\n");
     }
     for (n, v) in &req.headers {
-        out.push_str(&format!("{n}: {v}\r\n"));
+        let _ = write!(out, "{n}: {v}\r\n");
     }
     if !req.body.is_empty() {
-        out.push_str(&format!("Content-Length: {}\r\n", req.body.len()));
+        let _ = write!(out, "Content-Length: {}\r\n", req.body.len());
     }
-    out.push_str("\r\n");
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(&req.body);
-    bytes
+    out.extend_from_slice(b"\r\n");
+    out.extend_from_slice(&req.body);
+    out
 }
 
 /// An idle kept-alive connection is taken from the pool by this key.
@@ -122,7 +131,7 @@ async fn one(
             Err(Failed::After(o)) => return Err(o),
         }
     }
-    let tcp = connect(target, &check.connect).await?;
+    let tcp = connect_sending(target, &check.connect).await?;
     let mut s: Box<dyn Io> = match &check.tls {
         Some(t) => Box::new(tls::wrap(prober, tcp, t, peer.ip()).await?),
         None => Box::new(tcp),

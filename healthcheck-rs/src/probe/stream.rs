@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
+use super::conn::connect_sending;
 use super::{Prober, connect, io_failure, tls};
 use crate::outcome::{FailKind, Outcome};
 use crate::reply::{Mismatch, agent, proto, show, smtp};
@@ -31,8 +32,10 @@ pub(crate) async fn read_some(
         ));
     }
     // Read straight into the buffer: no chunk on the stack keeps every
-    // probe's future small.
-    let room = (max - buf.len()).min(16 * 1024);
+    // probe's future small. The first read takes up to 2 KiB (most replies
+    // fit), later ones as much as was read before (up to 16 KiB): no large
+    // allocation per check for a short reply.
+    let room = (max - buf.len()).min(buf.len().clamp(2048, 16 * 1024));
     buf.reserve(room);
     let limit = u64::try_from(room).unwrap_or(u64::MAX);
     (&mut *s)
@@ -110,7 +113,10 @@ pub(crate) async fn smtp(target: SocketAddr, check: &SmtpCheck) -> Result<Outcom
 /// HAProxy `agent-check`: one line from the agent sets state and weight.
 pub(crate) async fn agent(target: SocketAddr, check: &AgentCheck) -> Result<Outcome, Outcome> {
     let peer = check.connect.to.unwrap_or(target);
-    let mut s = connect(target, &check.connect).await?;
+    let mut s = match &check.send {
+        Some(_) => connect_sending(target, &check.connect).await?,
+        None => connect(target, &check.connect).await?,
+    };
     if let Some(send) = &check.send {
         write(&mut s, send, peer).await?;
     }
@@ -137,8 +143,15 @@ pub(crate) async fn tcp_seq(
     let mut buf = Vec::new();
     let base = seq.connect.to.unwrap_or(target);
     let mut peer = base;
+    // A connection whose next rule sends, or that starts TLS, speaks first.
+    let sends_next = |i: usize| matches!(seq.rules.get(i), Some(TcpRule::Send(_)));
     if !matches!(seq.rules.first(), Some(TcpRule::Connect { .. })) {
-        stream = Some(Box::new(connect(target, &seq.connect).await?));
+        let tcp = if sends_next(0) {
+            connect_sending(target, &seq.connect).await?
+        } else {
+            connect(target, &seq.connect).await?
+        };
+        stream = Some(Box::new(tcp));
     }
     for (i, rule) in seq.rules.iter().enumerate() {
         let step = i + 1;
@@ -149,7 +162,11 @@ pub(crate) async fn tcp_seq(
                     to: Some(peer),
                     ..seq.connect.clone()
                 };
-                let tcp = connect(target, &c).await?;
+                let tcp = if t.is_some() || sends_next(step) {
+                    connect_sending(target, &c).await?
+                } else {
+                    connect(target, &c).await?
+                };
                 stream = Some(match t {
                     Some(t) => Box::new(tls::wrap(prober, tcp, t, peer.ip()).await?),
                     None => Box::new(tcp),
@@ -208,7 +225,7 @@ fn step_failure(step: usize, o: Outcome) -> Outcome {
 /// `redis-check`: `PING` answered `+PONG`.
 pub(crate) async fn redis(target: SocketAddr, c: &Connect) -> Result<Outcome, Outcome> {
     let peer = c.to.unwrap_or(target);
-    let mut s = connect(target, c).await?;
+    let mut s = connect_sending(target, c).await?;
     write(&mut s, proto::REDIS_PING, peer).await?;
     let mut buf = Vec::new();
     read_parsed(&mut s, &mut buf, peer, |b| proto::redis_reply(b).map(done)).await?;
@@ -218,7 +235,7 @@ pub(crate) async fn redis(target: SocketAddr, c: &Connect) -> Result<Outcome, Ou
 /// `pgsql-check`: a startup message answered by an authentication request.
 pub(crate) async fn pgsql(target: SocketAddr, c: &Connect, user: &str) -> Result<Outcome, Outcome> {
     let peer = c.to.unwrap_or(target);
-    let mut s = connect(target, c).await?;
+    let mut s = connect_sending(target, c).await?;
     write(&mut s, &proto::pgsql_startup(user), peer).await?;
     let mut buf = Vec::new();
     read_parsed(&mut s, &mut buf, peer, |b| proto::pgsql_reply(b).map(done)).await?;
@@ -262,7 +279,7 @@ pub(crate) async fn mysql(
 /// `ssl-hello-chk`: a ClientHello answered by a TLS record.
 pub(crate) async fn ssl_hello(target: SocketAddr, c: &Connect) -> Result<Outcome, Outcome> {
     let peer = c.to.unwrap_or(target);
-    let mut s = connect(target, c).await?;
+    let mut s = connect_sending(target, c).await?;
     let mut random = [0u8; 32];
     random.iter_mut().for_each(|b| *b = fastrand::u8(..));
     write(&mut s, &proto::ssl_client_hello(random), peer).await?;

@@ -194,54 +194,47 @@ pub fn check(head: &Head, body: &[u8], expects: &[HttpExpect]) -> Result<(), Mis
         };
     }
     for e in expects {
-        let (matched, what) = eval(head, body, &e.rule)?;
-        if matched == e.negate {
+        if eval(head, body, &e.rule)? == e.negate {
             let not = if e.negate { "not " } else { "" };
             return Err(Mismatch::reply(format!(
-                "expected {not}{what} (status {} {})",
-                head.status, head.reason
+                "expected {not}{} (status {} {})",
+                describe(body, &e.rule),
+                head.status,
+                head.reason
             )));
         }
     }
     Ok(())
 }
 
-fn eval(head: &Head, body: &[u8], rule: &HttpRule) -> Result<(bool, String), Mismatch> {
+fn eval(head: &Head, body: &[u8], rule: &HttpRule) -> Result<bool, Mismatch> {
     Ok(match rule {
-        HttpRule::Status(ranges) => (
-            ranges
-                .iter()
-                .any(|(lo, hi)| (*lo..=*hi).contains(&head.status)),
-            format!("status in {ranges:?}"),
-        ),
-        HttpRule::StatusRegex(re) => (
-            regex(re)?.is_match(&head.status.to_string()),
-            format!("status matching {re:?}"),
-        ),
-        HttpRule::BodyContains(s) => (
-            find(body, s.as_bytes()).is_some() || s.is_empty(),
-            format!("body containing {s:?}"),
-        ),
-        HttpRule::BodyRegex(re) => (
-            regex(re)?.is_match(&String::from_utf8_lossy(body)),
-            format!("body matching {re:?}"),
-        ),
-        HttpRule::BodyMd5(hex) => {
-            let got = md5_hex(body);
-            (
-                got.eq_ignore_ascii_case(hex.trim()),
-                format!("body MD5 {hex} (got {got})"),
-            )
-        }
-        HttpRule::Header { name, value } => {
-            let found = head
-                .headers
-                .iter()
-                .filter(|(n, _)| n.eq_ignore_ascii_case(name))
-                .any(|(_, v)| value.as_ref().is_none_or(|want| v.contains(want.as_str())));
-            (found, format!("header {name}: {value:?}"))
-        }
+        HttpRule::Status(ranges) => ranges
+            .iter()
+            .any(|(lo, hi)| (*lo..=*hi).contains(&head.status)),
+        HttpRule::StatusRegex(re) => regex(re)?.is_match(&head.status.to_string()),
+        HttpRule::BodyContains(s) => find(body, s.as_bytes()).is_some() || s.is_empty(),
+        HttpRule::BodyRegex(re) => regex(re)?.is_match(&String::from_utf8_lossy(body)),
+        HttpRule::BodyMd5(hex) => md5_hex(body).eq_ignore_ascii_case(hex.trim()),
+        HttpRule::Header { name, value } => head
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .any(|(_, v)| value.as_ref().is_none_or(|want| v.contains(want.as_str()))),
     })
+}
+
+/// What `rule` expects, for a failure's message (only written on failure:
+/// a passing check formats nothing).
+fn describe(body: &[u8], rule: &HttpRule) -> String {
+    match rule {
+        HttpRule::Status(ranges) => format!("status in {ranges:?}"),
+        HttpRule::StatusRegex(re) => format!("status matching {re:?}"),
+        HttpRule::BodyContains(s) => format!("body containing {s:?}"),
+        HttpRule::BodyRegex(re) => format!("body matching {re:?}"),
+        HttpRule::BodyMd5(hex) => format!("body MD5 {hex} (got {})", md5_hex(body)),
+        HttpRule::Header { name, value } => format!("header {name}: {value:?}"),
+    }
 }
 
 /// Lowercase hex MD5 of `data` (keepalived's `digest`).
