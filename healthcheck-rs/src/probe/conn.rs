@@ -56,7 +56,7 @@ pub(crate) async fn half_open(target: SocketAddr, c: &Connect) -> Result<(), Out
 }
 
 /// A non-blocking socket for `to` with `c`'s options.
-fn socket(to: SocketAddr, c: &Connect) -> Result<Socket, Outcome> {
+pub(super) fn socket(to: SocketAddr, c: &Connect) -> Result<Socket, Outcome> {
     let setup = |what: &str, e: std::io::Error| io_failure(&format!("{what} for {to}"), &e);
     // Non-blocking from creation (SOCK_NONBLOCK): no extra fcntl calls.
     let sock = Socket::new(

@@ -5,7 +5,6 @@ use std::net::SocketAddr;
 
 use tokio::io::AsyncWriteExt;
 
-use super::conn::connect_sending;
 use super::stream::{Io, read_parsed, read_some};
 use super::{Prober, io_failure, tls};
 use crate::outcome::{FailKind, Outcome};
@@ -131,16 +130,26 @@ async fn one(
             Err(Failed::After(o)) => return Err(o),
         }
     }
-    let tcp = connect_sending(target, &check.connect).await?;
-    let mut s: Box<dyn Io> = match &check.tls {
-        Some(t) => Box::new(tls::wrap(prober, tcp, t, peer.ip()).await?),
-        None => Box::new(tcp),
-    };
-    let (head, body, reusable) = exchange(s.as_mut(), peer, &bytes, req)
+    let tcp = prober.sockets.connect(target, &check.connect, true).await?;
+    if let Some(t) = &check.tls {
+        let mut s: Box<dyn Io> = Box::new(tls::wrap(prober, tcp, t, peer.ip()).await?);
+        let (head, body, reusable) = exchange(s.as_mut(), peer, &bytes, req)
+            .await
+            .map_err(Failed::outcome)?;
+        if let (true, Some(k)) = (reusable, key) {
+            prober.put_idle(k, s);
+        }
+        http::check(&head, &body, &req.expect)?;
+        return Ok(Outcome::pass());
+    }
+    let mut tcp = tcp;
+    let (head, body, reusable) = exchange(&mut tcp, peer, &bytes, req)
         .await
         .map_err(Failed::outcome)?;
-    if let (true, Some(k)) = (reusable, key) {
-        prober.put_idle(k, s);
+    match (reusable, key) {
+        (true, Some(k)) => prober.put_idle(k, Box::new(tcp)),
+        // Done with the connection: its socket serves a later check.
+        _ => prober.sockets.recycle(tcp),
     }
     http::check(&head, &body, &req.expect)?;
     Ok(Outcome::pass())

@@ -20,6 +20,7 @@ mod conn;
 mod datagram;
 mod exec;
 mod http;
+mod reuse;
 mod stream;
 pub(crate) mod syn;
 mod tls;
@@ -38,6 +39,7 @@ pub struct Prober {
     idle: Mutex<IdlePool>,
     syn_on: AtomicBool,
     syn: Mutex<SynSlot>,
+    sockets: reuse::Sockets,
 }
 
 impl Default for Prober {
@@ -47,6 +49,7 @@ impl Default for Prober {
             idle: Mutex::default(),
             syn_on: AtomicBool::new(true),
             syn: Mutex::new(SynSlot::NotStarted),
+            sockets: reuse::Sockets::default(),
         }
     }
 }
@@ -75,6 +78,7 @@ impl std::fmt::Debug for Prober {
         let idle = self.idle.lock().map_or(0, |p| p.conns.len());
         f.debug_struct("Prober")
             .field("idle_connections", &idle)
+            .field("free_sockets", &self.sockets.free())
             .finish_non_exhaustive()
     }
 }
@@ -186,6 +190,13 @@ impl Prober {
             }
             _ => None,
         }
+    }
+
+    /// Disconnected sockets kept for the next checks (see
+    /// [`HttpCheck`](crate::spec::HttpCheck): a connection per check, not a
+    /// socket per check).
+    pub fn free_sockets(&self) -> usize {
+        self.sockets.free()
     }
 
     /// Idle kept-alive connections held now.

@@ -9,7 +9,7 @@ use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signat
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
@@ -54,12 +54,12 @@ pub(crate) fn client_config(tls: &Tls) -> Result<Arc<ClientConfig>, Outcome> {
 }
 
 /// Starts TLS on `stream`.
-pub(crate) async fn wrap(
+pub(crate) async fn wrap<S: AsyncRead + AsyncWrite + Unpin>(
     prober: &Prober,
-    stream: TcpStream,
+    stream: S,
     tls: &Tls,
     ip: IpAddr,
-) -> Result<TlsStream<TcpStream>, Outcome> {
+) -> Result<TlsStream<S>, Outcome> {
     let config = prober.tls_config(tls)?;
     let name = match &tls.sni {
         Some(n) => ServerName::try_from(n.clone())

@@ -497,3 +497,87 @@ async fn reuse_connection_retries_once_on_a_closed_idle_connection() {
     }
     assert_eq!(conns.load(Ordering::SeqCst), 4);
 }
+
+#[tokio::test]
+async fn a_connection_per_check_on_a_socket_kept_between_checks() {
+    use std::net::SocketAddr;
+    use std::sync::{Arc, Mutex};
+    use std::time::Instant;
+
+    use healthcheck::CheckSpec;
+    use healthcheck::probe::Prober;
+    use healthcheck::spec::Connect;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    // Answers each connection once and closes it; records where each came
+    // from.
+    let peers: Arc<Mutex<Vec<SocketAddr>>> = Arc::default();
+    let seen = Arc::clone(&peers);
+    let addr = servers::serve(move |mut s| {
+        let seen = Arc::clone(&seen);
+        async move {
+            seen.lock().unwrap().push(s.peer_addr().unwrap());
+            let mut buf = [0u8; 1024];
+            let _ = s.read(&mut buf).await;
+            let _ = s
+                .write_all(b"HTTP/1.0 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                .await;
+        }
+    })
+    .await;
+    let prober = Prober::new();
+    let probe = |to: SocketAddr, connect: Connect| {
+        let spec = CheckSpec::new(
+            to,
+            Probe::Http(HttpCheck {
+                connect,
+                ..HttpCheck::default()
+            }),
+        );
+        let prober = &prober;
+        async move {
+            prober
+                .probe(&spec, Instant::now() + Duration::from_secs(2))
+                .await
+        }
+    };
+    for _ in 0..5 {
+        assert_pass(&probe(addr, Connect::default()).await);
+    }
+    // Five connections (five source ports), one socket.
+    let mut ports: Vec<u16> = peers.lock().unwrap().iter().map(|p| p.port()).collect();
+    ports.sort_unstable();
+    ports.dedup();
+    assert_eq!(ports.len(), 5, "{:?}", peers.lock().unwrap());
+    assert_eq!(prober.free_sockets(), 1);
+
+    // A check from another source address has a socket of its own, bound
+    // there at each of its connections.
+    let bound = Connect {
+        bind_ip: Some("127.0.0.1".parse().unwrap()),
+        ..Connect::default()
+    };
+    for _ in 0..2 {
+        assert_pass(&probe(addr, bound.clone()).await);
+    }
+    assert_eq!(prober.free_sockets(), 2);
+    assert!(
+        peers.lock().unwrap()[5..]
+            .iter()
+            .all(|p| p.ip() == bound.bind_ip.unwrap())
+    );
+
+    // A refused connection on a kept socket is refused (no readiness left
+    // over from its last connection), and that socket is closed.
+    let closed = servers::closed_port().await;
+    assert_fail(&probe(closed, Connect::default()).await, FailKind::Connect);
+    assert_eq!(prober.free_sockets(), 1);
+    // A server that closes without an answer fails the check; its socket
+    // is closed too. The next check opens a new one.
+    let (mute, _) = servers::canned(b"", true).await;
+    assert_fail(&probe(mute, Connect::default()).await, FailKind::Reply);
+    assert_eq!(prober.free_sockets(), 1);
+    assert_pass(&probe(addr, Connect::default()).await);
+    assert_pass(&probe(addr, Connect::default()).await);
+    assert_eq!(prober.free_sockets(), 2);
+}
