@@ -13,25 +13,8 @@ use crate::spec::Connect;
 
 /// Connects to `c.to`, or else `target`, with `c`'s source and mark.
 pub async fn connect(target: SocketAddr, c: &Connect) -> Result<TcpStream, Outcome> {
-    open(target, c, false).await
-}
-
-/// Like [`connect`], for a check that speaks first (an HTTP request, a TLS
-/// ClientHello, a `tcp-check send`): the handshake's last ACK is held back
-/// and rides on the first data segment, one packet fewer per check, as
-/// HAProxy does for checks that send first. Not for protocols where the
-/// server speaks first: its banner would wait for the delayed ACK.
-pub(crate) async fn connect_sending(target: SocketAddr, c: &Connect) -> Result<TcpStream, Outcome> {
-    open(target, c, true).await
-}
-
-async fn open(target: SocketAddr, c: &Connect, sending: bool) -> Result<TcpStream, Outcome> {
     let to = c.to.unwrap_or(target);
     let sock = socket(to, c)?;
-    if sending {
-        // Best effort: without it the handshake ends with an ACK of its own.
-        let _ = sock.set_tcp_quickack(false);
-    }
     let sock = TcpSocket::from_std_stream(sock.into());
     sock.connect(to)
         .await
@@ -97,65 +80,4 @@ pub(super) fn socket(to: SocketAddr, c: &Connect) -> Result<Socket, Outcome> {
             .map_err(|e| setup(&format!("cannot bind to {local}"), e))?;
     }
     Ok(sock)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::io::ErrorKind;
-    use tokio::io::AsyncWriteExt;
-
-    /// Whether the listener has a connection to accept now, without waiting.
-    fn acceptable(l: &std::net::TcpListener) -> bool {
-        match l.accept() {
-            Ok(_) => true,
-            Err(e) if e.kind() == ErrorKind::WouldBlock => false,
-            Err(e) => panic!("accept: {e}"),
-        }
-    }
-
-    /// Whether the listener gets a connection to accept within a second
-    /// (loopback delivers at once unless the kernel defers its work).
-    async fn accepts_soon(l: &std::net::TcpListener) -> bool {
-        for _ in 0..200 {
-            if acceptable(l) {
-                return true;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
-        }
-        false
-    }
-
-    /// The server only has a connection to accept once the handshake's last
-    /// ACK arrived: right after `connect` returns, but with
-    /// `connect_sending` only once the first data (carrying the ACK) went
-    /// out. The held-back ACK leaves on a 200 ms timer, so a run slowed
-    /// that long between two system calls tries again (at most 5 times).
-    #[tokio::test]
-    async fn the_handshake_ack_rides_on_the_first_data() {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.set_nonblocking(true).unwrap();
-        let to = l.local_addr().unwrap();
-        let plain = connect(to, &Connect::default()).await.unwrap();
-        assert!(
-            accepts_soon(&l).await,
-            "a plain connect completes the handshake"
-        );
-        drop(plain);
-        let mut held_back = false;
-        for _ in 0..5 {
-            let mut s = connect_sending(to, &Connect::default()).await.unwrap();
-            if acceptable(&l) {
-                continue;
-            }
-            s.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
-            assert!(
-                accepts_soon(&l).await,
-                "the request carried the handshake's ACK"
-            );
-            held_back = true;
-            break;
-        }
-        assert!(held_back, "the handshake's last ACK was never held back");
-    }
 }

@@ -119,19 +119,21 @@ impl Prober {
             },
             Probe::Http(h) => Box::pin(http::run(self, target, h)).await,
             Probe::Misc(m) => Box::pin(exec::misc(m, deadline)).await,
-            Probe::Smtp(s) => Box::pin(stream::smtp(target, s)).await,
+            Probe::Smtp(s) => Box::pin(stream::smtp(self, target, s)).await,
             Probe::Dns(d) => Box::pin(datagram::dns(target, d)).await,
             Probe::Udp(u) => Box::pin(datagram::udp(target, u, deadline)).await,
             Probe::Ping => Box::pin(datagram::ping(target.ip())).await,
             Probe::File(f) => Box::pin(exec::file(f)).await,
             Probe::TcpSeq(t) => Box::pin(stream::tcp_seq(self, target, t)).await,
-            Probe::Agent(a) => Box::pin(stream::agent(target, a)).await,
-            Probe::Redis(c) => Box::pin(stream::redis(target, c)).await,
-            Probe::Pgsql { connect, user } => Box::pin(stream::pgsql(target, connect, user)).await,
-            Probe::Mysql { connect, user } => {
-                Box::pin(stream::mysql(target, connect, user.as_deref())).await
+            Probe::Agent(a) => Box::pin(stream::agent(self, target, a)).await,
+            Probe::Redis(c) => Box::pin(stream::redis(self, target, c)).await,
+            Probe::Pgsql { connect, user } => {
+                Box::pin(stream::pgsql(self, target, connect, user)).await
             }
-            Probe::SslHello(c) => Box::pin(stream::ssl_hello(target, c)).await,
+            Probe::Mysql { connect, user } => {
+                Box::pin(stream::mysql(self, target, connect, user.as_deref())).await
+            }
+            Probe::SslHello(c) => Box::pin(stream::ssl_hello(self, target, c)).await,
         };
         result.unwrap_or_else(|failed| failed)
     }

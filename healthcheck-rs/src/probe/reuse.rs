@@ -2,7 +2,8 @@
 //! per check.
 //!
 //! A check that opens a connection each time (keepalived's `HTTP_GET`,
-//! HAProxy's `option httpchk`) pays, besides the connection itself, for a
+//! `SSL_GET` and `SMTP_CHECK`, HAProxy's `option httpchk`, `tcp-check` and
+//! protocol checks, agents) pays, besides the connection itself, for a
 //! socket's whole life: `socket()`, its options, `bind()`, and at `close()`
 //! the file, inode and socket teardown. Once a check is done, a TCP socket
 //! can instead be disconnected (`connect()` to an `AF_UNSPEC` address: the
@@ -16,8 +17,9 @@
 //! [`MAX_FREE`] each, outside any runtime's reactor (registered for the
 //! duration of one check), so that a [`Prober`](super::Prober) outlives the
 //! runtimes it is used on. A socket goes back only from a check that ended
-//! well ([`Conn::recycle`]); a failed or timed-out check drops its socket,
-//! which closes it.
+//! well ([`Sockets::recycle`]; TLS connections and `tcp-check` sequences
+//! close theirs); a failed or timed-out check drops its socket, which closes
+//! it.
 #![allow(unsafe_code)] // two calls: the AF_UNSPEC address and the reactor registration
 
 use std::io::{self, Read, Write};
@@ -78,8 +80,12 @@ impl Sockets {
     }
 
     /// Connects to `c.to`, or else `target`, on a free socket if there is
-    /// one. `sending`: the check speaks first (see
-    /// [`connect_sending`](super::conn::connect_sending)).
+    /// one. `sending`: the check speaks first (an HTTP request, a TLS
+    /// ClientHello, a `tcp-check send`): the handshake's last ACK is then
+    /// held back and rides on the first data segment, one packet fewer per
+    /// check, as HAProxy does for checks that send first. Never for
+    /// protocols where the server speaks first: its banner would wait for
+    /// the delayed ACK.
     pub(crate) async fn connect(
         &self,
         target: SocketAddr,
@@ -89,6 +95,7 @@ impl Sockets {
         let to = c.to.unwrap_or(target);
         let key = Key::of(to, c);
         let free = key.and_then(|k| self.lock().get_mut(&k).and_then(Vec::pop));
+        let kept = free.is_some();
         let sock = match free {
             Some(s) => s,
             None => socket(to, c)?,
@@ -96,6 +103,10 @@ impl Sockets {
         if sending {
             // Best effort: without it the handshake ends with an ACK of its own.
             let _ = sock.set_tcp_quickack(false);
+        } else if kept {
+            // The kernel forgets the delayed-ACK mode at the disconnect; say
+            // so anyway, since a banner must not wait for a held-back ACK.
+            let _ = sock.set_tcp_quickack(true);
         }
         let failed = |e: io::Error| io_failure(&format!("connect to {to}"), &e);
         let connecting = match sock.connect(&to.into()) {
@@ -115,8 +126,9 @@ impl Sockets {
                 if let Some(e) = fd.get_ref().take_error().map_err(failed)? {
                     return Err(failed(e));
                 }
-                // Writable and no error: connected, unless the socket was
-                // merely reported writable before the handshake ended.
+                // Writable and no error means connected; asked anyway, so
+                // that nothing left from a socket's earlier connection can
+                // pass for this one.
                 match fd.get_ref().peer_addr() {
                     Ok(_) => break,
                     Err(e) if e.raw_os_error() == Some(nix::libc::ENOTCONN) => {
@@ -219,5 +231,74 @@ impl AsyncWrite for Conn {
 
     fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(self.fd.get_ref().shutdown(std::net::Shutdown::Write))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Connect;
+    use std::io::ErrorKind;
+    use tokio::io::AsyncWriteExt;
+
+    /// Whether the listener has a connection to accept now, without waiting.
+    fn acceptable(l: &std::net::TcpListener) -> bool {
+        match l.accept() {
+            Ok(_) => true,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => false,
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+
+    /// Whether the listener gets a connection to accept within a second
+    /// (loopback delivers at once unless the kernel defers its work).
+    async fn accepts_soon(l: &std::net::TcpListener) -> bool {
+        for _ in 0..200 {
+            if acceptable(l) {
+                return true;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        false
+    }
+
+    /// The server only has a connection to accept once the handshake's last
+    /// ACK arrived: right after `connect` returns, but for
+    /// a check that speaks first only once the first data (carrying the ACK) went
+    /// out. The held-back ACK leaves on a 200 ms timer, so a run slowed
+    /// that long between two system calls tries again (at most 5 times).
+    #[tokio::test]
+    async fn the_handshake_ack_rides_on_the_first_data() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.set_nonblocking(true).unwrap();
+        let to = l.local_addr().unwrap();
+        let sockets = Sockets::default();
+        let plain = sockets
+            .connect(to, &Connect::default(), false)
+            .await
+            .unwrap();
+        assert!(
+            accepts_soon(&l).await,
+            "a plain connect completes the handshake"
+        );
+        drop(plain);
+        let mut held_back = false;
+        for _ in 0..5 {
+            let mut s = sockets
+                .connect(to, &Connect::default(), true)
+                .await
+                .unwrap();
+            if acceptable(&l) {
+                continue;
+            }
+            s.write_all(b"GET / HTTP/1.0\r\n\r\n").await.unwrap();
+            assert!(
+                accepts_soon(&l).await,
+                "the request carried the handshake's ACK"
+            );
+            held_back = true;
+            break;
+        }
+        assert!(held_back, "the handshake's last ACK was never held back");
     }
 }

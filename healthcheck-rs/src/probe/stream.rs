@@ -5,8 +5,7 @@ use std::net::SocketAddr;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
-use super::conn::connect_sending;
-use super::{Prober, connect, io_failure, tls};
+use super::{Prober, io_failure, tls};
 use crate::outcome::{FailKind, Outcome};
 use crate::reply::{Mismatch, agent, proto, show, smtp};
 use crate::spec::{AgentCheck, Connect, SmtpCheck, SmtpHello, TcpRule, TcpSeq};
@@ -86,9 +85,16 @@ fn done(b: bool) -> Option<()> {
 }
 
 /// `SMTP_CHECK` / `smtpchk`: a 220 banner, then `HELO`/`EHLO` answered 250.
-pub(crate) async fn smtp(target: SocketAddr, check: &SmtpCheck) -> Result<Outcome, Outcome> {
+pub(crate) async fn smtp(
+    prober: &Prober,
+    target: SocketAddr,
+    check: &SmtpCheck,
+) -> Result<Outcome, Outcome> {
     let peer = check.connect.to.unwrap_or(target);
-    let mut s = connect(target, &check.connect).await?;
+    let mut s = prober
+        .sockets
+        .connect(target, &check.connect, false)
+        .await?;
     let mut buf = Vec::new();
     let banner = read_parsed(&mut s, &mut buf, peer, smtp::parse).await?;
     smtp::expect(&banner, "SMTP banner (expected 220)", |c| c == 220)?;
@@ -107,16 +113,22 @@ pub(crate) async fn smtp(target: SocketAddr, check: &SmtpCheck) -> Result<Outcom
     smtp::expect(&reply, &format!("SMTP {verb} (expected 250)"), |c| c == 250)?;
     // Say goodbye; the verdict does not depend on it.
     let _ = s.write_all(b"QUIT\r\n").await;
+    prober.sockets.recycle(s);
     Ok(Outcome::pass())
 }
 
 /// HAProxy `agent-check`: one line from the agent sets state and weight.
-pub(crate) async fn agent(target: SocketAddr, check: &AgentCheck) -> Result<Outcome, Outcome> {
+pub(crate) async fn agent(
+    prober: &Prober,
+    target: SocketAddr,
+    check: &AgentCheck,
+) -> Result<Outcome, Outcome> {
     let peer = check.connect.to.unwrap_or(target);
-    let mut s = match &check.send {
-        Some(_) => connect_sending(target, &check.connect).await?,
-        None => connect(target, &check.connect).await?,
-    };
+    let sending = check.send.is_some();
+    let mut s = prober
+        .sockets
+        .connect(target, &check.connect, sending)
+        .await?;
     if let Some(send) = &check.send {
         write(&mut s, send, peer).await?;
     }
@@ -129,7 +141,9 @@ pub(crate) async fn agent(target: SocketAddr, check: &AgentCheck) -> Result<Outc
             break;
         }
     }
-    Ok(agent::parse(&buf)?.outcome())
+    let reply = agent::parse(&buf)?;
+    prober.sockets.recycle(s);
+    Ok(reply.outcome())
 }
 
 /// HAProxy `tcp-check` rules, in order. Rules before the first `connect`
@@ -146,11 +160,10 @@ pub(crate) async fn tcp_seq(
     // A connection whose next rule sends, or that starts TLS, speaks first.
     let sends_next = |i: usize| matches!(seq.rules.get(i), Some(TcpRule::Send(_)));
     if !matches!(seq.rules.first(), Some(TcpRule::Connect { .. })) {
-        let tcp = if sends_next(0) {
-            connect_sending(target, &seq.connect).await?
-        } else {
-            connect(target, &seq.connect).await?
-        };
+        let tcp = prober
+            .sockets
+            .connect(target, &seq.connect, sends_next(0))
+            .await?;
         stream = Some(Box::new(tcp));
     }
     for (i, rule) in seq.rules.iter().enumerate() {
@@ -162,11 +175,8 @@ pub(crate) async fn tcp_seq(
                     to: Some(peer),
                     ..seq.connect.clone()
                 };
-                let tcp = if t.is_some() || sends_next(step) {
-                    connect_sending(target, &c).await?
-                } else {
-                    connect(target, &c).await?
-                };
+                let sending = t.is_some() || sends_next(step);
+                let tcp = prober.sockets.connect(target, &c, sending).await?;
                 stream = Some(match t {
                     Some(t) => Box::new(tls::wrap(prober, tcp, t, peer.ip()).await?),
                     None => Box::new(tcp),
@@ -223,33 +233,45 @@ fn step_failure(step: usize, o: Outcome) -> Outcome {
 }
 
 /// `redis-check`: `PING` answered `+PONG`.
-pub(crate) async fn redis(target: SocketAddr, c: &Connect) -> Result<Outcome, Outcome> {
+pub(crate) async fn redis(
+    prober: &Prober,
+    target: SocketAddr,
+    c: &Connect,
+) -> Result<Outcome, Outcome> {
     let peer = c.to.unwrap_or(target);
-    let mut s = connect_sending(target, c).await?;
+    let mut s = prober.sockets.connect(target, c, true).await?;
     write(&mut s, proto::REDIS_PING, peer).await?;
     let mut buf = Vec::new();
     read_parsed(&mut s, &mut buf, peer, |b| proto::redis_reply(b).map(done)).await?;
+    prober.sockets.recycle(s);
     Ok(Outcome::pass())
 }
 
 /// `pgsql-check`: a startup message answered by an authentication request.
-pub(crate) async fn pgsql(target: SocketAddr, c: &Connect, user: &str) -> Result<Outcome, Outcome> {
+pub(crate) async fn pgsql(
+    prober: &Prober,
+    target: SocketAddr,
+    c: &Connect,
+    user: &str,
+) -> Result<Outcome, Outcome> {
     let peer = c.to.unwrap_or(target);
-    let mut s = connect_sending(target, c).await?;
+    let mut s = prober.sockets.connect(target, c, true).await?;
     write(&mut s, &proto::pgsql_startup(user), peer).await?;
     let mut buf = Vec::new();
     read_parsed(&mut s, &mut buf, peer, |b| proto::pgsql_reply(b).map(done)).await?;
+    prober.sockets.recycle(s);
     Ok(Outcome::pass())
 }
 
 /// `mysql-check`: the server's handshake, and with a user a login.
 pub(crate) async fn mysql(
+    prober: &Prober,
     target: SocketAddr,
     c: &Connect,
     user: Option<&str>,
 ) -> Result<Outcome, Outcome> {
     let peer = c.to.unwrap_or(target);
-    let mut s = connect(target, c).await?;
+    let mut s = prober.sockets.connect(target, c, false).await?;
     let mut buf = Vec::new();
     let used = read_parsed(&mut s, &mut buf, peer, |b| {
         Ok(match proto::mysql_packet(b)? {
@@ -262,6 +284,7 @@ pub(crate) async fn mysql(
     })
     .await?;
     let Some(user) = user else {
+        prober.sockets.recycle(s);
         return Ok(Outcome::pass());
     };
     buf.drain(..used);
@@ -273,13 +296,18 @@ pub(crate) async fn mysql(
         })
     })
     .await?;
+    prober.sockets.recycle(s);
     Ok(Outcome::pass())
 }
 
 /// `ssl-hello-chk`: a ClientHello answered by a TLS record.
-pub(crate) async fn ssl_hello(target: SocketAddr, c: &Connect) -> Result<Outcome, Outcome> {
+pub(crate) async fn ssl_hello(
+    prober: &Prober,
+    target: SocketAddr,
+    c: &Connect,
+) -> Result<Outcome, Outcome> {
     let peer = c.to.unwrap_or(target);
-    let mut s = connect_sending(target, c).await?;
+    let mut s = prober.sockets.connect(target, c, true).await?;
     let mut random = [0u8; 32];
     random.iter_mut().for_each(|b| *b = fastrand::u8(..));
     write(&mut s, &proto::ssl_client_hello(random), peer).await?;
@@ -288,5 +316,6 @@ pub(crate) async fn ssl_hello(target: SocketAddr, c: &Connect) -> Result<Outcome
         proto::ssl_hello_reply(b).map(done)
     })
     .await?;
+    prober.sockets.recycle(s);
     Ok(Outcome::pass())
 }

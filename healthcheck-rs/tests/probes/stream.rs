@@ -772,3 +772,35 @@ fn ping_through_an_unprivileged_icmp_socket() {
     assert_pass(&outcomes[0]);
     assert_pass(&outcomes[1]);
 }
+
+#[tokio::test]
+async fn stream_checks_share_kept_sockets() {
+    use std::time::Instant;
+
+    use healthcheck::CheckSpec;
+    use healthcheck::probe::Prober;
+
+    // A banner protocol (the server speaks first) and a request protocol
+    // (the check does), each a new connection per check, on one socket.
+    let (smtp, _) = servers::smtp("220 test.example ESMTP ready\r\n").await;
+    let redis = redis_like().await;
+    let prober = Prober::new();
+    let smtp = CheckSpec::new(
+        smtp,
+        Probe::Smtp(SmtpCheck {
+            connect: Connect::default(),
+            hello: SmtpHello::Helo,
+            name: "checker.example".into(),
+        }),
+    );
+    let redis = CheckSpec::new(redis, Probe::Redis(Connect::default()));
+    for _ in 0..3 {
+        for spec in [&smtp, &redis] {
+            let o = prober
+                .probe(spec, Instant::now() + Duration::from_secs(2))
+                .await;
+            assert_pass(&o);
+        }
+    }
+    assert_eq!(prober.free_sockets(), 1);
+}
