@@ -176,7 +176,9 @@ async fn exchange(
                 Failed::After(o)
             }
         })?;
-    let mut body = buf.split_off(head.body_start);
+    // The body's first bytes stay in the read buffer (no second buffer).
+    buf.drain(..head.body_start);
+    let mut body = buf;
     // A HEAD request has no body whatever the headers say.
     let framing = if req.method.eq_ignore_ascii_case("HEAD") {
         Framing::Length(0)
@@ -190,7 +192,7 @@ async fn exchange(
         && framing != Framing::UntilClose
         && !head
             .header("connection")
-            .is_some_and(|v| v.to_ascii_lowercase().contains("close"));
+            .is_some_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case("close")));
     Ok((head, body, reusable))
 }
 
