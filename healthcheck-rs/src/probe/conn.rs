@@ -1,25 +1,15 @@
-//! Opening TCP connections the way keepalived's checkers do: optional
-//! source address and port, optional `SO_MARK`.
+//! TCP sockets the way keepalived's checkers open them: optional source
+//! address and port, optional `SO_MARK`; and the half-open TCP check.
 
 use std::net::SocketAddr;
 
 use nix::sys::socket::sockopt::IpBindAddressNoPort;
 use socket2::{Domain, Protocol, Socket, Type};
-use tokio::net::{TcpSocket, TcpStream};
+use tokio::net::TcpSocket;
 
 use super::io_failure;
 use crate::outcome::Outcome;
 use crate::spec::Connect;
-
-/// Connects to `c.to`, or else `target`, with `c`'s source and mark.
-pub async fn connect(target: SocketAddr, c: &Connect) -> Result<TcpStream, Outcome> {
-    let to = c.to.unwrap_or(target);
-    let sock = socket(to, c)?;
-    let sock = TcpSocket::from_std_stream(sock.into());
-    sock.connect(to)
-        .await
-        .map_err(|e| io_failure(&format!("connect to {to}"), &e))
-}
 
 /// The plain TCP check, done as HAProxy does it: with delayed ACKs the
 /// handshake's last ACK is held back, so closing with a reset once the

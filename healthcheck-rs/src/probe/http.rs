@@ -131,26 +131,30 @@ async fn one(
         }
     }
     let tcp = prober.sockets.connect(target, &check.connect, true).await?;
-    if let Some(t) = &check.tls {
-        let mut s: Box<dyn Io> = Box::new(tls::wrap(prober, tcp, t, peer.ip()).await?);
-        let (head, body, reusable) = exchange(s.as_mut(), peer, &bytes, req)
-            .await
-            .map_err(Failed::outcome)?;
-        if let (true, Some(k)) = (reusable, key) {
-            prober.put_idle(k, s);
+    let (head, body) = match &check.tls {
+        Some(t) => {
+            let mut s = tls::wrap(prober, tcp, t, peer.ip()).await?;
+            let (head, body, reusable) = exchange(&mut s, peer, &bytes, req)
+                .await
+                .map_err(Failed::outcome)?;
+            if let (true, Some(k)) = (reusable, key) {
+                prober.put_idle(k, Box::new(s));
+            }
+            (head, body)
         }
-        http::check(&head, &body, &req.expect)?;
-        return Ok(Outcome::pass());
-    }
-    let mut tcp = tcp;
-    let (head, body, reusable) = exchange(&mut tcp, peer, &bytes, req)
-        .await
-        .map_err(Failed::outcome)?;
-    match (reusable, key) {
-        (true, Some(k)) => prober.put_idle(k, Box::new(tcp)),
-        // Done with the connection: its socket serves a later check.
-        _ => prober.sockets.recycle(tcp),
-    }
+        None => {
+            let mut tcp = tcp;
+            let (head, body, reusable) = exchange(&mut tcp, peer, &bytes, req)
+                .await
+                .map_err(Failed::outcome)?;
+            match (reusable, key) {
+                (true, Some(k)) => prober.put_idle(k, Box::new(tcp)),
+                // Done with the connection: its socket serves a later check.
+                _ => prober.sockets.recycle(tcp),
+            }
+            (head, body)
+        }
+    };
     http::check(&head, &body, &req.expect)?;
     Ok(Outcome::pass())
 }

@@ -25,7 +25,6 @@ mod stream;
 pub(crate) mod syn;
 mod tls;
 
-pub use conn::connect;
 pub use syn::{RETRANSMIT, SynStats};
 
 /// Runs probes; keeps the TLS client configurations it builds, one per

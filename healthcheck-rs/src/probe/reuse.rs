@@ -263,10 +263,10 @@ mod tests {
     }
 
     /// The server only has a connection to accept once the handshake's last
-    /// ACK arrived: right after `connect` returns, but for
-    /// a check that speaks first only once the first data (carrying the ACK) went
-    /// out. The held-back ACK leaves on a 200 ms timer, so a run slowed
-    /// that long between two system calls tries again (at most 5 times).
+    /// ACK arrived: right after `connect` returns, but for a check that
+    /// speaks first only once the first data (carrying the ACK) went out.
+    /// The held-back ACK leaves on a 200 ms timer, so a run slowed that long
+    /// between two system calls tries again (at most 5 times).
     #[tokio::test]
     async fn the_handshake_ack_rides_on_the_first_data() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
