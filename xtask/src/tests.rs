@@ -21,6 +21,7 @@ fn required() -> bool {
 
 /// Runs everything CI runs, failing at the first broken step.
 pub(crate) fn all() -> Result {
+    warn_if_disk_is_short()?;
     deps()?;
     lint()?;
     eprintln!("xtask: == unit and namespace tiers ==");
@@ -30,6 +31,40 @@ pub(crate) fn all() -> Result {
     eprintln!("xtask: == kernel tier (test VM) ==");
     vm_tier(&[], required() || cmd::is_root())?;
     eprintln!("xtask: every tier passed");
+    Ok(())
+}
+
+/// Disk a whole run takes from a fresh clone: the debug, release and fuzz builds, the test VM's
+/// image and the Debian packages, with some room to spare.
+const DISK_NEEDED_GIB: u64 = 12;
+
+/// Says up front when the disk is too full for a whole run: a linker that runs out of space dies of
+/// SIGBUS halfway through the build, which does not point at the cause.
+fn warn_if_disk_is_short() -> Result {
+    let target = match std::env::var_os("CARGO_TARGET_DIR") {
+        Some(dir) => PathBuf::from(dir),
+        None => workspace_root()?.join("target"),
+    };
+    let probe = target
+        .ancestors()
+        .find(|p| p.exists())
+        .unwrap_or(Path::new("/"));
+    let out = cmd::output(Command::new("df").args(["-P", "-k"]).arg(probe))?;
+    let free_kib = out
+        .lines()
+        .nth(1)
+        .and_then(|line| line.split_whitespace().nth(3))
+        .and_then(|field| field.parse::<u64>().ok());
+    match free_kib {
+        Some(kib) if kib < DISK_NEEDED_GIB << 20 => eprintln!(
+            "xtask: warning: {:.1} GiB free under {}, and a whole run from a fresh clone needs \
+             about {DISK_NEEDED_GIB} GiB; free some space or point CARGO_TARGET_DIR at a larger disk",
+            kib as f64 / f64::from(1 << 20),
+            probe.display()
+        ),
+        Some(_) => {}
+        None => eprintln!("xtask: warning: cannot read the free space from `df`: {out:?}"),
+    }
     Ok(())
 }
 
