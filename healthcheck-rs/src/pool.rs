@@ -137,16 +137,6 @@ fn forwarding(kind: Option<&str>) -> Forwarding {
     }
 }
 
-/// A virtual server option that lbconf keeps only in `settings`.
-fn setting<'a>(vs: &'a VsConfig, keyword: &str) -> Option<&'a str> {
-    vs.settings
-        .iter()
-        .rev()
-        .find(|s| s.keyword.value == keyword)
-        .and_then(|s| s.args.first())
-        .map(|a| a.value.as_str())
-}
-
 impl Pool {
     /// The model of `config` with the checks converted from it, before any
     /// probe ran: servers whose checkers start down (`alpha`) are not alive.
@@ -182,9 +172,10 @@ impl Pool {
                 }
                 services.push((key, settings));
             }
-            let vs_weight = setting(vs, "weight")
-                .and_then(|w| w.parse().ok())
-                .unwrap_or(1);
+            let vs_weight = vs
+                .weight
+                .as_ref()
+                .map_or(1, |w| u32::try_from(w.value).unwrap_or(1));
             let vs_fwd = vs.lb_kind.as_ref().map(|k| k.value.as_str());
             let mut real_servers = Vec::new();
             for (r, rs) in vs.real_servers.iter().enumerate() {

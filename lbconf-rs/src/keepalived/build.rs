@@ -111,7 +111,10 @@ impl Builder {
                     && v <= max
                     && (v > 0.0
                         || (v == 0.0
-                            && matches!(s.keyword().value, "preempt_delay" | "warmup"))) =>
+                            && matches!(
+                                s.keyword().value,
+                                "preempt_delay" | "warmup" | "delay_before_retry"
+                            ))) =>
             {
                 Some(Spanned {
                     value: v,
@@ -310,8 +313,9 @@ impl Builder {
                     );
                 }
                 "smtp_connect_timeout" => {
-                    // keepalived: "must be greater than 0".
-                    self.int::<u32>(&x, 1, i64::from(u32::MAX));
+                    // Seconds, kept as microseconds in 32 bits: keepalived
+                    // reads at most 4294, and says "must be greater than 0".
+                    self.int::<u32>(&x, 1, 4294);
                 }
                 "smtp_server" => self.smtp_server(&x),
                 "notification_email" => {

@@ -2,6 +2,7 @@
 //! reading the configuration (and a few lbconf-only lints, see [`LINTS`]).
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 
 use super::model::*;
 use crate::diagnostic::Diagnostic;
@@ -48,6 +49,8 @@ pub(crate) fn run_prepared(
     prepared: &mut Vec<Prepared>,
 ) {
     instances(c, interfaces, diags);
+    duplicate_instances(c, diags);
+    empty_groups(c, diags);
     duplicate_vrids(c, diags);
     duplicate_vips(c, diags);
     // The virtual servers are read once (big configurations have a hundred
@@ -100,19 +103,7 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 .with_help("add a `virtual_ipaddress { ADDRESS/PREFIX }` block"),
             );
         }
-        if i.nopreempt
-            && let Some(st) = &i.state
-            && st.value == State::Master
-        {
-            diags.push(
-                Diagnostic::warning(
-                    "K0212",
-                    format!("nopreempt does not work with state MASTER in {name}"),
-                )
-                .with_label(st.span, "keepalived clears nopreempt because of this")
-                .with_help("use `state BACKUP` on every peer with nopreempt"),
-            );
-        }
+        preemption(c, i, diags);
         if let Some(pass) = i.authentication.as_ref().and_then(|a| a.auth_pass.as_ref())
             && pass.value.len() > 8
         {
@@ -286,6 +277,93 @@ fn unicast(i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// How keepalived settles `nopreempt` and `preempt_delay` against the
+/// priority and the initial state, in its order: an address owner (priority
+/// 255) always preempts, so does an instance that starts as MASTER, which
+/// also cannot delay; strict mode and nopreempt leave no preempt_delay.
+fn preemption(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
+    let name = &i.name.value;
+    let stated_master = i.state.as_ref().is_some_and(|s| s.value == State::Master);
+    let owner = i
+        .priority
+        .as_ref()
+        .map_or(stated_master, |p| p.value == 255);
+    let strict = is_strict(c, i);
+    // Strict mode makes the initial state follow the priority.
+    let master = match &i.state {
+        Some(s) if !strict => s.value == State::Master,
+        _ => owner,
+    };
+    let mut nopreempt = i.nopreempt;
+    let nopreempt_at = || {
+        i.settings
+            .iter()
+            .find(|s| s.keyword.value == "nopreempt")
+            .map_or(i.name.span, |s| s.keyword.span)
+    };
+    if nopreempt && owner {
+        diags.push(
+            Diagnostic::warning(
+                "K0253",
+                format!("nopreempt does not work with priority 255 in {name}"),
+            )
+            .with_label(
+                nopreempt_at(),
+                "keepalived clears nopreempt: the address owner always preempts",
+            )
+            .with_help("give the instance a priority below 255, or remove nopreempt"),
+        );
+        nopreempt = false;
+    }
+    let mut delay = i.preempt_delay.as_ref().filter(|d| d.value > 0.0);
+    if master {
+        if nopreempt {
+            let at = i.state.as_ref().map_or(i.name.span, |s| s.span);
+            diags.push(
+                Diagnostic::warning(
+                    "K0212",
+                    format!("nopreempt does not work with state MASTER in {name}"),
+                )
+                .with_label(at, "keepalived clears nopreempt because of this")
+                .with_help("use `state BACKUP` on every peer with nopreempt"),
+            );
+            nopreempt = false;
+        }
+        if let Some(d) = delay.take() {
+            diags.push(
+                Diagnostic::warning(
+                    "K0254",
+                    format!("preempt_delay does not work with state MASTER in {name}"),
+                )
+                .with_label(d.span, "keepalived clears it")
+                .with_help("use `state BACKUP` with preempt_delay, or remove preempt_delay"),
+            );
+        }
+    }
+    if let Some(d) = delay {
+        if strict {
+            diags.push(
+                Diagnostic::warning(
+                    "K0255",
+                    format!("strict mode does not allow preempt_delay in {name}"),
+                )
+                .with_label(d.span, "keepalived resets it")
+                .with_help("remove preempt_delay, or strict mode"),
+            );
+        }
+        if nopreempt {
+            diags.push(
+                Diagnostic::warning(
+                    "K0256",
+                    format!("preempt_delay does nothing with nopreempt in {name}"),
+                )
+                .with_label(d.span, "keepalived resets it")
+                .with_help("remove preempt_delay, or nopreempt"),
+            );
+        }
+    }
+}
+
 /// Whether `vrrp_strict` (global) or the instance's `strict_mode` holds
 /// for `i` (the instance's own setting wins).
 fn is_strict(c: &Config, i: &VrrpInstance) -> bool {
@@ -438,6 +516,69 @@ fn address_owner(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
                     "add `weight 0` to the entry, or give the instance a priority below 255",
                 ),
             );
+        }
+    }
+}
+
+/// A virtual_server_group needs at least one entry.
+fn empty_groups(c: &Config, diags: &mut Vec<Diagnostic>) {
+    for g in c
+        .virtual_server_groups
+        .iter()
+        .filter(|g| g.members.is_empty())
+    {
+        diags.push(
+            Diagnostic::warning(
+                "K0262",
+                format!("virtual_server_group {} has no entries", g.name.value),
+            )
+            .with_label(g.name.span, "keepalived removes the group")
+            .with_help("add an `IP PORT`, `IP-RANGE PORT` or `fwmark N` entry"),
+        );
+    }
+}
+
+/// Two instances with one name (keepalived skips the second), and a VMAC
+/// interface name that an earlier instance already uses (keepalived drops
+/// the name from the later one).
+fn duplicate_instances(c: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut names: HashMap<&str, &VrrpInstance> = HashMap::new();
+    let mut vmacs: HashMap<&str, &VrrpInstance> = HashMap::new();
+    for i in &c.instances {
+        if let Some(first) = names.get(i.name.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "K0251",
+                    format!("vrrp_instance {} is defined twice", i.name.value),
+                )
+                .with_label(i.name.span, "keepalived skips this block")
+                .with_label(first.name.span, "first defined here")
+                .with_help("give each vrrp_instance its own name"),
+            );
+            continue;
+        }
+        names.insert(&i.name.value, i);
+        let Some(vmac) = i.use_vmac.as_ref().filter(|v| !v.value.is_empty()) else {
+            continue;
+        };
+        if let Some(first) = vmacs.get(vmac.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "K0252",
+                    format!(
+                        "{} and {} both name their VMAC interface {}",
+                        first.name.value, i.name.value, vmac.value
+                    ),
+                )
+                .with_label(vmac.span, "keepalived ignores this name")
+                .with_label(
+                    first.use_vmac.as_ref().map_or(first.name.span, |v| v.span),
+                    "first used here",
+                )
+                .with_help("give each instance its own VMAC interface name, or none for vrrp.VRID"),
+            );
+        } else {
+            vmacs.insert(&vmac.value, i);
         }
     }
 }
@@ -636,7 +777,8 @@ fn virtual_servers(
     found
 }
 
-/// The checks of one virtual server.
+/// The checks of one virtual server, in the order of keepalived's
+/// `validate_check_config` (check_data.c).
 fn virtual_server(
     c: &Config,
     vs: &VirtualServer,
@@ -651,83 +793,14 @@ fn virtual_server(
                 .with_label(vs.target.span, "keepalived ignores this virtual server")
                 .with_help("add at least one `real_server ADDRESS PORT { ... }`"),
         );
+        return;
     }
-    for rs in &vs.real_servers {
-        if rs.options.is_some() {
-            found.notify(rs.notify_up());
-            found.notify(rs.notify_down());
-        }
-        match (&vs.target.value, rs.port) {
-            (VsTarget::Fwmark(_), Some(p)) if p != 0 => diags.push(
-                Diagnostic::warning("K0232", "real server of a fwmark virtual server has a port")
-                    .with_label(rs.address.span, "keepalived ignores the port")
-                    .with_help("drop the port: fwmark services match by mark, not port"),
-            ),
-            (VsTarget::Group(g), Some(p))
-                if vs
-                    .lb_kind
-                    .as_ref()
-                    .is_some_and(|k| k.value == "DR" || k.value == "TUN") =>
-            {
-                let ports = c
-                    .virtual_server_groups
-                    .iter()
-                    .filter(|x| x.name.value == *g)
-                    .flat_map(|x| &x.members)
-                    .filter(|m| m.keyword.value != "fwmark")
-                    .filter_map(|m| m.args.first().and_then(|a| a.value.parse::<u16>().ok()));
-                if let Some(vp) = ports.into_iter().find(|vp| *vp != p) {
-                    diags.push(
-                        Diagnostic::warning(
-                            "K0233",
-                            format!("real server port {p} differs from the group's port {vp}"),
-                        )
-                        .with_label(rs.address.span, "DR and TUN cannot change the port")
-                        .with_help("use the group's port, or lb_kind NAT to map ports"),
-                    );
-                }
-            }
-            (VsTarget::Addr(_, vp), Some(p))
-                if p != *vp
-                    && vs
-                        .lb_kind
-                        .as_ref()
-                        .is_some_and(|k| k.value == "DR" || k.value == "TUN") =>
-            {
-                diags.push(
-                    Diagnostic::warning(
-                        "K0233",
-                        format!("real server port {p} differs from the virtual server's port {vp}"),
-                    )
-                    .with_label(rs.address.span, "DR and TUN cannot change the port")
-                    .with_help("use the virtual server's port, or lb_kind NAT to map ports"),
-                );
-            }
-            _ => {}
-        }
+    for rs in vs.real_servers.iter().filter(|rs| rs.options.is_some()) {
+        found.notify(rs.notify_up());
+        found.notify(rs.notify_down());
     }
-    // A sorry server of a DR/TUN service keeps the service's port.
-    if let (VsTarget::Addr(_, vp), Some(sorry)) = (&vs.target.value, &vs.sorry_server)
-        && vs
-            .lb_kind
-            .as_ref()
-            .is_some_and(|k| k.value == "DR" || k.value == "TUN")
-        && let Some(p) = sorry
-            .value
-            .split(' ')
-            .nth(1)
-            .and_then(|p| p.parse::<u16>().ok())
-        && p != *vp
-    {
-        diags.push(
-            Diagnostic::warning(
-                "K0233",
-                format!("sorry server port {p} differs from the virtual server's port {vp}"),
-            )
-            .with_label(sorry.span, "keepalived resets it to the service's port")
-            .with_help("use the virtual server's port, or lb_kind NAT to map ports"),
-        );
-    }
+    let shape = Shape::of(c, vs);
+    service(vs, &shape, diags);
     if vs.lb_algo.is_none() && !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
         diags.push(
             Diagnostic::warning("K0234", "virtual_server has no scheduler")
@@ -735,43 +808,300 @@ fn virtual_server(
                 .with_help("add `lb_algo rr` (or another scheduler)"),
         );
     }
-    // keepalived does not need the virtual server's method when every
-    // real server has its own.
-    let every_rs_has_one = || {
-        !vs.real_servers.is_empty()
-            && vs
-                .real_servers
-                .iter()
-                .all(|r| r.lvs_method().is_some() || has(&r.settings, &["lvs_method"]))
-    };
-    if vs.lb_kind.is_none() && !has(&vs.settings, &["lb_kind", "lvs_method"]) && !every_rs_has_one()
-    {
+    // keepalived needs the virtual server's method only for a real server
+    // (or the sorry server) without its own.
+    let vs_method = vs.lb_kind.is_some() || has(&vs.settings, &["lb_kind", "lvs_method"]);
+    let rs_lacks = vs
+        .real_servers
+        .iter()
+        .any(|r| r.lvs_method().is_none() && !has(&r.settings, &["lvs_method"]));
+    let sorry_lacks = vs.sorry_server.is_some()
+        && vs.sorry_server_lvs_method.is_none()
+        && !has(&vs.settings, &["sorry_server_lvs_method"]);
+    if !vs_method && (rs_lacks || sorry_lacks) {
         diags.push(
             Diagnostic::warning("K0235", "virtual_server has no forwarding method")
                 .with_label(vs.target.span, "keepalived defaults to NAT")
                 .with_help("add `lb_kind NAT`, `DR` or `TUN`"),
         );
     }
-    let quorum = vs.quorum.as_ref().map_or(1, |q| q.value);
-    if let Some(h) = vs.hysteresis.as_ref().filter(|h| h.value >= quorum) {
-        diags.push(
-            Diagnostic::warning(
-                "K0238",
-                format!("hysteresis {} is not below quorum {quorum}", h.value),
-            )
-            .with_label(h.span, "keepalived lowers it")
-            .with_help("use a hysteresis smaller than the quorum"),
-        );
-    }
+    quorum(vs, diags);
+    sorry_inhibit(vs, diags);
+    ports(vs, &shape, diags);
     for k in vs.real_servers.iter().flat_map(|r| &r.checkers) {
         found.checker(k);
         checker(c, k, diags);
     }
-    if vs.protocol.is_none() && !matches!(vs.target.value, VsTarget::Fwmark(_)) {
+}
+
+/// What a virtual server listens on, as check_data.c looks at it.
+enum Shape {
+    /// `IP PORT`.
+    Addr(u16),
+    /// `fwmark N`.
+    Fwmark,
+    /// `group NAME`: whether the group has fwmark entries, and the ports of
+    /// its address entries (0 where none is given).
+    Group { fwmark: bool, ports: Vec<u16> },
+}
+
+impl Shape {
+    fn of(c: &Config, vs: &VirtualServer) -> Shape {
+        match &vs.target.value {
+            VsTarget::Addr(_, port) => Shape::Addr(*port),
+            VsTarget::Fwmark(_) => Shape::Fwmark,
+            VsTarget::Group(g) => {
+                let members = c
+                    .virtual_server_groups
+                    .iter()
+                    .filter(|x| x.name.value == *g)
+                    .flat_map(|x| &x.members);
+                let mut fwmark = false;
+                let mut ports = Vec::new();
+                for m in members {
+                    if m.keyword.value == "fwmark" {
+                        fwmark = true;
+                    } else {
+                        ports.push(
+                            m.args
+                                .first()
+                                .and_then(|a| a.value.parse().ok())
+                                .unwrap_or(0),
+                        );
+                    }
+                }
+                Shape::Group { fwmark, ports }
+            }
+        }
+    }
+
+    /// Whether the service has an address (and so a protocol and ports).
+    fn by_address(&self) -> bool {
+        match self {
+            Shape::Addr(_) => true,
+            Shape::Fwmark => false,
+            Shape::Group { ports, .. } => !ports.is_empty(),
+        }
+    }
+
+    fn has_fwmark(&self) -> bool {
+        match self {
+            Shape::Addr(_) => false,
+            Shape::Fwmark => true,
+            Shape::Group { fwmark, .. } => *fwmark,
+        }
+    }
+}
+
+/// The protocol, one-packet scheduling, port 0 and ha_suspend.
+fn service(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) {
+    let at = |keyword: &str| {
+        vs.settings
+            .iter()
+            .find(|s| s.keyword.value == keyword)
+            .map_or(vs.target.span, |s| s.keyword.span)
+    };
+    if vs.ha_suspend && shape.has_fwmark() {
         diags.push(
-            Diagnostic::warning("K0231", "virtual_server has no protocol")
-                .with_label(vs.target.span, "keepalived defaults to UDP here")
-                .with_help("add `protocol TCP` (or UDP, SCTP)"),
+            Diagnostic::warning("K0257", "ha_suspend does not work with a firewall mark")
+                .with_label(at("ha_suspend"), "keepalived clears it")
+                .with_help("remove ha_suspend: a fwmark service has no address to wait for"),
+        );
+    }
+    let persistent = vs.persistence_timeout.is_some();
+    if shape.by_address() {
+        if vs.protocol.is_none() {
+            diags.push(
+                Diagnostic::warning("K0231", "virtual_server has no protocol")
+                    .with_label(vs.target.span, "keepalived defaults to UDP here")
+                    .with_help("add `protocol TCP` (or UDP, SCTP)"),
+            );
+        }
+        if vs.ops && vs.protocol.as_ref().is_some_and(|p| p.value != "UDP") {
+            diags.push(
+                Diagnostic::warning("K0258", "one-packet scheduling (ops) needs protocol UDP")
+                    .with_label(at("ops"), "keepalived turns it off")
+                    .with_help("remove ops, or use `protocol UDP`"),
+            );
+        }
+    }
+    let zero_port = match shape {
+        Shape::Addr(port) => *port == 0,
+        Shape::Fwmark => false,
+        Shape::Group { ports, .. } => ports.contains(&0),
+    };
+    if zero_port && !persistent {
+        diags.push(
+            Diagnostic::warning("K0259", "port 0 needs persistence")
+                .with_label(
+                    vs.target.span,
+                    "keepalived makes the service persistent (300 s)",
+                )
+                .with_help("give the service a port, or set persistence_timeout"),
+        );
+    }
+    let fwmark_only = match shape {
+        Shape::Addr(_) => false,
+        Shape::Fwmark => true,
+        Shape::Group { fwmark, ports } => *fwmark && ports.is_empty(),
+    };
+    if fwmark_only && let Some(p) = &vs.protocol {
+        diags.push(
+            Diagnostic::warning("K0260", "a firewall-mark service has no protocol")
+                .with_label(p.span, "keepalived ignores it")
+                .with_help("remove the protocol: the mark selects the packets"),
+        );
+    }
+}
+
+/// The address and port of `sorry_server IP [PORT]` (0 when no port is
+/// given).
+fn sorry_server(vs: &VirtualServer) -> Option<(IpAddr, u16, Span)> {
+    let s = vs.sorry_server.as_ref()?;
+    let mut words = s.value.split(' ');
+    let ip = words.next()?.parse().ok()?;
+    let port = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    Some((ip, port, s.span))
+}
+
+/// A real server that is also the sorry server must agree with it on
+/// inhibit_on_failure. (A real server's own `inhibit_on_failure false`
+/// under a virtual server's `inhibit_on_failure` reads as set here.)
+fn sorry_inhibit(vs: &VirtualServer, diags: &mut Vec<Diagnostic>) {
+    let Some((ip, port, span)) = sorry_server(vs) else {
+        return;
+    };
+    for rs in &vs.real_servers {
+        let inhibit = rs.inhibit_on_failure || vs.inhibit_on_failure;
+        if rs.address.value == ip
+            && rs.port.unwrap_or(0) == port
+            && inhibit != vs.sorry_server_inhibit
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0261",
+                    "the sorry server is a real server with another inhibit_on_failure",
+                )
+                .with_label(span, "keepalived gives it the real server's setting")
+                .with_label(rs.address.span, "the real server")
+                .with_help(
+                    "set sorry_server_inhibit exactly when the real server inhibits on failure",
+                ),
+            );
+            return;
+        }
+    }
+}
+
+/// Real and sorry servers' ports: with DR and TUN a server keeps the
+/// service's port (keepalived resets a different one), and a firewall-mark
+/// service has none (keepalived ignores it). NAT maps ports freely.
+fn ports(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) {
+    let direct = |own: Option<&Spanned<String>>| {
+        own.or(vs.lb_kind.as_ref())
+            .is_some_and(|m| m.value == "DR" || m.value == "TUN")
+    };
+    // (what, its port, where) for each server that keeps the service's port.
+    let mut servers: Vec<(&str, u16, Span)> = vs
+        .real_servers
+        .iter()
+        .filter(|rs| direct(rs.lvs_method()))
+        .filter_map(|rs| Some(("real server", rs.port.filter(|&p| p != 0)?, rs.address.span)))
+        .collect();
+    if let Some((_, port, span)) = sorry_server(vs)
+        && port != 0
+        && direct(vs.sorry_server_lvs_method.as_ref())
+    {
+        servers.push(("sorry server", port, span));
+    }
+    for (what, port, span) in servers {
+        if shape.has_fwmark() {
+            diags.push(
+                Diagnostic::warning(
+                    "K0232",
+                    format!("{what} of a firewall-mark service has a port"),
+                )
+                .with_label(span, "keepalived ignores the port")
+                .with_help("drop the port: a fwmark service matches by mark, not port"),
+            );
+        }
+        let service_ports: &[u16] = match shape {
+            Shape::Addr(p) => std::slice::from_ref(p),
+            Shape::Fwmark => &[],
+            Shape::Group { ports, .. } => ports,
+        };
+        if let Some(vp) = service_ports.iter().find(|&&vp| vp != port) {
+            diags.push(
+                Diagnostic::warning(
+                    "K0233",
+                    format!("{what} port {port} differs from the service's port {vp}"),
+                )
+                .with_label(
+                    span,
+                    "DR and TUN cannot change the port: keepalived resets it",
+                )
+                .with_help("use the service's port, or lb_kind NAT to map ports"),
+            );
+        }
+    }
+}
+
+/// check_data.c's pass over a virtual server's real servers: one equal to
+/// an earlier one (the address and the port as written) is dropped, the
+/// others' weights are summed (in 32 bits, as keepalived does), and a
+/// quorum above that sum is lowered to it, and a hysteresis not below the
+/// quorum lowered under it.
+fn quorum(vs: &VirtualServer, diags: &mut Vec<Diagnostic>) {
+    if vs.real_servers.is_empty() {
+        return; // keepalived drops the virtual server first
+    }
+    let default_weight = vs.weight.as_ref().map_or(1, |w| w.value);
+    let mut kept: Vec<&RealServer> = Vec::with_capacity(vs.real_servers.len());
+    let mut weight_sum = 0u32;
+    for rs in &vs.real_servers {
+        let same = |k: &&&RealServer| {
+            k.address.value == rs.address.value && k.port.unwrap_or(0) == rs.port.unwrap_or(0)
+        };
+        if let Some(first) = kept.iter().find(same) {
+            diags.push(
+                Diagnostic::error("K0249", "real server given twice in one virtual_server")
+                    .with_label(rs.address.span, "keepalived drops this one")
+                    .with_label(first.address.span, "first given here")
+                    .with_help("merge the two real_server blocks into one"),
+            );
+            continue;
+        }
+        kept.push(rs);
+        let weight = rs.weight.as_ref().map_or(default_weight, |w| w.value);
+        weight_sum = weight_sum.wrapping_add(weight as u32);
+    }
+    let mut quorum = vs.quorum.as_ref().map_or(1, |q| q.value);
+    if quorum > weight_sum {
+        let at = vs.quorum.as_ref().map_or(vs.target.span, |q| q.span);
+        diags.push(
+            Diagnostic::warning(
+                "K0250",
+                format!("quorum {quorum} is more than the real servers' total weight {weight_sum}"),
+            )
+            .with_label(at, format!("keepalived lowers the quorum to {weight_sum}"))
+            .with_help(if vs.quorum.is_some() {
+                "lower the quorum, or raise the real servers' weights"
+            } else {
+                "the default quorum is 1: give a real server a weight above 0"
+            }),
+        );
+        quorum = weight_sum;
+    }
+    let hysteresis = vs.hysteresis.as_ref().map_or(0, |h| h.value);
+    if hysteresis >= quorum {
+        let at = vs.hysteresis.as_ref().map_or(vs.target.span, |h| h.span);
+        diags.push(
+            Diagnostic::warning(
+                "K0238",
+                format!("hysteresis {hysteresis} is not below quorum {quorum}"),
+            )
+            .with_label(at, "keepalived lowers it")
+            .with_help("use a hysteresis smaller than the quorum"),
         );
     }
 }

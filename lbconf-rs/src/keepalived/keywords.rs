@@ -285,6 +285,7 @@ pub const VS: &[&str] = &[
     "omega",
     "quorum",
     "hysteresis",
+    "weight",
     "quorum_up",
     "quorum_down",
     "ip_family",

@@ -367,6 +367,9 @@ pub struct VirtualServer {
     pub quorum: Option<Spanned<u32>>,
     /// `hysteresis`.
     pub hysteresis: Option<Spanned<u32>>,
+    /// `weight`: the weight of the real servers that do not set their own
+    /// (1 when absent).
+    pub weight: Option<Spanned<i32>>,
     /// `sorry_server IP PORT`.
     pub sorry_server: Option<Spanned<String>>,
     /// `inhibit_on_failure`.

@@ -26,7 +26,15 @@ pub(super) enum Common {
     Connect,
     /// `alpha` onwards: the timing options (MISC_CHECK).
     Timing,
+    /// The timing options as a `virtual_server` or `real_server` sets them
+    /// for its checkers: the same, but `retry` is 1 or more there.
+    Server,
 }
+
+/// keepalived's longest time, `ULONG_MAX / TIMER_HZ` seconds
+/// (18446744073709.551614, as near as an f64 gets): the limit of
+/// `delay_loop`, `delay_before_retry` and `warmup`.
+pub(super) const TIMER_MAX: f64 = u64::MAX as f64 / 1e6;
 
 const TIMING: &[&str] = &[
     "alpha",
@@ -131,7 +139,7 @@ impl Builder {
         which: Common,
     ) -> Option<bool> {
         let k = x.keyword().value;
-        if which == Common::Timing && !TIMING.contains(&k) {
+        if which != Common::Connect && !TIMING.contains(&k) {
             return None;
         }
         let ok = match k {
@@ -164,7 +172,7 @@ impl Builder {
             "retry" => put(
                 o,
                 ConnectOptions::set_retry,
-                self.int(x, 0, i64::from(u32::MAX)),
+                self.int(x, i64::from(which == Common::Server), i64::from(u32::MAX)),
             ),
             "nb_get_retry" => {
                 self.diags.push(
@@ -178,10 +186,10 @@ impl Builder {
             "delay_before_retry" => put(
                 o,
                 ConnectOptions::set_delay_before_retry,
-                self.timer(x, 86_400.0),
+                self.timer(x, TIMER_MAX),
             ),
-            "warmup" => put(o, ConnectOptions::set_warmup, self.timer(x, 86_400.0)),
-            "delay_loop" => put(o, ConnectOptions::set_delay_loop, self.timer(x, 86_400.0)),
+            "warmup" => put(o, ConnectOptions::set_warmup, self.timer(x, TIMER_MAX)),
+            "delay_loop" => put(o, ConnectOptions::set_delay_loop, self.timer(x, TIMER_MAX)),
             "alpha" => put(o, ConnectOptions::set_alpha, self.flag(x)),
             "log_all_failures" => put(o, ConnectOptions::set_log_all_failures, self.flag(x)),
             _ => return None,
@@ -227,7 +235,7 @@ impl Builder {
                 None => {
                     let mut names: Vec<&str> = match common {
                         Some(Common::Connect) => kw::CHECK_COMMON.to_vec(),
-                        Some(Common::Timing) => TIMING.to_vec(),
+                        Some(Common::Timing | Common::Server) => TIMING.to_vec(),
                         None => Vec::new(),
                     };
                     names.extend(specific);
@@ -367,20 +375,29 @@ impl Builder {
                     });
                     dn.query_type.is_some() && one
                 }
+                "name" if dn.name.is_some() => {
+                    let first = dn.name.as_ref().map_or(x.keyword().span, |n| n.span);
+                    self.diags.push(
+                        Diagnostic::error("K0247", "DNS_CHECK has a second name")
+                            .with_label(x.keyword().span, "keepalived ignores this one")
+                            .with_label(first, "and keeps this one")
+                            .with_help("write one `name` per DNS_CHECK"),
+                    );
+                    one
+                }
                 "name" => {
                     dn.name = self.string(x);
                     if let Some(n) = &dn.name
-                        && n.value != "."
-                        && n.value.split('.').any(str::is_empty)
+                        && let Some(why) = dns_name_problem(&n.value)
                     {
                         self.diags.push(
                             Diagnostic::error(
                                 "K0132",
-                                format!("DNS_CHECK name `{}` has an empty label", n.value),
+                                format!("DNS_CHECK name `{}` {why}", n.value),
                             )
                             .with_label(n.span, "keepalived ignores this name")
                             .with_help(
-                                "write the name without a trailing or doubled dot, e.g. example.com",
+                                "write the name without a leading or doubled dot, with a first label of two characters or more, e.g. example.com",
                             ),
                         );
                     }
@@ -565,6 +582,15 @@ impl Builder {
         for x in self.children(s) {
             match x.keyword().value {
                 "path" => u.path = self.string(x),
+                "digest" if u.digest.is_some() => {
+                    let first = u.digest.as_ref().map_or(x.keyword().span, |d| d.span);
+                    self.diags.push(
+                        Diagnostic::error("K0248", "url has a second digest")
+                            .with_label(x.keyword().span, "keepalived ignores this one")
+                            .with_label(first, "and keeps this one")
+                            .with_help("write one `digest` per url block"),
+                    );
+                }
                 "digest" => {
                     u.digest = self.string(x);
                     if let Some(d) = &u.digest
@@ -631,6 +657,23 @@ impl Builder {
                 None
             }
         }
+    }
+}
+
+/// Why keepalived 2.2.7 refuses a DNS_CHECK name, if it does: a leading dot
+/// (but for the root, `.`), two dots in a row, or a first label of one
+/// character, which its label scan misreads as an empty one (a trailing dot
+/// is fine).
+fn dns_name_problem(name: &str) -> Option<&'static str> {
+    let b = name.as_bytes();
+    if b.first() == Some(&b'.') && b.len() > 1 {
+        Some("starts with an empty label")
+    } else if name.contains("..") {
+        Some("has an empty label")
+    } else if b.get(1) == Some(&b'.') {
+        Some("has a one-character first label, which keepalived 2.2.7 reads as an empty one")
+    } else {
+        None
     }
 }
 

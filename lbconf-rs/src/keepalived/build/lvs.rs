@@ -209,6 +209,7 @@ impl Builder {
             delay_loop: None,
             quorum: None,
             hysteresis: None,
+            weight: None,
             sorry_server: None,
             inhibit_on_failure: false,
             alpha: false,
@@ -255,7 +256,7 @@ impl Builder {
                     }
                 }
                 "delay_loop" => {
-                    vs.delay_loop = self.timer(x, 86_400.0);
+                    vs.delay_loop = self.timer(x, check::TIMER_MAX);
                     vs.delay_loop.is_some()
                 }
                 "quorum" => {
@@ -265,6 +266,10 @@ impl Builder {
                 "hysteresis" => {
                     vs.hysteresis = self.int(x, 0, i64::from(u32::MAX));
                     vs.hysteresis.is_some()
+                }
+                "weight" => {
+                    vs.weight = self.int(x, 1, i64::from(i32::MAX));
+                    vs.weight.is_some()
                 }
                 "sorry_server" => match self.arg(x) {
                     Some(a) => {
@@ -367,7 +372,7 @@ impl Builder {
                     self.common_option(
                         std::sync::Arc::make_mut(&mut vs.check_defaults),
                         x,
-                        check::Common::Timing,
+                        check::Common::Server,
                     ) == Some(true)
                 }
                 "real_server" => match self.real_server(x) {
@@ -470,7 +475,7 @@ impl Builder {
                     self.common_option(
                         std::sync::Arc::make_mut(&mut rs.check_defaults),
                         x,
-                        check::Common::Timing,
+                        check::Common::Server,
                     ) == Some(true)
                 }
                 k => match CheckerKind::from_keyword(k) {

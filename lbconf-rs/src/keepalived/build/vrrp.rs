@@ -157,45 +157,22 @@ impl Builder {
                 }
                 "garp_lower_prio_repeat" => v.garp_lower_prio_repeat = self.int(&x, 0, U32_MAX),
                 "use_vmac" => {
-                    // keepalived takes the MAC in either position, and
-                    // reads no further than two words.
-                    let (mac, names): (Vec<_>, Vec<_>) =
-                        x.args.iter().take(2).partition(|a| a.value.contains(':'));
-                    // A bad address stays in the model (as written), with
-                    // its error.
-                    for m in &mac {
-                        if let Some(why) = mac_problem(&m.value) {
-                            self.diags.push(
-                                    Diagnostic::error(
-                                        "K0158",
-                                        format!("use_vmac address `{}` {why}", m.value),
-                                    )
-                                    .with_label(m.span, "keepalived ignores it")
-                                    .with_help("write a unicast MAC address: six hex octets separated by `:` (or five: the sixth is then the VRID)"),
-                                );
+                    // keepalived 2.2.7 reads the first two words in order: one
+                    // with a `:` is the MAC, another the interface name; an
+                    // instance gets one of each, over all its use_vmac lines.
+                    for a in x.args.iter().take(2) {
+                        if a.value.contains(':') {
+                            self.vmac_address(&mut v, a);
+                        } else {
+                            self.vmac_name(&mut v, a);
                         }
                     }
-                    if let Some(extra) = names.get(1) {
-                        self.diags.push(
-                            Diagnostic::error(
-                                "K0152",
-                                format!("use_vmac names a second interface `{}`", extra.value),
-                            )
-                            .with_label(
-                                extra.span,
-                                "keepalived: VMAC interface name already specified",
-                            )
-                            .with_help("write `use_vmac [NAME] [MAC]` with at most one name"),
-                        );
-                    }
-                    v.use_vmac = Some(names.first().map_or_else(
-                        || Spanned {
+                    if v.use_vmac.is_none() {
+                        v.use_vmac = Some(Spanned {
                             value: String::new(),
                             span: x.keyword.span,
-                        },
-                        |a| (*a).clone(),
-                    ));
-                    v.use_vmac_mac = mac.first().map(|a| (*a).clone());
+                        });
+                    }
                 }
                 "vmac_xmit_base" => {
                     v.vmac_xmit_base = true;
@@ -598,5 +575,79 @@ impl Builder {
             });
         }
         out
+    }
+}
+
+impl Builder {
+    /// The MAC address word of `use_vmac`. A bad address stays in the model
+    /// (as written), with its error.
+    fn vmac_address(&mut self, v: &mut VrrpInstance, a: &Spanned<String>) {
+        if v.use_vmac_mac
+            .as_ref()
+            .is_some_and(|m| mac_problem(&m.value).is_none())
+        {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0159",
+                    format!("use_vmac gives a second MAC address `{}`", a.value),
+                )
+                .with_label(
+                    a.span,
+                    "keepalived: VMAC interface address already specified",
+                )
+                .with_help("give the instance one MAC address"),
+            );
+            return;
+        }
+        if let Some(why) = mac_problem(&a.value) {
+            self.diags.push(
+                Diagnostic::error("K0158", format!("use_vmac address `{}` {why}", a.value))
+                    .with_label(a.span, "keepalived ignores it")
+                    .with_help("write a unicast MAC address: six hex octets separated by `:` (or five: the sixth is then the VRID)"),
+            );
+        }
+        v.use_vmac_mac = Some(a.clone());
+    }
+
+    /// The interface name word of `use_vmac`.
+    fn vmac_name(&mut self, v: &mut VrrpInstance, a: &Spanned<String>) {
+        if v.use_vmac.as_ref().is_some_and(|n| !n.value.is_empty()) {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0152",
+                    format!("use_vmac names a second interface `{}`", a.value),
+                )
+                .with_label(a.span, "keepalived: VMAC interface name already specified")
+                .with_help("write `use_vmac [NAME] [MAC]` with one name per instance"),
+            );
+        } else if let Some(why) = interface_name_problem(&a.value) {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0160",
+                    format!("use_vmac interface name `{}` {why}", a.value),
+                )
+                .with_label(
+                    a.span,
+                    "keepalived ignores it and names the interface vrrp.VRID",
+                )
+                .with_help("use at most 15 characters, without `/` or spaces, and not `.` or `..`"),
+            );
+        } else {
+            v.use_vmac = Some(a.clone());
+        }
+    }
+}
+
+/// Why the kernel would refuse `name` for a network interface, if it would
+/// (keepalived checks with the kernel's own rule).
+fn interface_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() || name == "." || name == ".." {
+        Some("is not a name")
+    } else if name.len() >= 16 {
+        Some("is longer than 15 characters")
+    } else if name.contains(|c: char| c == '/' || c == ':' || c.is_ascii_whitespace()) {
+        Some("has a `/`, `:` or a space")
+    } else {
+        None
     }
 }

@@ -138,6 +138,7 @@ pub(super) fn virtual_server(out: &mut String, v: &VirtualServer) {
     o.flag("omega", v.omega);
     o.opt("quorum", v.quorum.as_ref());
     o.opt("hysteresis", v.hysteresis.as_ref());
+    o.opt("weight", v.weight.as_ref());
     o.script("quorum_up", v.quorum_up.as_deref());
     o.script("quorum_down", v.quorum_down.as_deref());
     o.text("ip_family", v.ip_family.as_ref());
