@@ -67,15 +67,28 @@ pub(crate) fn run_prepared(
 /// The VRRP version an instance speaks: its own `version`, else the
 /// global `vrrp_version`, else 2.
 fn vrrp_version(c: &Config, i: &VrrpInstance) -> u8 {
-    i.version
-        .as_ref()
-        .map(|v| v.value)
-        .or_else(|| {
-            c.global_defs
-                .iter()
-                .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
-        })
-        .unwrap_or(2)
+    match i.version.as_ref().map(|v| v.value) {
+        Some(2) if is_ipv6(i) && is_strict(c, i) => 3,
+        Some(v) => v,
+        None if is_ipv6(i) => 3,
+        None => c
+            .global_defs
+            .iter()
+            .find_map(|g| g.vrrp_version.as_ref().map(|v| v.value))
+            .unwrap_or(2),
+    }
+}
+
+/// Whether the instance is IPv6: `native_ipv6`, or its addresses (one
+/// family per instance: a mixed one has its own error).
+fn is_ipv6(i: &VrrpInstance) -> bool {
+    i.native_ipv6
+        || i.virtual_ipaddress
+            .first()
+            .map(|v| v.address.value.is_ipv6())
+            .or_else(|| i.unicast_src_ip.as_ref().map(|a| a.value.is_ipv6()))
+            .or_else(|| i.unicast_peer.first().map(|a| a.value.is_ipv6()))
+            .unwrap_or(false)
 }
 
 fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic>) {
@@ -103,7 +116,7 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 .with_help("add a `virtual_ipaddress { ADDRESS/PREFIX }` block"),
             );
         }
-        preemption(c, i, diags);
+        complete_instance(c, i, diags);
         if let Some(pass) = i.authentication.as_ref().and_then(|a| a.auth_pass.as_ref())
             && pass.value.len() > 8
         {
@@ -167,28 +180,6 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 Diagnostic::warning("K0216", format!("vrrp_instance {name} has no interface"))
                     .with_label(i.name.span, "keepalived: unknown interface")
                     .with_help("add `interface IFACE`, the interface the VRRP adverts use"),
-            );
-        }
-        if let Some(auth) = &i.authentication
-            && auth.auth_pass.is_none()
-        {
-            diags.push(
-                Diagnostic::warning(
-                    "K0217",
-                    format!("vrrp_instance {name} has authentication without auth_pass"),
-                )
-                .with_label(i.name.span, "keepalived ignores the authentication block")
-                .with_help("add `auth_pass SECRET` (at most 8 characters) or remove the block"),
-            );
-        }
-        if let Some(auth) = &i.authentication
-            && is_strict(c, i)
-            && auth.auth_pass.is_some()
-        {
-            diags.push(
-                Diagnostic::warning("K0229", format!("strict mode does not allow authentication in {name}"))
-                    .with_label(auth.auth_pass.as_ref().map_or(i.name.span, |p| p.span), "keepalived ignores the authentication")
-                    .with_help("remove the authentication block, or vrrp_strict/strict_mode (RFC 5798 has no authentication)"),
             );
         }
         if let Some(ifs) = interfaces {
@@ -277,23 +268,96 @@ fn unicast(i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// How keepalived settles `nopreempt` and `preempt_delay` against the
-/// priority and the initial state, in its order: an address owner (priority
-/// 255) always preempts, so does an instance that starts as MASTER, which
-/// also cannot delay; strict mode and nopreempt leave no preempt_delay.
-fn preemption(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
+/// keepalived's `vrrp_complete_instance`, in its order: the version an
+/// IPv6 instance speaks, the initial state against the priority, the
+/// authentication, then `nopreempt` and `preempt_delay` (an address owner,
+/// priority 255, always preempts; so does an instance that starts as
+/// MASTER, which also cannot delay; strict mode and nopreempt leave no
+/// preempt_delay).
+fn complete_instance(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
     let name = &i.name.value;
+    let strict = is_strict(c, i);
+    if let Some(v) = i.version.as_ref().filter(|v| v.value == 2)
+        && strict
+        && is_ipv6(i)
+    {
+        diags.push(
+            Diagnostic::warning(
+                "K0263",
+                format!("strict mode runs IPv6 instance {name} as VRRPv3"),
+            )
+            .with_label(v.span, "keepalived sets version 3")
+            .with_help("write `version 3` (RFC 3768, VRRPv2, is IPv4 only)"),
+        );
+    }
+    let version = vrrp_version(c, i);
     let stated_master = i.state.as_ref().is_some_and(|s| s.value == State::Master);
     let owner = i
         .priority
         .as_ref()
         .map_or(stated_master, |p| p.value == 255);
-    let strict = is_strict(c, i);
-    // Strict mode makes the initial state follow the priority.
-    let master = match &i.state {
-        Some(s) if !strict => s.value == State::Master,
-        _ => owner,
+    let mut master = match &i.state {
+        Some(s) if strict && stated_master != owner => {
+            diags.push(
+                Diagnostic::warning(
+                    "K0264",
+                    format!("in strict mode, state MASTER goes with priority 255 in {name}"),
+                )
+                .with_label(s.span, "keepalived sets the state from the priority")
+                .with_help("use `state MASTER` with `priority 255` only, else `state BACKUP`"),
+            );
+            owner
+        }
+        Some(_) => stated_master,
+        None => owner,
     };
+    if let Some(auth) = &i.authentication
+        && let Some(t) = &auth.auth_type
+    {
+        let ignored = |code: &'static str, message: String, help: &'static str| {
+            Diagnostic::warning(code, message)
+                .with_label(t.span, "keepalived ignores the authentication")
+                .with_help(help)
+        };
+        if strict {
+            diags.push(ignored(
+                "K0229",
+                format!("strict mode does not allow authentication in {name}"),
+                "remove the authentication block, or vrrp_strict/strict_mode (RFC 5798 has no authentication)",
+            ));
+        } else if version == 3 {
+            diags.push(ignored(
+                "K0265",
+                format!("VRRPv3 has no authentication, in {name}"),
+                "remove the authentication block, or use `version 2` (IPv4 only)",
+            ));
+        } else if auth.auth_pass.is_none() {
+            diags.push(ignored(
+                "K0217",
+                format!("vrrp_instance {name} has authentication without auth_pass"),
+                "add `auth_pass SECRET` (at most 8 characters) or remove the block",
+            ));
+        } else if t.value == AuthType::Ah && is_ipv6(i) {
+            diags.push(ignored(
+                "K0266",
+                format!("AH authentication does not work with IPv6, in {name}"),
+                "use `auth_type PASS`, or no authentication",
+            ));
+        } else if t.value == AuthType::Ah && master && !owner {
+            diags.push(
+                Diagnostic::warning(
+                    "K0267",
+                    format!("AH authentication needs {name} to start as BACKUP"),
+                )
+                .with_label(
+                    i.state.as_ref().map_or(i.name.span, |s| s.span),
+                    "keepalived starts it as BACKUP, to learn the AH sequence number first",
+                )
+                .with_help("use `state BACKUP`, or priority 255"),
+            );
+            master = false;
+        }
+    }
     let mut nopreempt = i.nopreempt;
     let nopreempt_at = || {
         i.settings

@@ -260,6 +260,9 @@ pub struct VrrpInstance {
     pub advert_int: Option<Spanned<f64>>,
     /// `version`.
     pub version: Option<Spanned<u8>>,
+    /// `native_ipv6`: an IPv6 instance (VRRPv3) even before its addresses
+    /// say so.
+    pub native_ipv6: bool,
     /// `authentication { ... }`.
     pub authentication: Option<Authentication>,
     /// `virtual_ipaddress { ... }`.

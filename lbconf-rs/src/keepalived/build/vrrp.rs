@@ -145,6 +145,18 @@ impl Builder {
                     Self::tracks(&x, &mut v.tracks);
                 }
                 "nopreempt" => v.nopreempt = true,
+                "native_ipv6" => match family {
+                    Some((false, at)) => self.diags.push(
+                        Diagnostic::error("K0161", "native_ipv6 in an IPv4 instance")
+                            .with_label(x.keyword.span, "keepalived ignores it")
+                            .with_label(at, "this address makes the instance IPv4")
+                            .with_help("remove native_ipv6, or give the instance IPv6 addresses"),
+                    ),
+                    _ => {
+                        v.native_ipv6 = true;
+                        family.get_or_insert((true, x.keyword.span));
+                    }
+                },
                 "preempt_delay" => v.preempt_delay = self.timer(&x, 1000.0),
                 "garp_master_delay" => v.garp_master_delay = self.int(&x, 0, GARP_DELAY_MAX),
                 "garp_master_repeat" => v.garp_master_repeat = self.repeat(&x),
