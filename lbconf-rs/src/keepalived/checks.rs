@@ -157,6 +157,38 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 .with_help("use an interval below 40.96 seconds with version 3"),
             );
         }
+        if let Some(a) = &i.advert_int
+            && version == 3
+            && a.value < 40.96
+            && (a.value * 1e6).round() as u64 % 10_000 != 0
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0268",
+                    format!(
+                        "VRRPv3 advert_int {} is not a whole number of centiseconds",
+                        a.value
+                    ),
+                )
+                .with_label(a.span, "keepalived rounds it to 10 ms")
+                .with_help("use steps of 0.01 seconds (VRRPv3 carries centiseconds)"),
+            );
+        }
+        if i.use_vmac.is_some()
+            && let Some(p) = i
+                .settings
+                .iter()
+                .find(|s| s.keyword.value == "promote_secondaries")
+        {
+            diags.push(
+                Diagnostic::warning("K0269", "promote_secondaries with use_vmac")
+                    .with_label(
+                        p.keyword.span,
+                        "keepalived ignores it: a VMAC always promotes",
+                    )
+                    .with_help("remove promote_secondaries"),
+            );
+        }
         unicast(i, diags);
         address_owner(c, i, diags);
         strict_mode(c, i, diags);
