@@ -634,10 +634,26 @@ fn empty_groups(c: &Config, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Two instances with one name (keepalived skips the second), and a VMAC
-/// interface name that an earlier instance already uses (keepalived drops
-/// the name from the later one).
+/// Two sync groups or two instances with one name (keepalived skips the
+/// second), and a VMAC interface name that an earlier instance already uses
+/// (keepalived drops the name from the later one).
 fn duplicate_instances(c: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut groups: HashMap<&str, &SyncGroup> = HashMap::new();
+    for g in &c.sync_groups {
+        if let Some(first) = groups.get(g.name.value.as_str()) {
+            diags.push(
+                Diagnostic::error(
+                    "K0270",
+                    format!("vrrp_sync_group {} is defined twice", g.name.value),
+                )
+                .with_label(g.name.span, "keepalived skips this block")
+                .with_label(first.name.span, "first defined here")
+                .with_help("give each vrrp_sync_group its own name"),
+            );
+        } else {
+            groups.insert(&g.name.value, g);
+        }
+    }
     let mut names: HashMap<&str, &VrrpInstance> = HashMap::new();
     let mut vmacs: HashMap<&str, &VrrpInstance> = HashMap::new();
     for i in &c.instances {
