@@ -242,6 +242,28 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 }
             }
         }
+        // keepalived takes a VMAC name that an interface already has only
+        // for its own kind of interface (a private macvlan), which a list of
+        // names cannot tell: any existing interface is reported.
+        if let (Some(ifs), Some(vmac)) = (interfaces, &i.use_vmac)
+            && !vmac.value.is_empty()
+            && ifs.contains(&vmac.value)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0272",
+                    format!(
+                        "the VMAC interface name {} is taken on this host",
+                        vmac.value
+                    ),
+                )
+                .with_label(
+                    vmac.span,
+                    "keepalived ignores the name unless that interface is its own private macvlan",
+                )
+                .with_help("choose a name no interface has, or none for vrrp.VRID"),
+            );
+        }
         if let (Some(ifs), Some(iface)) = (interfaces, &i.interface)
             && !ifs.contains(&iface.value)
         {
@@ -272,7 +294,7 @@ fn unicast(i: &VrrpInstance, diags: &mut Vec<Diagnostic>) {
     let keyword = i.settings.iter().find(|s| {
         matches!(
             s.keyword.value.as_str(),
-            "unicast_src_ip" | "unicast_peer" | "check_unicast_src"
+            "unicast_src_ip" | "unicast_peer" | "check_unicast_src" | "old_unicast_checksum"
         )
     });
     if let Some(k) = keyword {
@@ -756,7 +778,40 @@ fn duplicate_vips(c: &Config, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// Whether keepalived finds the program of a script command on this host:
+/// a path must exist, a bare name must be an executable file on `PATH`.
+/// keepalived disables a vrrp_script it does not find, and leaves every
+/// script it does not find out of its script security check.
+pub(crate) fn script_found(command: &str) -> bool {
+    let Some(program) = command.trim_matches('"').split_whitespace().next() else {
+        return false;
+    };
+    if program.contains('/') {
+        return std::path::Path::new(program).exists();
+    }
+    let path = std::env::var_os("PATH")
+        .unwrap_or_else(|| "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin".into());
+    std::env::split_paths(&path).any(|dir| {
+        use std::os::unix::fs::PermissionsExt;
+        dir.join(program)
+            .metadata()
+            .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+    })
+}
+
 fn scripts(c: &Config, found: &LvsScripts, diags: &mut Vec<Diagnostic>) {
+    for s in &c.vrrp_scripts {
+        if let Some(x) = s.script.as_ref().filter(|x| !script_found(&x.value)) {
+            diags.push(
+                Diagnostic::warning(
+                    "K0271",
+                    format!("vrrp_script {}: the program is not found", s.name.value),
+                )
+                .with_label(x.span, "keepalived disables this script")
+                .with_help("give the program's full path, or install it on this host"),
+            );
+        }
+    }
     let secure = c.global_defs.iter().any(|g| g.enable_script_security);
     if secure {
         // Without script_user, keepalived runs scripts as `keepalived_script`
@@ -798,19 +853,26 @@ fn scripts(c: &Config, found: &LvsScripts, diags: &mut Vec<Diagnostic>) {
         }
         return;
     }
+    // Only the scripts keepalived finds count: it skips the others.
     let mut first = c
         .vrrp_scripts
         .iter()
-        .find_map(|s| s.script.as_ref().map(|x| x.span));
+        .filter_map(|s| s.script.as_ref())
+        .find(|x| script_found(&x.value))
+        .map(|x| x.span);
     first = first.or_else(|| {
         c.instances
             .iter()
-            .find_map(|i| i.notify.first().map(|n| n.script.span))
+            .flat_map(|i| &i.notify)
+            .find(|n| script_found(&n.command.value))
+            .map(|n| n.script.span)
     });
     first = first.or_else(|| {
         c.sync_groups
             .iter()
-            .find_map(|g| g.notify.first().map(|n| n.script.span))
+            .flat_map(|g| &g.notify)
+            .find(|n| script_found(&n.command.value))
+            .map(|n| n.script.span)
     });
     first = first.or_else(|| found.misc.or(found.notify));
     if let Some(span) = first {
@@ -850,7 +912,7 @@ impl LvsScripts {
     }
 
     fn notify(&mut self, s: Option<&ScriptCommand>) {
-        if let Some(s) = s {
+        if let Some(s) = s.filter(|s| script_found(&s.command.value)) {
             self.notify.get_or_insert(s.command.span);
             if s.user.is_none() {
                 self.notify_unowned.get_or_insert(s.command.span);
@@ -860,7 +922,7 @@ impl LvsScripts {
 
     fn checker(&mut self, k: &Checker) {
         if let CheckerDetail::Misc(m) = &k.detail
-            && let Some(p) = &m.misc_path
+            && let Some(p) = m.misc_path.as_ref().filter(|p| script_found(&p.value))
         {
             self.misc.get_or_insert(p.span);
             if m.user.is_none() {

@@ -59,6 +59,8 @@ impl Builder {
         // unicast_src_ip, a unicast peer and a virtual address, in file
         // order (whether it is IPv6, and where it was set).
         let mut family: Option<(bool, crate::source::Span)> = None;
+        let mut vrf_at = None;
+        let mut ipvlan_at: Option<Setting> = None;
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "state" => {
@@ -216,10 +218,98 @@ impl Builder {
                         self.notify(&x, &mut v.notify);
                     }
                 }
+                "debug" => {
+                    self.int::<u8>(&x, 0, 4);
+                }
+                "down_timer_adverts" => {
+                    self.int::<u8>(&x, 1, 100);
+                }
+                "kernel_rx_buf_size" => {
+                    self.int::<i64>(&x, 0, i64::MAX);
+                }
+                "garp_extra_if" => self.garp_extra_if(&x),
+                "higher_prio_send_advert"
+                | "lower_prio_no_advert"
+                | "skip_check_adv_addr"
+                | "smtp_alert"
+                | "notify_priority_changes" => {
+                    self.flag(&x);
+                }
+                "linkbeat_use_polling" => self.diags.push(
+                    Diagnostic::warning("K0162", "linkbeat_use_polling in a vrrp_instance is deprecated")
+                        .with_label(x.keyword.span, "keepalived warns")
+                        .with_help("list the interface in a global `linkbeat_interfaces { IFACE }` block instead"),
+                ),
+                "old_unicast_checksum" => {
+                    if let Some(a) = x.args.first().filter(|a| a.value != "never") {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0163",
+                                format!("unknown old_unicast_checksum mode `{}`", a.value),
+                            )
+                            .with_label(a.span, "keepalived ignores it")
+                            .with_help("write `old_unicast_checksum` or `old_unicast_checksum never`"),
+                        );
+                    }
+                }
+                "mcast_src_ip" => {
+                    if let Some(ip) = self.arg(&x).and_then(|a| self.ip(a)) {
+                        self.same_family(&mut family, &ip, "mcast_src_ip");
+                    }
+                }
+                "mcast_dst_ip" => {
+                    if let Some(ip) = self.arg(&x).and_then(|a| self.ip(a)) {
+                        if !ip.value.is_multicast() {
+                            self.diags.push(
+                                Diagnostic::error(
+                                    "K0164",
+                                    format!("mcast_dst_ip {} is not a multicast address", ip.value),
+                                )
+                                .with_label(ip.span, "keepalived skips it")
+                                .with_help("use a multicast group, e.g. 224.0.0.18 or ff02::12"),
+                            );
+                        } else {
+                            self.same_family(&mut family, &ip, "mcast_dst_ip");
+                        }
+                    }
+                }
+                "vrf" => {
+                    self.arg(&x);
+                    vrf_at = Some(x.keyword.span);
+                }
+                "use_ipvlan" => ipvlan_at = Some(x.clone()),
                 k if kw::INSTANCE.contains(&k) => {}
                 _ => self.unknown(&x, kw::INSTANCE, "vrrp_instance"),
             }
             v.settings.push(x);
+        }
+        if let (Some(at), Some(iface)) = (vrf_at, &v.interface) {
+            self.diags.push(
+                Diagnostic::error("K0165", "vrf and interface in one instance")
+                    .with_label(at, "keepalived clears the vrf")
+                    .with_label(iface.span, "the instance's interface")
+                    .with_help("use `vrf NAME` alone (the instance then runs on the VRF), or `interface` alone"),
+            );
+        }
+        if let Some(x) = ipvlan_at
+            && !family.is_some_and(|(v6, _)| v6)
+            && !x.args.iter().any(|a| {
+                a.value
+                    .split('/')
+                    .next()
+                    .is_some_and(|ip| ip.parse::<std::net::Ipv4Addr>().is_ok())
+            })
+        {
+            self.diags.push(
+                Diagnostic::error("K0166", "an IPv4 use_ipvlan needs an address")
+                    .with_label(
+                        x.keyword.span,
+                        "keepalived puts the instance in FAULT state",
+                    )
+                    .with_help(
+                        "write `use_ipvlan [NAME] ADDRESS/PREFIX`, e.g. `use_ipvlan 198.18.0.5/24`",
+                    ),
+            );
         }
         self.instance_checks(&v, xmit_base_at);
         v
@@ -661,5 +751,34 @@ fn interface_name_problem(name: &str) -> Option<&'static str> {
         Some("has a `/`, `:` or a space")
     } else {
         None
+    }
+}
+
+impl Builder {
+    /// `garp_extra_if [all] SECONDS`: each word is `all` or a delay of up to
+    /// a day.
+    fn garp_extra_if(&mut self, x: &Setting) {
+        if x.args.is_empty() {
+            self.diags.push(
+                Diagnostic::error("K0167", "garp_extra_if needs a delay")
+                    .with_label(x.keyword.span, "keepalived ignores it")
+                    .with_help("write `garp_extra_if SECONDS` or `garp_extra_if all SECONDS`"),
+            );
+        }
+        for a in x.args.iter().filter(|a| a.value != "all") {
+            if !a.value.parse::<u32>().is_ok_and(|d| d <= 86_400) {
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0167",
+                        format!(
+                            "garp_extra_if delay `{}` is not 0 to 86400 seconds",
+                            a.value
+                        ),
+                    )
+                    .with_label(a.span, "keepalived ignores it")
+                    .with_help("write `garp_extra_if SECONDS` or `garp_extra_if all SECONDS`"),
+                );
+            }
+        }
     }
 }
