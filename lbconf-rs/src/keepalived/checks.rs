@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
 /// Codes keepalived 2.2.7 does not report (its `-t` still exits 0): advice only.
-pub const LINTS: &[&str] = &["K0010", "K0011", "K0201", "K0245"];
+pub const LINTS: &[&str] = &["K0010", "K0011", "K0170", "K0201", "K0245"];
 
 /// Runs every check.
 pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic>) {

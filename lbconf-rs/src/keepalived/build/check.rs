@@ -365,14 +365,25 @@ impl Builder {
             },
             CheckerDetail::Dns(dn) => match k {
                 "type" => {
-                    let names: Vec<&str> = DnsType::ALL.iter().map(|(_, n)| *n).collect();
-                    dn.query_type = self.choice(x, &names).and_then(|t| {
-                        let ty = DnsType::ALL.iter().find(|(_, n)| *n == t.value)?.0;
+                    // keepalived compares the type's name without case.
+                    let found = x.arg(0).and_then(|a| {
+                        let ty = DnsType::ALL
+                            .iter()
+                            .find(|(_, n)| n.eq_ignore_ascii_case(a.value))?
+                            .0;
                         Some(Spanned {
                             value: ty,
-                            span: t.span,
+                            span: a.span,
                         })
                     });
+                    dn.query_type = match found {
+                        Some(t) => Some(t),
+                        None => {
+                            let names: Vec<&str> = DnsType::ALL.iter().map(|(_, n)| *n).collect();
+                            self.choice(x, &names);
+                            None
+                        }
+                    };
                     dn.query_type.is_some() && one
                 }
                 "name" if dn.name.is_some() => {
@@ -606,10 +617,17 @@ impl Builder {
                         );
                     }
                 }
+                // Without a value keepalived only logs these and goes on.
+                "status_code" | "regex" if x.nargs() == 0 => self.diags.push(
+                    Diagnostic::warning(
+                        "K0170",
+                        format!("`{}` without a value does nothing", x.keyword().value),
+                    )
+                    .with_label(x.keyword().span, "keepalived ignores it")
+                    .with_help("give it a value, or remove the line"),
+                ),
                 "status_code" => {
-                    if self.arg(x).is_some() {
-                        u.status_code = x.args().filter_map(|a| self.status(a)).collect();
-                    }
+                    u.status_code = x.args().filter_map(|a| self.status(a)).collect();
                 }
                 "virtualhost" => u.virtualhost = self.string(x),
                 "regex" => u.regex = self.string(x),

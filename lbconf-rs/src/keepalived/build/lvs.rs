@@ -244,14 +244,26 @@ impl Builder {
                     vs.protocol = self.choice(x, &["TCP", "UDP", "SCTP"]);
                     vs.protocol.is_some()
                 }
+                "persistence_timeout" if x.nargs() == 0 => {
+                    // keepalived's default: IPVS_SVC_PERSISTENT_TIMEOUT.
+                    vs.persistence_timeout = Some(Spanned {
+                        value: 360,
+                        span: x.keyword().span,
+                    });
+                    true
+                }
                 "persistence_timeout" => {
                     vs.persistence_timeout = self.int(x, 1, 86_400 * 31);
                     vs.persistence_timeout.is_some()
                 }
                 "persistence_granularity" => {
                     vs.persistence_granularity = self.string(x);
+                    let v6 = match &vs.target.value {
+                        VsTarget::Addr(ip, _) => Some(ip.is_ipv6()),
+                        _ => vs.ip_family.as_ref().map(|f| f.value == "inet6"),
+                    };
                     match x.arg(0) {
-                        Some(g) => self.ip(g).is_some(),
+                        Some(g) => self.granularity(g, v6),
                         None => false,
                     }
                 }
@@ -309,6 +321,22 @@ impl Builder {
                 "ops" => {
                     vs.ops = true;
                     x.nargs() == 0
+                }
+                "sh-port" | "sh-fallback" | "mh-port" | "mh-fallback"
+                    if !vs
+                        .lb_algo
+                        .as_ref()
+                        .is_some_and(|a| a.value == "sh" || a.value == "mh") =>
+                {
+                    self.diags.push(
+                        Diagnostic::error(
+                            "K0168",
+                            format!("{} needs the sh or mh scheduler", x.keyword().value),
+                        )
+                        .with_label(x.keyword().span, "keepalived ignores it")
+                        .with_help("set `lb_algo sh` (or mh) before this line"),
+                    );
+                    false
                 }
                 "flag-1" | "flag-2" | "flag-3" | "sh-port" | "sh-fallback" | "mh-port"
                 | "mh-fallback" => {
@@ -497,5 +525,102 @@ impl Builder {
         rs.checkers.shrink_to_fit();
         rs.settings.shrink_to_fit();
         Some(rs)
+    }
+}
+
+impl Builder {
+    /// `persistence_granularity`: a netmask for IPv4 (any address inet_aton
+    /// reads, as keepalived asks getaddrinfo for), a prefix length of 1 to
+    /// 128 for IPv6; a service of no family yet takes a word with a `.` for
+    /// IPv4. Whether it was read.
+    fn granularity(&mut self, g: Arg<'_>, v6: Option<bool>) -> bool {
+        let v6 = v6.unwrap_or(!g.value.contains('.'));
+        let ok = if v6 {
+            g.value.parse::<u8>().is_ok_and(|p| (1..=128).contains(&p))
+        } else {
+            inet_aton(g.value).is_some()
+        };
+        if !ok {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0169",
+                    format!("`{}` is not a persistence_granularity", g.value),
+                )
+                .with_label(g.span, "keepalived ignores it")
+                .with_help(if v6 {
+                    "for IPv6 write a prefix length from 1 to 128"
+                } else {
+                    "for IPv4 write a netmask, e.g. 255.255.255.0"
+                }),
+            );
+        }
+        ok
+    }
+}
+
+/// An IPv4 address as inet_aton reads it: one to four numbers (decimal,
+/// octal with a leading 0, hex with 0x) separated by dots, the last filling
+/// the remaining bytes.
+fn inet_aton(s: &str) -> Option<u32> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(4);
+    for p in &parts {
+        let n = if let Some(hex) = p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            u32::from_str_radix(hex, 16).ok()?
+        } else if p.len() > 1 && p.starts_with('0') {
+            u32::from_str_radix(&p[1..], 8).ok()?
+        } else {
+            p.parse::<u32>().ok()?
+        };
+        if p.is_empty() || p.starts_with('+') {
+            return None;
+        }
+        nums.push(n);
+    }
+    let (last, head) = nums.split_last()?;
+    if head.iter().any(|&n| n > 255) {
+        return None;
+    }
+    let rest_bits = 8 * (4 - head.len() as u32);
+    if rest_bits < 32 && *last >= 1 << rest_bits {
+        return None;
+    }
+    let high = head.iter().fold(0u32, |acc, &n| (acc << 8) | n);
+    Some(if head.is_empty() {
+        *last
+    } else {
+        (high << rest_bits) | last
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inet_aton;
+
+    #[test]
+    fn inet_aton_reads_every_form() {
+        assert_eq!(inet_aton("255.255.255.0"), Some(0xffff_ff00));
+        assert_eq!(inet_aton("0"), Some(0));
+        assert_eq!(inet_aton("1.5"), Some(0x0100_0005));
+        assert_eq!(inet_aton("70000"), Some(70_000));
+        assert_eq!(inet_aton("1.2.3"), Some(0x0102_0003));
+        assert_eq!(inet_aton("1.256"), Some(0x0100_0100));
+        assert_eq!(inet_aton("0x7f.1"), Some(0x7f00_0001));
+        assert_eq!(inet_aton("010.0.0.1"), Some(0x0800_0001));
+        for bad in [
+            "x",
+            "",
+            "1..2",
+            "256.1.1.1",
+            "1.2.3.4.5",
+            "1.16777216",
+            "09",
+            "1.2.3.256",
+        ] {
+            assert_eq!(inet_aton(bad), None, "{bad}");
+        }
     }
 }
