@@ -351,8 +351,9 @@ impl Builder {
                         self.arg(&x);
                     }
                 }
-                "interval" => v.interval = self.timer(&x, 4294.0),
-                "timeout" => v.timeout = self.timer(&x, 4294.0),
+                // Whole seconds: keepalived reads an unsigned number.
+                "interval" => v.interval = self.whole_seconds(&x),
+                "timeout" => v.timeout = self.whole_seconds(&x),
                 "weight" => {
                     v.weight = self.int(&x, -254, 254);
                     v.weight_reverse = x.args.get(1).is_some_and(|o| o.value == "reverse");
@@ -486,12 +487,46 @@ impl Builder {
                     t.weight = self.int(&x, -254, 254);
                     self.weight_option(&x);
                 }
+                "init_file" => self.init_file(&x),
                 k if kw::TRACK_FILE.contains(&k) => {}
                 _ => self.unknown(&x, kw::TRACK_FILE, "vrrp_track_file"),
             }
             t.settings.push(x);
         }
         t
+    }
+
+    /// `interval`/`timeout` of a vrrp_script: 1 to 4294 whole seconds.
+    fn whole_seconds(&mut self, x: &Setting) -> Option<Spanned<f64>> {
+        self.int::<u16>(x, 1, 4294).map(|s| Spanned {
+            value: f64::from(s.value),
+            span: s.span,
+        })
+    }
+
+    /// `init_file [VALUE] [overwrite]`: the value is -254 to 254.
+    fn init_file(&mut self, x: &Setting) {
+        for a in x.args.iter().filter(|a| a.value != "overwrite") {
+            let numeric = a
+                .value
+                .starts_with(|c: char| c.is_ascii_digit() || c == '-' || c == '+');
+            let why = if !numeric {
+                "is not a value or `overwrite`"
+            } else if a
+                .value
+                .parse::<i64>()
+                .is_ok_and(|v| (-254..=254).contains(&v))
+            {
+                continue;
+            } else {
+                "is not a whole number from -254 to 254"
+            };
+            self.diags.push(
+                Diagnostic::error("K0172", format!("init_file `{}` {why}", a.value))
+                    .with_label(a.span, "keepalived ignores it")
+                    .with_help("write `init_file [VALUE] [overwrite]` with VALUE from -254 to 254"),
+            );
+        }
     }
 
     fn tracks(x: &Setting, out: &mut Vec<Track>) {
@@ -550,6 +585,15 @@ impl Builder {
                 k if k.starts_with("track_") => {
                     Self::tracks(&x, &mut g.tracks);
                 }
+                "smtp_alert" | "notify_priority_changes" => {
+                    self.flag(&x);
+                }
+                "global_tracking" => self.diags.push(
+                    Diagnostic::warning("K0171", "global_tracking is deprecated")
+                        .with_label(x.keyword.span, "keepalived warns")
+                        .with_help("put track_interface, track_script or track_file blocks on the sync group instead"),
+                ),
+                "notify_deleted" => self.unknown(&x, kw::SYNC, "vrrp_sync_group"),
                 k if k.starts_with("notify_") || k == "notify" => {
                     if k != "notify_priority_changes" {
                         self.notify(&x, &mut g.notify);

@@ -191,7 +191,6 @@ pub const SYNC: &[&str] = &[
     "notify_backup",
     "notify_fault",
     "notify_stop",
-    "notify_deleted",
     "notify",
     "notify_priority_changes",
     "smtp_alert",
