@@ -4,6 +4,7 @@ use super::Builder;
 use crate::diagnostic::Diagnostic;
 use crate::keepalived::keywords as kw;
 use crate::keepalived::model::*;
+use crate::source::Span;
 
 /// keepalived's limit for GARP delays: `UINT_MAX / TIMER_HZ` seconds.
 const GARP_DELAY_MAX: i64 = 4294;
@@ -628,37 +629,7 @@ impl Builder {
                     .with_help(format!("use a prefix length from 0 to {max}")),
                 );
             }
-            const OPTIONS: &[&str] = &[
-                "dev",
-                "scope",
-                "label",
-                "brd",
-                "broadcast",
-                "peer",
-                "home",
-                "-nodad",
-                "nodad",
-                "noprefixroute",
-                "autojoin",
-                "track",
-                "no_track",
-            ];
-            let mut k = 0;
-            while let Some(a) = e.args.get(k) {
-                if !OPTIONS.contains(&a.value.as_str()) {
-                    self.diags.push(
-                        Diagnostic::error("K0115", format!("unknown option `{}` for a virtual address", a.value))
-                            .with_label(a.span, "keepalived ignores this entry")
-                            .with_help("options are dev, scope, label, brd, peer, home, -nodad, noprefixroute, autojoin, no_track"),
-                    );
-                    break;
-                }
-                let takes_value = matches!(
-                    a.value.as_str(),
-                    "dev" | "scope" | "label" | "brd" | "broadcast" | "peer"
-                );
-                k += if takes_value { 2 } else { 1 };
-            }
+            self.vip_options(e, &address.value, prefix);
             let opt = |name: &str| {
                 e.args
                     .iter()
@@ -779,6 +750,187 @@ impl Builder {
                     .with_help("write `garp_extra_if SECONDS` or `garp_extra_if all SECONDS`"),
                 );
             }
+        }
+    }
+}
+
+impl Builder {
+    /// The options after a virtual address, as keepalived 2.2.7 reads them:
+    /// an unknown word is reported and the next one read; an option without
+    /// its value, or a second `dev`, drops the address.
+    fn vip_options(&mut self, e: &Setting, address: &std::net::IpAddr, prefix: Option<u8>) {
+        let v6 = address.is_ipv6();
+        let full = if v6 { 128 } else { 32 };
+        let prefix = prefix.unwrap_or(full);
+        let problem = |me: &mut Self, at: Span, message: String, help: &str| {
+            me.diags.push(
+                Diagnostic::error("K0115", message)
+                    .with_label(at, "keepalived ignores it")
+                    .with_help(help.to_owned()),
+            );
+        };
+        let (mut dev, mut peer, mut brd) = (false, false, None);
+        let mut k = 0;
+        while let Some(a) = e.args.get(k) {
+            let word = a.value.as_str();
+            let takes_value = matches!(
+                word,
+                "dev" | "scope" | "broadcast" | "brd" | "label" | "peer" | "preferred_lft"
+            );
+            if !takes_value {
+                if !matches!(
+                    word,
+                    "home"
+                        | "-nodad"
+                        | "mngtmpaddr"
+                        | "noprefixroute"
+                        | "autojoin"
+                        | "no_track"
+                        | "use_vmac"
+                ) {
+                    problem(
+                        self,
+                        a.span,
+                        format!("unknown option `{word}` for a virtual address"),
+                        "options are dev, scope, brd, label, peer, preferred_lft, home, -nodad, mngtmpaddr, noprefixroute, autojoin, no_track, use_vmac",
+                    );
+                }
+                k += 1;
+                continue;
+            }
+            let Some(v) = e.args.get(k + 1) else {
+                self.diags.push(
+                    Diagnostic::error("K0173", format!("`{word}` needs a value"))
+                        .with_label(a.span, "keepalived drops this address")
+                        .with_help(format!("write `{word} VALUE`, or remove it")),
+                );
+                return;
+            };
+            match word {
+                "dev" if dev => {
+                    self.diags.push(
+                        Diagnostic::error("K0173", "a virtual address with two devices")
+                            .with_label(a.span, "keepalived drops this address")
+                            .with_help("give one `dev` per address"),
+                    );
+                    return;
+                }
+                "dev" => dev = true,
+                "scope" => {
+                    let named = matches!(
+                        v.value.as_str(),
+                        "global" | "nowhere" | "host" | "link" | "site"
+                    );
+                    if !named && v.value.parse::<u8>().is_err() {
+                        problem(
+                            self,
+                            v.span,
+                            format!("`{}` is not a scope", v.value),
+                            "use global, site, link, host, nowhere or a number from 0 to 255",
+                        );
+                    } else if v6 {
+                        problem(
+                            self,
+                            a.span,
+                            "an IPv6 address has no scope".into(),
+                            "remove the scope",
+                        );
+                    }
+                }
+                "label" if v6 => {
+                    problem(
+                        self,
+                        a.span,
+                        "an IPv6 address has no label".into(),
+                        "remove the label",
+                    );
+                }
+                "broadcast" | "brd" if v6 => {
+                    self.diags.push(
+                        Diagnostic::error("K0173", "an IPv6 address has no broadcast address")
+                            .with_label(a.span, "keepalived drops this address")
+                            .with_help("remove the broadcast"),
+                    );
+                    return;
+                }
+                "broadcast" | "brd" => {
+                    if v.value != "+"
+                        && v.value != "-"
+                        && v.value.parse::<std::net::Ipv4Addr>().is_err()
+                    {
+                        self.diags.push(
+                            Diagnostic::error(
+                                "K0173",
+                                format!("`{}` is not a broadcast address", v.value),
+                            )
+                            .with_label(v.span, "keepalived drops this address")
+                            .with_help("write an IPv4 address, `+` (all ones) or `-` (all zeros)"),
+                        );
+                        return;
+                    }
+                    brd = Some((a.span, v.value == "+" || v.value == "-"));
+                }
+                "peer" if peer => problem(
+                    self,
+                    v.span,
+                    "a virtual address with two peers".into(),
+                    "give one `peer` per address",
+                ),
+                "peer" => {
+                    // A bare address: keepalived reads no prefix here.
+                    match v.value.parse::<std::net::IpAddr>() {
+                        Err(_) => problem(
+                            self,
+                            v.span,
+                            format!("`{}` is not a peer address", v.value),
+                            "write the peer's address without a prefix, e.g. `peer 198.18.0.2`",
+                        ),
+                        Ok(p) if p.is_ipv6() != v6 => problem(
+                            self,
+                            v.span,
+                            format!("peer {} is not of the address's family", v.value),
+                            "use a peer of the same family",
+                        ),
+                        Ok(_) => {
+                            peer = true;
+                            if prefix != full {
+                                problem(
+                                    self,
+                                    e.keyword.span,
+                                    "a virtual address with a peer takes its prefix from the peer"
+                                        .into(),
+                                    "write the address without a prefix, and the prefix on the peer",
+                                );
+                            }
+                        }
+                    }
+                }
+                "preferred_lft" if v.value != "forever" && v.value.parse::<u32>().is_err() => {
+                    problem(
+                        self,
+                        v.span,
+                        format!("`{}` is not a preferred_lft", v.value),
+                        "write `forever` or a number of seconds",
+                    );
+                }
+                _ => {}
+            }
+            k += 2;
+        }
+        match brd {
+            Some((at, _)) if peer => problem(
+                self,
+                at,
+                "a virtual address with both a peer and a broadcast address".into(),
+                "remove the broadcast address",
+            ),
+            Some((at, true)) if prefix > 30 => problem(
+                self,
+                at,
+                format!("no broadcast address for a /{prefix}"),
+                "use `brd +` or `brd -` with a prefix of 30 or shorter",
+            ),
+            _ => {}
         }
     }
 }
