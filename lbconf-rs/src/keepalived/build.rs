@@ -167,10 +167,19 @@ impl Builder {
             "vrrp_track_file" | "track_file" => {
                 c.track_files.push(self.track_file(&v.to_setting()));
             }
-            "vrrp_sync_group" => c.sync_groups.push(self.sync(&v.to_setting())),
-            "vrrp_instance" => c.instances.push(self.instance(&v.to_setting())),
+            "vrrp_sync_group" => {
+                let s = v.to_setting();
+                self.one_name(&s);
+                c.sync_groups.push(self.sync(&s));
+            }
+            "vrrp_instance" => {
+                let s = v.to_setting();
+                self.one_name(&s);
+                c.instances.push(self.instance(&s));
+            }
             "virtual_server_group" => {
                 let s = v.to_setting();
+                self.one_name(&s);
                 let members = self.block(&s);
                 for m in members.iter().filter(|m| m.keyword.value != "fwmark") {
                     // `IP[-LAST] PORT`: the range's end is the last octet/hextet.
@@ -275,6 +284,24 @@ impl Builder {
             }
         }
         items
+    }
+
+    /// A block that takes exactly one name (keepalived skips, or cannot
+    /// read, one with more words before its `{`).
+    fn one_name(&mut self, s: &Setting) {
+        if let Some(extra) = s.args.get(1) {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0174",
+                    format!(
+                        "{} takes one name, not `{}` too",
+                        s.keyword.value, extra.value
+                    ),
+                )
+                .with_label(extra.span, "keepalived does not read the block")
+                .with_help("write one word before `{`, e.g. `vrrp_instance VI_1 {`"),
+            );
+        }
     }
 
     fn name(&mut self, s: &Setting) -> Spanned<String> {
@@ -483,6 +510,14 @@ impl Builder {
         for x in self.block(s) {
             match x.keyword.value.as_str() {
                 "file" => t.file = self.string(&x),
+                "weight" if t.weight.is_some() => self.diags.push(
+                    Diagnostic::error(
+                        "K0175",
+                        format!("vrrp_track_file {} has a second weight", t.name.value),
+                    )
+                    .with_label(x.keyword.span, "keepalived ignores it")
+                    .with_help("give the track file one weight"),
+                ),
                 "weight" => {
                     t.weight = self.int(&x, -254, 254);
                     self.weight_option(&x);

@@ -226,6 +226,13 @@ impl Builder {
                     self.int::<u8>(&x, 1, 100);
                 }
                 "kernel_rx_buf_size" => {
+                    if let Some(extra) = x.args.get(1) {
+                        self.diags.push(
+                            Diagnostic::error("K0176", "kernel_rx_buf_size takes one value")
+                                .with_label(extra.span, "keepalived ignores the line")
+                                .with_help("write `kernel_rx_buf_size BYTES`"),
+                        );
+                    }
                     self.int::<i64>(&x, 0, i64::MAX);
                 }
                 "garp_extra_if" => self.garp_extra_if(&x),
@@ -278,6 +285,11 @@ impl Builder {
                     self.arg(&x);
                     vrf_at = Some(x.keyword.span);
                 }
+                "use_ipvlan" if ipvlan_at.is_some() => self.diags.push(
+                    Diagnostic::error("K0177", "use_ipvlan given twice")
+                        .with_label(x.keyword.span, "keepalived ignores it")
+                        .with_help("give the instance one use_ipvlan line"),
+                ),
                 "use_ipvlan" => ipvlan_at = Some(x.clone()),
                 k if kw::INSTANCE.contains(&k) => {}
                 _ => self.unknown(&x, kw::INSTANCE, "vrrp_instance"),
