@@ -799,23 +799,15 @@ pub(crate) fn script_found(command: &str) -> bool {
     })
 }
 
-/// Whether an instance or a sync group tracks the vrrp_script `name`
-/// (keepalived neither runs nor checks one that nothing tracks).
-fn script_tracked(c: &Config, name: &str) -> bool {
-    c.instances
-        .iter()
-        .flat_map(|i| &i.tracks)
-        .chain(c.sync_groups.iter().flat_map(|g| &g.tracks))
-        .any(|t| t.kind == "track_script" && t.name.value == name)
-}
-
 fn scripts(c: &Config, found: &LvsScripts, diags: &mut Vec<Diagnostic>) {
-    let tracked: Vec<&VrrpScript> = c
-        .vrrp_scripts
-        .iter()
-        .filter(|s| script_tracked(c, &s.name.value))
-        .collect();
-    for s in &tracked {
+    // keepalived's VRRP process reads (and checks) the vrrp_scripts only
+    // when there is a vrrp_instance to run.
+    let tracked: &[VrrpScript] = if c.instances.is_empty() {
+        &[]
+    } else {
+        &c.vrrp_scripts
+    };
+    for s in tracked {
         if let Some(x) = s.script.as_ref().filter(|x| !script_found(&x.value)) {
             diags.push(
                 Diagnostic::warning(
