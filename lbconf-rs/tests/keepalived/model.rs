@@ -654,3 +654,20 @@ fn smtp_server_names_resolve_through_the_given_host_names() {
         unknown.diagnostics
     );
 }
+
+/// A scheduler flag before `lb_algo` is refused (keepalived reads them in
+/// order). The normalizing dump puts `lb_algo` first, so this case lives
+/// here rather than in the corpus, whose dumps must read back the same.
+#[test]
+fn scheduler_flags_need_the_scheduler_first() {
+    let text = "virtual_server 198.18.7.1 80 {\n    lb_kind NAT\n    protocol TCP\n    mh-fallback\n    lb_algo mh\n    mh-port\n    real_server 198.18.7.10 80 {\n        weight 1\n    }\n}\n";
+    let p = keepalived::parse_str("flags.conf", text, &keepalived::Options::default());
+    let codes: Vec<&str> = p.diagnostics.iter().map(|d| d.code).collect();
+    assert_eq!(codes, ["K0168"], "{:?}", p.diagnostics);
+    let flags: Vec<&str> = p.value.virtual_servers[0]
+        .sched_flags
+        .iter()
+        .map(|f| f.value.as_str())
+        .collect();
+    assert_eq!(flags, ["mh-port"]);
+}
