@@ -244,6 +244,23 @@ impl Builder {
                 }
             }
         }
+        if let CheckerDetail::Udp(u) = &c.detail
+            && let (Some(min), Some(max)) = (&u.min_reply_length, &u.max_reply_length)
+            && min.value > max.value
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    "K0178",
+                    format!(
+                        "UDP_CHECK min_reply_length {} is above max_reply_length {}",
+                        min.value, max.value
+                    ),
+                )
+                .with_label(min.span, "keepalived warns: the check can never pass")
+                .with_label(max.span, "the maximum")
+                .with_help("make min_reply_length at most max_reply_length"),
+            );
+        }
         c
     }
 
