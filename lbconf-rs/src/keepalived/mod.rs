@@ -102,6 +102,7 @@ fn expander(opts: &Options) -> macros::Expander<'_> {
 
 fn finish(mut ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
     ex.sink.flush(&ex.sources);
+    ex.sink.builder.finish_globals();
     // Macro-layer diagnostics first, then braces, then keywords and values,
     // then the checks over the whole configuration.
     let mut diags = ex.diags;
