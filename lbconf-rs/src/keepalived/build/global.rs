@@ -292,11 +292,24 @@ impl Builder {
             }
             "vrrp_cpu_affinity" | "checker_cpu_affinity" | "bfd_cpu_affinity" => {
                 if self.first(x).is_some() {
-                    let max = cpus_online() - 1;
+                    let cpus = cpus_online();
                     for a in &x.args {
-                        if self.ka_number(x, a, false, 0, max).is_none() {
-                            break;
+                        match number(&a.value, false, 0, cpus - 1) {
+                            Number::Ok(_) => continue,
+                            Number::Invalid => {
+                                self.ka_number(x, a, false, 0, cpus - 1);
+                            }
+                            Number::Negative | Number::Outside => self.bad_value(
+                                "K0180",
+                                a.span,
+                                format!("{k} {} is not a CPU online on this host", a.value),
+                                &format!(
+                                    "this host has {cpus} CPUs online; keepalived drops the whole list"
+                                ),
+                                "use CPU numbers from 0 to the number of CPUs online minus 1",
+                            ),
                         }
+                        break;
                     }
                 }
             }
