@@ -18,8 +18,8 @@ pub struct Builder {
     pub(crate) prepared: Vec<super::checks::Prepared>,
     /// [`Options::host_names`](super::Options::host_names).
     host_names: Option<Vec<String>>,
-    /// What `global_defs` said about scripts so far.
-    scripts: global::ScriptState,
+    /// What the `global_defs` blocks said so far.
+    scripts: global::GlobalState,
 }
 
 impl Builder {

@@ -167,17 +167,39 @@ fn in_path(program: &str) -> bool {
     !program.is_empty() && std::env::split_paths(&path).any(|d| d.join(program).is_file())
 }
 
-/// What `global_defs` has said about scripts so far, in file order:
-/// keepalived looks up the default script user when it reads a
-/// `startup_script`/`shutdown_script`, if script security is on by then.
+/// Statements keepalived takes once: it reports a second one (in any
+/// `global_defs` block) and ignores it.
+const ONCE: &[&str] = &[
+    "lvs_sync_daemon",
+    "snmp_socket",
+    "nftables",
+    "nftables_ipvs",
+    "notify_fifo",
+    "notify_fifo_script",
+    "vrrp_notify_fifo",
+    "vrrp_notify_fifo_script",
+    "lvs_notify_fifo",
+    "lvs_notify_fifo_script",
+    "vmac_prefix",
+    "vmac_addr_prefix",
+    "startup_script",
+    "shutdown_script",
+];
+
+/// What the `global_defs` blocks have said so far, in file order: keepalived
+/// keeps its global settings across blocks, and looks up the default script
+/// user when it reads a `startup_script`/`shutdown_script`, if script
+/// security is on by then.
 #[derive(Default)]
-pub(crate) struct ScriptState {
+pub(crate) struct GlobalState {
     security: bool,
     user: bool,
     /// The first `startup_script` or `shutdown_script` read.
     first: Option<Span>,
-    startup: bool,
-    shutdown: bool,
+    /// The [`ONCE`] statements read.
+    once: Vec<String>,
+    /// `vrrp_rx_bufs_policy`: MTU, ADVERT, a size.
+    rx_bufs: [bool; 3],
 }
 
 impl Builder {
@@ -235,6 +257,21 @@ impl Builder {
     /// `false` when keepalived does not know `x` in `global_defs`.
     pub(super) fn global_value(&mut self, x: &Setting) -> bool {
         let k = x.keyword.value.as_str();
+        // A name that keepalived reports missing does not count; the nftables
+        // table name has a default.
+        if ONCE.contains(&k) && (!x.args.is_empty() || k.starts_with("nftables")) {
+            if self.scripts.once.iter().any(|o| o == k) {
+                self.bad_value(
+                    "K0192",
+                    x.keyword.span,
+                    format!("{k} given twice"),
+                    "keepalived reports the second one and ignores it",
+                    &format!("keep one `{k}` over all global_defs blocks"),
+                );
+                return true;
+            }
+            self.scripts.once.push(k.to_owned());
+        }
         if FLAGS.contains(&k) {
             self.flag(x);
             return true;
@@ -270,6 +307,19 @@ impl Builder {
                         format!("process name {} is longer than 15 characters", a.value),
                         "keepalived reports it and cuts it to 15",
                         "use a name of at most 15 characters (the kernel's limit)",
+                    );
+                }
+            }
+            "nftables" | "nftables_ipvs" => {
+                if let Some(a) = x.args.first()
+                    && a.value.len() >= 256
+                {
+                    self.bad_value(
+                        "K0186",
+                        a.span,
+                        format!("{k} table name is longer than 255 characters"),
+                        "keepalived reports it and ignores the statement",
+                        "use a shorter table name",
                     );
                 }
             }
@@ -750,7 +800,7 @@ impl Builder {
         let Some(first) = self.first(x) else {
             return;
         };
-        let (mut mtu, mut advert, mut size) = (false, false, false);
+        let [mut mtu, mut advert, mut size] = self.scripts.rx_bufs;
         for a in &x.args {
             if a.value.eq_ignore_ascii_case("MTU") {
                 mtu = true;
@@ -762,6 +812,8 @@ impl Builder {
                 return;
             }
         }
+        // keepalived then drops the policies, or ADVERT.
+        self.scripts.rx_bufs = [mtu && !size, advert && !size && !mtu, size];
         if size && (mtu || advert) || mtu && advert {
             self.bad_value(
                 "K0185",
@@ -785,21 +837,6 @@ impl Builder {
             return;
         };
         let k = x.keyword.value.as_str();
-        let twice = if k == "startup_script" {
-            std::mem::replace(&mut self.scripts.startup, true)
-        } else {
-            std::mem::replace(&mut self.scripts.shutdown, true)
-        };
-        if twice {
-            self.bad_value(
-                "K0191",
-                x.keyword.span,
-                format!("{k} given twice"),
-                "keepalived reports the second one and ignores it",
-                "keep one",
-            );
-            return;
-        }
         if x.args.len() > 1 {
             self.script_owner(
                 x.args.get(1),
