@@ -19,7 +19,7 @@ pub struct Builder {
     /// [`Options::host_names`](super::Options::host_names).
     host_names: Option<Vec<String>>,
     /// What the `global_defs` blocks said so far.
-    scripts: global::GlobalState,
+    globals: global::GlobalState,
 }
 
 impl Builder {

@@ -30,7 +30,7 @@ pub(super) const TOP_ONLY: &[&str] = &[
 /// keepalived's longest time in seconds, `UINT_MAX / TIMER_HZ`.
 const SECS_MAX: f64 = u32::MAX as f64 / 1e6;
 
-/// The `--- true/false` statements (`check_true_false`: no value is true).
+/// The true/false statements (`check_true_false`: no value is true).
 const FLAGS: &[&str] = &[
     "smtp_alert",
     "smtp_alert_vrrp",
@@ -260,7 +260,7 @@ impl Builder {
         // A name that keepalived reports missing does not count; the nftables
         // table name has a default.
         if ONCE.contains(&k) && (!x.args.is_empty() || k.starts_with("nftables")) {
-            if self.scripts.once.iter().any(|o| o == k) {
+            if self.globals.once.iter().any(|o| o == k) {
                 self.bad_value(
                     "K0192",
                     x.keyword.span,
@@ -270,7 +270,7 @@ impl Builder {
                 );
                 return true;
             }
-            self.scripts.once.push(k.to_owned());
+            self.globals.once.push(k.to_owned());
         }
         if FLAGS.contains(&k) {
             self.flag(x);
@@ -800,7 +800,7 @@ impl Builder {
         let Some(first) = self.first(x) else {
             return;
         };
-        let [mut mtu, mut advert, mut size] = self.scripts.rx_bufs;
+        let [mut mtu, mut advert, mut size] = self.globals.rx_bufs;
         for a in &x.args {
             if a.value.eq_ignore_ascii_case("MTU") {
                 mtu = true;
@@ -813,7 +813,7 @@ impl Builder {
             }
         }
         // keepalived then drops the policies, or ADVERT.
-        self.scripts.rx_bufs = [mtu && !size, advert && !size && !mtu, size];
+        self.globals.rx_bufs = [mtu && !size, advert && !size && !mtu, size];
         if size && (mtu || advert) || mtu && advert {
             self.bad_value(
                 "K0185",
@@ -843,8 +843,8 @@ impl Builder {
                 x.args.get(2),
                 "keepalived reports the script invalid",
             );
-        } else if self.scripts.security
-            && !self.scripts.user
+        } else if self.globals.security
+            && !self.globals.user
             && !super::super::checks::user_exists("keepalived_script")
         {
             self.bad_value(
@@ -859,7 +859,7 @@ impl Builder {
         // drops one it does not find there.
         let program = cmd.value.split_whitespace().next().unwrap_or_default();
         if program.contains('/') || in_path(program) {
-            self.scripts.first.get_or_insert(cmd.span);
+            self.globals.first.get_or_insert(cmd.span);
         }
     }
 
@@ -867,8 +867,8 @@ impl Builder {
     /// read after them.
     pub(super) fn note_script_global(&mut self, keyword: &str) {
         match keyword {
-            "enable_script_security" => self.scripts.security = true,
-            "script_user" => self.scripts.user = true,
+            "enable_script_security" => self.globals.security = true,
+            "script_user" => self.globals.user = true,
             _ => {}
         }
     }
@@ -876,8 +876,8 @@ impl Builder {
     /// After the whole configuration: a `startup_script` or
     /// `shutdown_script` without `enable_script_security` anywhere.
     pub(crate) fn finish_globals(&mut self) {
-        if let Some(span) = self.scripts.first
-            && !self.scripts.security
+        if let Some(span) = self.globals.first
+            && !self.globals.security
         {
             self.diags.push(
                 Diagnostic::error(
