@@ -18,6 +18,8 @@ pub struct Builder {
     pub(crate) prepared: Vec<super::checks::Prepared>,
     /// [`Options::host_names`](super::Options::host_names).
     host_names: Option<Vec<String>>,
+    /// What the `global_defs` blocks said so far.
+    globals: global::GlobalState,
 }
 
 impl Builder {
@@ -320,8 +322,12 @@ impl Builder {
             match x.keyword.value.as_str() {
                 "router_id" => g.router_id = self.string(&x),
                 "vrrp_version" => g.vrrp_version = self.int(&x, 2, 3),
-                "enable_script_security" => g.enable_script_security = true,
+                "enable_script_security" => {
+                    g.enable_script_security = true;
+                    self.note_script_global("enable_script_security");
+                }
                 "script_user" => {
+                    self.note_script_global("script_user");
                     g.script_user = self.string(&x);
                     g.script_group = x.args.get(1).cloned();
                     self.script_owner(
@@ -331,6 +337,10 @@ impl Builder {
                     );
                 }
                 "vrrp_strict" => g.vrrp_strict = true,
+                // global_parser.c reads it as 0 to INT_MAX.
+                "vrrp_garp_lower_prio_repeat" => {
+                    g.vrrp_garp_lower_prio_repeat = self.int(&x, 0, i64::from(i32::MAX));
+                }
                 k if k.starts_with("vrrp_garp_") && self.global_garp(&x, &mut g) => {}
                 "notification_email" if x.block.as_ref().is_some_and(Vec::is_empty) => {
                     self.diags.push(
@@ -346,6 +356,7 @@ impl Builder {
                 }
                 "smtp_server" => self.smtp_server(&x),
                 "notification_email" => {
+                    self.global_value(&x);
                     g.notification_email = x
                         .block
                         .iter()
@@ -353,7 +364,9 @@ impl Builder {
                         .map(|e| e.keyword.clone())
                         .collect();
                 }
-                k if kw::GLOBAL.contains(&k) => {}
+                k if kw::GLOBAL.contains(&k) || global::TOP_ONLY.contains(&k) => {
+                    self.global_value(&x);
+                }
                 _ => self.unknown(&x, kw::GLOBAL, "global_defs"),
             }
             g.settings.push(x);
@@ -670,6 +683,7 @@ fn dotted_quad(s: &str) -> Option<std::net::Ipv4Addr> {
 }
 
 mod check;
+mod global;
 pub(super) mod lvs;
 
 #[cfg(test)]

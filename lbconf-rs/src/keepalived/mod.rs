@@ -9,8 +9,9 @@
 //!
 //! Diagnostic codes: `K00xx` lexer and macro layer (quotes, braces, includes,
 //! definitions, `~SEQ`/`~LST`), `K01xx` keywords and values (`K0100` unknown
-//! keyword with a "did you mean", `K0101`-`K0129` missing, malformed or
-//! out-of-range values), `K02xx` semantic checks over the whole configuration
+//! keyword with a "did you mean", `K0101`-`K0161` missing, malformed or
+//! out-of-range values, `K0180`-`K0192` the `global_defs` values of
+//! `build/global.rs`), `K02xx` semantic checks over the whole configuration
 //! (duplicate VRIDs, missing interfaces, scripts without
 //! `enable_script_security`, virtual servers without real servers, ...).
 //! Codes in [`checks::LINTS`] are lbconf's advice that keepalived itself does
@@ -102,6 +103,7 @@ fn expander(opts: &Options) -> macros::Expander<'_> {
 
 fn finish(mut ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
     ex.sink.flush(&ex.sources);
+    ex.sink.builder.finish_globals();
     // Macro-layer diagnostics first, then braces, then keywords and values,
     // then the checks over the whole configuration.
     let mut diags = ex.diags;
