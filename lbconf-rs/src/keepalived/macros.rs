@@ -246,6 +246,21 @@ impl<'a> Expander<'a> {
                     .or_else(|| whole.strip_prefix('$'));
                 let spans = name.and_then(|n| self.def_lines.get(n)).cloned();
                 let lines: Vec<&str> = new.split('\n').collect();
+                // A multi-line value that defines its own parameter again:
+                // keepalived frees the value it is reading (and then reads
+                // garbage).
+                if let Some(n) = name
+                    && lines
+                        .iter()
+                        .any(|l| definition(l.trim_start()).is_some_and(|(d, _)| d == n))
+                {
+                    self.diags.push(
+                        Diagnostic::error("K0015", format!("the value of ${n} defines ${n} again"))
+                            .with_label(origin.line, "keepalived reads freed memory here")
+                            .with_help("end the definition before its `$NAME=` line, or rename one of the two"),
+                    );
+                    return;
+                }
                 for (k, l) in lines.iter().enumerate() {
                     let origin = match &spans {
                         Some(s) if s.len() == lines.len() => Origin {
@@ -334,9 +349,22 @@ impl<'a> Expander<'a> {
     fn substitute(&mut self, text: &str, origin: Origin) -> Option<String> {
         let mut cur = text.to_owned();
         let mut changed = false;
-        for _ in 0..MAX_SUBST_ROUNDS {
+        for round in 0..=MAX_SUBST_ROUNDS {
             let (next, did) = self.subst_once(&cur, origin);
             if !did {
+                break;
+            }
+            if round == MAX_SUBST_ROUNDS {
+                // Still substituting: parameters that refer to each other
+                // (keepalived loops on them for ever).
+                self.diags.push(
+                    Diagnostic::error("K0008", "parameter substitution does not end")
+                        .with_label(origin.line, "")
+                        .with_help(
+                            "a parameter's value refers to itself, directly or through others",
+                        ),
+                );
+                cur.truncate(0);
                 break;
             }
             changed = true;

@@ -356,3 +356,17 @@ fn plain_lines_read_as_the_line_lexer_reads_them() {
         );
     }
 }
+
+/// Parameters that refer to each other never settle: keepalived loops on
+/// them for ever (so this cannot be an oracle corpus file); lbconf reports
+/// it.
+#[test]
+fn parameters_referring_to_each_other_are_reported() {
+    let text = "$A=$B\n$B=$A\nglobal_defs {\n    router_id $A\n}\n";
+    let p = keepalived::parse_str("loop.conf", text, &opts("x"));
+    assert!(
+        p.diagnostics.iter().any(|d| d.code == "K0008"),
+        "{:?}",
+        p.diagnostics
+    );
+}

@@ -235,7 +235,7 @@ impl Builder {
                     }
                     self.int::<i64>(&x, 0, i64::MAX);
                 }
-                "garp_extra_if" => self.garp_extra_if(&x),
+                "garp_extra_if" => self.instance_garp_extra_if(&x),
                 "higher_prio_send_advert"
                 | "lower_prio_no_advert"
                 | "skip_check_adv_addr"
@@ -740,7 +740,7 @@ fn interface_name_problem(name: &str) -> Option<&'static str> {
 impl Builder {
     /// `garp_extra_if [all] SECONDS`: each word is `all` or a delay of up to
     /// a day.
-    fn garp_extra_if(&mut self, x: &Setting) {
+    fn instance_garp_extra_if(&mut self, x: &Setting) {
         if x.args.is_empty() {
             self.diags.push(
                 Diagnostic::error("K0167", "garp_extra_if needs a delay")
