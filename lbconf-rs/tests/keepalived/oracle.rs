@@ -18,8 +18,11 @@ const CONFIG_ID: &str = "lbconf";
 /// Runs `keepalived -t` in `ns`; `Some(exit code)`, `None` on timeout.
 fn keepalived_t(ns: &Netns, file: &Path) -> (Option<i32>, String) {
     let mut cmd: Command = ns.command("keepalived");
+    // keepalived -t writes for some statements (config_save_dir copies the
+    // file, creating the directory): a relative path lands in the temp dir.
     cmd.args(["-t", "-i", CONFIG_ID, "-f"])
         .arg(file)
+        .current_dir(std::env::temp_dir())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     let mut child = cmd.spawn().expect("keepalived starts");
