@@ -185,15 +185,17 @@ impl Builder {
                 let members = self.block(&s);
                 for m in members.iter().filter(|m| m.keyword.value != "fwmark") {
                     // `IP[-LAST] PORT`: the range's end is the last octet/hextet.
-                    let first = m
-                        .keyword
-                        .value
-                        .rsplit_once('-')
-                        .map_or(m.keyword.value.as_str(), |(a, _)| a);
-                    self.ip(Arg {
+                    let (first, end) = match m.keyword.value.rsplit_once('-') {
+                        Some((a, e)) => (a, Some(e)),
+                        None => (m.keyword.value.as_str(), None),
+                    };
+                    let start = self.ip(Arg {
                         value: first,
                         span: m.keyword.span,
                     });
+                    if let (Some(start), Some(end)) = (start, end) {
+                        self.range_end(start.value, end, m.keyword.span);
+                    }
                     if let Some(p) = m.args.first()
                         && p.value.parse::<u16>().is_err()
                     {
@@ -286,6 +288,36 @@ impl Builder {
             }
         }
         items
+    }
+
+    /// The end of a virtual_server_group range `IP-END`: the last octet
+    /// (decimal) of an IPv4 address, or the last hextet (hexadecimal) of an
+    /// IPv6 one, above the start's.
+    fn range_end(&mut self, start: IpAddr, end: &str, span: crate::source::Span) {
+        let (last, max, radix) = match start {
+            IpAddr::V4(a) => (u32::from(a.octets()[3]), 0xff, 10),
+            IpAddr::V6(a) => (u32::from(a.segments()[7]), 0xffff, 16),
+        };
+        let digits = end.chars().take_while(|c| c.is_digit(radix)).count();
+        let why = if digits < end.len() {
+            format!("has `{}` after its number", &end[digits..])
+        } else {
+            match u32::from_str_radix(if end.is_empty() { "0" } else { end }, radix) {
+                Ok(e) if e > max => format!("ends past {max:#x}"),
+                Ok(e) if e <= last => "does not end above its start".to_owned(),
+                Ok(_) => return,
+                Err(_) => format!("ends past {max:#x}"),
+            }
+        };
+        self.diags.push(
+            Diagnostic::error("K0179", format!("virtual_server_group range `-{end}` {why}"))
+                .with_label(span, "keepalived skips this entry")
+                .with_help(if radix == 10 {
+                    "write `FIRST-LAST PORT` with LAST the last octet (above the first's), e.g. 198.18.7.1-5 80"
+                } else {
+                    "write `FIRST-LAST PORT` with LAST the last hextet in hex (above the first's), e.g. fd00::1-ff 80"
+                }),
+        );
     }
 
     /// A block that takes exactly one name (keepalived skips, or cannot

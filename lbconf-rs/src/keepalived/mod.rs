@@ -9,11 +9,14 @@
 //!
 //! Diagnostic codes: `K00xx` lexer and macro layer (quotes, braces, includes,
 //! definitions, `~SEQ`/`~LST`), `K01xx` keywords and values (`K0100` unknown
-//! keyword with a "did you mean", `K0101`-`K0161` missing, malformed or
+//! keyword with a "did you mean", `K0101`-`K0178` missing, malformed or
 //! out-of-range values, `K0180`-`K0192` the `global_defs` values of
 //! `build/global.rs`), `K02xx` semantic checks over the whole configuration
-//! (duplicate VRIDs, missing interfaces, scripts without
-//! `enable_script_security`, virtual servers without real servers, ...).
+//! (duplicate VRIDs and names, missing interfaces, scripts without
+//! `enable_script_security`, keepalived's own passes over instances,
+//! `vrrp_complete_instance`, and over virtual servers,
+//! `validate_check_config`: preemption, authentication, quorum, ports,
+//! ...).
 //! Codes in [`checks::LINTS`] are lbconf's advice that keepalived itself does
 //! not report.
 //!
