@@ -1236,13 +1236,13 @@ fn quorum(vs: &VirtualServer, diags: &mut Vec<Diagnostic>) {
         return; // keepalived drops the virtual server first
     }
     let default_weight = vs.weight.as_ref().map_or(1, |w| w.value);
-    let mut kept: Vec<&RealServer> = Vec::with_capacity(vs.real_servers.len());
+    // Keyed by address and port: a virtual server may have thousands.
+    let mut kept: HashMap<(IpAddr, u16), &RealServer> =
+        HashMap::with_capacity(vs.real_servers.len());
     let mut weight_sum = 0u32;
     for rs in &vs.real_servers {
-        let same = |k: &&&RealServer| {
-            k.address.value == rs.address.value && k.port.unwrap_or(0) == rs.port.unwrap_or(0)
-        };
-        if let Some(first) = kept.iter().find(same) {
+        let key = (rs.address.value, rs.port.unwrap_or(0));
+        if let Some(first) = kept.get(&key) {
             diags.push(
                 Diagnostic::error("K0249", "real server given twice in one virtual_server")
                     .with_label(rs.address.span, "keepalived drops this one")
@@ -1251,7 +1251,7 @@ fn quorum(vs: &VirtualServer, diags: &mut Vec<Diagnostic>) {
             );
             continue;
         }
-        kept.push(rs);
+        kept.insert(key, rs);
         let weight = rs.weight.as_ref().map_or(default_weight, |w| w.value);
         weight_sum = weight_sum.wrapping_add(weight as u32);
     }
