@@ -9,7 +9,7 @@ use crate::diagnostic::Diagnostic;
 use crate::source::Span;
 
 /// Codes keepalived 2.2.7 does not report (its `-t` still exits 0): advice only.
-pub const LINTS: &[&str] = &["K0010", "K0011", "K0170", "K0201", "K0245"];
+pub const LINTS: &[&str] = &["K0010", "K0011", "K0170", "K0201", "K0245", "K0274"];
 
 /// Runs every check.
 pub fn run(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnostic>) {
@@ -980,6 +980,9 @@ fn virtual_server(
         found.notify(rs.notify_down());
     }
     let shape = Shape::of(c, vs);
+    if !families(vs, &shape, diags) {
+        return;
+    }
     service(vs, &shape, diags);
     if vs.lb_algo.is_none() && !has(&vs.settings, &["lb_algo", "lvs_sched"]) {
         diags.push(
@@ -1014,6 +1017,70 @@ fn virtual_server(
     }
 }
 
+/// The address family of a virtual server: its address's, else
+/// `ip_family`, else its first real server's. keepalived skips a real server
+/// of the other family (an error), drops a virtual server left without real
+/// servers, and drops without a word one whose group has addresses but none
+/// of the family. Whether keepalived goes on to check the virtual server.
+fn families(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) -> bool {
+    let mut family = match &vs.target.value {
+        VsTarget::Addr(ip, _) => Some(ip.is_ipv6()),
+        _ => vs.ip_family.as_ref().map(|f| f.value == "inet6"),
+    };
+    let mut kept = 0;
+    for rs in &vs.real_servers {
+        let v6 = rs.address.value.is_ipv6();
+        match family {
+            Some(f) if f != v6 => diags.push(
+                Diagnostic::error(
+                    "K0273",
+                    format!(
+                        "real server {} is not of the virtual server's address family",
+                        rs.address.value
+                    ),
+                )
+                .with_label(rs.address.span, "keepalived skips this real server")
+                .with_help("use real servers of the service's family (IPv4 or IPv6)"),
+            ),
+            _ => {
+                family = Some(v6);
+                kept += 1;
+            }
+        }
+    }
+    if kept == 0 {
+        diags.push(
+            Diagnostic::warning("K0230", "virtual_server has no real servers")
+                .with_label(vs.target.span, "keepalived ignores this virtual server")
+                .with_help("add at least one `real_server ADDRESS PORT { ... }` of its family"),
+        );
+        return false;
+    }
+    if let (
+        Shape::Group {
+            fwmark: false, v6, ..
+        },
+        Some(f),
+    ) = (shape, family)
+        && !v6.is_empty()
+        && !v6.contains(&f)
+    {
+        diags.push(
+            Diagnostic::warning(
+                "K0274",
+                "no address of the group is of the real servers' family",
+            )
+            .with_label(
+                vs.target.span,
+                "keepalived drops this virtual server without a word",
+            )
+            .with_help("give the group addresses of the real servers' family"),
+        );
+        return false;
+    }
+    true
+}
+
 /// What a virtual server listens on, as check_data.c looks at it.
 enum Shape {
     /// `IP PORT`.
@@ -1022,7 +1089,12 @@ enum Shape {
     Fwmark,
     /// `group NAME`: whether the group has fwmark entries, and the ports of
     /// its address entries (0 where none is given).
-    Group { fwmark: bool, ports: Vec<u16> },
+    Group {
+        fwmark: bool,
+        ports: Vec<u16>,
+        /// Whether each address entry is IPv6, in order.
+        v6: Vec<bool>,
+    },
 }
 
 impl Shape {
@@ -1038,10 +1110,12 @@ impl Shape {
                     .flat_map(|x| &x.members);
                 let mut fwmark = false;
                 let mut ports = Vec::new();
+                let mut v6 = Vec::new();
                 for m in members {
                     if m.keyword.value == "fwmark" {
                         fwmark = true;
                     } else {
+                        v6.push(m.keyword.value.contains(':'));
                         ports.push(
                             m.args
                                 .first()
@@ -1050,7 +1124,7 @@ impl Shape {
                         );
                     }
                 }
-                Shape::Group { fwmark, ports }
+                Shape::Group { fwmark, ports, v6 }
             }
         }
     }
@@ -1123,7 +1197,7 @@ fn service(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) {
     let fwmark_only = match shape {
         Shape::Addr(_) => false,
         Shape::Fwmark => true,
-        Shape::Group { fwmark, ports } => *fwmark && ports.is_empty(),
+        Shape::Group { fwmark, ports, .. } => *fwmark && ports.is_empty(),
     };
     if fwmark_only && let Some(p) = &vs.protocol {
         diags.push(
