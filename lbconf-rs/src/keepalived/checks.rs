@@ -1048,6 +1048,18 @@ fn families(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) -> b
             }
         }
     }
+    if let (Some((ip, _, span)), Some(f)) = (sorry_server(vs), family)
+        && ip.is_ipv6() != f
+    {
+        diags.push(
+            Diagnostic::error(
+                "K0273",
+                format!("sorry server {ip} is not of the virtual server's address family"),
+            )
+            .with_label(span, "keepalived skips the sorry server")
+            .with_help("use a sorry server of the service's family (IPv4 or IPv6)"),
+        );
+    }
     if kept == 0 {
         diags.push(
             Diagnostic::warning("K0230", "virtual_server has no real servers")
@@ -1101,6 +1113,8 @@ impl Shape {
     fn of(c: &Config, vs: &VirtualServer) -> Shape {
         match &vs.target.value {
             VsTarget::Addr(_, port) => Shape::Addr(*port),
+            // keepalived takes mark 0 for no mark: a service on port 0.
+            VsTarget::Fwmark(0) => Shape::Addr(0),
             VsTarget::Fwmark(_) => Shape::Fwmark,
             VsTarget::Group(g) => {
                 let members = c

@@ -99,35 +99,70 @@ impl Builder {
         out.is_some() && x.nargs() == 1
     }
 
-    /// `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`.
+    /// `TUN [type ipip|gue port N|gre] [nocsum|csum|remcsum]`: the type is
+    /// ipip unless given; a gue tunnel needs a port (1-65535) and the others
+    /// take none; ipip has no checksum and gre no remote checksum (the last
+    /// checksum word holds).
     fn tunnel_options(&mut self, x: View<'_>) {
+        let bad = |me: &mut Self, at: Span, message: String| {
+            me.diags.push(
+                Diagnostic::error("K0126", message)
+                    .with_label(at, "keepalived: invalid tunnel option")
+                    .with_help("write `TUN [type ipip|gre|gue port N] [nocsum|csum|remcsum]`"),
+            );
+        };
+        let (mut kind, mut port, mut csum) = ("ipip", None, None);
         let mut i = 1;
         while let Some(a) = x.arg(i) {
-            let ok = match a.value {
-                "type" => {
-                    i += 1;
-                    x.arg(i)
-                        .is_some_and(|t| matches!(t.value, "ipip" | "gue" | "gre"))
-                }
-                "port" => {
-                    i += 1;
-                    x.arg(i).is_some_and(|p| p.value.parse::<u16>().is_ok())
-                }
-                "nocsum" | "csum" | "remcsum" => true,
-                _ => false,
-            };
-            if !ok {
-                self.diags.push(
-                    Diagnostic::error(
-                        "K0126",
+            match a.value {
+                "type" => match x.arg(i + 1) {
+                    Some(t) if matches!(t.value, "ipip" | "gue" | "gre") => {
+                        kind = t.value;
+                        i += 1;
+                    }
+                    Some(t) => {
+                        return bad(self, t.span, format!("`{}` is not a tunnel type", t.value));
+                    }
+                    None => return bad(self, a.span, "`type` without a tunnel type".into()),
+                },
+                "port" => match x.arg(i + 1) {
+                    Some(p) if p.value.parse::<u16>().is_ok_and(|p| p != 0) => {
+                        port = Some(a.span);
+                        i += 1;
+                    }
+                    Some(p) => {
+                        return bad(
+                            self,
+                            p.span,
+                            format!("`{}` is not a tunnel port (1-65535)", p.value),
+                        );
+                    }
+                    None => return bad(self, a.span, "`port` without a port".into()),
+                },
+                "nocsum" | "csum" | "remcsum" => csum = Some(a),
+                _ => {
+                    return bad(
+                        self,
+                        a.span,
                         format!("`{}` is not a valid tunnel option", a.value),
-                    )
-                    .with_label(a.span, "keepalived: invalid tunnel option")
-                    .with_help("write `TUN type ipip|gue port N|gre` and nocsum, csum or remcsum"),
-                );
-                return;
+                    );
+                }
             }
             i += 1;
+        }
+        match (kind, port) {
+            ("gue", None) => bad(self, x.keyword().span, "a gue tunnel needs a port".into()),
+            (k, Some(at)) if k != "gue" => bad(self, at, format!("an {k} tunnel takes no port")),
+            _ => {}
+        }
+        match (kind, csum) {
+            ("ipip", Some(c)) if c.value != "nocsum" => {
+                bad(self, c.span, "an ipip tunnel has no checksum".into());
+            }
+            ("gre", Some(c)) if c.value == "remcsum" => {
+                bad(self, c.span, "a gre tunnel has no remote checksum".into());
+            }
+            _ => {}
         }
     }
 
@@ -186,12 +221,16 @@ impl Builder {
         let first = self.arg(s)?;
         let target = match first.value {
             "fwmark" => {
-                VsTarget::Fwmark(self.int::<u32>(Shifted(s), 1, i64::from(u32::MAX))?.value)
+                VsTarget::Fwmark(self.int::<u32>(Shifted(s), 0, i64::from(u32::MAX))?.value)
             }
             "group" => VsTarget::Group(self.string(Shifted(s))?.value),
             _ => {
                 let ip = self.ip(first)?.value;
-                let port = self.port(s.arg(1), "virtual_server", s.span())?;
+                // Without a port the service is on port 0 (persistent only).
+                let port = match s.arg(1) {
+                    Some(p) => self.port(Some(p), "virtual_server", s.span())?,
+                    None => 0,
+                };
                 VsTarget::Addr(ip, port)
             }
         };
@@ -241,7 +280,21 @@ impl Builder {
                 }
                 "lb_kind" | "lvs_method" => self.lvs_method(x, &mut vs.lb_kind),
                 "protocol" => {
-                    vs.protocol = self.choice(x, &["TCP", "UDP", "SCTP"]);
+                    // keepalived compares without case; the model holds it
+                    // in upper case.
+                    vs.protocol = match x.arg(0) {
+                        Some(p)
+                            if ["TCP", "UDP", "SCTP"]
+                                .iter()
+                                .any(|k| k.eq_ignore_ascii_case(p.value)) =>
+                        {
+                            Some(Spanned {
+                                value: p.value.to_ascii_uppercase(),
+                                span: p.span,
+                            })
+                        }
+                        _ => self.choice(x, &["TCP", "UDP", "SCTP"]),
+                    };
                     vs.protocol.is_some()
                 }
                 "persistence_timeout" if x.nargs() == 0 => {
