@@ -107,9 +107,12 @@ impl Builder {
 
     pub(super) fn timer<'a>(&mut self, s: impl Stmt<'a>, max: f64) -> Option<Spanned<f64>> {
         let a = self.arg(s)?;
+        // keepalived keeps microseconds: at most six decimal places.
+        let places = a.value.split_once('.').map_or(0, |(_, f)| f.len());
         match a.value.parse::<f64>() {
             Ok(v)
                 if v.is_finite()
+                    && places <= 6
                     && v <= max
                     && (v > 0.0
                         || (v == 0.0

@@ -1011,9 +1011,38 @@ fn virtual_server(
     quorum(vs, diags);
     sorry_inhibit(vs, diags);
     ports(vs, &shape, diags);
-    for k in vs.real_servers.iter().flat_map(|r| &r.checkers) {
-        found.checker(k);
-        checker(c, k, diags);
+    for rs in &vs.real_servers {
+        for k in &rs.checkers {
+            found.checker(k);
+            checker(c, k, diags);
+            bindto_family(rs, &k.common, diags);
+            if let CheckerDetail::Smtp(sm) = &k.detail {
+                for h in &sm.hosts {
+                    bindto_family(rs, &h.connect, diags);
+                }
+            }
+        }
+    }
+}
+
+/// A checker's `bindto` must be of the family of the address it checks
+/// (`connect_ip`, else the real server's).
+fn bindto_family(rs: &RealServer, o: &ConnectOptions, diags: &mut Vec<Diagnostic>) {
+    let target = o.connect_ip().map_or(rs.address.value, |c| c.value);
+    if let Some(b) = o.bindto()
+        && b.value.is_ipv6() != target.is_ipv6()
+    {
+        diags.push(
+            Diagnostic::error(
+                "K0275",
+                format!(
+                    "bindto {} is not of the family of {target}, the address checked",
+                    b.value
+                ),
+            )
+            .with_label(b.span, "keepalived ignores this bindto")
+            .with_help("bind to a source address of the checked address's family"),
+        );
     }
 }
 

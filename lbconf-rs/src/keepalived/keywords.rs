@@ -428,6 +428,7 @@ pub fn takes_block(k: &str) -> bool {
             | "unicast_peer"
             | "real_server"
             | "url"
+            | "host"
             | "interfaces"
             | "lvs_sync_daemon"
             | "vrrp_garp_extra_if"
