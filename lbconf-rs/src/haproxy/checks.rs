@@ -462,7 +462,7 @@ fn http_check_steps(config: &Config, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// `h1-case-adjust FROM TO`: one entry a header name.
+/// `h1-case-adjust FROM TO`: one entry a header name, spelt as written.
 fn case_adjust(config: &Config, diags: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
     let lines = config
@@ -473,7 +473,9 @@ fn case_adjust(config: &Config, diags: &mut Vec<Diagnostic>) {
         .filter(|st| st.keyword() == "h1-case-adjust");
     for st in lines {
         let Some(from) = st.get(1) else { continue };
-        if !seen.insert(from.value.to_ascii_lowercase()) {
+        // HAProxy looks the name up as written: 'content-length' and
+        // 'CONTENT-LENGTH' are two entries.
+        if !seen.insert(from.value) {
             diags.push(
                 Diagnostic::error("H0547", format!("duplicate entry '{}'", from.value))
                     .with_label(from.span, "adjusted above already")
