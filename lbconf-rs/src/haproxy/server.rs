@@ -32,7 +32,12 @@ pub(crate) fn balance(
         diags.push(missing_arg(kw));
         return None;
     };
+    // HAProxy reads the arguments up to the first empty one.
     let rest = &args[1..];
+    let rest = &rest[..rest
+        .iter()
+        .position(|w| w.value.is_empty())
+        .unwrap_or(rest.len())];
     let span = rest.last().map_or(alg.span, |l| alg.span.to(l.span));
     let bad = |msg: String| {
         Diagnostic::error("H0420", msg)
@@ -98,9 +103,26 @@ pub(crate) fn balance(
                 ));
                 return None;
             };
+            let modifier = rest.get(1);
+            if let Some(m) = modifier.filter(|m| m.value != "check_post") {
+                diags.push(
+                    Diagnostic::error(
+                        "H0420",
+                        format!(
+                            "balance url_param only accepts 'check_post' modifier (got '{}')",
+                            m.value
+                        ),
+                    )
+                    .with_label(m.span, "not a modifier")
+                    .with_help(
+                        "write 'check_post' to look for the parameter in the POST body too, or nothing",
+                    ),
+                );
+                return None;
+            }
             Balance::UrlParam {
                 param: param.value.clone(),
-                check_post: rest.get(1).is_some_and(|c| c.value == "check_post"),
+                check_post: modifier.is_some(),
             }
         }
         "hash" => {
