@@ -161,6 +161,10 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
                         diags.push(fail("H0459", format!("'stats socket' : unknown keyword '{}'", o.value), o, &help));
                         break;
                     };
+                    if let Some(d) = w.get(i + 1).filter(|_| arity > 0).and_then(|v| super::proxy::bind_value_error(&o.value, v)) {
+                        diags.push(d);
+                        break;
+                    }
                     i += 1 + usize::from(arity);
                 }
             }

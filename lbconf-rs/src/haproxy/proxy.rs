@@ -602,34 +602,13 @@ fn bind(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         } else {
             None
         };
+        if let Some(a) = &arg {
+            if let Some(d) = bind_value_error(&o.value, a) {
+                diags.push(d);
+                return;
+            }
+        }
         match (o.value.as_str(), &arg) {
-            ("thread", Some(a)) if !thread_set_ok(&a.value) => {
-                diags.push(
-                    Diagnostic::error(
-                        "H0426",
-                        format!(
-                            "'{}' is not a valid number/range: threads go from 1 to 64",
-                            a.value
-                        ),
-                    )
-                    .with_label(a.span, "thread set")
-                    .with_help("write thread numbers or ranges from 1 to 64, or all, odd, even"),
-                );
-                return;
-            }
-            ("ssl-min-ver" | "ssl-max-ver", Some(a))
-                if !matches!(
-                    a.value.as_str(),
-                    "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3"
-                ) =>
-            {
-                diags.push(
-                    Diagnostic::error("H0426", format!("'{}' : unknown ssl/tls version", a.value))
-                        .with_label(a.span, "not a version")
-                        .with_help("versions: SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3"),
-                );
-                return;
-            }
             ("ssl", _) => bind.ssl = true,
             ("crt", Some(a)) => bind.crts.push(a.clone()),
             ("crt-list", Some(a)) => bind.crt_lists.push(a.clone()),
@@ -641,6 +620,42 @@ fn bind(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         i += 1 + usize::from(arity);
     }
     p.binds.push(bind);
+}
+
+/// The checks HAProxy's bind keyword parsers make on the value of `option`
+/// (on `bind` lines and `stats socket`): a thread set within 1..=64, a
+/// known SSL/TLS version, a verify method.
+pub(crate) fn bind_value_error(option: &str, value: &Spanned<String>) -> Option<Diagnostic> {
+    let v = value.value.as_str();
+    let (msg, label, help) = match option {
+        "thread" if !thread_set_ok(v) => (
+            format!("'{v}' is not a valid number/range: threads go from 1 to 64"),
+            "thread set",
+            "write thread numbers or ranges from 1 to 64, or all, odd, even",
+        ),
+        "ssl-min-ver" | "ssl-max-ver"
+            if !matches!(v, "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3") =>
+        {
+            (
+                format!("'{v}' : unknown ssl/tls version"),
+                "not a version",
+                "versions: SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3",
+            )
+        }
+        "verify" if !matches!(v, "none" | "optional" | "required") => (
+            format!(
+                "'verify' : unknown verify method '{v}', only 'none', 'optional', and 'required' are supported"
+            ),
+            "not a verify method",
+            "write 'verify none', 'verify optional' or 'verify required' (in lower case)",
+        ),
+        _ => return None,
+    };
+    Some(
+        Diagnostic::error("H0426", msg)
+            .with_label(value.span, label)
+            .with_help(help),
+    )
 }
 
 /// Turns an address error into a diagnostic about keyword `what`.
