@@ -913,6 +913,16 @@ fn expect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
         if matches!(kind, "rstatus" | "rstring" | "rbinary") {
             regexes(&format!("'{name}' rule"), Some(pattern), diags);
         }
+        if http && kind == "status" {
+            if let Some(msg) = status_codes_error(&pattern.value) {
+                diags.push(
+                    Diagnostic::error("H0468", format!("'{name}' : {msg}"))
+                        .with_label(pattern.span, "not a list of status codes")
+                        .with_help("write codes and LOW-HIGH ranges separated by commas, e.g. '200-399,404'"),
+                );
+                return;
+            }
+        }
         if matches!(kind, "hdr" | "fhdr") {
             // Header matches take more words (name, value, -m): not read.
             return;
@@ -934,6 +944,43 @@ fn expect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
             i += 2;
         }
         return;
+    }
+}
+
+/// Why `http-check expect status` cannot read `pattern` as HAProxy does: a
+/// comma-separated list of codes and `LOW-HIGH` ranges, each number read as
+/// far as its digits go (an empty one is 0, a long one wraps as an unsigned
+/// 32-bit integer does).
+fn status_codes_error(pattern: &str) -> Option<String> {
+    let bytes = pattern.as_bytes();
+    let mut p = 0;
+    let read_uint = |p: &mut usize| {
+        let mut n = 0u32;
+        while let Some(d) = bytes.get(*p).filter(|b| b.is_ascii_digit()) {
+            n = n.wrapping_mul(10).wrapping_add(u32::from(d - b'0'));
+            *p += 1;
+        }
+        n
+    };
+    loop {
+        let low = read_uint(&mut p);
+        let mut high = low;
+        if bytes.get(p) == Some(&b'-') {
+            p += 1;
+            high = read_uint(&mut p);
+        }
+        if low > high {
+            return Some(format!("invalid range of status codes '{pattern}'"));
+        }
+        match pattern[p..].chars().next() {
+            None => return None,
+            Some(',') => p += 1,
+            Some(c) => {
+                return Some(format!(
+                    "invalid character '{c}' in the list of status codes"
+                ));
+            }
+        }
     }
 }
 
