@@ -336,12 +336,33 @@ fn holds(s: &Section, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `nameserver NAME ADDRESS`: a name once per resolvers section, an IP
+/// address and port.
 fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
+    let mut names = HashMap::new();
     for st in s
         .statements
         .iter()
         .filter(|st| st.keyword() == "nameserver")
     {
+        let name = st.get(1);
+        if let Some(name) = &name {
+            if let Some(&first) = names.get(name.value) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0549",
+                        format!(
+                            "nameserver '{}' has same name as another nameserver",
+                            name.value
+                        ),
+                    )
+                    .with_label(name.span, "a second nameserver of this name")
+                    .with_label(first, "declared here first")
+                    .with_help("give each nameserver of a resolvers section its own name"),
+                );
+                continue;
+            }
+        }
         let Some(addr) = st.get(2) else {
             continue;
         };
@@ -360,6 +381,8 @@ fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
                 .with_label(addr.span, "an IP address and port are needed")
                 .with_help("write the name server as IP:PORT, e.g. 127.0.0.1:53"),
             );
+        } else if let Some(name) = name {
+            names.insert(name.value, name.span);
         }
     }
 }
