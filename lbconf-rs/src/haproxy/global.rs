@@ -16,6 +16,18 @@ const FLAGS: &[&str] = &[
     "noepoll",
     "nopoll",
     "nosplice",
+    "nokqueue",
+    "noevports",
+    "nogetaddrinfo",
+    "noreuseport",
+    "busy-polling",
+    "set-dumpable",
+    "strict-limits",
+    "insecure-fork-wanted",
+    "insecure-setuid-wanted",
+    "external-check",
+    "no-memory-trimming",
+    "h2-workaround-bogus-websocket-clients",
 ];
 /// Keywords that take exactly one argument.
 const ONE: &[&str] = &[
@@ -136,6 +148,12 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         }
         "max-spread-checks" if parse_time(text, 1).is_err() => {
             diags.push(fail("H0452", format!("invalid time '{text}' in 'max-spread-checks'"), arg.unwrap_or(kw), "times take us, ms, s, m, h or d"));
+        }
+        "master-worker" if arg.is_some_and(|a| a.value != "no-exit-on-failure") => {
+            diags.push(fail("H0450", "'master-worker' only supports 'no-exit-on-failure' option".into(), arg.unwrap_or(kw), "write 'master-worker' alone, or 'master-worker no-exit-on-failure'"));
+        }
+        "master-worker" if w.len() > 2 => {
+            diags.push(fail("H0450", format!("'master-worker' cannot handle unexpected argument '{}'", w[2].value), &w[2], "remove it"));
         }
         "tune.bufsize" if number(text).is_none_or(|n| n == 0) => {
             diags.push(fail("H0456", "'tune.bufsize' expects a positive integer argument".into(), arg.unwrap_or(kw), "a size in bytes, without unit"));
