@@ -462,6 +462,50 @@ fn http_check_steps(config: &Config, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A server's `sni` (its own, or that of the last `default-server` line
+/// above it, in the proxy or its defaults) is a sample expression whose
+/// fetches are available when the server's connection is set up.
+fn sni(
+    s: &Section,
+    p: &Proxy,
+    inherited: Option<&Proxy>,
+    srv: &super::model::Server,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let above = p
+        .default_servers
+        .iter()
+        .rev()
+        .filter(|d| d.span.start < srv.span.start);
+    let Some(e) = srv.settings.other("sni").or_else(|| {
+        above
+            .chain(
+                inherited
+                    .into_iter()
+                    .flat_map(|d| d.default_servers.iter().rev()),
+            )
+            .find_map(|d| d.value.other("sni"))
+    }) else {
+        return;
+    };
+    let checked = super::samples::expr(&e.value, false)
+        .and_then(|_| super::samples::available(&e.value, super::samples::Where::ServerConnection));
+    if let Err(msg) = checked {
+        diags.push(
+            Diagnostic::error(
+                "H0550",
+                format!(
+                    "'server {}/{}' : error detected while parsing sni expression : {msg}",
+                    name_of(s),
+                    srv.name.value
+                ),
+            )
+            .with_label(e.span, "the server's sni expression")
+            .with_help("sni takes a sample expression, e.g. 'sni req.hdr(host)' or 'sni str(app.example.org)'"),
+        );
+    }
+}
+
 /// `h1-case-adjust FROM TO`: one entry a header name, spelt as written.
 fn case_adjust(config: &Config, diags: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
@@ -586,6 +630,7 @@ fn servers(
             );
         }
         let st = &srv.settings;
+        sni(s, p, inherited, srv, diags);
         let Some(addr) = &srv.address else { continue };
         if let Host::Name(n) = &addr.value.host {
             let init = st

@@ -90,6 +90,8 @@ pub(crate) enum Where {
     BackendHttpResponse = 12,
     FrontendTcpResponse = 15,
     FrontendHttpResponse = 16,
+    /// A server's connection being set up (its `sni` expression).
+    ServerConnection = 10,
 }
 
 impl Where {
@@ -125,6 +127,7 @@ impl Where {
             Where::BackendHttpResponse => "a backend's http-response rules",
             Where::FrontendTcpResponse => "a frontend's tcp-response content rules",
             Where::FrontendHttpResponse => "a frontend's http-response rules",
+            Where::ServerConnection => "a server's connection setup",
         }
     }
 }
