@@ -420,6 +420,68 @@ fn arity(action: &str) -> Option<(usize, usize)> {
     })
 }
 
+/// What to write in `set-var(...)`, `set-var-fmt(...)` and `unset-var(...)`.
+const VARIABLE_HELP: &str = "name the variable SCOPE.NAME (scopes: proc, sess, txn, req, res, check; \
+     letters, digits, '_' and '.'), then, for set-var and set-var-fmt, conditions among ifexists, \
+     ifnotexists, ifempty, ifnotempty, ifset, ifnotset, ifgt and iflt";
+
+/// Why the variable of action `action` (`set-var(NAME[,COND...])`,
+/// `set-var-fmt(...)` or `unset-var(NAME)`, closing parenthesis included)
+/// is refused, as HAProxy reads it: a scope and a name of letters, digits,
+/// `_` and `.`, then conditions (empty ones are skipped), which `unset-var`
+/// does not take. `None` for other actions.
+fn variable_error(action: &str) -> Option<String> {
+    const SCOPES: &[&str] = &["proc.", "sess.", "txn.", "req.", "res.", "check."];
+    const CONDITIONS: &[&str] = &[
+        "ifexists",
+        "ifnotexists",
+        "ifempty",
+        "ifnotempty",
+        "ifset",
+        "ifnotset",
+        "ifgt",
+        "iflt",
+    ];
+    let (unset, inner) = ["set-var-fmt(", "set-var(", "unset-var("]
+        .iter()
+        .find_map(|p| {
+            Some((
+                *p == "unset-var(",
+                action.strip_prefix(p)?.strip_suffix(')')?,
+            ))
+        })?;
+    let mut parts = inner.split(',');
+    let name = parts.next().unwrap_or("");
+    if name.is_empty() {
+        return Some("Empty variable name cannot be accepted".to_owned());
+    }
+    let Some(rest) = SCOPES
+        .iter()
+        .find_map(|s| name.strip_prefix(s).filter(|r| !r.is_empty()))
+    else {
+        return Some(format!(
+            "invalid variable name '{name}'. A variable name must be start by its scope. \
+             The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'"
+        ));
+    };
+    if let Some(i) = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.') {
+        return Some(format!("invalid syntax at char '{}'", &rest[i..]));
+    }
+    for c in parts.filter(|c| !c.is_empty()) {
+        if unset {
+            return Some(
+                "unset-var does not expect parameters after the variable name. \
+                 Only \"set-var\" and \"set-var-fmt\" manage conditions"
+                    .to_owned(),
+            );
+        }
+        if !CONDITIONS.contains(&c) {
+            return Some(format!("unknown condition \"{c}\""));
+        }
+    }
+    None
+}
+
 /// Checks the action of rule statement `st` whose keyword is `name` (one or
 /// two words, found at `st.words[k]`).
 pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
@@ -448,6 +510,17 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
             )
             .with_label(action.span, "no closing parenthesis")
             .with_help(format!("write '{open}(...)' with its closing parenthesis")),
+        );
+        return;
+    }
+    if let Some(why) = variable_error(&action.value) {
+        diags.push(
+            Diagnostic::error(
+                "H0465",
+                format!("error in '{name} {}' rule: {why}", action.value),
+            )
+            .with_label(action.span, "not a usable variable")
+            .with_help(VARIABLE_HELP),
         );
         return;
     }
