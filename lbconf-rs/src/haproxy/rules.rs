@@ -482,11 +482,69 @@ fn variable_error(action: &str) -> Option<String> {
     None
 }
 
+/// `http-check` and `tcp-check` keywords whose second word is a variable
+/// action, `set-var(check.x)`.
+fn is_check_variable(name: &str) -> bool {
+    let action = name
+        .strip_prefix("http-check ")
+        .or_else(|| name.strip_prefix("tcp-check "));
+    matches!(action, Some("set-var" | "set-var-fmt" | "unset-var"))
+}
+
+/// Checks the variable action of check rule `st` (keyword `name` at
+/// `st.words[k]`, the action, variable included, after it): the variable,
+/// and the expression or format `set-var` and `set-var-fmt` need (words
+/// after it are not read).
+fn check_variable(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
+    let Some(action) = st.words.get(k + 1) else {
+        return;
+    };
+    let (family, kind) = name.split_once(' ').unwrap_or((name, ""));
+    let a = action.value.as_str();
+    let why = if !a.contains('(') {
+        Some(format!(
+            "invalid or incomplete action '{a}'. Expects 'set-var(<var-name>)', \
+             'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'"
+        ))
+    } else if !a.ends_with(')') {
+        Some(format!(
+            "incomplete argument after action '{a}'. Expects 'set-var(<var-name>)', \
+             'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'"
+        ))
+    } else {
+        variable_error(a)
+    };
+    if let Some(why) = why {
+        diags.push(
+            Diagnostic::error("H0465", format!("'{family} {a}' : '{kind}' : {why}"))
+                .with_label(action.span, "not a usable variable")
+                .with_help(VARIABLE_HELP),
+        );
+        return;
+    }
+    if kind == "set-var" && st.words.get(k + 2).is_none_or(|e| e.value.is_empty()) {
+        diags.push(
+            Diagnostic::error(
+                "H0465",
+                format!("'{family} {a}' : 'set-var' : missing fetch method"),
+            )
+            .with_label(action.span, "no expression after the variable")
+            .with_help(format!(
+                "write '{family} {a} EXPRESSION', e.g. '{family} {a} int(1)'"
+            )),
+        );
+    }
+}
+
 /// Checks the action of rule statement `st` whose keyword is `name` (one or
 /// two words, found at `st.words[k]`).
 pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
     if name == "redirect" {
         diags.extend(redirect("redirect rule", &st.words[k], &st.words[k + 1..]));
+        return;
+    }
+    if is_check_variable(name) {
+        check_variable(name, st, k, diags);
         return;
     }
     let Some(list) = actions(name) else { return };
@@ -792,6 +850,7 @@ pub(crate) fn expressions(
     diags: &mut Vec<Diagnostic>,
 ) {
     if !conditional(name)
+        && !is_check_variable(name)
         && !matches!(
             name,
             "http-check expect" | "tcp-check expect" | "http-check send"
@@ -812,6 +871,10 @@ pub(crate) fn expressions(
     let action = args.first().map_or("", |a| a.value.as_str());
     let rule = if actions(name).is_some() {
         format!("'{name} {action}' rule")
+    } else if is_check_variable(name) {
+        let family = name.split(' ').next().unwrap_or(name);
+        let written = w.get(k + 1).map_or("", |a| a.value.as_str());
+        format!("'{family} {written}' rule")
     } else {
         format!("'{name}' rule")
     };
@@ -840,6 +903,12 @@ pub(crate) fn expressions(
         }
         "http-check expect" | "tcp-check expect" => expect(name, args, diags),
         "http-check send" => send(args, diags),
+        // The keyword's second word is the action: the expression follows.
+        "http-check set-var" | "tcp-check set-var" => sample(0, diags),
+        "http-check set-var-fmt" | "tcp-check set-var-fmt" => {
+            let words: Vec<&Spanned<String>> = args.first().into_iter().collect();
+            formats(&rule, &words, place, diags);
+        }
         _ if actions(name).is_some() => {
             if action.starts_with("set-var(")
                 || action.starts_with("do-resolve(")

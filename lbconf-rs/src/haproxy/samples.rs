@@ -92,6 +92,8 @@ pub(crate) enum Where {
     FrontendHttpResponse = 16,
     /// A server's connection being set up (its `sni` expression).
     ServerConnection = 10,
+    /// `http-check` and `tcp-check` rules.
+    CheckRule = 19,
 }
 
 impl Where {
@@ -111,6 +113,7 @@ impl Where {
             ("tcp-request content", true) => BackendTcpContent,
             ("tcp-response content", false) => FrontendTcpResponse,
             ("tcp-response content", true) => BackendTcpResponse,
+            (n, _) if n.starts_with("http-check ") || n.starts_with("tcp-check ") => CheckRule,
             _ => return None,
         })
     }
@@ -128,6 +131,7 @@ impl Where {
             Where::FrontendTcpResponse => "a frontend's tcp-response content rules",
             Where::FrontendHttpResponse => "a frontend's http-response rules",
             Where::ServerConnection => "a server's connection setup",
+            Where::CheckRule => "health check rules",
         }
     }
 }
