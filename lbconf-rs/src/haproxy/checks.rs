@@ -82,7 +82,7 @@ pub(crate) fn check(
     super::xref::lua(config, facts, base, diags);
     bind_threads(config, diags);
     case_adjust(config, diags);
-    http_check_steps(config, diags);
+    check_steps(config, &defaults, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !s.statements.iter().any(|st| st.keyword() == "command")
@@ -407,59 +407,176 @@ fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// After an `http-check connect`, an `http-check expect` needs an
-/// `http-check send` before it, in a proxy whose http-check rules are used
-/// (`option httpchk` there or in a defaults section; else HAProxy ignores
-/// them with a warning).
-fn http_check_steps(config: &Config, diags: &mut Vec<Diagnostic>) {
-    let httpchk = |s: &Section| {
-        s.statements
-            .iter()
-            .any(|st| st.keyword() == "option" && st.word(1) == Some("httpchk"))
+/// A rule of a proxy's `http-check` or `tcp-check` ruleset, as HAProxy
+/// keeps them while parsing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CheckStep {
+    /// The send rule `option httpchk` puts first.
+    ImplicitSend,
+    Connect,
+    Send,
+    Expect,
+    /// `comment`, `set-var`, `set-var-fmt` and `unset-var` (steps skipped
+    /// by the order checks).
+    Other,
+}
+
+/// The order of a proxy's check rules, as HAProxy checks it while adding
+/// each one to the proxy's own ruleset (a proxy with check rules of its own
+/// does not start from its defaults' rules):
+/// - a `connect` comes first, after comments and variables only (or the
+///   send `option httpchk` adds);
+/// - where `option httpchk` is in force (above in the section, or in the
+///   defaults it inherits), each `http-check` rule must fit the last one: a
+///   send after a connect (or first), an expect after a send or an expect,
+///   a connect after an expect. The first explicit send takes the place of
+///   the one `option httpchk` adds, step number included, which is why
+///   the step numbers HAProxy reports skip one.
+fn check_steps(config: &Config, defaults: &[Option<usize>], diags: &mut Vec<Diagnostic>) {
+    let httpchk = |st: &super::model::Statement<'_>| {
+        st.keyword() == "option" && st.word(1) == Some("httpchk")
     };
-    let in_defaults = config
-        .sections
-        .iter()
-        .any(|s| s.kind == SectionKind::Defaults && httpchk(s));
-    for s in config
-        .sections
-        .iter()
-        .filter(|s| s.proxy.is_some() && (in_defaults || httpchk(s)))
-    {
-        let mut need_send = false;
-        let mut step = 0;
-        for st in s
-            .statements
-            .iter()
-            .filter(|st| st.keyword() == "http-check")
-        {
+    for (i, s) in config.sections.iter().enumerate() {
+        if !matches!(
+            s.kind,
+            SectionKind::Backend | SectionKind::Listen | SectionKind::Defaults
+        ) {
+            continue;
+        }
+        let inherited = if s.kind == SectionKind::Defaults && s.from.is_none() {
+            None
+        } else {
+            defaults[i]
+        };
+        let mut active =
+            inherited.is_some_and(|d| config.sections[d].statements.iter().any(|st| httpchk(&st)));
+        let mut http: Vec<(CheckStep, u32)> = Vec::new();
+        let mut tcp: Vec<(CheckStep, u32)> = Vec::new();
+        for st in s.statements.iter() {
+            if httpchk(&st) {
+                active = true;
+                implicit_send(&mut http);
+                continue;
+            }
+            let family = st.keyword();
+            let rules = match family {
+                "http-check" => &mut http,
+                "tcp-check" => &mut tcp,
+                _ => continue,
+            };
             let what = st.word(1).unwrap_or("");
-            if matches!(
-                what,
-                "connect" | "send" | "expect" | "comment" | "set-var" | "unset-var"
-            ) {
-                step += 1;
+            let step = match what.split('(').next().unwrap_or("") {
+                "connect" => CheckStep::Connect,
+                "expect" => CheckStep::Expect,
+                "send" | "send-lf" | "send-binary" | "send-binary-lf" => CheckStep::Send,
+                "comment" | "set-var" | "set-var-fmt" | "unset-var" => CheckStep::Other,
+                _ => continue,
+            };
+            let index = match rules.last() {
+                None | Some((CheckStep::ImplicitSend, _)) => 0,
+                Some((_, n)) => n + 1,
+            };
+            if step == CheckStep::Connect && !connect_may_follow(rules) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0551",
+                        format!(
+                            "'{family} connect' : first step MUST also be a 'connect', optionally preceded by a \
+                             'set-var', an 'unset-var' or a 'comment', when there is a 'connect' step in the \
+                             tcp-check ruleset"
+                        ),
+                    )
+                    .with_label(st.span(), "a connect after other steps")
+                    .with_help(format!(
+                        "start the rules with '{family} connect', or leave this connect out"
+                    )),
+                );
+                continue;
             }
-            match what {
-                "connect" => need_send = true,
-                "send" => need_send = false,
-                "expect" if need_send => {
-                    diags.push(
-                        Diagnostic::error(
-                            "H0548",
-                            format!(
-                                "'http-check expect' : unable to add http-check expect rule at step {step} (missing send rule)"
-                            ),
-                        )
-                        .with_label(st.span(), "no 'http-check send' since the last connect")
-                        .with_help("add 'http-check send ...' between 'http-check connect' and this rule"),
-                    );
-                    need_send = false;
+            if family == "tcp-check" || !active {
+                rules.push((step, index));
+                continue;
+            }
+            let last = rules
+                .iter()
+                .rev()
+                .map(|(k, _)| *k)
+                .find(|k| *k != CheckStep::Other);
+            let missing = match (step, last) {
+                (_, None | Some(CheckStep::ImplicitSend)) => None,
+                (CheckStep::Send, Some(k)) if k != CheckStep::Connect => Some((
+                    "connect",
+                    "the rule above is not 'http-check connect'",
+                    "one send per connection: add 'http-check connect' before this send, or merge it into the send above",
+                )),
+                (CheckStep::Expect, Some(CheckStep::Connect | CheckStep::Other)) => Some((
+                    "send",
+                    "no 'http-check send' since the last connect",
+                    "add 'http-check send ...' between 'http-check connect' and this rule",
+                )),
+                (CheckStep::Connect, Some(k)) if k != CheckStep::Expect => Some((
+                    "expect",
+                    "the step above has no 'http-check expect'",
+                    "end the step above with 'http-check expect ...' before connecting again",
+                )),
+                _ => None,
+            };
+            if let Some((need, label, help)) = missing {
+                diags.push(
+                    Diagnostic::error(
+                        "H0548",
+                        format!(
+                            "'http-check {what}' : unable to add http-check {what} rule at step {} (missing {need} rule)",
+                            index + 1
+                        ),
+                    )
+                    .with_label(st.span(), label)
+                    .with_help(help),
+                );
+                continue;
+            }
+            let mut index = index;
+            if step == CheckStep::Send {
+                if let Some(p) =
+                    first_step(rules).filter(|&p| rules[p].0 == CheckStep::ImplicitSend)
+                {
+                    index = rules.remove(p).1;
                 }
-                _ => {}
             }
+            rules.push((step, index));
         }
     }
+}
+
+/// The position of the first rule that is not a comment or a variable.
+fn first_step(rules: &[(CheckStep, u32)]) -> Option<usize> {
+    rules.iter().position(|(k, _)| *k != CheckStep::Other)
+}
+
+/// `option httpchk` puts its send first, after a first connect, unless
+/// there is an explicit send there (then it takes its place).
+fn implicit_send(rules: &mut Vec<(CheckStep, u32)>) {
+    let mut at = first_step(rules);
+    if let Some(p) = at.filter(|&p| rules[p].0 == CheckStep::Connect) {
+        at = rules[p + 1..]
+            .iter()
+            .position(|(k, _)| *k != CheckStep::Other)
+            .map(|q| p + 1 + q);
+    }
+    match at.map(|p| rules[p].0) {
+        Some(CheckStep::Send | CheckStep::ImplicitSend) => {}
+        _ => rules.insert(0, (CheckStep::ImplicitSend, 0)),
+    }
+}
+
+/// Whether a connect may be added: the rules before it are comments,
+/// variables or the send `option httpchk` adds, up to a first connect.
+fn connect_may_follow(rules: &[(CheckStep, u32)]) -> bool {
+    rules
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| !matches!(k, CheckStep::Other | CheckStep::ImplicitSend))
+        .is_none_or(|k| k == CheckStep::Connect)
 }
 
 /// A server's `sni` (its own, or that of the last `default-server` line
