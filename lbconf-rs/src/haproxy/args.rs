@@ -187,6 +187,16 @@ pub(crate) fn check(
                 ));
             }
         }
+        "declare capture" => {
+            if let Some((msg, at)) = declare_capture(args) {
+                diags.push(err(
+                    "H0438",
+                    msg,
+                    at.unwrap_or(&st.words[0]),
+                    "e.g. 'declare capture request len 64'",
+                ));
+            }
+        }
         "capture request header" | "capture response header"
             if args.len() < 5 || args[3].value != "len" =>
         {
@@ -199,6 +209,50 @@ pub(crate) fn check(
         }
         _ => {}
     }
+}
+
+/// What is wrong with `declare capture request|response len LENGTH`
+/// (`args` from `capture` on), and where, as HAProxy reads it: the length
+/// with `strtol()`, above zero.
+fn declare_capture(args: &[Spanned<String>]) -> Option<(String, Option<&Spanned<String>>)> {
+    let dir = args.get(1);
+    if !dir.is_some_and(|d| matches!(d.value.as_str(), "request" | "response")) {
+        return Some((
+            "'declare capture' requires a direction ('request' or 'response')".into(),
+            dir,
+        ));
+    }
+    let len = args.get(2);
+    if !len.is_some_and(|l| l.value == "len") {
+        return Some((
+            "'declare capture' requires a capture length ('len')".into(),
+            len.or(dir),
+        ));
+    }
+    let Some(v) = args.get(3).filter(|v| !v.value.is_empty()) else {
+        return Some((
+            "'declare capture': 'len' requires a numeric value that represents the capture length"
+                .into(),
+            len,
+        ));
+    };
+    let text = v
+        .value
+        .trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some((
+            format!("'declare capture': cannot parse the length '{}'", v.value),
+            Some(v),
+        ));
+    }
+    if negative || digits.bytes().all(|b| b == b'0') {
+        return Some(("length must be > 0".into(), Some(v)));
+    }
+    None
 }
 
 /// Checks the arguments of a `stick-table` line, or of a peers section's

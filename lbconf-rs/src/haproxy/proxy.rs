@@ -373,6 +373,17 @@ fn capable(
         );
         return false;
     }
+    if first == "declare" {
+        diags.push(
+            Diagnostic::error(
+                "H0314",
+                "'declare' only available in frontend or listen section",
+            )
+            .with_label(kw.span, format!("in {what} '{pname}'"))
+            .with_help("declare captures in the frontend whose rules fill them"),
+        );
+        return false;
+    }
     if first == "tcp-response" && section.kind == SectionKind::Frontend {
         diags.push(
             Diagnostic::error(
