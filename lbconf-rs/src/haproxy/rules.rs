@@ -360,7 +360,30 @@ fn reply_status(action: &str, args: &[Spanned<String>]) -> Option<Diagnostic> {
 fn consumed(action: &str, args: &[Spanned<String>]) -> Option<usize> {
     let word = |i: usize| args.get(i).map(|w| w.value.as_str());
     Some(match action {
-        "allow" | "accept" | "reject" | "close" | "silent-drop" | "wait-for-handshake" => 0,
+        "allow" | "accept" | "reject" | "close" | "silent-drop" | "wait-for-handshake"
+        | "disable-l7-retry" => 0,
+        "set-src"
+        | "set-dst"
+        | "set-src-port"
+        | "set-dst-port"
+        | "set-priority-class"
+        | "set-priority-offset"
+        | "strict-mode"
+        | "use-service" => 1,
+        "set-timeout" | "early-hint" => 2,
+        a if a.starts_with("unset-var(")
+            || a.starts_with("sc-inc-gpc(")
+            || a.starts_with("sc-inc-gpc0(")
+            || a.starts_with("sc-inc-gpc1(") =>
+        {
+            0
+        }
+        a if a.starts_with("set-var-fmt(")
+            || a.starts_with("sc-set-gpt(")
+            || a.starts_with("sc-set-gpt0(") =>
+        {
+            1
+        }
         "auth" => {
             if word(0) == Some("realm") {
                 2
@@ -414,6 +437,7 @@ fn arity(action: &str) -> Option<(usize, usize)> {
         "set-header" | "add-header" => (2, 2),
         "replace-header" | "replace-value" => (3, 3),
         "set-path" | "set-pathq" | "set-uri" | "set-query" | "set-method" => (1, 1),
+        "replace-path" | "replace-pathq" | "replace-uri" => (2, 2),
         "del-header" | "capture" => (1, usize::MAX),
         a if a.starts_with("set-var(") || a.starts_with("set-var-fmt(") => (1, usize::MAX),
         _ => return None,
