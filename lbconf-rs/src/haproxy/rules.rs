@@ -877,7 +877,11 @@ pub(crate) fn expressions(
         && !is_check_variable(name)
         && !matches!(
             name,
-            "http-check expect" | "tcp-check expect" | "http-check send"
+            "http-check expect"
+                | "tcp-check expect"
+                | "http-check send"
+                | "http-check connect"
+                | "tcp-check connect"
         )
     {
         return;
@@ -927,6 +931,7 @@ pub(crate) fn expressions(
         }
         "http-check expect" | "tcp-check expect" => expect(name, args, diags),
         "http-check send" => send(args, diags),
+        "http-check connect" | "tcp-check connect" => connect(name, args, diags),
         // The keyword's second word is the action: the expression follows.
         "http-check set-var" | "tcp-check set-var" => sample(0, diags),
         "http-check set-var-fmt" | "tcp-check set-var-fmt" => {
@@ -997,6 +1002,124 @@ fn send(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
             return;
         }
         i += 1 + values;
+    }
+}
+
+/// Checks the options of `http-check connect` and `tcp-check connect`
+/// (`name`) as `parse_tcpcheck_connect()` reads them, up to the first empty
+/// word: flags, and `comment`, `port`, `addr`, `sni`, `alpn` and `proto`
+/// with a value each (`port` a number from 1 to 65535 or a sample
+/// expression, `addr` an address without a port range, `proto` a MUX the
+/// family can use).
+fn connect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    let http = name.starts_with("http");
+    let mut i = 0;
+    while let Some(w) = args.get(i).filter(|w| !w.value.is_empty()) {
+        let option = w.value.as_str();
+        let missing = match option {
+            "default" | "send-proxy" | "via-socks4" | "ssl" | "linger" => {
+                i += 1;
+                continue;
+            }
+            "comment" | "sni" => "a string as argument",
+            "port" => "a port number or a sample expression as argument",
+            "addr" => "<ipv4|ipv6> as argument",
+            "alpn" => "the comma-delimited ALPN protocol suite",
+            "proto" => "a MUX protocol as argument",
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        "H0472",
+                        format!(
+                            "'{name}' : expects 'comment', 'port', 'addr', 'send-proxy', 'ssl', 'sni', \
+                             'alpn' or 'via-socks4', 'linger', 'default' but got '{other}' as argument"
+                        ),
+                    )
+                    .with_label(w.span, "not a connect option")
+                    .with_help(format!("e.g. '{name} port 8080 ssl sni app.example.org'")),
+                );
+                return;
+            }
+        };
+        let Some(v) = args.get(i + 1).filter(|v| !v.value.is_empty()) else {
+            diags.push(
+                Diagnostic::error("H0472", format!("'{name}' : '{option}' expects {missing}"))
+                    .with_label(w.span, "value missing")
+                    .with_help("give the option its value"),
+            );
+            return;
+        };
+        if let Some(why) = connect_value(option, &v.value, http) {
+            diags.push(
+                Diagnostic::error("H0472", format!("'{name}' : {why}"))
+                    .with_label(v.span, "this value")
+                    .with_help(match option {
+                        "port" => {
+                            "write a port from 1 to 65535, or an expression such as 'src_port'"
+                        }
+                        "proto" if http => "HTTP checks speak h1, h2 or fcgi",
+                        "proto" => "TCP checks take the mux 'none'",
+                        _ => "write an address, with a port if needed, e.g. 198.18.0.10:8080",
+                    }),
+            );
+            return;
+        }
+        i += 2;
+    }
+}
+
+/// Why `value` does not suit connect option `option` (`port`, `addr` or
+/// `proto`).
+fn connect_value(option: &str, value: &str, http: bool) -> Option<String> {
+    use super::values::{AddressError, Host};
+    match option {
+        "port" if !value.bytes().all(|b| b.is_ascii_digit()) => {
+            super::samples::expr(value, false)
+                .and_then(|_| super::samples::available(value, super::samples::Where::CheckRule))
+                .err()
+                .map(|e| format!("error detected while parsing port expression : {e}"))
+        }
+        "port" => value
+            .parse::<u32>()
+            .ok()
+            .filter(|p| (1..=65535).contains(p))
+            .is_none()
+            .then(|| {
+                format!(
+                    "expects a valid TCP port (from range 1 to 65535) or a sample expression, got {value}"
+                )
+            }),
+        "addr" => match super::values::parse_address(value, false) {
+            Ok(a) if a.port_offset.is_some() => Some(format!(
+                "'addr' : port offset not permitted here in '{value}'"
+            )),
+            Ok(a) if a.port_end.is_some()
+                && value
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| p.get(1..))
+                    .is_some_and(|p| p.contains('-')) => Some(format!(
+                "'addr' : port range not permitted here in '{value}'"
+            )),
+            Ok(a) if matches!(&a.host, Host::Name(n) if n != "localhost") => Some(format!(
+                "'addr' : invalid address: '{value}' (host names are not resolved here)"
+            )),
+            Err(AddressError::InvalidPort(p)) => Some(format!("'addr' : invalid port '{p}'")),
+            _ => None,
+        },
+        "proto" => {
+            let usable: &[&str] = if http { &["h1", "h2", "fcgi"] } else { &["none"] };
+            let known = ["h1", "h2", "fcgi", "none"];
+            if !known.contains(&value) {
+                Some(format!("'proto' : unknown MUX protocol '{value}'"))
+            } else if !usable.contains(&value) {
+                let family = if http { "http-check" } else { "tcp-check" };
+                Some(format!("'proto' : invalid MUX protocol '{value}' for {family}"))
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 
