@@ -209,6 +209,11 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
         );
         return;
     }
+    let pname = section.name.as_ref().map_or("", |n| n.value.as_str());
+    if let Some(d) = super::rules::capability(name, st, k, section.kind, pname) {
+        diags.push(d);
+        return;
+    }
     super::rules::check(name, st, k, diags);
     let backend = section.kind == SectionKind::Backend;
     super::rules::expressions(name, st, k, backend, diags);

@@ -3,7 +3,7 @@
 //! build) registers, and the argument counts of the header and path actions.
 
 use super::build::Stmt;
-use super::model::Spanned;
+use super::model::{SectionKind, Spanned};
 use crate::diagnostic::Diagnostic;
 
 /// Actions; a trailing `(` matches any action starting with it (HAProxy's
@@ -371,6 +371,13 @@ fn consumed(action: &str, args: &[Spanned<String>]) -> Option<usize> {
         | "strict-mode"
         | "use-service" => 1,
         "set-timeout" | "early-hint" => 2,
+        "switch-mode" => {
+            if word(1) == Some("proto") {
+                3
+            } else {
+                1
+            }
+        }
         a if a.starts_with("unset-var(")
             || a.starts_with("sc-inc-gpc(")
             || a.starts_with("sc-inc-gpc0(")
@@ -560,6 +567,83 @@ fn check_variable(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnosti
     }
 }
 
+/// What is wrong with the words after `switch-mode` (`args`), and where:
+/// the mode is `http`, and `proto` names a MUX an HTTP frontend stream can
+/// take.
+fn switch_mode(args: &[Spanned<String>]) -> Option<(String, Option<&Spanned<String>>)> {
+    let mode = args.first().filter(|m| !m.value.is_empty());
+    let Some(mode) = mode else {
+        return Some(("expects a mode as argument".to_owned(), None));
+    };
+    if mode.value != "http" {
+        return Some((
+            format!("expects a valid mode (got '{}')", mode.value),
+            Some(mode),
+        ));
+    }
+    if args.get(1).is_none_or(|p| p.value != "proto") {
+        return None;
+    }
+    let Some(proto) = args.get(2).filter(|p| !p.value.is_empty()) else {
+        return Some((
+            ": 'proto' expects a protocol as argument".to_owned(),
+            args.get(1),
+        ));
+    };
+    match proto.value.as_str() {
+        "h1" | "h2" => None,
+        "fcgi" | "none" => Some((
+            format!(
+                ": MUX protocol '{}' is not compatible with the selected mode",
+                proto.value
+            ),
+            Some(proto),
+        )),
+        other => Some((
+            format!(": 'proto' expects a valid MUX protocol, if specified (got '{other}')"),
+            Some(proto),
+        )),
+    }
+}
+
+/// The actions a proxy refuses when it lacks the side they act on: an
+/// `http-request set-timeout` sets a backend's timeouts (a frontend has
+/// none), a `tcp-request content switch-mode` upgrades a frontend's
+/// stream (a backend cannot).
+pub(crate) fn capability(
+    name: &str,
+    st: &Stmt<'_>,
+    k: usize,
+    kind: SectionKind,
+    proxy: &str,
+) -> Option<Diagnostic> {
+    let action = st.words.get(k + name.split(' ').count())?;
+    match (name, action.value.as_str(), kind) {
+        ("http-request", "set-timeout", SectionKind::Frontend) => Some(
+            Diagnostic::error(
+                "H0465",
+                format!(
+                    "error detected in frontend '{proxy}' while parsing 'http-request set-timeout' rule : \
+                     proxy '{proxy}' has no backend capability"
+                ),
+            )
+            .with_label(action.span, "a backend's timeouts")
+            .with_help("set the timeout in the backend (or a listen section)"),
+        ),
+        ("tcp-request content", "switch-mode", SectionKind::Backend) => Some(
+            Diagnostic::error(
+                "H0320",
+                format!(
+                    "'tcp-request switch-mode' not allowed because backend '{proxy}' has no frontend capability"
+                ),
+            )
+            .with_label(action.span, "a frontend's action")
+            .with_help("switch modes in the frontend (or a listen section)"),
+        ),
+        _ => None,
+    }
+}
+
 /// Checks the action of rule statement `st` whose keyword is `name` (one or
 /// two words, found at `st.words[k]`).
 pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
@@ -605,6 +689,16 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
             .with_help(VARIABLE_HELP),
         );
         return;
+    }
+    if action.value == "switch-mode" {
+        if let Some((why, at)) = switch_mode(&st.words[at + 1..]) {
+            diags.push(
+                Diagnostic::error("H0465", format!("'tcp-request switch-mode' {why}"))
+                    .with_label(at.map_or(action.span, |w| w.span), "here")
+                    .with_help("write 'switch-mode http', or 'switch-mode http proto h1|h2'"),
+            );
+            return;
+        }
     }
     if let Some(Err(why)) = track_sc(&action.value) {
         diags.push(
