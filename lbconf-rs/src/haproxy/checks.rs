@@ -83,6 +83,7 @@ pub(crate) fn check(
     bind_threads(config, diags);
     case_adjust(config, diags);
     check_steps(config, &defaults, diags);
+    experimental(config, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !s.statements.iter().any(|st| st.keyword() == "command")
@@ -620,6 +621,33 @@ fn sni(
             .with_label(e.span, "the server's sni expression")
             .with_help("sni takes a sample expression, e.g. 'sni req.hdr(host)' or 'sni str(app.example.org)'"),
         );
+    }
+}
+
+/// `http-request normalize-uri` is experimental in HAProxy 2.6: a global
+/// `expose-experimental-directives` above it must allow it.
+fn experimental(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut exposed = false;
+    for s in &config.sections {
+        for st in s.statements.iter() {
+            if s.kind == SectionKind::Global && st.keyword() == "expose-experimental-directives" {
+                exposed = true;
+            } else if !exposed
+                && s.kind.is_proxy()
+                && st.keyword() == "http-request"
+                && st.word(1) == Some("normalize-uri")
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "H0552",
+                        "'normalize-uri' action is experimental, must be allowed via a global \
+                         'expose-experimental-directives'",
+                    )
+                    .with_label(st.span(), "an experimental action")
+                    .with_help("add 'expose-experimental-directives' to the global section, above the proxies"),
+                );
+            }
+        }
     }
 }
 
