@@ -1,7 +1,6 @@
 //! `balance`, `server` and `default-server`.
 
 use super::build::Stmt;
-use super::build::missing_arg;
 use super::keywords;
 use super::model::{Balance, Server, ServerSettings, Spanned, Verify};
 use super::proxy::address_error;
@@ -29,15 +28,17 @@ pub(crate) fn balance(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Spanned<Balance>> {
     let Some(alg) = args.first() else {
-        diags.push(missing_arg(kw));
-        return None;
+        // Without an algorithm HAProxy balances round robin.
+        return Some(Spanned::new(Balance::RoundRobin, kw.span));
     };
-    // HAProxy reads the arguments up to the first empty one.
-    let rest = &args[1..];
-    let rest = &rest[..rest
+    // HAProxy reads the arguments up to the first empty one (the algorithm
+    // included).
+    let end = args
         .iter()
         .position(|w| w.value.is_empty())
-        .unwrap_or(rest.len())];
+        .unwrap_or(args.len())
+        .max(1);
+    let rest = &args[1..end];
     let span = rest.last().map_or(alg.span, |l| alg.span.to(l.span));
     let bad = |msg: String| {
         Diagnostic::error("H0420", msg)
@@ -46,7 +47,9 @@ pub(crate) fn balance(
     };
     let a = alg.value.as_str();
     let b = match a {
-        "roundrobin" => Balance::RoundRobin,
+        // An empty algorithm (`balance ""`) ends the arguments at once:
+        // HAProxy falls back to round robin.
+        "roundrobin" | "" => Balance::RoundRobin,
         "static-rr" => Balance::StaticRr,
         "leastconn" => Balance::LeastConn,
         "first" => Balance::First,
