@@ -229,7 +229,27 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
     match name {
         "mode" => mode(p, kw, args, diags),
         "bind" => bind(p, st, diags),
-        "log" if prefix == OptionPrefix::No => p.logs.push(Log::Disabled(st.span)),
+        "log" if prefix == OptionPrefix::No => match args.first().filter(|a| !a.value.is_empty()) {
+            Some(extra) => diags.push(
+                Diagnostic::error("H0411", "log : 'no log' does not expect arguments")
+                    .with_label(extra.span, "nothing may follow 'no log'")
+                    .with_help("write 'no log' alone to drop the inherited log lines"),
+            ),
+            None => p.logs.push(Log::Disabled(st.span)),
+        },
+        "log" if prefix == OptionPrefix::Default => {
+            // HAProxy shifts the words over `default` and leaves the last
+            // one in place: it is read twice.
+            let mut words = w[k..].to_vec();
+            words.push(w[w.len() - 1].clone());
+            let shifted = Stmt {
+                words: &words,
+                span: st.span,
+            };
+            if let Some(l) = log(&shifted, diags) {
+                p.logs.push(l);
+            }
+        }
         "log" => {
             if let Some(l) = log(st, diags) {
                 p.logs.push(l);
@@ -701,7 +721,8 @@ pub(crate) fn address_error(e: &AddressError, text: &str, at: Span, what: &str) 
 pub(crate) fn log(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Log> {
     let w = &st.words;
     match w.get(1).map(|s| s.value.as_str()) {
-        Some("global") => Some(Log::Global(st.span)),
+        // `log global` alone; with more words, `global` is read as a target.
+        Some("global") if w.get(2).is_none_or(|x| x.value.is_empty()) => Some(Log::Global(st.span)),
         None => {
             diags.push(missing_arg(&w[0]));
             None
