@@ -169,7 +169,9 @@ pub(crate) fn check(
                 ));
             }
         }
-        "option forwardfor" | "option httplog" => option_args(name, st, args, diags),
+        "option forwardfor" | "option originalto" | "option httplog" => {
+            option_args(name, st, args, diags);
+        }
         "errorloc" | "errorloc302" | "errorloc303" | "http-error" => {
             let code = if name == "http-error" {
                 args.iter()
@@ -303,24 +305,45 @@ fn option_args(name: &str, st: &Stmt<'_>, args: &[Spanned<String>], diags: &mut 
         }
         return;
     }
+    // `option forwardfor` and `option originalto` (which has no if-none).
+    let forwardfor = name == "option forwardfor";
     let mut i = 0;
     while let Some(a) = opts.get(i) {
         match a.value.as_str() {
             "except" | "header" => {
-                if opts.get(i + 1).is_none() {
+                let Some(v) = opts.get(i + 1) else {
                     diags.push(err(
                         "H0441",
-                        format!("'option forwardfor {}' expects an argument", a.value),
+                        format!("'{name} {}' expects an argument", a.value),
                         a,
-                        "e.g. 'option forwardfor header X-Real-IP'",
+                        &format!("e.g. '{name} header X-Real-IP'"),
+                    ));
+                    return;
+                };
+                if a.value == "except" && !super::samples::ip_pattern(&v.value) {
+                    diags.push(err(
+                        "H0441",
+                        format!("'{name} except' expects <address>[/mask] as argument"),
+                        v,
+                        "write a network the option leaves out, e.g. 127.0.0.0/8 or ::1/128",
                     ));
                     return;
                 }
                 i += 2;
             }
-            "if-none" => i += 1,
+            "if-none" if forwardfor => i += 1,
             _ => {
-                diags.push(err("H0442", "'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'".into(), a, "remove the unknown value"));
+                let values = if forwardfor {
+                    "'except', 'header' and 'if-none'"
+                } else {
+                    "'except' and 'header'"
+                };
+                diags.push(err(
+                    "H0442",
+                    format!("'{name}' only supports optional values: {values}"),
+                    a,
+                    "remove the unknown value",
+                ));
                 let _ = st;
                 return;
             }

@@ -611,7 +611,7 @@ fn entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Whether `text` is an address with an optional mask, as the `ip` match
 /// reads it.
-fn ip_pattern(text: &str) -> bool {
+pub(crate) fn ip_pattern(text: &str) -> bool {
     let (addr, mask) = match text.split_once('/') {
         Some((a, m)) => (a, Some(m)),
         None => (text, None),
