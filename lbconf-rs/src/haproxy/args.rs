@@ -199,14 +199,44 @@ pub(crate) fn check(
                 ));
             }
         }
+        // The keyword is found by its first two words: the third must be
+        // `header` too.
+        "capture request header" | "capture response header" if value(1) != "header" => {
+            diags.push(err(
+                "H0438",
+                "'capture' expects 'cookie' or 'request header' or 'response header'".into(),
+                args.get(1).unwrap_or(&st.words[0]),
+                "e.g. 'capture request header Host len 32' or 'capture cookie SRV len 32'",
+            ));
+        }
         "capture request header" | "capture response header"
-            if args.len() < 5 || args[3].value != "len" =>
+            if value(2).is_empty() || value(3) != "len" || value(4).is_empty() =>
         {
             diags.push(err(
                 "H0438",
                 "'capture' expects 'header' <header_name> 'len' <len>".into(),
                 &st.words[0],
                 "e.g. 'capture request header Host len 32'",
+            ));
+        }
+        "capture request header" | "capture response header" if !value(5).is_empty() => {
+            diags.push(err(
+                "H0438",
+                format!(
+                    "'capture {}' cannot handle unexpected argument '{}'",
+                    value(0),
+                    value(5)
+                ),
+                &args[5],
+                "remove it",
+            ));
+        }
+        "capture cookie" if value(3).is_empty() => {
+            diags.push(err(
+                "H0438",
+                "'capture' expects 'cookie' <cookie_name> 'len' <len>".into(),
+                &st.words[0],
+                "e.g. 'capture cookie SRV len 32'",
             ));
         }
         _ => {}
