@@ -371,6 +371,14 @@ fn consumed(action: &str, args: &[Spanned<String>]) -> Option<usize> {
         | "strict-mode"
         | "use-service" => 1,
         "set-timeout" | "early-hint" => 2,
+        "normalize-uri" => {
+            let option = word(0).and_then(normalizer_option);
+            if option.is_some() && word(1) == option {
+                2
+            } else {
+                1
+            }
+        }
         "switch-mode" => {
             if word(1) == Some("proto") {
                 3
@@ -567,6 +575,49 @@ fn check_variable(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnosti
     }
 }
 
+/// The URI normalizers of `http-request normalize-uri`.
+const NORMALIZERS: &[&str] = &[
+    "fragment-encode",
+    "fragment-strip",
+    "path-merge-slashes",
+    "path-strip-dot",
+    "path-strip-dotdot",
+    "percent-decode-unreserved",
+    "percent-to-uppercase",
+    "query-sort-by-name",
+];
+
+/// The option a URI normalizer takes after its name, if any.
+fn normalizer_option(normalizer: &str) -> Option<&'static str> {
+    match normalizer {
+        "path-strip-dotdot" => Some("full"),
+        "percent-decode-unreserved" | "percent-to-uppercase" => Some("strict"),
+        _ => None,
+    }
+}
+
+/// What is wrong with the words after `normalize-uri` (`args`), and where:
+/// a known normalizer, then only the option it takes.
+fn normalize_uri(args: &[Spanned<String>]) -> Option<(String, Option<&Spanned<String>>)> {
+    let Some(n) = args.first().filter(|n| !n.value.is_empty()) else {
+        return Some(("missing argument <normalizer>".to_owned(), None));
+    };
+    if !NORMALIZERS.contains(&n.value.as_str()) {
+        return Some((format!("unknown normalizer '{}'", n.value), Some(n)));
+    }
+    let option = normalizer_option(&n.value)?;
+    let next = args
+        .get(1)
+        .filter(|w| !matches!(w.value.as_str(), "if" | "unless" | "") && w.value != option)?;
+    Some((
+        format!(
+            "unknown argument '{}' for '{}' normalizer",
+            next.value, n.value
+        ),
+        Some(next),
+    ))
+}
+
 /// What is wrong with the words after `switch-mode` (`args`), and where:
 /// the mode is `http`, and `proto` names a MUX an HTTP frontend stream can
 /// take.
@@ -689,6 +740,22 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
             .with_help(VARIABLE_HELP),
         );
         return;
+    }
+    if action.value == "normalize-uri" {
+        if let Some((why, at)) = normalize_uri(&st.words[at + 1..]) {
+            diags.push(
+                Diagnostic::error(
+                    "H0465",
+                    format!("error in '{name} normalize-uri' rule: {why}"),
+                )
+                .with_label(at.map_or(action.span, |w| w.span), "here")
+                .with_help(format!(
+                    "normalizers: {}; path-strip-dotdot takes 'full', the percent-* ones 'strict'",
+                    NORMALIZERS.join(", ")
+                )),
+            );
+            return;
+        }
     }
     if action.value == "switch-mode" {
         if let Some((why, at)) = switch_mode(&st.words[at + 1..]) {
