@@ -822,18 +822,18 @@ fn servers(
         }
         if let Some(ca) = st.ca_file() {
             let path = base.map_or_else(|| Path::new(ca).to_path_buf(), |b| b.join(ca));
-            if !path.is_file() {
+            if let Some(why) = ca_file_error(&path) {
                 diags.push(
                     Diagnostic::error(
                         "H0519",
                         format!(
-                            "'server {}/{}' : couldn't open the ca-file '{ca}'",
+                            "'server {}/{}' : couldn't open the ca-file '{ca}' ({why})",
                             name_of(s),
                             srv.name.value
                         ),
                     )
                     .with_label(srv.name.span, "this server")
-                    .with_help("name an existing PEM file of CA certificates"),
+                    .with_help(CA_FILE_HELP),
                 );
             }
         }
@@ -931,8 +931,53 @@ fn servers(
     }
 }
 
+/// What to give `ca-file`.
+const CA_FILE_HELP: &str =
+    "name a PEM file of CA certificates (or CRLs), or a directory of such files";
+
+/// Why HAProxy cannot load CA file `path`, as OpenSSL reads it: missing or
+/// unreadable, or a file without a PEM certificate or CRL. A directory is
+/// read file by file, and finding nothing there is only a warning.
+fn ca_file_error(path: &Path) -> Option<String> {
+    const MARKERS: &[&str] = &[
+        "-----BEGIN CERTIFICATE-----",
+        "-----BEGIN TRUSTED CERTIFICATE-----",
+        "-----BEGIN X509 CERTIFICATE-----",
+        "-----BEGIN X509 CRL-----",
+    ];
+    if path.is_dir() {
+        return None;
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            (!MARKERS.iter().any(|m| text.contains(m)))
+                .then(|| "no certificate or crl found".to_owned())
+        }
+        Err(e) => Some(match e.kind() {
+            std::io::ErrorKind::NotFound => "No such file or directory".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "Permission denied".to_owned(),
+            _ => e.to_string(),
+        }),
+    }
+}
+
 fn binds(p: &Proxy, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
     for b in &p.binds {
+        if let Some(ca) = &b.ca_file {
+            let path =
+                base.map_or_else(|| Path::new(&ca.value).to_path_buf(), |d| d.join(&ca.value));
+            if let Some(why) = ca_file_error(&path) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0519",
+                        format!("couldn't open the ca-file '{}' ({why})", ca.value),
+                    )
+                    .with_label(ca.span, "this bind's ca-file")
+                    .with_help(CA_FILE_HELP),
+                );
+            }
+        }
         if b.ssl && b.crts.is_empty() && b.crt_lists.is_empty() {
             diags.push(
                 Diagnostic::error("H0509", "no SSL certificate specified for this ssl bind")
