@@ -255,7 +255,7 @@ fn declare_capture(args: &[Spanned<String>]) -> Option<(String, Option<&Spanned<
         ));
     }
     let len = args.get(2);
-    if !len.is_some_and(|l| l.value == "len") {
+    if len.is_none_or(|l| l.value != "len") {
         return Some((
             "'declare capture' requires a capture length ('len')".into(),
             len.or(dir),
