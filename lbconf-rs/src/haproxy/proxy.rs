@@ -866,6 +866,54 @@ fn acl(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     });
 }
 
+/// A part of a condition, as HAProxy's `parse_acl_cond()` reads it.
+pub(crate) enum CondPart<'a> {
+    /// `{ criterion [flags] [patterns] }` (the brace may follow `!`s): the
+    /// opening brace and the words up to the next `}` word.
+    Anonymous {
+        open: &'a Spanned<String>,
+        inner: &'a [Spanned<String>],
+    },
+    /// A named ACL (the word, `!`s included) and its name.
+    Named(&'a Spanned<String>, &'a str),
+}
+
+/// Splits the words of a condition (after `if` or `unless`) as HAProxy
+/// does, up to the first empty word: `||` and `or` join terms, a `{` (after
+/// any `!`) opens an anonymous ACL that the next word `}` closes (inside,
+/// braces are patterns), every other word names an ACL. Fails with the
+/// opening brace that nothing closes.
+pub(crate) fn condition_parts(
+    words: &[Spanned<String>],
+) -> Result<Vec<CondPart<'_>>, &Spanned<String>> {
+    let end = words
+        .iter()
+        .position(|w| w.value.is_empty())
+        .unwrap_or(words.len());
+    let words = &words[..end];
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        match w.value.trim_start_matches('!') {
+            "||" | "or" | "" => {}
+            "{" => {
+                let inner = &words[i + 1..];
+                let Some(close) = inner.iter().position(|x| x.value == "}") else {
+                    return Err(w);
+                };
+                parts.push(CondPart::Anonymous {
+                    open: w,
+                    inner: &inner[..close],
+                });
+                i += close + 1;
+            }
+            name => parts.push(CondPart::Named(w, name)),
+        }
+        i += 1;
+    }
+    Ok(parts)
+}
+
 /// Parses `if|unless <condition>` from `words` (which start at the keyword).
 pub(crate) fn condition(words: &[Spanned<String>]) -> Option<Condition> {
     let first = words.first()?;
@@ -880,23 +928,15 @@ pub(crate) fn condition(words: &[Spanned<String>]) -> Option<Condition> {
         .map(|w| w.value.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    let mut acls = Vec::new();
-    let mut depth = 0usize;
-    for w in rest {
-        match w.value.as_str() {
-            "{" => depth += 1,
-            // An unbalanced '}' is read as an ACL name.
-            "}" if depth > 0 => depth -= 1,
-            "||" | "or" | "!" => {}
-            v if depth == 0 => {
-                let name = v.trim_start_matches('!');
-                if !name.is_empty() {
-                    acls.push(Spanned::new(name.to_owned(), w.span));
-                }
-            }
-            _ => {}
-        }
-    }
+    // An unclosed brace is reported with the rule's other checks.
+    let acls = condition_parts(rest)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|part| match part {
+            CondPart::Named(w, name) => Some(Spanned::new(name.to_owned(), w.span)),
+            CondPart::Anonymous { .. } => None,
+        })
+        .collect();
     let end = words.last().map_or(first.span, |l| l.span);
     Some(Condition {
         negated,

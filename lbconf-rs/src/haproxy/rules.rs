@@ -1506,20 +1506,43 @@ fn format_words<'a>(action: &str, args: &'a [Spanned<String>]) -> Vec<&'a Spanne
 }
 
 /// Checks the anonymous ACLs (`{ fetch [flags] [patterns] }`) of the
-/// condition `words` (after `if` or `unless`).
+/// condition `words` (after `if` or `unless`), and that each brace is
+/// closed.
 fn condition(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
-    let mut i = 0;
-    while i < words.len() {
-        if words[i].value.trim_start_matches('!') != "{" {
-            i += 1;
-            continue;
+    let parts = match super::proxy::condition_parts(words) {
+        Ok(parts) => parts,
+        Err(open) => {
+            diags.push(
+                Diagnostic::error(
+                    "H0463",
+                    format!(
+                        "error detected while parsing an {rule} condition : missing closing '}}' in condition"
+                    ),
+                )
+                .with_label(open.span, "not closed on this line")
+                .with_help("close the anonymous ACL with a separate '}' word: '{ path /x }'"),
+            );
+            return;
         }
-        let inner = &words[i + 1..];
-        let len = inner
-            .iter()
-            .position(|x| x.value == "}")
-            .unwrap_or(inner.len());
-        let texts: Vec<&str> = inner[..len].iter().map(|x| x.value.as_str()).collect();
+    };
+    for part in parts {
+        let super::proxy::CondPart::Anonymous { open, inner } = part else {
+            continue;
+        };
+        if inner.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "H0463",
+                    format!(
+                        "error detected while parsing an {rule} condition : missing fetch method in ACL expression ''"
+                    ),
+                )
+                .with_label(open.span, "an empty anonymous ACL")
+                .with_help("write a criterion between the braces, e.g. '{ path_beg /api }'"),
+            );
+            return;
+        }
+        let texts: Vec<&str> = inner.iter().map(|x| x.value.as_str()).collect();
         if let Err((at, msg)) = super::samples::acl(&texts) {
             diags.push(
                 Diagnostic::error(
@@ -1531,7 +1554,6 @@ fn condition(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>)
             );
             return;
         }
-        i += len + 2;
     }
 }
 
@@ -1578,16 +1600,12 @@ pub(crate) fn named_acls(
         return;
     };
     let action = args.first().map_or("", |a| a.value.as_str());
-    let mut depth = 0usize;
-    for w in &args[cond + 1..] {
-        // `!` may be glued to the name or to the brace.
-        match w.value.trim_start_matches('!') {
-            "{" => depth += 1,
-            // An unbalanced '}' is read as an ACL name.
-            "}" if depth > 0 => depth -= 1,
-            "||" | "or" | "" => {}
-            acl if depth == 0 => {
-                if declared(acl) || declared(acl) || super::checks::PREDEFINED_ACLS.contains(&acl) {
+    // An unclosed brace is reported by the condition's other checks.
+    let parts = super::proxy::condition_parts(&args[cond + 1..]).unwrap_or_default();
+    for part in parts {
+        match part {
+            super::proxy::CondPart::Named(w, acl) => {
+                if declared(acl) || super::checks::PREDEFINED_ACLS.contains(&acl) {
                     continue;
                 }
                 let rule = if actions(name).is_some() {
@@ -1607,7 +1625,7 @@ pub(crate) fn named_acls(
                 );
                 return;
             }
-            _ => {}
+            super::proxy::CondPart::Anonymous { .. } => {}
         }
     }
 }
