@@ -90,6 +90,8 @@ pub(crate) enum Where {
     BackendHttpResponse = 12,
     FrontendTcpResponse = 15,
     FrontendHttpResponse = 16,
+    /// A backend choosing a server (`balance hash`).
+    ServerSelection = 9,
     /// A server's connection being set up (its `sni` expression).
     ServerConnection = 10,
     /// `http-check` and `tcp-check` rules.
@@ -130,6 +132,7 @@ impl Where {
             Where::BackendHttpResponse => "a backend's http-response rules",
             Where::FrontendTcpResponse => "a frontend's tcp-response content rules",
             Where::FrontendHttpResponse => "a frontend's http-response rules",
+            Where::ServerSelection => "a backend's server selection",
             Where::ServerConnection => "a server's connection setup",
             Where::CheckRule => "health check rules",
         }

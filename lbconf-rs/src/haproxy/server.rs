@@ -133,6 +133,35 @@ pub(crate) fn balance(
                 diags.push(bad("'balance hash' expects a sample expression".to_owned()));
                 return None;
             }
+            if let Some(extra) = rest.get(1) {
+                diags.push(bad(format!(
+                    "balance hash takes no other argument (got '{}')",
+                    extra.value
+                )));
+                return None;
+            }
+            let e = &rest[0];
+            let checked = super::samples::expr(&e.value, false)
+                .map_err(|m| {
+                    format!(
+                        "failed to parse 'balance hash' expression '{}' in : {m}",
+                        e.value
+                    )
+                })
+                .and_then(|_| {
+                    super::samples::available(&e.value, super::samples::Where::ServerSelection)
+                        .map_err(|m| {
+                            format!("error detected while parsing 'balance hash' expression : {m}")
+                        })
+                });
+            if let Err(msg) = checked {
+                diags.push(
+                    Diagnostic::error("H0420", msg)
+                        .with_label(e.span, "this sample expression")
+                        .with_help("hash a request sample, e.g. 'balance hash req.cook(session)' or 'balance hash src'"),
+                );
+                return None;
+            }
             Balance::Hash { expr: join(rest) }
         }
         a if a.starts_with("hdr(") => {
