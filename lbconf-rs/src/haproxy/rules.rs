@@ -1469,31 +1469,42 @@ fn formats(
 /// The log-format arguments of HTTP action `action`, among `args` (the
 /// action first, up to the condition).
 fn format_words<'a>(action: &str, args: &'a [Spanned<String>]) -> Vec<&'a Spanned<String>> {
-    let at = |i: usize| args.get(i).into_iter().collect::<Vec<_>>();
+    let texts: Vec<&str> = args.iter().map(|a| a.value.as_str()).collect();
+    format_positions(action, &texts)
+        .into_iter()
+        .filter_map(|i| args.get(i))
+        .collect()
+}
+
+/// Where the log-format arguments of HTTP action `action` are among `args`
+/// (the action first): the other words are plain strings (a header name)
+/// or expressions, which HAProxy does not read as formats.
+pub(crate) fn format_positions(action: &str, args: &[&str]) -> Vec<usize> {
     match action {
-        "add-header" | "set-header" | "replace-path" | "replace-pathq" | "replace-uri" => at(2),
-        "replace-header" | "replace-value" => at(3),
-        "set-path" | "set-pathq" | "set-query" | "set-uri" | "set-method" => at(1),
+        "add-header" | "set-header" | "early-hint" | "replace-path" | "replace-pathq"
+        | "replace-uri" => vec![2],
+        "replace-header" | "replace-value" => vec![3],
+        "set-path" | "set-pathq" | "set-query" | "set-uri" | "set-method" => vec![1],
         a if a.starts_with("set-var-fmt(")
             || a.starts_with("add-acl(")
             || a.starts_with("del-acl(")
             || a.starts_with("del-map(") =>
         {
-            at(1)
+            vec![1]
         }
-        a if a.starts_with("set-map(") => args.iter().skip(1).take(2).collect(),
+        a if a.starts_with("set-map(") => vec![1, 2],
         "redirect" | "return" | "deny" | "tarpit" => {
             // Options followed by a log-format value.
             let mut out = Vec::new();
             let mut i = 1;
             while let Some(w) = args.get(i) {
-                match w.value.as_str() {
+                match *w {
                     "location" | "prefix" | "scheme" | "lf-string" => {
-                        out.extend(args.get(i + 1));
+                        out.push(i + 1);
                         i += 2;
                     }
                     "hdr" => {
-                        out.extend(args.get(i + 2));
+                        out.push(i + 2);
                         i += 3;
                     }
                     _ => i += 1,
@@ -1503,6 +1514,9 @@ fn format_words<'a>(action: &str, args: &'a [Spanned<String>]) -> Vec<&'a Spanne
         }
         _ => Vec::new(),
     }
+    .into_iter()
+    .filter(|&i| i < args.len())
+    .collect()
 }
 
 /// Checks the anonymous ACLs (`{ fetch [flags] [patterns] }`) of the

@@ -477,7 +477,20 @@ pub(crate) fn pattern_files(
                 }
             }
         }
-        for w in &words {
+        // In HTTP rules, a `%[...]` word is read only where the action
+        // takes a log-format (not as a header name).
+        let formats = matches!(
+            texts[0],
+            "http-request" | "http-response" | "http-after-response"
+        )
+        .then(|| super::rules::format_positions(texts.get(1).copied().unwrap_or(""), &texts[1..]));
+        for (k, w) in words.iter().enumerate() {
+            let not_format = formats
+                .as_ref()
+                .is_some_and(|f| !k.checked_sub(1).is_some_and(|a| f.contains(&a)));
+            if not_format && w.value.contains("%[") {
+                continue;
+            }
             for (conv, f) in super::samples::map_files(w.value) {
                 let checked =
                     read(base, f).and_then(|text| super::samples::map_file(conv, f, &text));
