@@ -295,19 +295,48 @@ pub(crate) fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>)
         let v = args.get(i + 1);
         let text = v.map_or("", |x| x.value.as_str());
         let bad = match a.value.as_str() {
-            "type" => (!STICK_TYPES.contains(&text)).then(|| format!("unknown type '{text}'")),
+            "type" if !STICK_TYPES.contains(&text) => Some(format!("unknown type '{text}'")),
+            // `string` and `binary` keys may give their length right after
+            // the type, read with atol() and not zero.
+            "type"
+                if matches!(text, "string" | "binary")
+                    && args.get(i + 2).is_some_and(|l| l.value == "len") =>
+            {
+                let n = args.get(i + 3);
+                let len = n.map_or("", |x| x.value.as_str());
+                if atol(len) == 0 {
+                    diags.push(err(
+                        "H0439",
+                        format!("stick-table: unknown type '{len}'"),
+                        n.unwrap_or(&args[i + 2]),
+                        "give the key length in bytes, above zero, e.g. 'type string len 32'",
+                    ));
+                    return;
+                }
+                i += 4;
+                continue;
+            }
+            "type" => None,
             "size" => parse_size(text).err(),
             "expire" => parse_time(text, 1).err(),
             "store" => text.split(',').find_map(|s| {
                 let base = s.split('(').next().unwrap_or(s);
                 (!STICK_STORE.contains(&base)).then(|| format!("unknown store option '{base}'"))
             }),
-            "len" | "peers" | "srvkey" => None,
+            "peers" | "srvkey" => None,
             "nopurge" => {
                 i += 1;
                 continue;
             }
-            other => Some(format!("unknown argument '{other}'")),
+            other => {
+                diags.push(err(
+                    "H0439",
+                    format!("stick-table: unknown argument '{other}'"),
+                    a,
+                    "arguments: type, size, expire, nopurge, peers, srvkey, store (and len right after type string|binary)",
+                ));
+                return;
+            }
         };
         if let Some(why) = bad {
             diags.push(err(
@@ -320,6 +349,20 @@ pub(crate) fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>)
         }
         i += 2;
     }
+}
+
+/// A number as C's `atol()` reads it: leading blanks, a sign, then digits
+/// as far as they go (none is zero).
+fn atol(text: &str) -> i64 {
+    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let n = t.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| {
+        n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+    });
+    if negative { -n } else { n }
 }
 
 fn option_args(name: &str, st: &Stmt<'_>, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
