@@ -31,6 +31,10 @@ const FLAGS: &[&str] = &[
 ];
 /// Keywords that take exactly one argument.
 const ONE: &[&str] = &[
+    "user",
+    "group",
+    "uid",
+    "gid",
     "pidfile",
     "log-tag",
     "hard-stop-after",
