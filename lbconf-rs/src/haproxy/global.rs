@@ -183,6 +183,10 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
                         diags.push(fail("H0459", format!("'stats socket' : unknown keyword '{}'", o.value), o, &help));
                         break;
                     };
+                    if arity > 0 && w.get(i + 1).is_none() {
+                        diags.push(fail("H0459", format!("'stats socket' : '{}' : missing value", o.value), o, &format!("write '{} <value>'", o.value)));
+                        break;
+                    }
                     if let Some(d) = w.get(i + 1).filter(|_| arity > 0).and_then(|v| super::proxy::bind_value_error(&o.value, v)) {
                         diags.push(d);
                         break;

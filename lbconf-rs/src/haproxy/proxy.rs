@@ -660,7 +660,7 @@ fn bind(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
 
 /// The checks HAProxy's bind keyword parsers make on the value of `option`
 /// (on `bind` lines and `stats socket`): a thread set within 1..=64, a
-/// known SSL/TLS version, a verify method.
+/// known SSL/TLS version, a verify method, `expose-fd listeners`.
 pub(crate) fn bind_value_error(option: &str, value: &Spanned<String>) -> Option<Diagnostic> {
     let v = value.value.as_str();
     let (msg, label, help) = match option {
@@ -678,6 +678,11 @@ pub(crate) fn bind_value_error(option: &str, value: &Spanned<String>) -> Option<
                 "versions: SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3",
             )
         }
+        "expose-fd" if v != "listeners" => (
+            format!("'expose-fd' only supports 'listeners' (got '{v}')"),
+            "not 'listeners'",
+            "write 'expose-fd listeners' to pass the listening sockets on reloads",
+        ),
         "verify" if !matches!(v, "none" | "optional" | "required") => (
             format!(
                 "'verify' : unknown verify method '{v}', only 'none', 'optional', and 'required' are supported"
