@@ -805,7 +805,10 @@ fn servers(
             .port
             .or_else(|| defaults.iter().rev().find_map(|d| d.port));
         let has_port = addr.value.port.is_some() || addr.value.port_offset.is_some();
-        let is_ip = matches!(addr.value.host, Host::Ip(_) | Host::Name(_) | Host::Any);
+        // Only a set IP address: a name gets its address after the checks
+        // are set up, and 0.0.0.0 or [::] forwards to the client's
+        // destination.
+        let is_ip = matches!(addr.value.host, Host::Ip(ip) if !ip.is_unspecified());
         if check && is_ip && !has_port && port.is_none() {
             diags.push(
                 Diagnostic::error(
