@@ -169,7 +169,9 @@ pub(crate) fn check(
                 ));
             }
         }
-        "option forwardfor" | "option httplog" => option_args(name, st, args, diags),
+        "option forwardfor" | "option originalto" | "option httplog" => {
+            option_args(name, st, args, diags);
+        }
         "errorloc" | "errorloc302" | "errorloc303" | "http-error" => {
             let code = if name == "http-error" {
                 args.iter()
@@ -187,8 +189,28 @@ pub(crate) fn check(
                 ));
             }
         }
+        "declare capture" => {
+            if let Some((msg, at)) = declare_capture(args) {
+                diags.push(err(
+                    "H0438",
+                    msg,
+                    at.unwrap_or(&st.words[0]),
+                    "e.g. 'declare capture request len 64'",
+                ));
+            }
+        }
+        // The keyword is found by its first two words: the third must be
+        // `header` too.
+        "capture request header" | "capture response header" if value(1) != "header" => {
+            diags.push(err(
+                "H0438",
+                "'capture' expects 'cookie' or 'request header' or 'response header'".into(),
+                args.get(1).unwrap_or(&st.words[0]),
+                "e.g. 'capture request header Host len 32' or 'capture cookie SRV len 32'",
+            ));
+        }
         "capture request header" | "capture response header"
-            if args.len() < 5 || args[3].value != "len" =>
+            if value(2).is_empty() || value(3) != "len" || value(4).is_empty() =>
         {
             diags.push(err(
                 "H0438",
@@ -197,8 +219,72 @@ pub(crate) fn check(
                 "e.g. 'capture request header Host len 32'",
             ));
         }
+        "capture request header" | "capture response header" if !value(5).is_empty() => {
+            diags.push(err(
+                "H0438",
+                format!(
+                    "'capture {}' cannot handle unexpected argument '{}'",
+                    value(0),
+                    value(5)
+                ),
+                &args[5],
+                "remove it",
+            ));
+        }
+        "capture cookie" if value(3).is_empty() => {
+            diags.push(err(
+                "H0438",
+                "'capture' expects 'cookie' <cookie_name> 'len' <len>".into(),
+                &st.words[0],
+                "e.g. 'capture cookie SRV len 32'",
+            ));
+        }
         _ => {}
     }
+}
+
+/// What is wrong with `declare capture request|response len LENGTH`
+/// (`args` from `capture` on), and where, as HAProxy reads it: the length
+/// with `strtol()`, above zero.
+fn declare_capture(args: &[Spanned<String>]) -> Option<(String, Option<&Spanned<String>>)> {
+    let dir = args.get(1);
+    if !dir.is_some_and(|d| matches!(d.value.as_str(), "request" | "response")) {
+        return Some((
+            "'declare capture' requires a direction ('request' or 'response')".into(),
+            dir,
+        ));
+    }
+    let len = args.get(2);
+    if len.is_none_or(|l| l.value != "len") {
+        return Some((
+            "'declare capture' requires a capture length ('len')".into(),
+            len.or(dir),
+        ));
+    }
+    let Some(v) = args.get(3).filter(|v| !v.value.is_empty()) else {
+        return Some((
+            "'declare capture': 'len' requires a numeric value that represents the capture length"
+                .into(),
+            len,
+        ));
+    };
+    let text = v
+        .value
+        .trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(d) => (true, d),
+        None => (false, text.strip_prefix('+').unwrap_or(text)),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Some((
+            format!("'declare capture': cannot parse the length '{}'", v.value),
+            Some(v),
+        ));
+    }
+    if negative || digits.bytes().all(|b| b == b'0') {
+        return Some(("length must be > 0".into(), Some(v)));
+    }
+    None
 }
 
 /// Checks the arguments of a `stick-table` line, or of a peers section's
@@ -209,19 +295,48 @@ pub(crate) fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>)
         let v = args.get(i + 1);
         let text = v.map_or("", |x| x.value.as_str());
         let bad = match a.value.as_str() {
-            "type" => (!STICK_TYPES.contains(&text)).then(|| format!("unknown type '{text}'")),
+            "type" if !STICK_TYPES.contains(&text) => Some(format!("unknown type '{text}'")),
+            // `string` and `binary` keys may give their length right after
+            // the type, read with atol() and not zero.
+            "type"
+                if matches!(text, "string" | "binary")
+                    && args.get(i + 2).is_some_and(|l| l.value == "len") =>
+            {
+                let n = args.get(i + 3);
+                let len = n.map_or("", |x| x.value.as_str());
+                if atol(len) == 0 {
+                    diags.push(err(
+                        "H0439",
+                        format!("stick-table: unknown type '{len}'"),
+                        n.unwrap_or(&args[i + 2]),
+                        "give the key length in bytes, above zero, e.g. 'type string len 32'",
+                    ));
+                    return;
+                }
+                i += 4;
+                continue;
+            }
+            "type" => None,
             "size" => parse_size(text).err(),
             "expire" => parse_time(text, 1).err(),
             "store" => text.split(',').find_map(|s| {
                 let base = s.split('(').next().unwrap_or(s);
                 (!STICK_STORE.contains(&base)).then(|| format!("unknown store option '{base}'"))
             }),
-            "len" | "peers" | "srvkey" => None,
+            "peers" | "srvkey" => None,
             "nopurge" => {
                 i += 1;
                 continue;
             }
-            other => Some(format!("unknown argument '{other}'")),
+            other => {
+                diags.push(err(
+                    "H0439",
+                    format!("stick-table: unknown argument '{other}'"),
+                    a,
+                    "arguments: type, size, expire, nopurge, peers, srvkey, store (and len right after type string|binary)",
+                ));
+                return;
+            }
         };
         if let Some(why) = bad {
             diags.push(err(
@@ -234,6 +349,20 @@ pub(crate) fn stick_table(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>)
         }
         i += 2;
     }
+}
+
+/// A number as C's `atol()` reads it: leading blanks, a sign, then digits
+/// as far as they go (none is zero).
+fn atol(text: &str) -> i64 {
+    let t = text.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (negative, t) = match t.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, t.strip_prefix('+').unwrap_or(t)),
+    };
+    let n = t.bytes().take_while(u8::is_ascii_digit).fold(0i64, |n, d| {
+        n.saturating_mul(10).saturating_add(i64::from(d - b'0'))
+    });
+    if negative { -n } else { n }
 }
 
 fn option_args(name: &str, st: &Stmt<'_>, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
@@ -249,24 +378,45 @@ fn option_args(name: &str, st: &Stmt<'_>, args: &[Spanned<String>], diags: &mut 
         }
         return;
     }
+    // `option forwardfor` and `option originalto` (which has no if-none).
+    let forwardfor = name == "option forwardfor";
     let mut i = 0;
     while let Some(a) = opts.get(i) {
         match a.value.as_str() {
             "except" | "header" => {
-                if opts.get(i + 1).is_none() {
+                let Some(v) = opts.get(i + 1) else {
                     diags.push(err(
                         "H0441",
-                        format!("'option forwardfor {}' expects an argument", a.value),
+                        format!("'{name} {}' expects an argument", a.value),
                         a,
-                        "e.g. 'option forwardfor header X-Real-IP'",
+                        &format!("e.g. '{name} header X-Real-IP'"),
+                    ));
+                    return;
+                };
+                if a.value == "except" && !super::samples::ip_pattern(&v.value) {
+                    diags.push(err(
+                        "H0441",
+                        format!("'{name} except' expects <address>[/mask] as argument"),
+                        v,
+                        "write a network the option leaves out, e.g. 127.0.0.0/8 or ::1/128",
                     ));
                     return;
                 }
                 i += 2;
             }
-            "if-none" => i += 1,
+            "if-none" if forwardfor => i += 1,
             _ => {
-                diags.push(err("H0442", "'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'".into(), a, "remove the unknown value"));
+                let values = if forwardfor {
+                    "'except', 'header' and 'if-none'"
+                } else {
+                    "'except' and 'header'"
+                };
+                diags.push(err(
+                    "H0442",
+                    format!("'{name}' only supports optional values: {values}"),
+                    a,
+                    "remove the unknown value",
+                ));
                 let _ = st;
                 return;
             }

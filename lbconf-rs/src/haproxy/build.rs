@@ -8,7 +8,7 @@ use std::sync::Arc;
 use super::cond::{self, CondEnv};
 use super::keywords;
 use super::lexer::{LexError, LexErrorKind};
-use super::model::{Config, Section, SectionKind, Spanned, Statements};
+use super::model::{Config, Log, Section, SectionKind, Spanned, Statements};
 use super::proxy;
 use super::syntax::{Directive, Item, LineWords, Lines, Lookup, Nesting, Step, SyntaxTree};
 use crate::diagnostic::{Diagnostic, Severity};
@@ -631,6 +631,71 @@ fn statement_in(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic
     }
 }
 
+/// The global keywords HAProxy lets a `no` or `default` prefix stand before.
+const GLOBAL_PREFIXABLE: &[&str] = &[
+    "log",
+    "busy-polling",
+    "set-dumpable",
+    "strict-limits",
+    "insecure-fork-wanted",
+    "numa-cpu-mapping",
+];
+
+/// A global statement starting with `no` or `default`. HAProxy shifts the
+/// words left over the prefix; after `no` the last place is emptied, after
+/// `default` it is not, so the last word is read twice (`default
+/// busy-polling` reads as `busy-polling busy-polling`).
+fn global_prefixed(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
+    let prefix = &st.words[0];
+    let Some(kw) = st
+        .words
+        .get(1)
+        .filter(|k| GLOBAL_PREFIXABLE.contains(&k.value.as_str()))
+    else {
+        diags.push(
+            Diagnostic::error(
+                "H0315",
+                "negation/default currently supported only for options, log, busy-polling, \
+                 set-dumpable, strict-limits, insecure-fork-wanted and numa-cpu-mapping",
+            )
+            .with_label(prefix.span, "cannot prefix this keyword")
+            .with_help(format!(
+                "remove '{}'; in the global section only {} take it",
+                prefix.value,
+                GLOBAL_PREFIXABLE.join(", ")
+            )),
+        );
+        return;
+    };
+    let mut words = st.words[1..].to_vec();
+    if prefix.value == "default" {
+        words.push(st.words[st.words.len() - 1].clone());
+    } else if kw.value == "log" {
+        // `no log` forgets the log lines above it.
+        match words.get(1) {
+            Some(extra) => diags.push(
+                Diagnostic::error("H0411", "log : 'no log' does not expect arguments")
+                    .with_label(extra.span, "nothing may follow 'no log'")
+                    .with_help("write 'no log' alone to drop the log lines above it"),
+            ),
+            None => {
+                if let Some(g) = section.global.as_mut() {
+                    g.logs.push(Log::Disabled(st.span));
+                }
+            }
+        }
+        return;
+    }
+    global(
+        section,
+        &Stmt {
+            words: &words,
+            span: st.span,
+        },
+        diags,
+    );
+}
+
 /// "unknown keyword" with a suggestion from `known`.
 pub(crate) fn unknown_keyword(kw: &Spanned<String>, section: &str, known: &[&str]) -> Diagnostic {
     let d = Diagnostic::error(
@@ -675,6 +740,10 @@ fn distance(a: &str, b: &str) -> usize {
 fn global(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     let kw = &st.words[0];
     let name = kw.value.as_str();
+    if matches!(name, "no" | "default") {
+        global_prefixed(section, st, diags);
+        return;
+    }
     if !keywords::GLOBAL.contains(&name) {
         diags.push(unknown_keyword(kw, "global", keywords::GLOBAL));
         return;
@@ -710,6 +779,14 @@ fn global(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
                 g.group = Some(a.clone());
             }
         }
+        "log" if arg.is_some_and(|a| a.value == "global") => diags.push(
+            Diagnostic::error(
+                "H0411",
+                "log : 'global' is not supported for a global syslog server",
+            )
+            .with_label(st.span, "the global section's own log line")
+            .with_help("give the global section a log target, e.g. 'log 127.0.0.1:514 local0'; 'log global' belongs in proxies"),
+        ),
         "log" => {
             if let Some(l) = proxy::log(st, diags) {
                 g.logs.push(l);

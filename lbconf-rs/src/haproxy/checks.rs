@@ -82,7 +82,8 @@ pub(crate) fn check(
     super::xref::lua(config, facts, base, diags);
     bind_threads(config, diags);
     case_adjust(config, diags);
-    http_check_steps(config, diags);
+    check_steps(config, &defaults, diags);
+    experimental(config, diags);
     for s in &config.sections {
         if s.kind == SectionKind::Program
             && !s.statements.iter().any(|st| st.keyword() == "command")
@@ -407,62 +408,250 @@ fn acls(s: &Section, p: &Proxy, diags: &mut Vec<Diagnostic>) {
     }
 }
 
-/// After an `http-check connect`, an `http-check expect` needs an
-/// `http-check send` before it, in a proxy whose http-check rules are used
-/// (`option httpchk` there or in a defaults section; else HAProxy ignores
-/// them with a warning).
-fn http_check_steps(config: &Config, diags: &mut Vec<Diagnostic>) {
-    let httpchk = |s: &Section| {
-        s.statements
-            .iter()
-            .any(|st| st.keyword() == "option" && st.word(1) == Some("httpchk"))
+/// A rule of a proxy's `http-check` or `tcp-check` ruleset, as HAProxy
+/// keeps them while parsing.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CheckStep {
+    /// The send rule `option httpchk` puts first.
+    ImplicitSend,
+    Connect,
+    Send,
+    Expect,
+    /// `comment`, `set-var`, `set-var-fmt` and `unset-var` (steps skipped
+    /// by the order checks).
+    Other,
+}
+
+/// The order of a proxy's check rules, as HAProxy checks it while adding
+/// each one to the proxy's own ruleset (a proxy with check rules of its own
+/// does not start from its defaults' rules):
+/// - a `connect` comes first, after comments and variables only (or the
+///   send `option httpchk` adds);
+/// - where `option httpchk` is in force (above in the section, or in the
+///   defaults it inherits), each `http-check` rule must fit the last one: a
+///   send after a connect (or first), an expect after a send or an expect,
+///   a connect after an expect. The first explicit send takes the place of
+///   the one `option httpchk` adds, step number included, which is why
+///   the step numbers HAProxy reports skip one.
+fn check_steps(config: &Config, defaults: &[Option<usize>], diags: &mut Vec<Diagnostic>) {
+    let httpchk = |st: &super::model::Statement<'_>| {
+        st.keyword() == "option" && st.word(1) == Some("httpchk")
     };
-    let in_defaults = config
-        .sections
-        .iter()
-        .any(|s| s.kind == SectionKind::Defaults && httpchk(s));
-    for s in config
-        .sections
-        .iter()
-        .filter(|s| s.proxy.is_some() && (in_defaults || httpchk(s)))
-    {
-        let mut need_send = false;
-        let mut step = 0;
-        for st in s
-            .statements
-            .iter()
-            .filter(|st| st.keyword() == "http-check")
-        {
-            let what = st.word(1).unwrap_or("");
-            if matches!(
-                what,
-                "connect" | "send" | "expect" | "comment" | "set-var" | "unset-var"
-            ) {
-                step += 1;
+    for (i, s) in config.sections.iter().enumerate() {
+        if !matches!(
+            s.kind,
+            SectionKind::Backend | SectionKind::Listen | SectionKind::Defaults
+        ) {
+            continue;
+        }
+        let inherited = if s.kind == SectionKind::Defaults && s.from.is_none() {
+            None
+        } else {
+            defaults[i]
+        };
+        let mut active =
+            inherited.is_some_and(|d| config.sections[d].statements.iter().any(|st| httpchk(&st)));
+        let mut http: Vec<(CheckStep, u32)> = Vec::new();
+        let mut tcp: Vec<(CheckStep, u32)> = Vec::new();
+        for st in s.statements.iter() {
+            if httpchk(&st) {
+                active = true;
+                implicit_send(&mut http);
+                continue;
             }
-            match what {
-                "connect" => need_send = true,
-                "send" => need_send = false,
-                "expect" if need_send => {
-                    diags.push(
-                        Diagnostic::error(
-                            "H0548",
-                            format!(
-                                "'http-check expect' : unable to add http-check expect rule at step {step} (missing send rule)"
-                            ),
-                        )
-                        .with_label(st.span(), "no 'http-check send' since the last connect")
-                        .with_help("add 'http-check send ...' between 'http-check connect' and this rule"),
-                    );
-                    need_send = false;
+            let family = st.keyword();
+            let rules = match family {
+                "http-check" => &mut http,
+                "tcp-check" => &mut tcp,
+                _ => continue,
+            };
+            let what = st.word(1).unwrap_or("");
+            let step = match what.split('(').next().unwrap_or("") {
+                "connect" => CheckStep::Connect,
+                "expect" => CheckStep::Expect,
+                "send" | "send-lf" | "send-binary" | "send-binary-lf" => CheckStep::Send,
+                "comment" | "set-var" | "set-var-fmt" | "unset-var" => CheckStep::Other,
+                _ => continue,
+            };
+            let index = match rules.last() {
+                None | Some((CheckStep::ImplicitSend, _)) => 0,
+                Some((_, n)) => n + 1,
+            };
+            if step == CheckStep::Connect && !connect_may_follow(rules) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0551",
+                        format!(
+                            "'{family} connect' : first step MUST also be a 'connect', optionally preceded by a \
+                             'set-var', an 'unset-var' or a 'comment', when there is a 'connect' step in the \
+                             tcp-check ruleset"
+                        ),
+                    )
+                    .with_label(st.span(), "a connect after other steps")
+                    .with_help(format!(
+                        "start the rules with '{family} connect', or leave this connect out"
+                    )),
+                );
+                continue;
+            }
+            if family == "tcp-check" || !active {
+                rules.push((step, index));
+                continue;
+            }
+            let last = rules
+                .iter()
+                .rev()
+                .map(|(k, _)| *k)
+                .find(|k| *k != CheckStep::Other);
+            let missing = match (step, last) {
+                (_, None | Some(CheckStep::ImplicitSend)) => None,
+                (CheckStep::Send, Some(k)) if k != CheckStep::Connect => Some((
+                    "connect",
+                    "the rule above is not 'http-check connect'",
+                    "one send per connection: add 'http-check connect' before this send, or merge it into the send above",
+                )),
+                (CheckStep::Expect, Some(CheckStep::Connect | CheckStep::Other)) => Some((
+                    "send",
+                    "no 'http-check send' since the last connect",
+                    "add 'http-check send ...' between 'http-check connect' and this rule",
+                )),
+                (CheckStep::Connect, Some(k)) if k != CheckStep::Expect => Some((
+                    "expect",
+                    "the step above has no 'http-check expect'",
+                    "end the step above with 'http-check expect ...' before connecting again",
+                )),
+                _ => None,
+            };
+            if let Some((need, label, help)) = missing {
+                diags.push(
+                    Diagnostic::error(
+                        "H0548",
+                        format!(
+                            "'http-check {what}' : unable to add http-check {what} rule at step {} (missing {need} rule)",
+                            index + 1
+                        ),
+                    )
+                    .with_label(st.span(), label)
+                    .with_help(help),
+                );
+                continue;
+            }
+            let mut index = index;
+            if step == CheckStep::Send {
+                if let Some(p) =
+                    first_step(rules).filter(|&p| rules[p].0 == CheckStep::ImplicitSend)
+                {
+                    index = rules.remove(p).1;
                 }
-                _ => {}
+            }
+            rules.push((step, index));
+        }
+    }
+}
+
+/// The position of the first rule that is not a comment or a variable.
+fn first_step(rules: &[(CheckStep, u32)]) -> Option<usize> {
+    rules.iter().position(|(k, _)| *k != CheckStep::Other)
+}
+
+/// `option httpchk` puts its send first, after a first connect, unless
+/// there is an explicit send there (then it takes its place).
+fn implicit_send(rules: &mut Vec<(CheckStep, u32)>) {
+    let mut at = first_step(rules);
+    if let Some(p) = at.filter(|&p| rules[p].0 == CheckStep::Connect) {
+        at = rules[p + 1..]
+            .iter()
+            .position(|(k, _)| *k != CheckStep::Other)
+            .map(|q| p + 1 + q);
+    }
+    match at.map(|p| rules[p].0) {
+        Some(CheckStep::Send | CheckStep::ImplicitSend) => {}
+        _ => rules.insert(0, (CheckStep::ImplicitSend, 0)),
+    }
+}
+
+/// Whether a connect may be added: the rules before it are comments,
+/// variables or the send `option httpchk` adds, up to a first connect.
+fn connect_may_follow(rules: &[(CheckStep, u32)]) -> bool {
+    rules
+        .iter()
+        .map(|(k, _)| *k)
+        .find(|k| !matches!(k, CheckStep::Other | CheckStep::ImplicitSend))
+        .is_none_or(|k| k == CheckStep::Connect)
+}
+
+/// A server's `sni` (its own, or that of the last `default-server` line
+/// above it, in the proxy or its defaults) is a sample expression whose
+/// fetches are available when the server's connection is set up.
+fn sni(
+    s: &Section,
+    p: &Proxy,
+    inherited: Option<&Proxy>,
+    srv: &super::model::Server,
+    diags: &mut Vec<Diagnostic>,
+) {
+    let above = p
+        .default_servers
+        .iter()
+        .rev()
+        .filter(|d| d.span.start < srv.span.start);
+    let Some(e) = srv.settings.other("sni").or_else(|| {
+        above
+            .chain(
+                inherited
+                    .into_iter()
+                    .flat_map(|d| d.default_servers.iter().rev()),
+            )
+            .find_map(|d| d.value.other("sni"))
+    }) else {
+        return;
+    };
+    let checked = super::samples::expr(&e.value, false)
+        .and_then(|_| super::samples::available(&e.value, super::samples::Where::ServerConnection));
+    if let Err(msg) = checked {
+        diags.push(
+            Diagnostic::error(
+                "H0550",
+                format!(
+                    "'server {}/{}' : error detected while parsing sni expression : {msg}",
+                    name_of(s),
+                    srv.name.value
+                ),
+            )
+            .with_label(e.span, "the server's sni expression")
+            .with_help("sni takes a sample expression, e.g. 'sni req.hdr(host)' or 'sni str(app.example.org)'"),
+        );
+    }
+}
+
+/// `http-request normalize-uri` is experimental in HAProxy 2.6: a global
+/// `expose-experimental-directives` above it must allow it.
+fn experimental(config: &Config, diags: &mut Vec<Diagnostic>) {
+    let mut exposed = false;
+    for s in &config.sections {
+        for st in s.statements.iter() {
+            if s.kind == SectionKind::Global && st.keyword() == "expose-experimental-directives" {
+                exposed = true;
+            } else if !exposed
+                && s.kind.is_proxy()
+                && st.keyword() == "http-request"
+                && st.word(1) == Some("normalize-uri")
+            {
+                diags.push(
+                    Diagnostic::error(
+                        "H0552",
+                        "'normalize-uri' action is experimental, must be allowed via a global \
+                         'expose-experimental-directives'",
+                    )
+                    .with_label(st.span(), "an experimental action")
+                    .with_help("add 'expose-experimental-directives' to the global section, above the proxies"),
+                );
             }
         }
     }
 }
 
-/// `h1-case-adjust FROM TO`: one entry a header name.
+/// `h1-case-adjust FROM TO`: one entry a header name, spelt as written.
 fn case_adjust(config: &Config, diags: &mut Vec<Diagnostic>) {
     let mut seen = std::collections::HashSet::new();
     let lines = config
@@ -473,7 +662,9 @@ fn case_adjust(config: &Config, diags: &mut Vec<Diagnostic>) {
         .filter(|st| st.keyword() == "h1-case-adjust");
     for st in lines {
         let Some(from) = st.get(1) else { continue };
-        if !seen.insert(from.value.to_ascii_lowercase()) {
+        // HAProxy looks the name up as written: 'content-length' and
+        // 'CONTENT-LENGTH' are two entries.
+        if !seen.insert(from.value) {
             diags.push(
                 Diagnostic::error("H0547", format!("duplicate entry '{}'", from.value))
                     .with_label(from.span, "adjusted above already")
@@ -584,6 +775,7 @@ fn servers(
             );
         }
         let st = &srv.settings;
+        sni(s, p, inherited, srv, diags);
         let Some(addr) = &srv.address else { continue };
         if let Host::Name(n) = &addr.value.host {
             let init = st
@@ -613,7 +805,10 @@ fn servers(
             .port
             .or_else(|| defaults.iter().rev().find_map(|d| d.port));
         let has_port = addr.value.port.is_some() || addr.value.port_offset.is_some();
-        let is_ip = matches!(addr.value.host, Host::Ip(_) | Host::Name(_) | Host::Any);
+        // Only a set IP address: a name gets its address after the checks
+        // are set up, and 0.0.0.0 or [::] forwards to the client's
+        // destination.
+        let is_ip = matches!(addr.value.host, Host::Ip(ip) if !ip.is_unspecified());
         if check && is_ip && !has_port && port.is_none() {
             diags.push(
                 Diagnostic::error(
@@ -630,18 +825,18 @@ fn servers(
         }
         if let Some(ca) = st.ca_file() {
             let path = base.map_or_else(|| Path::new(ca).to_path_buf(), |b| b.join(ca));
-            if !path.is_file() {
+            if let Some(why) = ca_file_error(&path) {
                 diags.push(
                     Diagnostic::error(
                         "H0519",
                         format!(
-                            "'server {}/{}' : couldn't open the ca-file '{ca}'",
+                            "'server {}/{}' : couldn't open the ca-file '{ca}' ({why})",
                             name_of(s),
                             srv.name.value
                         ),
                     )
                     .with_label(srv.name.span, "this server")
-                    .with_help("name an existing PEM file of CA certificates"),
+                    .with_help(CA_FILE_HELP),
                 );
             }
         }
@@ -739,8 +934,53 @@ fn servers(
     }
 }
 
+/// What to give `ca-file`.
+const CA_FILE_HELP: &str =
+    "name a PEM file of CA certificates (or CRLs), or a directory of such files";
+
+/// Why HAProxy cannot load CA file `path`, as OpenSSL reads it: missing or
+/// unreadable, or a file without a PEM certificate or CRL. A directory is
+/// read file by file, and finding nothing there is only a warning.
+fn ca_file_error(path: &Path) -> Option<String> {
+    const MARKERS: &[&str] = &[
+        "-----BEGIN CERTIFICATE-----",
+        "-----BEGIN TRUSTED CERTIFICATE-----",
+        "-----BEGIN X509 CERTIFICATE-----",
+        "-----BEGIN X509 CRL-----",
+    ];
+    if path.is_dir() {
+        return None;
+    }
+    match std::fs::read(path) {
+        Ok(bytes) => {
+            let text = String::from_utf8_lossy(&bytes);
+            (!MARKERS.iter().any(|m| text.contains(m)))
+                .then(|| "no certificate or crl found".to_owned())
+        }
+        Err(e) => Some(match e.kind() {
+            std::io::ErrorKind::NotFound => "No such file or directory".to_owned(),
+            std::io::ErrorKind::PermissionDenied => "Permission denied".to_owned(),
+            _ => e.to_string(),
+        }),
+    }
+}
+
 fn binds(p: &Proxy, base: Option<&Path>, diags: &mut Vec<Diagnostic>) {
     for b in &p.binds {
+        if let Some(ca) = &b.ca_file {
+            let path =
+                base.map_or_else(|| Path::new(&ca.value).to_path_buf(), |d| d.join(&ca.value));
+            if let Some(why) = ca_file_error(&path) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0519",
+                        format!("couldn't open the ca-file '{}' ({why})", ca.value),
+                    )
+                    .with_label(ca.span, "this bind's ca-file")
+                    .with_help(CA_FILE_HELP),
+                );
+            }
+        }
         if b.ssl && b.crts.is_empty() && b.crt_lists.is_empty() {
             diags.push(
                 Diagnostic::error("H0509", "no SSL certificate specified for this ssl bind")

@@ -16,9 +16,25 @@ const FLAGS: &[&str] = &[
     "noepoll",
     "nopoll",
     "nosplice",
+    "nokqueue",
+    "noevports",
+    "nogetaddrinfo",
+    "noreuseport",
+    "busy-polling",
+    "set-dumpable",
+    "strict-limits",
+    "insecure-fork-wanted",
+    "insecure-setuid-wanted",
+    "external-check",
+    "no-memory-trimming",
+    "h2-workaround-bogus-websocket-clients",
 ];
 /// Keywords that take exactly one argument.
 const ONE: &[&str] = &[
+    "user",
+    "group",
+    "uid",
+    "gid",
     "pidfile",
     "log-tag",
     "hard-stop-after",
@@ -137,6 +153,12 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         "max-spread-checks" if parse_time(text, 1).is_err() => {
             diags.push(fail("H0452", format!("invalid time '{text}' in 'max-spread-checks'"), arg.unwrap_or(kw), "times take us, ms, s, m, h or d"));
         }
+        "master-worker" if arg.is_some_and(|a| a.value != "no-exit-on-failure") => {
+            diags.push(fail("H0450", "'master-worker' only supports 'no-exit-on-failure' option".into(), arg.unwrap_or(kw), "write 'master-worker' alone, or 'master-worker no-exit-on-failure'"));
+        }
+        "master-worker" if w.len() > 2 => {
+            diags.push(fail("H0450", format!("'master-worker' cannot handle unexpected argument '{}'", w[2].value), &w[2], "remove it"));
+        }
         "tune.bufsize" if number(text).is_none_or(|n| n == 0) => {
             diags.push(fail("H0456", "'tune.bufsize' expects a positive integer argument".into(), arg.unwrap_or(kw), "a size in bytes, without unit"));
         }
@@ -161,6 +183,14 @@ pub(crate) fn check(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
                         diags.push(fail("H0459", format!("'stats socket' : unknown keyword '{}'", o.value), o, &help));
                         break;
                     };
+                    if arity > 0 && w.get(i + 1).is_none() {
+                        diags.push(fail("H0459", format!("'stats socket' : '{}' : missing value", o.value), o, &format!("write '{} <value>'", o.value)));
+                        break;
+                    }
+                    if let Some(d) = w.get(i + 1).filter(|_| arity > 0).and_then(|v| super::proxy::bind_value_error(&o.value, v)) {
+                        diags.push(d);
+                        break;
+                    }
                     i += 1 + usize::from(arity);
                 }
             }

@@ -255,6 +255,7 @@ pub(crate) const PROXY: &[(&str, u8)] = &[
     ("http-check send", D | L | B),
     ("http-check send-state", D | L | B),
     ("http-check set-var", D | L | B),
+    ("http-check set-var-fmt", D | L | B),
     ("http-check unset-var", D | L | B),
     ("http-error", D | F | L | B),
     ("http-request", D | F | L | B),
@@ -366,6 +367,7 @@ pub(crate) const PROXY: &[(&str, u8)] = &[
     ("tcp-check send-binary", D | L | B),
     ("tcp-check send-binary-lf", D | L | B),
     ("tcp-check set-var", D | L | B),
+    ("tcp-check set-var-fmt", D | L | B),
     ("tcp-check unset-var", D | L | B),
     ("tcp-request connection", D | F | L),
     ("tcp-request content", D | F | L | B),
@@ -583,9 +585,15 @@ pub(crate) fn proxy_keyword(first: &str, second: Option<&str>) -> Option<(&'stat
         .find(|(_, rest, _)| rest.is_empty())
         .or_else(|| {
             let second = second?;
+            // The variable actions of check rules are written with their
+            // variable: `http-check set-var(check.x) ...`.
+            let head = match second.split_once('(') {
+                Some((h, _)) if matches!(h, "set-var" | "set-var-fmt" | "unset-var") => h,
+                _ => second,
+            };
             entries
                 .iter()
-                .find(|(_, rest, _)| rest.split(' ').next() == Some(second))
+                .find(|(_, rest, _)| rest.split(' ').next() == Some(head))
         })
         .map(|&(name, _, caps)| (name, caps))
 }

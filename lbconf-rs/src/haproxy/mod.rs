@@ -46,7 +46,8 @@
 //! yet, so where it may accept a file `haproxy -c` rejects: the
 //! availability of fetches in `stick`, `use_backend` and `log-format`
 //! statements, the validation functions of particular arguments
-//! (`json(...)`, `bool(...)`), patterns of the `str`-like match methods, errors
+//! (`json(...)`, `bool(...)`), patterns of the `str`-like match methods, the
+//! cipher lists OpenSSL reads (`ciphers`, `ciphersuites`), errors
 //! a Lua script raises when it runs, and the names it registers when it
 //! computes them (the `lua.NAME`s are read from `core.register_*("NAME",
 //! ...)` calls written with literals; any is accepted otherwise). Host names are treated

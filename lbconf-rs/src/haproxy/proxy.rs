@@ -209,6 +209,11 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
         );
         return;
     }
+    let pname = section.name.as_ref().map_or("", |n| n.value.as_str());
+    if let Some(d) = super::rules::capability(name, st, k, section.kind, pname) {
+        diags.push(d);
+        return;
+    }
     super::rules::check(name, st, k, diags);
     let backend = section.kind == SectionKind::Backend;
     super::rules::expressions(name, st, k, backend, diags);
@@ -224,7 +229,27 @@ pub(crate) fn statement(section: &mut Section, st: &Stmt<'_>, diags: &mut Vec<Di
     match name {
         "mode" => mode(p, kw, args, diags),
         "bind" => bind(p, st, diags),
-        "log" if prefix == OptionPrefix::No => p.logs.push(Log::Disabled(st.span)),
+        "log" if prefix == OptionPrefix::No => match args.first().filter(|a| !a.value.is_empty()) {
+            Some(extra) => diags.push(
+                Diagnostic::error("H0411", "log : 'no log' does not expect arguments")
+                    .with_label(extra.span, "nothing may follow 'no log'")
+                    .with_help("write 'no log' alone to drop the inherited log lines"),
+            ),
+            None => p.logs.push(Log::Disabled(st.span)),
+        },
+        "log" if prefix == OptionPrefix::Default => {
+            // HAProxy shifts the words over `default` and leaves the last
+            // one in place: it is read twice.
+            let mut words = w[k..].to_vec();
+            words.push(w[w.len() - 1].clone());
+            let shifted = Stmt {
+                words: &words,
+                span: st.span,
+            };
+            if let Some(l) = log(&shifted, diags) {
+                p.logs.push(l);
+            }
+        }
         "log" => {
             if let Some(l) = log(st, diags) {
                 p.logs.push(l);
@@ -370,6 +395,17 @@ fn capable(
             )
             .with_label(kw.span, format!("in {what} '{pname}'"))
             .with_help("move it to the backend"),
+        );
+        return false;
+    }
+    if first == "declare" {
+        diags.push(
+            Diagnostic::error(
+                "H0314",
+                "'declare' only available in frontend or listen section",
+            )
+            .with_label(kw.span, format!("in {what} '{pname}'"))
+            .with_help("declare captures in the frontend whose rules fill them"),
         );
         return false;
     }
@@ -602,34 +638,13 @@ fn bind(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         } else {
             None
         };
+        if let Some(a) = &arg {
+            if let Some(d) = bind_value_error(&o.value, a) {
+                diags.push(d);
+                return;
+            }
+        }
         match (o.value.as_str(), &arg) {
-            ("thread", Some(a)) if !thread_set_ok(&a.value) => {
-                diags.push(
-                    Diagnostic::error(
-                        "H0426",
-                        format!(
-                            "'{}' is not a valid number/range: threads go from 1 to 64",
-                            a.value
-                        ),
-                    )
-                    .with_label(a.span, "thread set")
-                    .with_help("write thread numbers or ranges from 1 to 64, or all, odd, even"),
-                );
-                return;
-            }
-            ("ssl-min-ver" | "ssl-max-ver", Some(a))
-                if !matches!(
-                    a.value.as_str(),
-                    "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3"
-                ) =>
-            {
-                diags.push(
-                    Diagnostic::error("H0426", format!("'{}' : unknown ssl/tls version", a.value))
-                        .with_label(a.span, "not a version")
-                        .with_help("versions: SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3"),
-                );
-                return;
-            }
             ("ssl", _) => bind.ssl = true,
             ("crt", Some(a)) => bind.crts.push(a.clone()),
             ("crt-list", Some(a)) => bind.crt_lists.push(a.clone()),
@@ -641,6 +656,47 @@ fn bind(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
         i += 1 + usize::from(arity);
     }
     p.binds.push(bind);
+}
+
+/// The checks HAProxy's bind keyword parsers make on the value of `option`
+/// (on `bind` lines and `stats socket`): a thread set within 1..=64, a
+/// known SSL/TLS version, a verify method, `expose-fd listeners`.
+pub(crate) fn bind_value_error(option: &str, value: &Spanned<String>) -> Option<Diagnostic> {
+    let v = value.value.as_str();
+    let (msg, label, help) = match option {
+        "thread" if !thread_set_ok(v) => (
+            format!("'{v}' is not a valid number/range: threads go from 1 to 64"),
+            "thread set",
+            "write thread numbers or ranges from 1 to 64, or all, odd, even",
+        ),
+        "ssl-min-ver" | "ssl-max-ver"
+            if !matches!(v, "SSLv3" | "TLSv1.0" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3") =>
+        {
+            (
+                format!("'{v}' : unknown ssl/tls version"),
+                "not a version",
+                "versions: SSLv3, TLSv1.0, TLSv1.1, TLSv1.2, TLSv1.3",
+            )
+        }
+        "expose-fd" if v != "listeners" => (
+            format!("'expose-fd' only supports 'listeners' (got '{v}')"),
+            "not 'listeners'",
+            "write 'expose-fd listeners' to pass the listening sockets on reloads",
+        ),
+        "verify" if !matches!(v, "none" | "optional" | "required") => (
+            format!(
+                "'verify' : unknown verify method '{v}', only 'none', 'optional', and 'required' are supported"
+            ),
+            "not a verify method",
+            "write 'verify none', 'verify optional' or 'verify required' (in lower case)",
+        ),
+        _ => return None,
+    };
+    Some(
+        Diagnostic::error("H0426", msg)
+            .with_label(value.span, label)
+            .with_help(help),
+    )
 }
 
 /// Turns an address error into a diagnostic about keyword `what`.
@@ -670,7 +726,8 @@ pub(crate) fn address_error(e: &AddressError, text: &str, at: Span, what: &str) 
 pub(crate) fn log(st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) -> Option<Log> {
     let w = &st.words;
     match w.get(1).map(|s| s.value.as_str()) {
-        Some("global") => Some(Log::Global(st.span)),
+        // `log global` alone; with more words, `global` is read as a target.
+        Some("global") if w.get(2).is_none_or(|x| x.value.is_empty()) => Some(Log::Global(st.span)),
         None => {
             diags.push(missing_arg(&w[0]));
             None
@@ -814,6 +871,54 @@ fn acl(p: &mut Proxy, st: &Stmt<'_>, diags: &mut Vec<Diagnostic>) {
     });
 }
 
+/// A part of a condition, as HAProxy's `parse_acl_cond()` reads it.
+pub(crate) enum CondPart<'a> {
+    /// `{ criterion [flags] [patterns] }` (the brace may follow `!`s): the
+    /// opening brace and the words up to the next `}` word.
+    Anonymous {
+        open: &'a Spanned<String>,
+        inner: &'a [Spanned<String>],
+    },
+    /// A named ACL (the word, `!`s included) and its name.
+    Named(&'a Spanned<String>, &'a str),
+}
+
+/// Splits the words of a condition (after `if` or `unless`) as HAProxy
+/// does, up to the first empty word: `||` and `or` join terms, a `{` (after
+/// any `!`) opens an anonymous ACL that the next word `}` closes (inside,
+/// braces are patterns), every other word names an ACL. Fails with the
+/// opening brace that nothing closes.
+pub(crate) fn condition_parts(
+    words: &[Spanned<String>],
+) -> Result<Vec<CondPart<'_>>, &Spanned<String>> {
+    let end = words
+        .iter()
+        .position(|w| w.value.is_empty())
+        .unwrap_or(words.len());
+    let words = &words[..end];
+    let mut parts = Vec::new();
+    let mut i = 0;
+    while let Some(w) = words.get(i) {
+        match w.value.trim_start_matches('!') {
+            "||" | "or" | "" => {}
+            "{" => {
+                let inner = &words[i + 1..];
+                let Some(close) = inner.iter().position(|x| x.value == "}") else {
+                    return Err(w);
+                };
+                parts.push(CondPart::Anonymous {
+                    open: w,
+                    inner: &inner[..close],
+                });
+                i += close + 1;
+            }
+            name => parts.push(CondPart::Named(w, name)),
+        }
+        i += 1;
+    }
+    Ok(parts)
+}
+
 /// Parses `if|unless <condition>` from `words` (which start at the keyword).
 pub(crate) fn condition(words: &[Spanned<String>]) -> Option<Condition> {
     let first = words.first()?;
@@ -828,23 +933,15 @@ pub(crate) fn condition(words: &[Spanned<String>]) -> Option<Condition> {
         .map(|w| w.value.as_str())
         .collect::<Vec<_>>()
         .join(" ");
-    let mut acls = Vec::new();
-    let mut depth = 0usize;
-    for w in rest {
-        match w.value.as_str() {
-            "{" => depth += 1,
-            // An unbalanced '}' is read as an ACL name.
-            "}" if depth > 0 => depth -= 1,
-            "||" | "or" | "!" => {}
-            v if depth == 0 => {
-                let name = v.trim_start_matches('!');
-                if !name.is_empty() {
-                    acls.push(Spanned::new(name.to_owned(), w.span));
-                }
-            }
-            _ => {}
-        }
-    }
+    // An unclosed brace is reported with the rule's other checks.
+    let acls = condition_parts(rest)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|part| match part {
+            CondPart::Named(w, name) => Some(Spanned::new(name.to_owned(), w.span)),
+            CondPart::Anonymous { .. } => None,
+        })
+        .collect();
     let end = words.last().map_or(first.span, |l| l.span);
     Some(Condition {
         negated,

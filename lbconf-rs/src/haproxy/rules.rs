@@ -3,7 +3,7 @@
 //! build) registers, and the argument counts of the header and path actions.
 
 use super::build::Stmt;
-use super::model::Spanned;
+use super::model::{SectionKind, Spanned};
 use crate::diagnostic::Diagnostic;
 
 /// Actions; a trailing `(` matches any action starting with it (HAProxy's
@@ -360,7 +360,45 @@ fn reply_status(action: &str, args: &[Spanned<String>]) -> Option<Diagnostic> {
 fn consumed(action: &str, args: &[Spanned<String>]) -> Option<usize> {
     let word = |i: usize| args.get(i).map(|w| w.value.as_str());
     Some(match action {
-        "allow" | "accept" | "reject" | "close" | "silent-drop" | "wait-for-handshake" => 0,
+        "allow" | "accept" | "reject" | "close" | "silent-drop" | "wait-for-handshake"
+        | "disable-l7-retry" => 0,
+        "set-src"
+        | "set-dst"
+        | "set-src-port"
+        | "set-dst-port"
+        | "set-priority-class"
+        | "set-priority-offset"
+        | "strict-mode"
+        | "use-service" => 1,
+        "set-timeout" | "early-hint" => 2,
+        "normalize-uri" => {
+            let option = word(0).and_then(normalizer_option);
+            if option.is_some() && word(1) == option {
+                2
+            } else {
+                1
+            }
+        }
+        "switch-mode" => {
+            if word(1) == Some("proto") {
+                3
+            } else {
+                1
+            }
+        }
+        a if a.starts_with("unset-var(")
+            || a.starts_with("sc-inc-gpc(")
+            || a.starts_with("sc-inc-gpc0(")
+            || a.starts_with("sc-inc-gpc1(") =>
+        {
+            0
+        }
+        a if a.starts_with("set-var-fmt(")
+            || a.starts_with("sc-set-gpt(")
+            || a.starts_with("sc-set-gpt0(") =>
+        {
+            1
+        }
         "auth" => {
             if word(0) == Some("realm") {
                 2
@@ -414,10 +452,247 @@ fn arity(action: &str) -> Option<(usize, usize)> {
         "set-header" | "add-header" => (2, 2),
         "replace-header" | "replace-value" => (3, 3),
         "set-path" | "set-pathq" | "set-uri" | "set-query" | "set-method" => (1, 1),
+        "replace-path" | "replace-pathq" | "replace-uri" => (2, 2),
         "del-header" | "capture" => (1, usize::MAX),
         a if a.starts_with("set-var(") || a.starts_with("set-var-fmt(") => (1, usize::MAX),
         _ => return None,
     })
+}
+
+/// What to write in `set-var(...)`, `set-var-fmt(...)` and `unset-var(...)`.
+const VARIABLE_HELP: &str = "name the variable SCOPE.NAME (scopes: proc, sess, txn, req, res, check; \
+     letters, digits, '_' and '.'), then, for set-var and set-var-fmt, conditions among ifexists, \
+     ifnotexists, ifempty, ifnotempty, ifset, ifnotset, ifgt and iflt";
+
+/// Why the variable of action `action` (`set-var(NAME[,COND...])`,
+/// `set-var-fmt(...)` or `unset-var(NAME)`, closing parenthesis included)
+/// is refused, as HAProxy reads it: a scope and a name of letters, digits,
+/// `_` and `.`, then conditions (empty ones are skipped), which `unset-var`
+/// does not take. `None` for other actions.
+fn variable_error(action: &str) -> Option<String> {
+    const SCOPES: &[&str] = &["proc.", "sess.", "txn.", "req.", "res.", "check."];
+    const CONDITIONS: &[&str] = &[
+        "ifexists",
+        "ifnotexists",
+        "ifempty",
+        "ifnotempty",
+        "ifset",
+        "ifnotset",
+        "ifgt",
+        "iflt",
+    ];
+    let (unset, inner) = ["set-var-fmt(", "set-var(", "unset-var("]
+        .iter()
+        .find_map(|p| {
+            Some((
+                *p == "unset-var(",
+                action.strip_prefix(p)?.strip_suffix(')')?,
+            ))
+        })?;
+    let mut parts = inner.split(',');
+    let name = parts.next().unwrap_or("");
+    if name.is_empty() {
+        return Some("Empty variable name cannot be accepted".to_owned());
+    }
+    let Some(rest) = SCOPES
+        .iter()
+        .find_map(|s| name.strip_prefix(s).filter(|r| !r.is_empty()))
+    else {
+        return Some(format!(
+            "invalid variable name '{name}'. A variable name must be start by its scope. \
+             The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'"
+        ));
+    };
+    if let Some(i) = rest.find(|c: char| !c.is_ascii_alphanumeric() && c != '_' && c != '.') {
+        return Some(format!("invalid syntax at char '{}'", &rest[i..]));
+    }
+    for c in parts.filter(|c| !c.is_empty()) {
+        if unset {
+            return Some(
+                "unset-var does not expect parameters after the variable name. \
+                 Only \"set-var\" and \"set-var-fmt\" manage conditions"
+                    .to_owned(),
+            );
+        }
+        if !CONDITIONS.contains(&c) {
+            return Some(format!("unknown condition \"{c}\""));
+        }
+    }
+    None
+}
+
+/// `http-check` and `tcp-check` keywords whose second word is a variable
+/// action, `set-var(check.x)`.
+fn is_check_variable(name: &str) -> bool {
+    let action = name
+        .strip_prefix("http-check ")
+        .or_else(|| name.strip_prefix("tcp-check "));
+    matches!(action, Some("set-var" | "set-var-fmt" | "unset-var"))
+}
+
+/// Checks the variable action of check rule `st` (keyword `name` at
+/// `st.words[k]`, the action, variable included, after it): the variable,
+/// and the expression or format `set-var` and `set-var-fmt` need (words
+/// after it are not read).
+fn check_variable(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
+    let Some(action) = st.words.get(k + 1) else {
+        return;
+    };
+    let (family, kind) = name.split_once(' ').unwrap_or((name, ""));
+    let a = action.value.as_str();
+    let why = if !a.contains('(') {
+        Some(format!(
+            "invalid or incomplete action '{a}'. Expects 'set-var(<var-name>)', \
+             'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'"
+        ))
+    } else if !a.ends_with(')') {
+        Some(format!(
+            "incomplete argument after action '{a}'. Expects 'set-var(<var-name>)', \
+             'set-var-fmt(<var-name>)' or 'unset-var(<var-name>)'"
+        ))
+    } else {
+        variable_error(a)
+    };
+    if let Some(why) = why {
+        diags.push(
+            Diagnostic::error("H0465", format!("'{family} {a}' : '{kind}' : {why}"))
+                .with_label(action.span, "not a usable variable")
+                .with_help(VARIABLE_HELP),
+        );
+        return;
+    }
+    if kind == "set-var" && st.words.get(k + 2).is_none_or(|e| e.value.is_empty()) {
+        diags.push(
+            Diagnostic::error(
+                "H0465",
+                format!("'{family} {a}' : 'set-var' : missing fetch method"),
+            )
+            .with_label(action.span, "no expression after the variable")
+            .with_help(format!(
+                "write '{family} {a} EXPRESSION', e.g. '{family} {a} int(1)'"
+            )),
+        );
+    }
+}
+
+/// The URI normalizers of `http-request normalize-uri`.
+const NORMALIZERS: &[&str] = &[
+    "fragment-encode",
+    "fragment-strip",
+    "path-merge-slashes",
+    "path-strip-dot",
+    "path-strip-dotdot",
+    "percent-decode-unreserved",
+    "percent-to-uppercase",
+    "query-sort-by-name",
+];
+
+/// The option a URI normalizer takes after its name, if any.
+fn normalizer_option(normalizer: &str) -> Option<&'static str> {
+    match normalizer {
+        "path-strip-dotdot" => Some("full"),
+        "percent-decode-unreserved" | "percent-to-uppercase" => Some("strict"),
+        _ => None,
+    }
+}
+
+/// What is wrong with the words after `normalize-uri` (`args`), and where:
+/// a known normalizer, then only the option it takes.
+fn normalize_uri(args: &[Spanned<String>]) -> Option<(String, Option<&Spanned<String>>)> {
+    let Some(n) = args.first().filter(|n| !n.value.is_empty()) else {
+        return Some(("missing argument <normalizer>".to_owned(), None));
+    };
+    if !NORMALIZERS.contains(&n.value.as_str()) {
+        return Some((format!("unknown normalizer '{}'", n.value), Some(n)));
+    }
+    let option = normalizer_option(&n.value)?;
+    let next = args
+        .get(1)
+        .filter(|w| !matches!(w.value.as_str(), "if" | "unless" | "") && w.value != option)?;
+    Some((
+        format!(
+            "unknown argument '{}' for '{}' normalizer",
+            next.value, n.value
+        ),
+        Some(next),
+    ))
+}
+
+/// What is wrong with the words after `switch-mode` (`args`), and where:
+/// the mode is `http`, and `proto` names a MUX an HTTP frontend stream can
+/// take.
+fn switch_mode(args: &[Spanned<String>]) -> Option<(String, Option<&Spanned<String>>)> {
+    let mode = args.first().filter(|m| !m.value.is_empty());
+    let Some(mode) = mode else {
+        return Some(("expects a mode as argument".to_owned(), None));
+    };
+    if mode.value != "http" {
+        return Some((
+            format!("expects a valid mode (got '{}')", mode.value),
+            Some(mode),
+        ));
+    }
+    if args.get(1).is_none_or(|p| p.value != "proto") {
+        return None;
+    }
+    let Some(proto) = args.get(2).filter(|p| !p.value.is_empty()) else {
+        return Some((
+            ": 'proto' expects a protocol as argument".to_owned(),
+            args.get(1),
+        ));
+    };
+    match proto.value.as_str() {
+        "h1" | "h2" => None,
+        "fcgi" | "none" => Some((
+            format!(
+                ": MUX protocol '{}' is not compatible with the selected mode",
+                proto.value
+            ),
+            Some(proto),
+        )),
+        other => Some((
+            format!(": 'proto' expects a valid MUX protocol, if specified (got '{other}')"),
+            Some(proto),
+        )),
+    }
+}
+
+/// The actions a proxy refuses when it lacks the side they act on: an
+/// `http-request set-timeout` sets a backend's timeouts (a frontend has
+/// none), a `tcp-request content switch-mode` upgrades a frontend's
+/// stream (a backend cannot).
+pub(crate) fn capability(
+    name: &str,
+    st: &Stmt<'_>,
+    k: usize,
+    kind: SectionKind,
+    proxy: &str,
+) -> Option<Diagnostic> {
+    let action = st.words.get(k + name.split(' ').count())?;
+    match (name, action.value.as_str(), kind) {
+        ("http-request", "set-timeout", SectionKind::Frontend) => Some(
+            Diagnostic::error(
+                "H0465",
+                format!(
+                    "error detected in frontend '{proxy}' while parsing 'http-request set-timeout' rule : \
+                     proxy '{proxy}' has no backend capability"
+                ),
+            )
+            .with_label(action.span, "a backend's timeouts")
+            .with_help("set the timeout in the backend (or a listen section)"),
+        ),
+        ("tcp-request content", "switch-mode", SectionKind::Backend) => Some(
+            Diagnostic::error(
+                "H0320",
+                format!(
+                    "'tcp-request switch-mode' not allowed because backend '{proxy}' has no frontend capability"
+                ),
+            )
+            .with_label(action.span, "a frontend's action")
+            .with_help("switch modes in the frontend (or a listen section)"),
+        ),
+        _ => None,
+    }
 }
 
 /// Checks the action of rule statement `st` whose keyword is `name` (one or
@@ -425,6 +700,10 @@ fn arity(action: &str) -> Option<(usize, usize)> {
 pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnostic>) {
     if name == "redirect" {
         diags.extend(redirect("redirect rule", &st.words[k], &st.words[k + 1..]));
+        return;
+    }
+    if is_check_variable(name) {
+        check_variable(name, st, k, diags);
         return;
     }
     let Some(list) = actions(name) else { return };
@@ -450,6 +729,43 @@ pub(crate) fn check(name: &str, st: &Stmt<'_>, k: usize, diags: &mut Vec<Diagnos
             .with_help(format!("write '{open}(...)' with its closing parenthesis")),
         );
         return;
+    }
+    if let Some(why) = variable_error(&action.value) {
+        diags.push(
+            Diagnostic::error(
+                "H0465",
+                format!("error in '{name} {}' rule: {why}", action.value),
+            )
+            .with_label(action.span, "not a usable variable")
+            .with_help(VARIABLE_HELP),
+        );
+        return;
+    }
+    if action.value == "normalize-uri" {
+        if let Some((why, at)) = normalize_uri(&st.words[at + 1..]) {
+            diags.push(
+                Diagnostic::error(
+                    "H0465",
+                    format!("error in '{name} normalize-uri' rule: {why}"),
+                )
+                .with_label(at.map_or(action.span, |w| w.span), "here")
+                .with_help(format!(
+                    "normalizers: {}; path-strip-dotdot takes 'full', the percent-* ones 'strict'",
+                    NORMALIZERS.join(", ")
+                )),
+            );
+            return;
+        }
+    }
+    if action.value == "switch-mode" {
+        if let Some((why, at)) = switch_mode(&st.words[at + 1..]) {
+            diags.push(
+                Diagnostic::error("H0465", format!("'tcp-request switch-mode' {why}"))
+                    .with_label(at.map_or(action.span, |w| w.span), "here")
+                    .with_help("write 'switch-mode http', or 'switch-mode http proto h1|h2'"),
+            );
+            return;
+        }
     }
     if let Some(Err(why)) = track_sc(&action.value) {
         diags.push(
@@ -719,9 +1035,14 @@ pub(crate) fn expressions(
     diags: &mut Vec<Diagnostic>,
 ) {
     if !conditional(name)
+        && !is_check_variable(name)
         && !matches!(
             name,
-            "http-check expect" | "tcp-check expect" | "http-check send"
+            "http-check expect"
+                | "tcp-check expect"
+                | "http-check send"
+                | "http-check connect"
+                | "tcp-check connect"
         )
     {
         return;
@@ -739,6 +1060,10 @@ pub(crate) fn expressions(
     let action = args.first().map_or("", |a| a.value.as_str());
     let rule = if actions(name).is_some() {
         format!("'{name} {action}' rule")
+    } else if is_check_variable(name) {
+        let family = name.split(' ').next().unwrap_or(name);
+        let written = w.get(k + 1).map_or("", |a| a.value.as_str());
+        format!("'{family} {written}' rule")
     } else {
         format!("'{name}' rule")
     };
@@ -767,6 +1092,13 @@ pub(crate) fn expressions(
         }
         "http-check expect" | "tcp-check expect" => expect(name, args, diags),
         "http-check send" => send(args, diags),
+        "http-check connect" | "tcp-check connect" => connect(name, args, diags),
+        // The keyword's second word is the action: the expression follows.
+        "http-check set-var" | "tcp-check set-var" => sample(0, diags),
+        "http-check set-var-fmt" | "tcp-check set-var-fmt" => {
+            let words: Vec<&Spanned<String>> = args.first().into_iter().collect();
+            formats(&rule, &words, place, diags);
+        }
         _ if actions(name).is_some() => {
             if action.starts_with("set-var(")
                 || action.starts_with("do-resolve(")
@@ -831,6 +1163,124 @@ fn send(args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
             return;
         }
         i += 1 + values;
+    }
+}
+
+/// Checks the options of `http-check connect` and `tcp-check connect`
+/// (`name`) as `parse_tcpcheck_connect()` reads them, up to the first empty
+/// word: flags, and `comment`, `port`, `addr`, `sni`, `alpn` and `proto`
+/// with a value each (`port` a number from 1 to 65535 or a sample
+/// expression, `addr` an address without a port range, `proto` a MUX the
+/// family can use).
+fn connect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
+    let http = name.starts_with("http");
+    let mut i = 0;
+    while let Some(w) = args.get(i).filter(|w| !w.value.is_empty()) {
+        let option = w.value.as_str();
+        let missing = match option {
+            "default" | "send-proxy" | "via-socks4" | "ssl" | "linger" => {
+                i += 1;
+                continue;
+            }
+            "comment" | "sni" => "a string as argument",
+            "port" => "a port number or a sample expression as argument",
+            "addr" => "<ipv4|ipv6> as argument",
+            "alpn" => "the comma-delimited ALPN protocol suite",
+            "proto" => "a MUX protocol as argument",
+            other => {
+                diags.push(
+                    Diagnostic::error(
+                        "H0472",
+                        format!(
+                            "'{name}' : expects 'comment', 'port', 'addr', 'send-proxy', 'ssl', 'sni', \
+                             'alpn' or 'via-socks4', 'linger', 'default' but got '{other}' as argument"
+                        ),
+                    )
+                    .with_label(w.span, "not a connect option")
+                    .with_help(format!("e.g. '{name} port 8080 ssl sni app.example.org'")),
+                );
+                return;
+            }
+        };
+        let Some(v) = args.get(i + 1).filter(|v| !v.value.is_empty()) else {
+            diags.push(
+                Diagnostic::error("H0472", format!("'{name}' : '{option}' expects {missing}"))
+                    .with_label(w.span, "value missing")
+                    .with_help("give the option its value"),
+            );
+            return;
+        };
+        if let Some(why) = connect_value(option, &v.value, http) {
+            diags.push(
+                Diagnostic::error("H0472", format!("'{name}' : {why}"))
+                    .with_label(v.span, "this value")
+                    .with_help(match option {
+                        "port" => {
+                            "write a port from 1 to 65535, or an expression such as 'src_port'"
+                        }
+                        "proto" if http => "HTTP checks speak h1, h2 or fcgi",
+                        "proto" => "TCP checks take the mux 'none'",
+                        _ => "write an address, with a port if needed, e.g. 198.18.0.10:8080",
+                    }),
+            );
+            return;
+        }
+        i += 2;
+    }
+}
+
+/// Why `value` does not suit connect option `option` (`port`, `addr` or
+/// `proto`).
+fn connect_value(option: &str, value: &str, http: bool) -> Option<String> {
+    use super::values::{AddressError, Host};
+    match option {
+        "port" if !value.bytes().all(|b| b.is_ascii_digit()) => {
+            super::samples::expr(value, false)
+                .and_then(|_| super::samples::available(value, super::samples::Where::CheckRule))
+                .err()
+                .map(|e| format!("error detected while parsing port expression : {e}"))
+        }
+        "port" => value
+            .parse::<u32>()
+            .ok()
+            .filter(|p| (1..=65535).contains(p))
+            .is_none()
+            .then(|| {
+                format!(
+                    "expects a valid TCP port (from range 1 to 65535) or a sample expression, got {value}"
+                )
+            }),
+        "addr" => match super::values::parse_address(value, false) {
+            Ok(a) if a.port_offset.is_some() => Some(format!(
+                "'addr' : port offset not permitted here in '{value}'"
+            )),
+            Ok(a) if a.port_end.is_some()
+                && value
+                    .rsplit(':')
+                    .next()
+                    .and_then(|p| p.get(1..))
+                    .is_some_and(|p| p.contains('-')) => Some(format!(
+                "'addr' : port range not permitted here in '{value}'"
+            )),
+            Ok(a) if matches!(&a.host, Host::Name(n) if n != "localhost") => Some(format!(
+                "'addr' : invalid address: '{value}' (host names are not resolved here)"
+            )),
+            Err(AddressError::InvalidPort(p)) => Some(format!("'addr' : invalid port '{p}'")),
+            _ => None,
+        },
+        "proto" => {
+            let usable: &[&str] = if http { &["h1", "h2", "fcgi"] } else { &["none"] };
+            let known = ["h1", "h2", "fcgi", "none"];
+            if !known.contains(&value) {
+                Some(format!("'proto' : unknown MUX protocol '{value}'"))
+            } else if !usable.contains(&value) {
+                let family = if http { "http-check" } else { "tcp-check" };
+                Some(format!("'proto' : invalid MUX protocol '{value}' for {family}"))
+            } else {
+                None
+            }
+        }
+        _ => None,
     }
 }
 
@@ -913,6 +1363,16 @@ fn expect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
         if matches!(kind, "rstatus" | "rstring" | "rbinary") {
             regexes(&format!("'{name}' rule"), Some(pattern), diags);
         }
+        if http && kind == "status" {
+            if let Some(msg) = status_codes_error(&pattern.value) {
+                diags.push(
+                    Diagnostic::error("H0468", format!("'{name}' : {msg}"))
+                        .with_label(pattern.span, "not a list of status codes")
+                        .with_help("write codes and LOW-HIGH ranges separated by commas, e.g. '200-399,404'"),
+                );
+                return;
+            }
+        }
         if matches!(kind, "hdr" | "fhdr") {
             // Header matches take more words (name, value, -m): not read.
             return;
@@ -934,6 +1394,43 @@ fn expect(name: &str, args: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
             i += 2;
         }
         return;
+    }
+}
+
+/// Why `http-check expect status` cannot read `pattern` as HAProxy does: a
+/// comma-separated list of codes and `LOW-HIGH` ranges, each number read as
+/// far as its digits go (an empty one is 0, a long one wraps as an unsigned
+/// 32-bit integer does).
+fn status_codes_error(pattern: &str) -> Option<String> {
+    let bytes = pattern.as_bytes();
+    let mut p = 0;
+    let read_uint = |p: &mut usize| {
+        let mut n = 0u32;
+        while let Some(d) = bytes.get(*p).filter(|b| b.is_ascii_digit()) {
+            n = n.wrapping_mul(10).wrapping_add(u32::from(d - b'0'));
+            *p += 1;
+        }
+        n
+    };
+    loop {
+        let low = read_uint(&mut p);
+        let mut high = low;
+        if bytes.get(p) == Some(&b'-') {
+            p += 1;
+            high = read_uint(&mut p);
+        }
+        if low > high {
+            return Some(format!("invalid range of status codes '{pattern}'"));
+        }
+        match pattern[p..].chars().next() {
+            None => return None,
+            Some(',') => p += 1,
+            Some(c) => {
+                return Some(format!(
+                    "invalid character '{c}' in the list of status codes"
+                ));
+            }
+        }
     }
 }
 
@@ -972,31 +1469,42 @@ fn formats(
 /// The log-format arguments of HTTP action `action`, among `args` (the
 /// action first, up to the condition).
 fn format_words<'a>(action: &str, args: &'a [Spanned<String>]) -> Vec<&'a Spanned<String>> {
-    let at = |i: usize| args.get(i).into_iter().collect::<Vec<_>>();
+    let texts: Vec<&str> = args.iter().map(|a| a.value.as_str()).collect();
+    format_positions(action, &texts)
+        .into_iter()
+        .filter_map(|i| args.get(i))
+        .collect()
+}
+
+/// Where the log-format arguments of HTTP action `action` are among `args`
+/// (the action first): the other words are plain strings (a header name)
+/// or expressions, which HAProxy does not read as formats.
+pub(crate) fn format_positions(action: &str, args: &[&str]) -> Vec<usize> {
     match action {
-        "add-header" | "set-header" | "replace-path" | "replace-pathq" | "replace-uri" => at(2),
-        "replace-header" | "replace-value" => at(3),
-        "set-path" | "set-pathq" | "set-query" | "set-uri" | "set-method" => at(1),
+        "add-header" | "set-header" | "early-hint" | "replace-path" | "replace-pathq"
+        | "replace-uri" => vec![2],
+        "replace-header" | "replace-value" => vec![3],
+        "set-path" | "set-pathq" | "set-query" | "set-uri" | "set-method" => vec![1],
         a if a.starts_with("set-var-fmt(")
             || a.starts_with("add-acl(")
             || a.starts_with("del-acl(")
             || a.starts_with("del-map(") =>
         {
-            at(1)
+            vec![1]
         }
-        a if a.starts_with("set-map(") => args.iter().skip(1).take(2).collect(),
+        a if a.starts_with("set-map(") => vec![1, 2],
         "redirect" | "return" | "deny" | "tarpit" => {
             // Options followed by a log-format value.
             let mut out = Vec::new();
             let mut i = 1;
             while let Some(w) = args.get(i) {
-                match w.value.as_str() {
+                match *w {
                     "location" | "prefix" | "scheme" | "lf-string" => {
-                        out.extend(args.get(i + 1));
+                        out.push(i + 1);
                         i += 2;
                     }
                     "hdr" => {
-                        out.extend(args.get(i + 2));
+                        out.push(i + 2);
                         i += 3;
                     }
                     _ => i += 1,
@@ -1006,23 +1514,49 @@ fn format_words<'a>(action: &str, args: &'a [Spanned<String>]) -> Vec<&'a Spanne
         }
         _ => Vec::new(),
     }
+    .into_iter()
+    .filter(|&i| i < args.len())
+    .collect()
 }
 
 /// Checks the anonymous ACLs (`{ fetch [flags] [patterns] }`) of the
-/// condition `words` (after `if` or `unless`).
+/// condition `words` (after `if` or `unless`), and that each brace is
+/// closed.
 fn condition(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>) {
-    let mut i = 0;
-    while i < words.len() {
-        if words[i].value.trim_start_matches('!') != "{" {
-            i += 1;
-            continue;
+    let parts = match super::proxy::condition_parts(words) {
+        Ok(parts) => parts,
+        Err(open) => {
+            diags.push(
+                Diagnostic::error(
+                    "H0463",
+                    format!(
+                        "error detected while parsing an {rule} condition : missing closing '}}' in condition"
+                    ),
+                )
+                .with_label(open.span, "not closed on this line")
+                .with_help("close the anonymous ACL with a separate '}' word: '{ path /x }'"),
+            );
+            return;
         }
-        let inner = &words[i + 1..];
-        let len = inner
-            .iter()
-            .position(|x| x.value == "}")
-            .unwrap_or(inner.len());
-        let texts: Vec<&str> = inner[..len].iter().map(|x| x.value.as_str()).collect();
+    };
+    for part in parts {
+        let super::proxy::CondPart::Anonymous { open, inner } = part else {
+            continue;
+        };
+        if inner.is_empty() {
+            diags.push(
+                Diagnostic::error(
+                    "H0463",
+                    format!(
+                        "error detected while parsing an {rule} condition : missing fetch method in ACL expression ''"
+                    ),
+                )
+                .with_label(open.span, "an empty anonymous ACL")
+                .with_help("write a criterion between the braces, e.g. '{ path_beg /api }'"),
+            );
+            return;
+        }
+        let texts: Vec<&str> = inner.iter().map(|x| x.value.as_str()).collect();
         if let Err((at, msg)) = super::samples::acl(&texts) {
             diags.push(
                 Diagnostic::error(
@@ -1034,7 +1568,6 @@ fn condition(rule: &str, words: &[Spanned<String>], diags: &mut Vec<Diagnostic>)
             );
             return;
         }
-        i += len + 2;
     }
 }
 
@@ -1081,16 +1614,12 @@ pub(crate) fn named_acls(
         return;
     };
     let action = args.first().map_or("", |a| a.value.as_str());
-    let mut depth = 0usize;
-    for w in &args[cond + 1..] {
-        // `!` may be glued to the name or to the brace.
-        match w.value.trim_start_matches('!') {
-            "{" => depth += 1,
-            // An unbalanced '}' is read as an ACL name.
-            "}" if depth > 0 => depth -= 1,
-            "||" | "or" | "" => {}
-            acl if depth == 0 => {
-                if declared(acl) || declared(acl) || super::checks::PREDEFINED_ACLS.contains(&acl) {
+    // An unclosed brace is reported by the condition's other checks.
+    let parts = super::proxy::condition_parts(&args[cond + 1..]).unwrap_or_default();
+    for part in parts {
+        match part {
+            super::proxy::CondPart::Named(w, acl) => {
+                if declared(acl) || super::checks::PREDEFINED_ACLS.contains(&acl) {
                     continue;
                 }
                 let rule = if actions(name).is_some() {
@@ -1110,7 +1639,7 @@ pub(crate) fn named_acls(
                 );
                 return;
             }
-            _ => {}
+            super::proxy::CondPart::Anonymous { .. } => {}
         }
     }
 }

@@ -90,6 +90,12 @@ pub(crate) enum Where {
     BackendHttpResponse = 12,
     FrontendTcpResponse = 15,
     FrontendHttpResponse = 16,
+    /// A backend choosing a server (`balance hash`).
+    ServerSelection = 9,
+    /// A server's connection being set up (its `sni` expression).
+    ServerConnection = 10,
+    /// `http-check` and `tcp-check` rules.
+    CheckRule = 19,
 }
 
 impl Where {
@@ -109,6 +115,7 @@ impl Where {
             ("tcp-request content", true) => BackendTcpContent,
             ("tcp-response content", false) => FrontendTcpResponse,
             ("tcp-response content", true) => BackendTcpResponse,
+            (n, _) if n.starts_with("http-check ") || n.starts_with("tcp-check ") => CheckRule,
             _ => return None,
         })
     }
@@ -125,6 +132,9 @@ impl Where {
             Where::BackendHttpResponse => "a backend's http-response rules",
             Where::FrontendTcpResponse => "a frontend's tcp-response content rules",
             Where::FrontendHttpResponse => "a frontend's http-response rules",
+            Where::ServerSelection => "a backend's server selection",
+            Where::ServerConnection => "a server's connection setup",
+            Where::CheckRule => "health check rules",
         }
     }
 }
@@ -604,7 +614,7 @@ fn entries(text: &str) -> impl Iterator<Item = (usize, &str)> {
 
 /// Whether `text` is an address with an optional mask, as the `ip` match
 /// reads it.
-fn ip_pattern(text: &str) -> bool {
+pub(crate) fn ip_pattern(text: &str) -> bool {
     let (addr, mask) = match text.split_once('/') {
         Some((a, m)) => (a, Some(m)),
         None => (text, None),
@@ -631,16 +641,7 @@ fn pattern(method: Option<&str>, p: &str, caseless: bool) -> Result<(), String> 
     match method {
         Some("reg") => regex(p, caseless),
         Some("ip") if !ip_pattern(p) => Err(format!("'{p}' is not a valid IPv4 or IPv6 address")),
-        Some("int" | "len") => {
-            let number = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-            match p.split_once(':') {
-                None if !p.is_empty() && number(p) => Ok(()),
-                None => Err(format!("'{p}' is not a number")),
-                Some(("", "")) => Err(format!("'{p}' is not a valid number range")),
-                Some((a, b)) if number(a) && number(b) => Ok(()),
-                Some(_) => Err(format!("'{p}' is not a number")),
-            }
-        }
+        Some("int" | "len") => int_pattern(p),
         Some("bin") => match p.bytes().find(|b| !b.is_ascii_hexdigit()) {
             Some(c) => Err(format!(
                 "an hex digit is expected (found '{}')",
@@ -651,6 +652,56 @@ fn pattern(method: Option<&str>, p: &str, caseless: bool) -> Result<(), String> 
         },
         _ => Ok(()),
     }
+}
+
+/// Checks an integer pattern as HAProxy's `pat_parse_int()` reads it: a
+/// number, or a range `MIN:MAX` or `MIN-MAX` (the first `:` or `-`
+/// separates) whose bounds may be left out (`:MAX`, `MIN:`) and whose
+/// minimum is not above its maximum.
+fn int_pattern(p: &str) -> Result<(), String> {
+    let range = || Err(format!("'{p}' is not a valid number range"));
+    if p.is_empty() {
+        return range();
+    }
+    let Some(at) = p.find([':', '-']) else {
+        return match strl2ll(p) {
+            Some(_) => Ok(()),
+            None => Err(format!("'{p}' is not a number")),
+        };
+    };
+    let (min, max) = (&p[..at], &p[at + 1..]);
+    let bounds = match (min.is_empty(), max.is_empty()) {
+        (true, false) => strl2ll(max).map(|_| ()),
+        (_, true) => strl2ll(min).map(|_| ()),
+        (false, false) => strl2ll(min)
+            .zip(strl2ll(max))
+            .filter(|(a, b)| a <= b)
+            .map(|_| ()),
+    };
+    match bounds {
+        Some(()) => Ok(()),
+        None => range(),
+    }
+}
+
+/// A number as HAProxy's `strl2llrc()` reads it: digits, after an optional
+/// `-` (which may stand alone, for 0), within a signed 64-bit integer; not
+/// an empty text.
+fn strl2ll(t: &str) -> Option<i64> {
+    let (negative, digits) = match t.strip_prefix('-') {
+        Some(d) => (true, d),
+        None if t.is_empty() => return None,
+        None => (false, t),
+    };
+    digits.bytes().try_fold(0i64, |n, b| {
+        let d = i64::from(b.checked_sub(b'0').filter(|d| *d <= 9)?);
+        let n = n.checked_mul(10)?;
+        if negative {
+            n.checked_sub(d)
+        } else {
+            n.checked_add(d)
+        }
+    })
 }
 
 /// Checks the patterns of an ACL pattern file (`-f`) as [`pattern`] does.

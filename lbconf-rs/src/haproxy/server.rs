@@ -1,7 +1,6 @@
 //! `balance`, `server` and `default-server`.
 
 use super::build::Stmt;
-use super::build::missing_arg;
 use super::keywords;
 use super::model::{Balance, Server, ServerSettings, Spanned, Verify};
 use super::proxy::address_error;
@@ -29,10 +28,17 @@ pub(crate) fn balance(
     diags: &mut Vec<Diagnostic>,
 ) -> Option<Spanned<Balance>> {
     let Some(alg) = args.first() else {
-        diags.push(missing_arg(kw));
-        return None;
+        // Without an algorithm HAProxy balances round robin.
+        return Some(Spanned::new(Balance::RoundRobin, kw.span));
     };
-    let rest = &args[1..];
+    // HAProxy reads the arguments up to the first empty one (the algorithm
+    // included).
+    let end = args
+        .iter()
+        .position(|w| w.value.is_empty())
+        .unwrap_or(args.len())
+        .max(1);
+    let rest = &args[1..end];
     let span = rest.last().map_or(alg.span, |l| alg.span.to(l.span));
     let bad = |msg: String| {
         Diagnostic::error("H0420", msg)
@@ -41,7 +47,9 @@ pub(crate) fn balance(
     };
     let a = alg.value.as_str();
     let b = match a {
-        "roundrobin" => Balance::RoundRobin,
+        // An empty algorithm (`balance ""`) ends the arguments at once:
+        // HAProxy falls back to round robin.
+        "roundrobin" | "" => Balance::RoundRobin,
         "static-rr" => Balance::StaticRr,
         "leastconn" => Balance::LeastConn,
         "first" => Balance::First,
@@ -98,14 +106,60 @@ pub(crate) fn balance(
                 ));
                 return None;
             };
+            let modifier = rest.get(1);
+            if let Some(m) = modifier.filter(|m| m.value != "check_post") {
+                diags.push(
+                    Diagnostic::error(
+                        "H0420",
+                        format!(
+                            "balance url_param only accepts 'check_post' modifier (got '{}')",
+                            m.value
+                        ),
+                    )
+                    .with_label(m.span, "not a modifier")
+                    .with_help(
+                        "write 'check_post' to look for the parameter in the POST body too, or nothing",
+                    ),
+                );
+                return None;
+            }
             Balance::UrlParam {
                 param: param.value.clone(),
-                check_post: rest.get(1).is_some_and(|c| c.value == "check_post"),
+                check_post: modifier.is_some(),
             }
         }
         "hash" => {
             if rest.is_empty() {
                 diags.push(bad("'balance hash' expects a sample expression".to_owned()));
+                return None;
+            }
+            if let Some(extra) = rest.get(1) {
+                diags.push(bad(format!(
+                    "balance hash takes no other argument (got '{}')",
+                    extra.value
+                )));
+                return None;
+            }
+            let e = &rest[0];
+            let checked = super::samples::expr(&e.value, false)
+                .map_err(|m| {
+                    format!(
+                        "failed to parse 'balance hash' expression '{}' in : {m}",
+                        e.value
+                    )
+                })
+                .and_then(|_| {
+                    super::samples::available(&e.value, super::samples::Where::ServerSelection)
+                        .map_err(|m| {
+                            format!("error detected while parsing 'balance hash' expression : {m}")
+                        })
+                });
+            if let Err(msg) = checked {
+                diags.push(
+                    Diagnostic::error("H0420", msg)
+                        .with_label(e.span, "this sample expression")
+                        .with_help("hash a request sample, e.g. 'balance hash req.cook(session)' or 'balance hash src'"),
+                );
                 return None;
             }
             Balance::Hash { expr: join(rest) }

@@ -336,12 +336,33 @@ fn holds(s: &Section, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// `nameserver NAME ADDRESS`: a name once per resolvers section, an IP
+/// address and port.
 fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
+    let mut names = HashMap::new();
     for st in s
         .statements
         .iter()
         .filter(|st| st.keyword() == "nameserver")
     {
+        let name = st.get(1);
+        if let Some(name) = &name {
+            if let Some(&first) = names.get(name.value) {
+                diags.push(
+                    Diagnostic::error(
+                        "H0549",
+                        format!(
+                            "nameserver '{}' has same name as another nameserver",
+                            name.value
+                        ),
+                    )
+                    .with_label(name.span, "a second nameserver of this name")
+                    .with_label(first, "declared here first")
+                    .with_help("give each nameserver of a resolvers section its own name"),
+                );
+                continue;
+            }
+        }
         let Some(addr) = st.get(2) else {
             continue;
         };
@@ -360,6 +381,8 @@ fn nameservers(s: &Section, diags: &mut Vec<Diagnostic>) {
                 .with_label(addr.span, "an IP address and port are needed")
                 .with_help("write the name server as IP:PORT, e.g. 127.0.0.1:53"),
             );
+        } else if let Some(name) = name {
+            names.insert(name.value, name.span);
         }
     }
 }
@@ -454,7 +477,20 @@ pub(crate) fn pattern_files(
                 }
             }
         }
-        for w in &words {
+        // In HTTP rules, a `%[...]` word is read only where the action
+        // takes a log-format (not as a header name).
+        let formats = matches!(
+            texts[0],
+            "http-request" | "http-response" | "http-after-response"
+        )
+        .then(|| super::rules::format_positions(texts.get(1).copied().unwrap_or(""), &texts[1..]));
+        for (k, w) in words.iter().enumerate() {
+            let not_format = formats
+                .as_ref()
+                .is_some_and(|f| !k.checked_sub(1).is_some_and(|a| f.contains(&a)));
+            if not_format && w.value.contains("%[") {
+                continue;
+            }
             for (conv, f) in super::samples::map_files(w.value) {
                 let checked =
                     read(base, f).and_then(|text| super::samples::map_file(conv, f, &text));
