@@ -242,6 +242,23 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
                 }
             }
         }
+        // The same for the name of an ipvlan interface.
+        if let Some(ifs) = interfaces
+            && let Some((name, span)) = ipvlan_name(i)
+            && ifs.iter().any(|f| *f == name)
+        {
+            diags.push(
+                Diagnostic::warning(
+                    "K0276",
+                    format!("the ipvlan interface name {name} is taken on this host"),
+                )
+                .with_label(
+                    span,
+                    "keepalived ignores the name unless that interface is its own l2 ipvlan",
+                )
+                .with_help("choose a name no interface has, or none"),
+            );
+        }
         // keepalived takes a VMAC name that an interface already has only
         // for its own kind of interface (a private macvlan), which a list of
         // names cannot tell: any existing interface is reported.
@@ -480,6 +497,32 @@ fn complete_instance(c: &Config, i: &VrrpInstance, diags: &mut Vec<Diagnostic>) 
             );
         }
     }
+}
+
+/// The interface name of `use_ipvlan`, as keepalived reads its words: the
+/// word after `name`, else a word that is no type (bridge, private, vepa),
+/// no `group NAME` and no address.
+fn ipvlan_name(i: &VrrpInstance) -> Option<(String, Span)> {
+    let x = i
+        .settings
+        .iter()
+        .find(|s| s.keyword.value == "use_ipvlan")?;
+    let mut words = x.args.iter();
+    while let Some(w) = words.next() {
+        match w.value.as_str() {
+            "bridge" | "private" | "vepa" => {}
+            "group" => {
+                words.next();
+            }
+            "name" => return words.next().map(|n| (n.value.clone(), n.span)),
+            v if v
+                .split('/')
+                .next()
+                .is_some_and(|a| a.parse::<IpAddr>().is_ok()) => {}
+            v => return Some((v.to_owned(), w.span)),
+        }
+    }
+    None
 }
 
 /// Whether `vrrp_strict` (global) or the instance's `strict_mode` holds
@@ -1047,8 +1090,9 @@ fn bindto_family(rs: &RealServer, o: &ConnectOptions, diags: &mut Vec<Diagnostic
 }
 
 /// The address family of a virtual server: its address's, else
-/// `ip_family`, else its first real server's. keepalived skips a real server
-/// of the other family (an error), drops a virtual server left without real
+/// `ip_family`, else its first real server's. keepalived skips a real or
+/// sorry server of the other family (an error) unless it is reached by a
+/// tunnel (TUN), drops a virtual server left without real
 /// servers, and drops without a word one whose group has addresses but none
 /// of the family. Whether keepalived goes on to check the virtual server.
 fn families(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) -> bool {
@@ -1056,11 +1100,16 @@ fn families(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) -> b
         VsTarget::Addr(ip, _) => Some(ip.is_ipv6()),
         _ => vs.ip_family.as_ref().map(|f| f.value == "inet6"),
     };
+    // IPVS tunnels (TUN) may cross families; the other methods may not.
+    let tun = |own: Option<&Spanned<String>>| {
+        own.or(vs.lb_kind.as_ref())
+            .is_some_and(|m| m.value == "TUN")
+    };
     let mut kept = 0;
     for rs in &vs.real_servers {
         let v6 = rs.address.value.is_ipv6();
         match family {
-            Some(f) if f != v6 => diags.push(
+            Some(f) if f != v6 && !tun(rs.lvs_method()) => diags.push(
                 Diagnostic::error(
                     "K0273",
                     format!(
@@ -1079,6 +1128,7 @@ fn families(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) -> b
     }
     if let (Some((ip, _, span)), Some(f)) = (sorry_server(vs), family)
         && ip.is_ipv6() != f
+        && !tun(vs.sorry_server_lvs_method.as_ref())
     {
         diags.push(
             Diagnostic::error(
