@@ -116,6 +116,7 @@ fn finish(mut ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
         &mut diags,
         &mut ex.sink.builder.prepared,
     );
+    build::blocks::check(&config, opts.interfaces.as_deref(), &mut diags);
     Parsed {
         value: config,
         diagnostics: diags,
