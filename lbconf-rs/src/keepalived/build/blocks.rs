@@ -765,14 +765,17 @@ impl Cx<'_> {
                         v = a;
                         i += 1;
                     }
-                    let limit = match t {
-                        "rtt" => u32::MAX / 8,
-                        "rttvar" => u32::MAX / 4,
-                        _ => u32::MAX,
+                    let max_ms = match t {
+                        "rtt" => 960_000,
+                        "rttvar" => 480_000,
+                        _ => 120_000,
                     };
-                    let ok = time_rtt(&v.value).is_some_and(|(t, raw)| raw || t < limit);
-                    if !ok {
-                        self.bad(V, k, v, "[lock] TIME`, e.g. 100ms, 1s or 100");
+                    if !rtt_ok(&v.value, max_ms) {
+                        let help = format!(
+                            "[lock] TIME` up to {max_ms}ms or {}s, e.g. 100ms or 1.5s",
+                            max_ms / 1000
+                        );
+                        self.bad(V, k, v, &help);
                         return;
                     }
                 }
@@ -1368,7 +1371,7 @@ impl Cx<'_> {
                 "uidrange" => {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
-                    if !range_ok(&v.value, u32::MAX.into()) {
+                    if !range_ok(&v.value) {
                         self.bad(V, k, v, "FIRST-LAST`, e.g. 1000-1999");
                         return;
                     }
@@ -1398,7 +1401,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     // keepalived 2.2.7 reads a single port as a bad range.
-                    if !range_ok(&v.value, u16::MAX.into()) {
+                    if !range_ok(&v.value) {
                         self.bad(
                             V,
                             k,
@@ -1629,7 +1632,16 @@ impl Cx<'_> {
                 continue;
             }
             seen = true;
-            if x.block.as_ref().is_none_or(Vec::is_empty) && x.args.is_empty() {
+            if let Some(extra) = x.args.first() {
+                self.error(
+                    C,
+                    extra.span,
+                    format!("`group {}`: the names go in a block", extra.value),
+                    "keepalived ignores the words after `group`",
+                    "write `group {`, the instance names one per line, and `}`",
+                );
+            }
+            if x.block.as_ref().is_none_or(Vec::is_empty) {
                 self.error(
                     C,
                     x.keyword.span,
@@ -2093,44 +2105,19 @@ fn rtntype(s: &str) -> bool {
     ) || (!s.starts_with('-') && strtoul_full(s).is_some_and(|v| v <= 255))
 }
 
-/// `get_time_rtt`: a time (`100`, `100ms`, `1s`, `0.5s`) as milliseconds,
-/// and whether it had no unit.
-fn time_rtt(s: &str) -> Option<(u32, bool)> {
-    let float = s.contains('.') || (s.contains(['e', 'E']) && !s.contains(['x', 'X']));
-    let (t, unit) = if float {
-        // strtod: the longest prefix that is a number.
-        let end = (1..=s.len())
-            .rev()
-            .find(|&n| s.is_char_boundary(n) && s[..n].parse::<f64>().is_ok_and(f64::is_finite))?;
-        let t: f64 = s[..end].parse().ok()?;
-        if t <= 0.0 || t >= f64::from(u32::MAX) {
-            return None;
-        }
-        (t, &s[end..])
-    } else {
-        if s.starts_with('-') {
-            return None;
-        }
-        // strtoul: the longest prefix that is a number.
-        let end = (1..=s.len())
-            .rev()
-            .find(|&n| s.is_char_boundary(n) && strtoul_full(&s[..n]).is_some())?;
-        let v = strtoul_full(&s[..end])?;
-        if v >= u64::from(u32::MAX) {
-            return None;
-        }
-        #[allow(clippy::cast_precision_loss)]
-        let t = v as f64;
-        (t, &s[end..])
-    };
-    let raw = unit.is_empty();
-    let t = match unit.to_ascii_lowercase().as_str() {
-        "" | "ms" | "msec" | "msecs" => t,
-        "s" | "sec" | "secs" if t < f64::from(u32::MAX / 1000) => t * 1000.0,
-        _ => return None,
-    };
-    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
-    Some((t.ceil() as u32, raw))
+/// keepalived 2.2.7's `get_time_rtt`: a whole number of milliseconds
+/// (`100`, `100ms`, also `msec`/`msecs`), or seconds with up to three
+/// decimals (`1.5s`, also `sec`/`secs`), up to `max_ms`.
+fn rtt_ok(s: &str, max_ms: i64) -> bool {
+    let end = s
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '+'))
+        .unwrap_or(s.len());
+    let (num, unit) = s.split_at(end);
+    match unit.to_ascii_lowercase().as_str() {
+        "" | "ms" | "msec" | "msecs" => read_decimal(num, 0, 0, max_ms).is_some(),
+        "s" | "sec" | "secs" => read_decimal(num, 3, 0, max_ms).is_some(),
+        _ => false,
+    }
 }
 
 /// `fwmark MARK[/MASK]`, each a 32-bit number in C's base 0.
@@ -2143,22 +2130,19 @@ fn fwmark_ok(s: &str) -> bool {
         !t.starts_with('-')
             && strtoul_full(t.strip_prefix('+').unwrap_or(t)).is_some_and(|v| v <= u32::MAX.into())
     };
-    num(mark) && mask.is_none_or(num)
+    // An empty mask reads as 0.
+    num(mark) && mask.is_none_or(|m| m.is_empty() || num(m))
 }
 
-/// `sscanf("%u-%u") == 2`: two numbers and a `-` between (more may follow).
-fn range_ok(s: &str, max: u64) -> bool {
+/// `sscanf("%u-%u") == 2`: a number, `-` and a number (anything may
+/// follow; sscanf truncates numbers that do not fit).
+fn range_ok(s: &str) -> bool {
     let Some((a, b)) = s.split_once('-') else {
         return false;
     };
-    let lead = |t: &str| {
-        let d: String = t.chars().take_while(char::is_ascii_digit).collect();
-        !d.is_empty()
-            && d.parse::<u64>()
-                .is_ok_and(|v| v <= max || max == u64::from(u16::MAX))
-    };
-    let a_ok = !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && lead(a);
-    a_ok && lead(b)
+    !a.is_empty()
+        && a.bytes().all(|c| c.is_ascii_digit())
+        && b.bytes().next().is_some_and(|c| c.is_ascii_digit())
 }
 
 /// `ipproto`: a number up to 127, or a protocol name of /etc/protocols.
@@ -2299,12 +2283,11 @@ mod tests {
         assert_eq!(read_decimal("0.000001", 6, 1, 3_600_000_000), Some(1));
         assert_eq!(read_decimal("0.0000001", 6, 1, 3_600_000_000), None);
         assert_eq!(read_decimal("1.5", 3, 1000, 4_294_967_000), Some(1500));
-        assert_eq!(time_rtt("10ms"), Some((10, false)));
-        assert_eq!(time_rtt("10"), Some((10, true)));
-        assert_eq!(time_rtt("2s"), Some((2000, false)));
-        assert_eq!(time_rtt("10x"), None);
+        assert!(rtt_ok("960000", 960_000) && rtt_ok("960s", 960_000) && rtt_ok(".5s", 960_000));
+        assert!(!rtt_ok("961s", 960_000) && !rtt_ok("1.5", 960_000) && !rtt_ok("2e2", 960_000));
+        assert!(!rtt_ok("0x10", 960_000) && !rtt_ok("10x", 960_000));
         assert!(rtntype("blackhole") && rtntype("5") && !rtntype("198.18.0.0/24"));
-        assert!(range_ok("1-2", 65535) && !range_ok("80", 65535));
+        assert!(range_ok("1-2") && range_ok("1-2x") && !range_ok("80") && !range_ok("5-x"));
         assert!(fwmark_ok("0x10/0xff") && !fwmark_ok("x") && !fwmark_ok("4294967296"));
     }
 }
