@@ -75,7 +75,7 @@ pub(crate) fn check(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<D
         default_if: globals()
             .filter(|s| s.keyword.value == "default_interface")
             .filter_map(|s| s.args.first())
-            .last()
+            .next_back()
             .map_or_else(|| "eth0".to_owned(), |a| a.value.clone()),
         names: HashMap::new(),
         track_groups: Vec::new(),
@@ -256,13 +256,23 @@ impl Cx<'_> {
     }
 
     /// A bad value for `k`: the problem, keepalived's reaction and a help.
-    fn bad(&mut self, code: &'static str, k: &W, v: &W, expected: &str) {
+    /// `drops`: keepalived drops the whole entry, not only the value.
+    fn bad(&mut self, code: &'static str, k: &W, v: &W, expected: &str, drops: bool) {
+        let mut help = format!("write `{} {expected}", k.value);
+        if help.matches('`').count() % 2 == 1 {
+            help.push('`');
+        }
+        let label = if drops {
+            "keepalived ignores the entry"
+        } else {
+            "keepalived ignores the value"
+        };
         self.error(
             code,
             v.span,
             format!("`{}` is not a valid {} value", v.value, k.value),
-            "keepalived ignores the entry",
-            &format!("write `{} {expected}`", k.value),
+            label,
+            &help,
         );
     }
 
@@ -297,6 +307,8 @@ impl Cx<'_> {
         if let Some(p) = prefix
             && read_unsigned(p, 0, full).is_none()
         {
+            // A route's destination is a value like another.
+            let code = if code == "K0196" { "K0195" } else { code };
             self.error(
                 code,
                 w.span,
@@ -723,7 +735,13 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if read_unsigned(&v.value, 0, u32::MAX.into()).is_none() {
-                        self.bad(V, k, v, "N` with N a whole number from 0 to 4294967295");
+                        self.bad(
+                            V,
+                            k,
+                            v,
+                            "N` with N a whole number from 0 to 4294967295",
+                            true,
+                        );
                         return;
                     }
                 }
@@ -743,6 +761,7 @@ impl Cx<'_> {
                             k,
                             v,
                             "[lock] N` with N a whole number from 0 to 4294967295",
+                            true,
                         );
                         return;
                     }
@@ -751,7 +770,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if read_unsigned(&v.value, 0, 255).is_none() {
-                        self.bad(V, k, v, "N` with N from 0 to 255");
+                        self.bad(V, k, v, "N` with N from 0 to 255", true);
                         return;
                     }
                 }
@@ -775,7 +794,7 @@ impl Cx<'_> {
                             "[lock] TIME` up to {max_ms}ms or {}s, e.g. 100ms or 1.5s",
                             max_ms / 1000
                         );
-                        self.bad(V, k, v, &help);
+                        self.bad(V, k, v, &help, true);
                         return;
                     }
                 }
@@ -808,7 +827,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if read_unsigned(&v.value, 0, 1).is_none() {
-                        self.bad(V, k, v, "0` or `1");
+                        self.bad(V, k, v, "0` or `1", true);
                         return;
                     }
                 }
@@ -832,7 +851,7 @@ impl Cx<'_> {
                     fam = Fam::V6;
                     let named = matches!(v.value.as_str(), "low" | "medium" | "high");
                     if !named && read_unsigned(&v.value, 0, 255).is_none() {
-                        self.bad(V, k, v, "low|medium|high` or a number up to 255");
+                        self.bad(V, k, v, "low|medium|high` or a number up to 255", true);
                         return;
                     }
                 }
@@ -845,7 +864,7 @@ impl Cx<'_> {
                     }
                     fam = Fam::V6;
                     if read_unsigned(&v.value, 0, u32::MAX.into()).is_none() {
-                        self.bad(V, k, v, "SECONDS`");
+                        self.bad(V, k, v, "SECONDS`", true);
                         return;
                     }
                 }
@@ -853,7 +872,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if v.value != "enabled" && v.value != "disabled" {
-                        self.bad(V, k, v, "enabled` or `disabled");
+                        self.bad(V, k, v, "enabled` or `disabled", false);
                     }
                 }
                 "dev" | "oif" => {
@@ -930,9 +949,9 @@ impl Cx<'_> {
                 }
                 word => {
                     let mut at = i;
-                    if word == "to" {
-                        at += 1;
-                    } else if rtntype(word) {
+                    // `to` and a route type (`blackhole`, ...) come before the
+                    // destination.
+                    if word == "to" || rtntype(word) {
                         at += 1;
                     }
                     let Some(d) = w.get(at).copied() else {
@@ -1049,7 +1068,7 @@ impl Cx<'_> {
                         _ => break,
                     };
                     if !ok {
-                        self.bad(V, k, v, "VALUE` valid for the encapsulation");
+                        self.bad(V, k, v, "VALUE` valid for the encapsulation", false);
                         return j.saturating_sub(1);
                     }
                     j += 2;
@@ -1149,8 +1168,8 @@ impl Cx<'_> {
                     "weight" => {
                         let Some(v) = self.value(w, i) else { return };
                         i += 1;
-                        if !read_unsigned(&v.value, 1, 256).is_some() {
-                            self.bad(V, k, v, "N` with N from 1 to 256");
+                        if read_unsigned(&v.value, 1, 256).is_none() {
+                            self.bad(V, k, v, "N` with N from 1 to 256", true);
                             return;
                         }
                     }
@@ -1302,7 +1321,7 @@ impl Cx<'_> {
                     i += 1;
                     let Some(p) = strtoul_base0(&v.value).filter(|p| *p <= u64::from(u32::MAX))
                     else {
-                        self.bad(V, k, v, "N` with N from 0 to 4294967295");
+                        self.bad(V, k, v, "N` with N from 0 to 4294967295", true);
                         return;
                     };
                     priority = Some(p);
@@ -1318,7 +1337,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if !fwmark_ok(&v.value) {
-                        self.bad(V, k, v, "MARK[/MASK]` with 32-bit numbers");
+                        self.bad(V, k, v, "MARK[/MASK]` with 32-bit numbers", true);
                         return;
                     }
                 }
@@ -1335,7 +1354,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if read_unsigned(&v.value, 0, i32::MAX as u64).is_none() {
-                        self.bad(V, k, v, "N` with N from 0 to 2147483647");
+                        self.bad(V, k, v, "N` with N from 0 to 2147483647", true);
                         return;
                     }
                     table_option = Some(k);
@@ -1364,7 +1383,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if read_unsigned(&v.value, 0, u64::MAX).is_none() {
-                        self.bad(V, k, v, "N` with a 64-bit number");
+                        self.bad(V, k, v, "N` with a 64-bit number", true);
                         return;
                     }
                 }
@@ -1372,7 +1391,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, i) else { return };
                     i += 1;
                     if !range_ok(&v.value) {
-                        self.bad(V, k, v, "FIRST-LAST`, e.g. 1000-1999");
+                        self.bad(V, k, v, "FIRST-LAST`, e.g. 1000-1999", true);
                         return;
                     }
                 }
@@ -1382,7 +1401,7 @@ impl Cx<'_> {
                     i += 1;
                     match read_unsigned(&v.value, 0, 255) {
                         Some(p) => protocol = Some((v, p)),
-                        None => self.bad(V, k, v, "N` with N from 0 to 255"),
+                        None => self.bad(V, k, v, "N` with N from 0 to 255", false),
                     }
                 }
                 "ipproto" => {
@@ -1394,6 +1413,7 @@ impl Cx<'_> {
                             k,
                             v,
                             "PROTOCOL`, a number up to 127 or a name from /etc/protocols",
+                            false,
                         );
                     }
                 }
@@ -1407,6 +1427,7 @@ impl Cx<'_> {
                             k,
                             v,
                             "FIRST-LAST`, e.g. 80-80 (a single port is rejected)",
+                            false,
                         );
                     }
                 }
@@ -1439,7 +1460,7 @@ impl Cx<'_> {
                             let Some(v) = self.value(&w, i) else { return };
                             i += 1;
                             let Some(g) = read_unsigned(&v.value, 0, u32::MAX.into()) else {
-                                self.bad(V, t, v, "PREFERENCE` of the rule to go to");
+                                self.bad(V, t, v, "PREFERENCE` of the rule to go to", true);
                                 return;
                             };
                             Action::Goto(g)
@@ -1656,6 +1677,9 @@ impl Cx<'_> {
     fn garp_group(&mut self, s: &Setting) {
         const C: &str = "K0209";
         let mut delay = false;
+        // The interfaces named before this group; keepalived frees this
+        // group's own if it removes the group.
+        let before = self.garp_ifs.len();
         for x in s.block.iter().flatten() {
             let w = words(x);
             match x.keyword.value.as_str() {
@@ -1664,7 +1688,13 @@ impl Cx<'_> {
                     if read_decimal(&v.value, 6, 0, i64::from(i32::MAX)).is_some() {
                         delay = true;
                     } else {
-                        self.bad(C, &x.keyword, v, "SECONDS`, e.g. 0.001 (up to 6 decimals)");
+                        self.bad(
+                            C,
+                            &x.keyword,
+                            v,
+                            "SECONDS`, e.g. 0.001 (up to 6 decimals)",
+                            false,
+                        );
                     }
                 }
                 "interface" => {
@@ -1703,6 +1733,7 @@ impl Cx<'_> {
                 "keepalived removes the group, and reports it",
                 "add `garp_interval SECONDS` or `gna_interval SECONDS`",
             );
+            self.garp_ifs.truncate(before);
         }
     }
 
@@ -1714,7 +1745,7 @@ impl Cx<'_> {
             self.error(
                 "K0209",
                 v.span,
-                format!("interface {} is in a second garp_group", v.value),
+                format!("interface {} is already in a garp_group", v.value),
                 "keepalived ignores it",
                 "put each interface in one garp_group",
             );
@@ -1766,6 +1797,7 @@ impl Cx<'_> {
                             k,
                             v,
                             "initial` or `partial`, or nothing for an exact match",
+                            false,
                         );
                     }
                 }
@@ -1791,7 +1823,7 @@ impl Cx<'_> {
                         continue;
                     }
                     let Some(n) = read_int(&v.value, -254, 254) else {
-                        self.bad(C, k, v, "N [reverse]` with N from -254 to 254");
+                        self.bad(C, k, v, "N [reverse]` with N from -254 to 254", false);
                         continue;
                     };
                     if let Some(o) = x.args.get(1).filter(|o| o.value != "reverse") {
@@ -1808,7 +1840,7 @@ impl Cx<'_> {
                 "quorum" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     let Some(q) = read_unsigned(&v.value, 1, 65535) else {
-                        self.bad(C, k, v, "N` with N from 1 to 65535");
+                        self.bad(C, k, v, "N` with N from 1 to 65535", false);
                         continue;
                     };
                     if q > quorum_max {
@@ -1826,7 +1858,7 @@ impl Cx<'_> {
                 "quorum_max" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     let Some(m) = read_unsigned(&v.value, 0, 65535) else {
-                        self.bad(C, k, v, "N` with N from 0 to 65535");
+                        self.bad(C, k, v, "N` with N from 0 to 65535", false);
                         continue;
                     };
                     if (m > 0 || quorum > 1) && m < quorum {
@@ -1849,7 +1881,7 @@ impl Cx<'_> {
                 "delay" | "terminate_delay" | "fork_delay" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     if read_decimal(&v.value, 6, 1, 3_600_000_000).is_none() {
-                        self.bad(C, k, v, "SECONDS` from 0.000001 to 3600");
+                        self.bad(C, k, v, "SECONDS` from 0.000001 to 3600", false);
                     }
                 }
                 "full_command" => {}
@@ -1914,7 +1946,7 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, 0) else { continue };
                     let Ok(a) = v.value.parse::<IpAddr>() else {
                         if k.value == "neighbour_ip" {
-                            self.bad(C, k, v, "ADDRESS`");
+                            self.bad(C, k, v, "ADDRESS`", true);
                         }
                         // A bad neighbor_ip is K0240's.
                         return;
@@ -1935,45 +1967,51 @@ impl Cx<'_> {
                     let Some(v) = self.value(&w, 0) else { continue };
                     match v.value.parse::<IpAddr>() {
                         Ok(a) => source = Some((a, v)),
-                        Err(_) => self.bad(C, k, v, "ADDRESS`"),
+                        Err(_) => self.bad(C, k, v, "ADDRESS`", false),
                     }
                 }
                 "min_rx" | "min_tx" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     if range(v, 3, 1000, 4_294_967_000).is_none() {
-                        self.bad(C, k, v, "MS` from 1 to 4294967 (up to 3 decimals)");
+                        self.bad(C, k, v, "MS` from 1 to 4294967 (up to 3 decimals)", false);
                     }
                 }
                 "idle_tx" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     if range(v, 3, 1_000_000, 4_294_967_000).is_none() {
-                        self.bad(C, k, v, "MS` from 1000 to 4294967 (up to 3 decimals)");
+                        self.bad(
+                            C,
+                            k,
+                            v,
+                            "MS` from 1000 to 4294967 (up to 3 decimals)",
+                            false,
+                        );
                     }
                 }
                 "multiplier" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     if read_unsigned(&v.value, 1, 255).is_none() {
-                        self.bad(C, k, v, "N` from 1 to 255");
+                        self.bad(C, k, v, "N` from 1 to 255", false);
                     }
                 }
                 "ttl" | "hoplimit" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     match read_unsigned(&v.value, 1, 255) {
                         Some(t) => ttl = Some(t),
-                        None => self.bad(C, k, v, "N` from 1 to 255"),
+                        None => self.bad(C, k, v, "N` from 1 to 255", false),
                     }
                 }
                 "max_hops" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     match read_int(&v.value, -1, 255) {
                         Some(h) => max_hops = Some((h, v)),
-                        None => self.bad(C, k, v, "N` from -1 to 255"),
+                        None => self.bad(C, k, v, "N` from -1 to 255", false),
                     }
                 }
                 "weight" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     if read_int(&v.value, -253, 253).is_none() {
-                        self.bad(C, k, v, "N` from -253 to 253");
+                        self.bad(C, k, v, "N` from -253 to 253", false);
                     }
                 }
                 "passive" | "vrrp" | "checker" => {}
