@@ -10,9 +10,10 @@
 //!
 //! - interfaces (`dev`, `oif`, `iif`, `linkbeat_interfaces`, `garp_group`,
 //!   the default interface of a static address without `dev`) must exist,
-//!   as for the instances' interfaces (`Options::interfaces`; nothing is
-//!   checked when it is `None`); `global_defs { dynamic_interfaces }` lets
-//!   keepalived accept interfaces that do not exist yet;
+//!   as for the instances' interfaces (`Options::interfaces`, the host's by
+//!   default); `global_defs { dynamic_interfaces }` lets keepalived accept
+//!   interfaces that do not exist yet. A route's `vrf NAME` must also be a
+//!   VRF, which a list of names cannot tell: any existing interface passes;
 //! - names of routing tables, protocols, scopes, realms, DS fields and
 //!   interface groups are looked up as keepalived does: a number, or a name
 //!   from `/etc/iproute2/FILE` and `/etc/iproute2/FILE.d/*.conf`, plus
