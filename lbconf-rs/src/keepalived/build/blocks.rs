@@ -36,6 +36,17 @@ use crate::source::Span;
 
 type W = Spanned<String>;
 
+/// The top-level blocks checked here.
+const BLOCKS: &[&str] = &[
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "linkbeat_interfaces",
+    "track_group",
+    "garp_group",
+    "vrrp_track_process",
+    "bfd_instance",
+];
 const TRACK_GROUP: &[&str] = &["group"];
 const GARP_GROUP: &[&str] = &["garp_interval", "gna_interval", "interface", "interfaces"];
 const TRACK_PROCESS: &[&str] = &[
@@ -84,7 +95,36 @@ pub(crate) fn check(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<D
         bfds: Vec::new(),
         diags,
     };
-    for s in &c.other {
+    // Where the other top-level statements start, to tell whether a block
+    // keyword without its block is followed by another statement.
+    let tops: Vec<Span> = c
+        .global_defs
+        .iter()
+        .map(|g| g.span)
+        .chain(c.vrrp_scripts.iter().map(|s| s.name.span))
+        .chain(c.track_files.iter().map(|t| t.name.span))
+        .chain(c.sync_groups.iter().map(|g| g.name.span))
+        .chain(c.instances.iter().map(|i| i.name.span))
+        .chain(c.virtual_server_groups.iter().map(|g| g.name.span))
+        .chain(c.virtual_servers.iter().map(|v| v.target.span))
+        .collect();
+    for (n, s) in c.other.iter().enumerate() {
+        let followed = n + 1 < c.other.len()
+            || tops
+                .iter()
+                .any(|t| t.file == s.span.file && t.start > s.span.start);
+        if s.block.is_none() && followed && BLOCKS.contains(&s.keyword.value.as_str()) {
+            let k = &s.keyword.value;
+            cx.diags.push(
+                Diagnostic::error("K0106", format!("`{k}` needs a {{ ... }} block"))
+                    .with_label(
+                        s.keyword.span,
+                        "keepalived misses its `{` and reads the next statement as its block",
+                    )
+                    .with_help(format!("write `{k} ... {{` and close it with `}}`")),
+            );
+        }
+        cx.no_nested_blocks(s);
         let entries = || s.block.iter().flatten();
         match s.keyword.value.as_str() {
             "static_ipaddress" => entries().for_each(|e| cx.address(e)),
@@ -102,8 +142,14 @@ pub(crate) fn check(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<D
         for x in &i.settings {
             let entries = x.block.iter().flatten();
             match x.keyword.value.as_str() {
-                "virtual_routes" => entries.for_each(|e| cx.route(e, false)),
-                "virtual_rules" => entries.for_each(|e| cx.rule(e, false)),
+                "virtual_routes" => {
+                    cx.no_nested_blocks(x);
+                    entries.for_each(|e| cx.route(e, false));
+                }
+                "virtual_rules" => {
+                    cx.no_nested_blocks(x);
+                    entries.for_each(|e| cx.rule(e, false));
+                }
                 _ => {}
             }
         }
@@ -1579,6 +1625,31 @@ impl Cx<'_> {
 
 /// The other blocks.
 impl Cx<'_> {
+    /// A `{` in an entry (or after a keyword) that takes no block: keepalived
+    /// reads it as a word, and the `}` as a keyword.
+    fn no_nested_blocks(&mut self, s: &Setting) {
+        let k = s.keyword.value.as_str();
+        for x in s.block.iter().flatten() {
+            let Some(b) = &x.block else { continue };
+            let takes = matches!(
+                (k, x.keyword.value.as_str()),
+                ("garp_group", "interfaces") | ("track_group", "group")
+            );
+            if !takes {
+                let at = b.first().map_or(x.span, |f| f.keyword.span);
+                self.diags.push(
+                    Diagnostic::error(
+                        "K0107",
+                        format!("`{}` takes no {{ ... }} block", x.keyword.value),
+                    )
+                    .with_label(x.keyword.span, format!("an entry of {k}"))
+                    .with_label(at, "keepalived reads the `{` as a word of the entry")
+                    .with_help("remove the block, or quote a value that contains `{` or `}`"),
+                );
+            }
+        }
+    }
+
     fn unknown(&mut self, x: &Setting, known: &[&str], context: &str) {
         let k = &x.keyword;
         let d = Diagnostic::error(
