@@ -47,6 +47,13 @@ const BLOCKS: &[&str] = &[
     "vrrp_track_process",
     "bfd_instance",
 ];
+/// The blocks of values (one entry a line), which take no name.
+const VALUE_BLOCKS: &[&str] = &[
+    "static_ipaddress",
+    "static_routes",
+    "static_rules",
+    "linkbeat_interfaces",
+];
 const TRACK_GROUP: &[&str] = &["group"];
 const GARP_GROUP: &[&str] = &["garp_interval", "gna_interval", "interface", "interfaces"];
 const TRACK_PROCESS: &[&str] = &[
@@ -125,6 +132,9 @@ pub(crate) fn check(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<D
             );
         }
         cx.no_nested_blocks(s);
+        if VALUE_BLOCKS.contains(&s.keyword.value.as_str()) {
+            cx.no_words_before_block(s);
+        }
         let entries = || s.block.iter().flatten();
         match s.keyword.value.as_str() {
             "static_ipaddress" => entries().for_each(|e| cx.address(e)),
@@ -143,10 +153,12 @@ pub(crate) fn check(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<D
             let entries = x.block.iter().flatten();
             match x.keyword.value.as_str() {
                 "virtual_routes" => {
+                    cx.no_words_before_block(x);
                     cx.no_nested_blocks(x);
                     entries.for_each(|e| cx.route(e, false));
                 }
                 "virtual_rules" => {
+                    cx.no_words_before_block(x);
                     cx.no_nested_blocks(x);
                     entries.for_each(|e| cx.rule(e, false));
                 }
@@ -1625,6 +1637,21 @@ impl Cx<'_> {
 
 /// The other blocks.
 impl Cx<'_> {
+    /// A value block (`static_routes`, `interfaces`, ...) takes no words
+    /// before its `{`.
+    fn no_words_before_block(&mut self, s: &Setting) {
+        if let Some(extra) = s.args.first() {
+            let k = &s.keyword.value;
+            self.error(
+                "K0274",
+                extra.span,
+                format!("`{k}` takes no words before its block"),
+                "keepalived: block has extra parameters",
+                &format!("write `{k} {{`, the entries one per line, and `}}`"),
+            );
+        }
+    }
+
     /// A `{` in an entry (or after a keyword) that takes no block: keepalived
     /// reads it as a word, and the `}` as a keyword.
     fn no_nested_blocks(&mut self, s: &Setting) {
@@ -1725,15 +1752,7 @@ impl Cx<'_> {
                 continue;
             }
             seen = true;
-            if let Some(extra) = x.args.first() {
-                self.error(
-                    C,
-                    extra.span,
-                    format!("`group {}`: the names go in a block", extra.value),
-                    "keepalived ignores the words after `group`",
-                    "write `group {`, the instance names one per line, and `}`",
-                );
-            }
+            self.no_words_before_block(x);
             if x.block.as_ref().is_none_or(Vec::is_empty) {
                 self.error(
                     C,
@@ -1774,6 +1793,7 @@ impl Cx<'_> {
                     self.garp_interface(v);
                 }
                 "interfaces" => {
+                    self.no_words_before_block(x);
                     let names: Vec<&W> = x
                         .block
                         .iter()
@@ -2083,7 +2103,15 @@ impl Cx<'_> {
                 "weight" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     if read_int(&v.value, -253, 253).is_none() {
-                        self.bad(C, k, v, "N` from -253 to 253", false);
+                        self.bad(C, k, v, "N [reverse]` with N from -253 to 253", false);
+                    } else if let Some(o) = x.args.get(1).filter(|o| o.value != "reverse") {
+                        self.error(
+                            C,
+                            o.span,
+                            format!("unknown weight option `{}`", o.value),
+                            "keepalived reports it",
+                            "only `reverse` may follow the weight",
+                        );
                     }
                 }
                 "passive" | "vrrp" | "checker" => {}
@@ -2107,15 +2135,18 @@ impl Cx<'_> {
             );
             return;
         }
+        // The ttl defaults to 255 for IPv4, the hoplimit to 64 for IPv6;
+        // keepalived compares max_hops as an unsigned byte (-1 is 255).
+        let ttl = ttl.unwrap_or(if n.is_ipv4() { 255 } else { 64 });
         if let Some((h, v)) = max_hops
-            && h > i64::try_from(ttl.unwrap_or(255)).unwrap_or(255)
+            && u64::from(h.to_le_bytes()[0]) > ttl
         {
             self.error(
                 C,
                 v.span,
-                format!("bfd max_hops {h} is above the ttl/hoplimit"),
+                format!("bfd max_hops {h} is above the ttl/hoplimit {ttl}"),
                 "keepalived lowers it to the ttl/hoplimit, and reports it",
-                "use a max_hops up to the ttl (255 by default)",
+                "use a max_hops up to the ttl/hoplimit (255 for IPv4, 64 for IPv6 by default; -1 counts as 255)",
             );
         }
     }
