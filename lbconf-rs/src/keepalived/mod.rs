@@ -14,7 +14,7 @@
 //! `build/global.rs`), `K02xx` semantic checks over the whole configuration
 //! (duplicate VRIDs, missing interfaces, scripts without
 //! `enable_script_security`, virtual servers without real servers, ...).
-//! `K0193`-`K0199`, `K0202`-`K0209`, `K0273` and `K0274` are the values of the less
+//! `K0193`-`K0199`, `K0202`-`K0209` and `K0273`-`K0275` are the values of the less
 //! common blocks (static addresses, routes and rules, `virtual_routes`/
 //! `virtual_rules`, `linkbeat_interfaces`, `track_group`, `garp_group`,
 //! `vrrp_track_process`, `bfd_instance`), checked in `build/blocks.rs` after

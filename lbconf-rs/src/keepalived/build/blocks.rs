@@ -401,6 +401,25 @@ impl Cx<'_> {
         }
     }
 
+    /// A note on a word keepalived steps over without reading it (after
+    /// `inet`/`inet6`); what it means for the entry is reported as it comes.
+    fn skipped(&mut self, skipped: &W, after: &W) {
+        let mut d = Diagnostic::warning(
+            "K0275",
+            format!(
+                "keepalived skips `{}` after `{}`",
+                skipped.value, after.value
+            ),
+        )
+        .with_label(skipped.span, "keepalived does not read this word")
+        .with_help(format!(
+            "put `{}` at the end of the entry, or leave it out: the addresses give the family",
+            after.value
+        ));
+        d.severity = crate::diagnostic::Severity::Note;
+        self.diags.push(d);
+    }
+
     fn mixed(&mut self, code: &'static str, at: &W, was: Fam, now: Fam, what: &str) {
         self.error(
             code,
@@ -673,19 +692,9 @@ impl Cx<'_> {
                 f @ ("inet" | "inet6") => {
                     let f = if f == "inet" { Fam::V4 } else { Fam::V6 };
                     family!(k, f);
-                    // keepalived steps over the word after it too.
+                    // keepalived steps over the word after it too, silently.
                     if let Some(skipped) = w.get(i + 1) {
-                        self.error(
-                            S,
-                            skipped.span,
-                            format!("keepalived skips `{}` after `{}`", skipped.value, k.value),
-                            "keepalived does not read this word",
-                            &format!(
-                                "put `{}` last, or leave it out: the addresses give the family",
-                                k.value
-                            ),
-                        );
-                        return;
+                        self.skipped(skipped, k);
                     }
                     i += 1;
                 }
@@ -1328,18 +1337,9 @@ impl Cx<'_> {
                 f @ ("inet" | "inet6") => {
                     let f = if f == "inet" { Fam::V4 } else { Fam::V6 };
                     family!(k, f);
+                    // keepalived steps over the word after it too, silently.
                     if let Some(skipped) = w.get(i + 1) {
-                        self.error(
-                            V,
-                            skipped.span,
-                            format!("keepalived skips `{}` after `{}`", skipped.value, k.value),
-                            "keepalived does not read this word",
-                            &format!(
-                                "put `{}` last, or leave it out: the addresses give the family",
-                                k.value
-                            ),
-                        );
-                        return;
+                        self.skipped(skipped, k);
                     }
                     i += 1;
                 }
@@ -2029,6 +2029,7 @@ impl Cx<'_> {
         }
         let (mut neighbor, mut source) = (None::<(IpAddr, &W)>, None::<(IpAddr, &W)>);
         let (mut ttl, mut max_hops) = (None::<u64>, None::<(i64, &W)>);
+        let mut first_neighbor = true;
         for x in s.block.iter().flatten() {
             let w = words(x);
             let k = &x.keyword;
@@ -2037,12 +2038,15 @@ impl Cx<'_> {
                 "neighbor_ip" | "neighbour_ip" => {
                     let Some(v) = self.value(&w, 0) else { continue };
                     let Ok(a) = v.value.parse::<IpAddr>() else {
-                        if k.value == "neighbour_ip" {
+                        // The first neighbor_ip is K0240's.
+                        if k.value == "neighbour_ip"
+                            || !std::mem::replace(&mut first_neighbor, false)
+                        {
                             self.bad(C, k, v, "ADDRESS`", true);
                         }
-                        // A bad neighbor_ip is K0240's.
                         return;
                     };
+                    first_neighbor &= k.value != "neighbor_ip";
                     if self.bfds.iter().any(|(_, n)| *n == Some(a)) {
                         self.error(
                             C,
