@@ -1113,7 +1113,6 @@ impl Cx<'_> {
                         ("id", _) => {
                             target = true;
                             read_unsigned(&v.value, 0, u64::MAX).is_some()
-                                || strtoul_full(&v.value).is_some() && !v.value.starts_with('-')
                         }
                         ("dst" | "src", _) => {
                             target |= k.value == "dst";
