@@ -717,6 +717,7 @@ fn dotted_quad(s: &str) -> Option<std::net::Ipv4Addr> {
     Some(std::net::Ipv4Addr::from(octets))
 }
 
+pub(super) mod blocks;
 mod check;
 mod global;
 pub(super) mod lvs;

@@ -16,7 +16,11 @@
 //! `enable_script_security`, keepalived's own passes over instances,
 //! `vrrp_complete_instance`, and over virtual servers,
 //! `validate_check_config`: preemption, authentication, quorum, ports,
-//! ...).
+//! address families, ...). `K0193`-`K0199`, `K0202`-`K0209` and
+//! `K0277`-`K0279` are the values of the less common blocks (static
+//! addresses, routes and rules, `virtual_routes`/`virtual_rules`,
+//! `linkbeat_interfaces`, `track_group`, `garp_group`, `vrrp_track_process`,
+//! `bfd_instance`), checked in `build/blocks.rs` after the model is built.
 //! Codes in [`checks::LINTS`] are lbconf's advice that keepalived itself does
 //! not report.
 //!
@@ -119,6 +123,7 @@ fn finish(mut ex: macros::Expander<'_>, opts: &Options) -> Parsed<Config> {
         &mut diags,
         &mut ex.sink.builder.prepared,
     );
+    build::blocks::check(&config, opts.interfaces.as_deref(), &mut diags);
     Parsed {
         value: config,
         diagnostics: diags,
