@@ -245,7 +245,7 @@ fn instances(c: &Config, interfaces: Option<&[String]>, diags: &mut Vec<Diagnost
         // The same for the name of an ipvlan interface.
         if let Some(ifs) = interfaces
             && let Some((name, span)) = ipvlan_name(i)
-            && ifs.iter().any(|f| *f == name)
+            && ifs.contains(&name)
         {
             diags.push(
                 Diagnostic::warning(
