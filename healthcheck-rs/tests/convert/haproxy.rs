@@ -195,7 +195,9 @@ fn check_ssl_sni_and_server_ssl() {
 fn tls_verification_needs_a_ca_file_and_follows_ssl_server_verify() {
     let dir = tempfile::tempdir().unwrap();
     let ca = dir.path().join("ca.pem");
-    std::fs::write(&ca, "not parsed by the converter\n").unwrap();
+    // haproxy -c (and so lbconf) loads the file: it must hold a certificate.
+    let cert = rcgen::generate_simple_self_signed(vec!["ca.test".to_owned()]).unwrap();
+    std::fs::write(&ca, cert.cert.pem()).unwrap();
     let tls = |text: String| match only(&text).probe {
         Probe::TcpSeq(TcpSeq { rules, .. }) => match &rules[0] {
             TcpRule::Connect { tls: Some(t), .. } => t.clone(),
