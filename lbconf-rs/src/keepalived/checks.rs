@@ -1677,7 +1677,7 @@ fn bfd(c: &Config, diags: &mut Vec<Diagnostic>) {
             .block
             .iter()
             .flatten()
-            .find(|s| s.keyword.value == "neighbor_ip")
+            .find(|s| s.keyword.value == "neighbor_ip" || s.keyword.value == "neighbour_ip")
             .and_then(|s| s.args.first());
         let ok = neighbor.is_some_and(|a| a.value.parse::<std::net::IpAddr>().is_ok());
         if !ok {

@@ -618,6 +618,16 @@ impl Builder {
     }
 
     fn vips(&mut self, x: &Setting) -> Vec<VirtualIp> {
+        if let Some(extra) = x.args.first() {
+            self.diags.push(
+                Diagnostic::error(
+                    "K0278",
+                    format!("`{}` takes no words before its `{{`", x.keyword.value),
+                )
+                .with_label(extra.span, "keepalived: block has extra parameters")
+                .with_help(format!("write `{} {{` alone on the line", x.keyword.value)),
+            );
+        }
         let mut out = Vec::new();
         for e in x.block.iter().flatten() {
             let Some(address) = self.ip(e.keyword.as_arg()) else {
