@@ -699,6 +699,19 @@ fn empty_groups(c: &Config, diags: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A `kind` block whose name an earlier one has: keepalived skips it.
+fn defined_twice(
+    code: &'static str,
+    kind: &str,
+    name: &Spanned<String>,
+    first: &Spanned<String>,
+) -> Diagnostic {
+    Diagnostic::error(code, format!("{kind} {} is defined twice", name.value))
+        .with_label(name.span, "keepalived skips this block")
+        .with_label(first.span, "first defined here")
+        .with_help(format!("give each {kind} its own name"))
+}
+
 /// Two sync groups or two instances with one name (keepalived skips the
 /// second), and a VMAC interface name that an earlier instance already uses
 /// (keepalived drops the name from the later one).
@@ -706,15 +719,12 @@ fn duplicate_instances(c: &Config, diags: &mut Vec<Diagnostic>) {
     let mut groups: HashMap<&str, &SyncGroup> = HashMap::new();
     for g in &c.sync_groups {
         if let Some(first) = groups.get(g.name.value.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    "K0270",
-                    format!("vrrp_sync_group {} is defined twice", g.name.value),
-                )
-                .with_label(g.name.span, "keepalived skips this block")
-                .with_label(first.name.span, "first defined here")
-                .with_help("give each vrrp_sync_group its own name"),
-            );
+            diags.push(defined_twice(
+                "K0270",
+                "vrrp_sync_group",
+                &g.name,
+                &first.name,
+            ));
         } else {
             groups.insert(&g.name.value, g);
         }
@@ -723,15 +733,12 @@ fn duplicate_instances(c: &Config, diags: &mut Vec<Diagnostic>) {
     let mut vmacs: HashMap<&str, &VrrpInstance> = HashMap::new();
     for i in &c.instances {
         if let Some(first) = names.get(i.name.value.as_str()) {
-            diags.push(
-                Diagnostic::error(
-                    "K0251",
-                    format!("vrrp_instance {} is defined twice", i.name.value),
-                )
-                .with_label(i.name.span, "keepalived skips this block")
-                .with_label(first.name.span, "first defined here")
-                .with_help("give each vrrp_instance its own name"),
-            );
+            diags.push(defined_twice(
+                "K0251",
+                "vrrp_instance",
+                &i.name,
+                &first.name,
+            ));
             continue;
         }
         names.insert(&i.name.value, i);
