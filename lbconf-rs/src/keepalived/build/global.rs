@@ -161,12 +161,6 @@ fn cpus_online() -> i64 {
     })
 }
 
-/// Whether `program` is a file in one of the directories of `PATH`.
-fn in_path(program: &str) -> bool {
-    let path = std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into());
-    !program.is_empty() && std::env::split_paths(&path).any(|d| d.join(program).is_file())
-}
-
 /// Statements keepalived takes once: it reports a second one (in any
 /// `global_defs` block) and ignores it.
 const ONCE: &[&str] = &[
@@ -855,10 +849,8 @@ impl Builder {
                 "add `script_user USER` before it, give the script a user, or create keepalived_script",
             );
         }
-        // keepalived looks a command without `/` up in PATH, and silently
-        // drops one it does not find there.
-        let program = cmd.value.split_whitespace().next().unwrap_or_default();
-        if program.contains('/') || in_path(program) {
+        // keepalived silently drops a script it does not find.
+        if super::super::checks::script_found(&cmd.value) {
             self.globals.first.get_or_insert(cmd.span);
         }
     }
