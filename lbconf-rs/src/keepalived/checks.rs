@@ -1018,11 +1018,7 @@ fn virtual_server(
     found.notify(vs.quorum_up.as_deref());
     found.notify(vs.quorum_down.as_deref());
     if vs.real_servers.is_empty() {
-        diags.push(
-            Diagnostic::warning("K0230", "virtual_server has no real servers")
-                .with_label(vs.target.span, "keepalived ignores this virtual server")
-                .with_help("add at least one `real_server ADDRESS PORT { ... }`"),
-        );
+        diags.push(no_real_servers(vs, ""));
         return;
     }
     for rs in vs.real_servers.iter().filter(|rs| rs.options.is_some()) {
@@ -1147,11 +1143,7 @@ fn families(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) -> b
         );
     }
     if kept == 0 {
-        diags.push(
-            Diagnostic::warning("K0230", "virtual_server has no real servers")
-                .with_label(vs.target.span, "keepalived ignores this virtual server")
-                .with_help("add at least one `real_server ADDRESS PORT { ... }` of its family"),
-        );
+        diags.push(no_real_servers(vs, " of its family"));
         return false;
     }
     if let (
@@ -1177,6 +1169,15 @@ fn families(vs: &VirtualServer, shape: &Shape, diags: &mut Vec<Diagnostic>) -> b
         return false;
     }
     true
+}
+
+/// keepalived drops a virtual server left without real servers.
+fn no_real_servers(vs: &VirtualServer, which: &str) -> Diagnostic {
+    Diagnostic::warning("K0230", "virtual_server has no real servers")
+        .with_label(vs.target.span, "keepalived ignores this virtual server")
+        .with_help(format!(
+            "add at least one `real_server ADDRESS PORT {{ ... }}`{which}"
+        ))
 }
 
 /// What a virtual server listens on, as check_data.c looks at it.
